@@ -1,0 +1,157 @@
+package iampolicy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// ChangeKind says what happened to a statement between two documents.
+type ChangeKind string
+
+// The kinds of statement change, written as a plan writes them.
+const (
+	Added   ChangeKind = "+"
+	Removed ChangeKind = "-"
+	Changed ChangeKind = "~"
+)
+
+// StatementChange is one statement that differs. Before is nil for Added,
+// After is nil for Removed; both are canonical statement JSON.
+type StatementChange struct {
+	Kind   ChangeKind
+	Label  string // the Sid, or the statement's position in its document
+	Before json.RawMessage
+	After  json.RawMessage
+}
+
+// Diff is what differs between two policies, statement by statement.
+// Statements equal to AWS (see Equal) are not listed, whatever their order.
+type Diff struct {
+	VersionBefore, VersionAfter string
+	IDBefore, IDAfter           string
+	Statements                  []StatementChange
+}
+
+// Empty reports whether the two policies are the same to AWS.
+func (d Diff) Empty() bool {
+	return d.VersionBefore == d.VersionAfter && d.IDBefore == d.IDAfter && len(d.Statements) == 0
+}
+
+type diffEntry struct {
+	label, sid string
+	key        string // folded canonical JSON: what equality means
+	shown      json.RawMessage
+	matched    bool
+}
+
+// Compare returns what changed from before to after. Statements with the same
+// Sid on both sides that differ are one Changed entry; others are Removed or
+// Added. Either policy may be nil (absent).
+func Compare(before, after *Policy) Diff {
+	var d Diff
+	b, a := diffEntries(before), diffEntries(after)
+	if before != nil {
+		d.VersionBefore, d.IDBefore = before.Version, before.ID
+	}
+	if after != nil {
+		d.VersionAfter, d.IDAfter = after.Version, after.ID
+	}
+	// Statements are a set: a statement is unchanged when an equal one is on
+	// the other side, however many times either side repeats it.
+	bKeys, aKeys := map[string]bool{}, map[string]bool{}
+	for i := range b {
+		bKeys[b[i].key] = true
+	}
+	for j := range a {
+		aKeys[a[j].key] = true
+	}
+	for i := range b {
+		b[i].matched = aKeys[b[i].key]
+	}
+	for j := range a {
+		a[j].matched = bKeys[a[j].key]
+	}
+	for i := range b {
+		if b[i].matched {
+			continue
+		}
+		ch := StatementChange{Kind: Removed, Label: b[i].label, Before: b[i].shown}
+		if b[i].sid != "" {
+			for j := range a {
+				if !a[j].matched && a[j].sid == b[i].sid {
+					a[j].matched = true
+					ch.Kind, ch.After = Changed, a[j].shown
+					break
+				}
+			}
+		}
+		d.Statements = append(d.Statements, ch)
+	}
+	for j := range a {
+		if !a[j].matched {
+			d.Statements = append(d.Statements, StatementChange{Kind: Added, Label: a[j].label, After: a[j].shown})
+		}
+	}
+	sort.SliceStable(d.Statements, func(i, j int) bool {
+		x, y := d.Statements[i], d.Statements[j]
+		if x.Label != y.Label {
+			return x.Label < y.Label
+		}
+		return x.Kind < y.Kind
+	})
+	return d
+}
+
+func diffEntries(p *Policy) []diffEntry {
+	if p == nil {
+		return nil
+	}
+	out := make([]diffEntry, 0, len(p.Statements))
+	for i := range p.Statements {
+		s := &p.Statements[i]
+		out = append(out, diffEntry{
+			label: s.Label(),
+			sid:   s.Sid,
+			key:   string(marshalCanonical(canonicalStatement(s, true))),
+			shown: marshalCanonical(canonicalStatement(s, false)),
+		})
+	}
+	return out
+}
+
+// String renders the diff the way a plan shows a policy change: one block per
+// statement, canonical JSON indented, "-" lines before and "+" lines after.
+func (d Diff) String() string {
+	var w strings.Builder
+	if d.VersionBefore != d.VersionAfter {
+		fmt.Fprintf(&w, "~ Version: %q -> %q\n", d.VersionBefore, d.VersionAfter)
+	}
+	if d.IDBefore != d.IDAfter {
+		fmt.Fprintf(&w, "~ Id: %q -> %q\n", d.IDBefore, d.IDAfter)
+	}
+	for _, c := range d.Statements {
+		fmt.Fprintf(&w, "%s statement %s\n", c.Kind, c.Label)
+		writeIndented(&w, "    - ", c.Before)
+		writeIndented(&w, "    + ", c.After)
+	}
+	return w.String()
+}
+
+func writeIndented(w *strings.Builder, prefix string, doc json.RawMessage) {
+	if doc == nil {
+		return
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, doc, "", "  "); err != nil {
+		buf.Reset()
+		buf.Write(doc)
+	}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		w.WriteString(prefix)
+		w.WriteString(line)
+		w.WriteByte('\n')
+	}
+}
