@@ -1,0 +1,438 @@
+package sandbox
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/xacct/xacct/internal/iampolicy"
+)
+
+const iamNS = "https://iam.amazonaws.com/doc/2010-05-08/"
+
+var iamNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
+
+// iamResource is the ARN an IAM action acts on, as far as its parameters say.
+func iamResource(account string, form url.Values) string {
+	base := "arn:aws:iam::" + account + ":"
+	path := form.Get("Path")
+	if path == "" {
+		path = "/"
+	}
+	switch {
+	case form.Get("PolicyArn") != "":
+		return form.Get("PolicyArn")
+	case form.Get("GroupName") != "" && form.Get("UserName") == "":
+		return base + "group" + path + form.Get("GroupName")
+	case form.Get("GroupName") != "":
+		return base + "group/" + form.Get("GroupName")
+	case form.Get("UserName") != "":
+		return base + "user" + path + form.Get("UserName")
+	case form.Get("RoleName") != "":
+		return base + "role" + path + form.Get("RoleName")
+	case form.Get("PolicyName") != "" && form.Get("Action") == "CreatePolicy":
+		return base + "policy" + path + form.Get("PolicyName")
+	}
+	return "*"
+}
+
+func (g *gateway) serveIAM(c *call) {
+	form, err := url.ParseQuery(string(c.body))
+	if err != nil {
+		g.fail(c, http.StatusBadRequest, "MalformedQueryString", err.Error())
+		return
+	}
+	p := c.principal()
+	action := form.Get("Action")
+	if (action == "GetUser" || action == "CreateAccessKey" || action == "ListAccessKeys") && form.Get("UserName") == "" && p.Kind == "user" {
+		form.Set("UserName", p.UserName)
+	}
+	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "iam:" + action, resource: iamResource(p.Account, form)})
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "ServiceFailure", err.Error())
+		return
+	}
+	if res.Decision != iampolicy.Allowed {
+		g.deny(c, "iam:"+action, iamResource(p.Account, form), res)
+		return
+	}
+	if !strings.HasPrefix(action, "Get") && !strings.HasPrefix(action, "List") {
+		defer g.cache.bumpIAM(p.Account)
+	}
+	if g.serveIAMLocal(c, p.Account, action, form) {
+		return
+	}
+	b := g.sb.accounts[p.Account]
+	switch action {
+	case "DeleteUser":
+		if msg := g.userDeleteConflict(p.Account, form.Get("UserName")); msg != "" {
+			g.fail(c, http.StatusConflict, "DeleteConflict", msg)
+			return
+		}
+	case "CreatePolicy":
+		if _, err := iampolicy.ParseEncoded(form.Get("PolicyDocument"), iampolicy.Identity); err != nil {
+			g.fail(c, http.StatusBadRequest, "MalformedPolicyDocument", err.Error())
+			return
+		}
+	case "PutRolePolicy":
+		if _, err := iampolicy.ParseEncoded(form.Get("PolicyDocument"), iampolicy.Identity); err != nil {
+			g.fail(c, http.StatusBadRequest, "MalformedPolicyDocument", err.Error())
+			return
+		}
+	case "CreateRole", "UpdateAssumeRolePolicy":
+		doc := form.Get("AssumeRolePolicyDocument")
+		if action == "UpdateAssumeRolePolicy" {
+			doc = form.Get("PolicyDocument")
+		}
+		if _, err := iampolicy.ParseEncoded(doc, iampolicy.Trust); err != nil {
+			g.fail(c, http.StatusBadRequest, "MalformedPolicyDocument", err.Error())
+			return
+		}
+	}
+	status, body, ok := g.forward(c, b, kumoIAMAccount, true)
+	if !ok || status/100 != 2 {
+		return
+	}
+	switch action {
+	case "CreateAccessKey":
+		g.learnAccessKey(c, b, body)
+	case "DeleteAccessKey":
+		_ = g.st.update(func() error { delete(g.st.Creds, form.Get("AccessKeyId")); return nil })
+	case "CreatePolicy":
+		var out struct {
+			Arn string `xml:"CreatePolicyResult>Policy>Arn"`
+		}
+		if xml.Unmarshal(body, &out) == nil && out.Arn != "" {
+			_ = g.st.update(func() error { g.st.account(p.Account).Managed[out.Arn] = form.Get("PolicyDocument"); return nil })
+		}
+	case "DeletePolicy":
+		_ = g.st.update(func() error { delete(g.st.account(p.Account).Managed, form.Get("PolicyArn")); return nil })
+	}
+}
+
+// learnAccessKey registers a key kumo just created, so that requests signed
+// with it are accepted.
+func (g *gateway) learnAccessKey(c *call, b *backend, body []byte) {
+	var out struct {
+		UserName string `xml:"CreateAccessKeyResult>AccessKey>UserName"`
+		ID       string `xml:"CreateAccessKeyResult>AccessKey>AccessKeyId"`
+		Secret   string `xml:"CreateAccessKeyResult>AccessKey>SecretAccessKey"`
+	}
+	if err := xml.Unmarshal(body, &out); err != nil || out.ID == "" {
+		g.sb.logf("sandbox: could not read CreateAccessKey response: %v", err)
+		return
+	}
+	u, err := b.iam.GetUser(c.r.Context(), &iam.GetUserInput{UserName: aws.String(out.UserName)})
+	if err != nil {
+		g.sb.logf("sandbox: user %s of a new access key: %v", out.UserName, err)
+		return
+	}
+	_ = g.st.update(func() error {
+		g.st.Creds[out.ID] = &credential{AccessKey: out.ID, Secret: out.Secret, Principal: principal{
+			Account:  b.id,
+			ARN:      strings.ReplaceAll(aws.ToString(u.User.Arn), kumoIAMAccount, b.id),
+			Kind:     "user",
+			UserName: out.UserName,
+			UserID:   aws.ToString(u.User.UserId),
+		}}
+		return nil
+	})
+}
+
+func (g *gateway) userDeleteConflict(account, user string) string {
+	var msg string
+	g.st.view(func() {
+		as := g.st.account(account)
+		switch {
+		case len(as.groupsOf(user)) > 0:
+			msg = "Cannot delete entity, must remove users from group first."
+		case len(as.UserPolicies[user]) > 0:
+			msg = "Cannot delete entity, must delete policies first."
+		default:
+			for _, cr := range g.st.Creds {
+				if cr.Principal.Kind == "user" && cr.Principal.Account == account && cr.Principal.UserName == user {
+					msg = "Cannot delete entity, must delete access keys first."
+				}
+			}
+		}
+	})
+	return msg
+}
+
+type xmlGroup struct {
+	Path       string `xml:"Path"`
+	GroupName  string `xml:"GroupName"`
+	GroupID    string `xml:"GroupId"`
+	Arn        string `xml:"Arn"`
+	CreateDate string `xml:"CreateDate"`
+}
+
+func groupXML(account string, gr *group) xmlGroup {
+	return xmlGroup{Path: gr.Path, GroupName: gr.Name, GroupID: gr.ID, Arn: "arn:aws:iam::" + account + ":group" + gr.Path + gr.Name,
+		CreateDate: gr.Created.UTC().Format(time.RFC3339)}
+}
+
+func marshalXML(v any) string {
+	b, _ := xml.Marshal(v)
+	return string(b)
+}
+
+// serveIAMLocal answers the IAM actions kumo lacks (groups, user inline
+// policies). It reports whether it handled the action.
+func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values) bool {
+	b := g.sb.accounts[account]
+	groupName, userName, policyName := form.Get("GroupName"), form.Get("UserName"), form.Get("PolicyName")
+	notFound := func(what, name string) {
+		g.fail(c, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("The %s with name %s cannot be found.", what, name))
+	}
+	userExists := func() bool {
+		_, err := b.iam.GetUser(c.r.Context(), &iam.GetUserInput{UserName: aws.String(userName)})
+		if err != nil {
+			notFound("user", userName)
+			return false
+		}
+		return true
+	}
+	ok := func(result string) { writeQuery(c, iamNS, action, result) }
+	checkDoc := func() bool {
+		if _, err := iampolicy.ParseEncoded(form.Get("PolicyDocument"), iampolicy.Identity); err != nil {
+			g.fail(c, http.StatusBadRequest, "MalformedPolicyDocument", err.Error())
+			return false
+		}
+		return true
+	}
+	switch action {
+	case "CreateGroup":
+		if !iamNameRE.MatchString(groupName) {
+			g.fail(c, http.StatusBadRequest, "ValidationError", "GroupName must match [\\w+=,.@-]{1,128}")
+			return true
+		}
+		path := form.Get("Path")
+		if path == "" {
+			path = "/"
+		}
+		var gr *group
+		err := g.st.update(func() error {
+			as := g.st.account(account)
+			if as.Groups[groupName] != nil {
+				return fmt.Errorf("exists")
+			}
+			gr = &group{Name: groupName, Path: path, ID: "AGPA" + b32.EncodeToString(randomBytes(10)), Created: time.Now().UTC().Truncate(time.Second), Policies: map[string]string{}}
+			as.Groups[groupName] = gr
+			return nil
+		})
+		if err != nil {
+			g.fail(c, http.StatusConflict, "EntityAlreadyExists", fmt.Sprintf("Group with name %s already exists.", groupName))
+			return true
+		}
+		ok("<Group>" + inner(marshalXML(groupXML(account, gr))) + "</Group>")
+	case "GetGroup":
+		var gr *group
+		g.st.view(func() {
+			if x := g.st.account(account).Groups[groupName]; x != nil {
+				cp := *x
+				cp.Members = append([]string(nil), x.Members...)
+				gr = &cp
+			}
+		})
+		if gr == nil {
+			notFound("group", groupName)
+			return true
+		}
+		var users strings.Builder
+		for _, m := range gr.Members {
+			u, err := b.iam.GetUser(c.r.Context(), &iam.GetUserInput{UserName: aws.String(m)})
+			if err != nil {
+				continue
+			}
+			users.WriteString(fmt.Sprintf("<member><Path>%s</Path><UserName>%s</UserName><UserId>%s</UserId><Arn>%s</Arn><CreateDate>%s</CreateDate></member>",
+				xmlEscape(aws.ToString(u.User.Path)), xmlEscape(m), xmlEscape(aws.ToString(u.User.UserId)),
+				xmlEscape(strings.ReplaceAll(aws.ToString(u.User.Arn), kumoIAMAccount, account)), aws.ToTime(u.User.CreateDate).UTC().Format(time.RFC3339)))
+		}
+		ok("<Group>" + inner(marshalXML(groupXML(account, gr))) + "</Group><Users>" + users.String() + "</Users><IsTruncated>false</IsTruncated>")
+	case "ListGroups", "ListGroupsForUser":
+		if action == "ListGroupsForUser" && !userExists() {
+			return true
+		}
+		var members strings.Builder
+		g.st.view(func() {
+			as := g.st.account(account)
+			var list []*group
+			if action == "ListGroupsForUser" {
+				list = as.groupsOf(userName)
+			} else {
+				for _, n := range sortedKeys(as.Groups) {
+					if strings.HasPrefix(as.Groups[n].Path, pathPrefix(form)) {
+						list = append(list, as.Groups[n])
+					}
+				}
+			}
+			for _, gr := range list {
+				members.WriteString("<member>" + inner(marshalXML(groupXML(account, gr))) + "</member>")
+			}
+		})
+		ok("<Groups>" + members.String() + "</Groups><IsTruncated>false</IsTruncated>")
+	case "DeleteGroup":
+		err := g.st.update(func() error {
+			as := g.st.account(account)
+			gr := as.Groups[groupName]
+			switch {
+			case gr == nil:
+				return errNotFound
+			case len(gr.Members) > 0:
+				return fmt.Errorf("Cannot delete entity, must remove users from group first.")
+			case len(gr.Policies) > 0:
+				return fmt.Errorf("Cannot delete entity, must delete policies first.")
+			}
+			delete(as.Groups, groupName)
+			return nil
+		})
+		switch {
+		case err == errNotFound:
+			notFound("group", groupName)
+		case err != nil:
+			g.fail(c, http.StatusConflict, "DeleteConflict", err.Error())
+		default:
+			ok("")
+		}
+	case "PutGroupPolicy", "PutUserPolicy":
+		if !checkDoc() {
+			return true
+		}
+		if action == "PutUserPolicy" && !userExists() {
+			return true
+		}
+		doc, _ := iampolicy.DecodeDocument(form.Get("PolicyDocument"))
+		err := g.st.update(func() error {
+			as := g.st.account(account)
+			if action == "PutUserPolicy" {
+				if as.UserPolicies[userName] == nil {
+					as.UserPolicies[userName] = map[string]string{}
+				}
+				as.UserPolicies[userName][policyName] = doc
+				return nil
+			}
+			gr := as.Groups[groupName]
+			if gr == nil {
+				return errNotFound
+			}
+			gr.Policies[policyName] = doc
+			return nil
+		})
+		if err == errNotFound {
+			notFound("group", groupName)
+			return true
+		}
+		ok("")
+	case "GetGroupPolicy", "GetUserPolicy", "DeleteGroupPolicy", "DeleteUserPolicy", "ListGroupPolicies", "ListUserPolicies":
+		isUser := strings.Contains(action, "User")
+		if isUser && !userExists() {
+			return true
+		}
+		var policies map[string]string
+		var found bool
+		err := g.st.update(func() error {
+			as := g.st.account(account)
+			if isUser {
+				policies, found = as.UserPolicies[userName], true
+			} else if gr := as.Groups[groupName]; gr != nil {
+				policies, found = gr.Policies, true
+			}
+			if found && strings.HasPrefix(action, "Delete") {
+				if _, ok := policies[policyName]; !ok {
+					return errNotFound
+				}
+				delete(policies, policyName)
+			}
+			return nil
+		})
+		if !found {
+			notFound("group", groupName)
+			return true
+		}
+		if err == errNotFound {
+			notFound("policy", policyName)
+			return true
+		}
+		owner := "<GroupName>" + xmlEscape(groupName) + "</GroupName>"
+		if isUser {
+			owner = "<UserName>" + xmlEscape(userName) + "</UserName>"
+		}
+		switch {
+		case strings.HasPrefix(action, "Delete"):
+			ok("")
+		case strings.HasPrefix(action, "List"):
+			var names strings.Builder
+			g.st.view(func() {
+				for _, n := range sortedKeys(policies) {
+					names.WriteString("<member>" + xmlEscape(n) + "</member>")
+				}
+			})
+			ok("<PolicyNames>" + names.String() + "</PolicyNames><IsTruncated>false</IsTruncated>")
+		default:
+			var doc string
+			var has bool
+			g.st.view(func() { doc, has = policies[policyName] })
+			if !has {
+				notFound("policy", policyName)
+				return true
+			}
+			ok(owner + "<PolicyName>" + xmlEscape(policyName) + "</PolicyName><PolicyDocument>" + xmlEscape(url.QueryEscape(doc)) + "</PolicyDocument>")
+		}
+	case "AddUserToGroup", "RemoveUserFromGroup":
+		if !userExists() {
+			return true
+		}
+		err := g.st.update(func() error {
+			gr := g.st.account(account).Groups[groupName]
+			if gr == nil {
+				return errNotFound
+			}
+			var kept []string
+			for _, m := range gr.Members {
+				if m != userName {
+					kept = append(kept, m)
+				}
+			}
+			if action == "AddUserToGroup" {
+				kept = append(kept, userName)
+			}
+			gr.Members = kept
+			return nil
+		})
+		if err == errNotFound {
+			notFound("group", groupName)
+			return true
+		}
+		ok("")
+	default:
+		return false
+	}
+	return true
+}
+
+var errNotFound = fmt.Errorf("not found")
+
+func pathPrefix(form url.Values) string {
+	if p := form.Get("PathPrefix"); p != "" {
+		return p
+	}
+	return "/"
+}
+
+// inner strips the outer element of a marshalled struct.
+func inner(s string) string {
+	i := strings.IndexByte(s, '>')
+	j := strings.LastIndexByte(s, '<')
+	if i < 0 || j <= i {
+		return s
+	}
+	return s[i+1 : j]
+}

@@ -1,0 +1,200 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/xacct/xacct/internal/iampolicy"
+)
+
+// lambdaOp classifies a Lambda REST request: its IAM action and function.
+func lambdaOp(method, path string) (action, function string) {
+	seg := strings.Split(strings.Trim(path, "/"), "/")
+	at := func(i int) string {
+		if i < len(seg) {
+			s, _ := url.PathUnescape(seg[i])
+			return s
+		}
+		return ""
+	}
+	if len(seg) >= 2 && seg[1] == "tags" {
+		switch method {
+		case http.MethodPost:
+			return "lambda:TagResource", functionName(at(2))
+		case http.MethodGet:
+			return "lambda:ListTags", functionName(at(2))
+		case http.MethodDelete:
+			return "lambda:UntagResource", functionName(at(2))
+		}
+		return "", ""
+	}
+	if len(seg) < 2 || seg[1] != "functions" {
+		return "", ""
+	}
+	if len(seg) == 2 {
+		switch method {
+		case http.MethodPost:
+			return "lambda:CreateFunction", ""
+		case http.MethodGet:
+			return "lambda:ListFunctions", ""
+		}
+		return "", ""
+	}
+	fn := functionName(at(2))
+	sub := at(3)
+	switch {
+	case sub == "" && method == http.MethodGet:
+		return "lambda:GetFunction", fn
+	case sub == "" && method == http.MethodDelete:
+		return "lambda:DeleteFunction", fn
+	case sub == "configuration" && method == http.MethodGet:
+		return "lambda:GetFunctionConfiguration", fn
+	case sub == "configuration" && method == http.MethodPut:
+		return "lambda:UpdateFunctionConfiguration", fn
+	case sub == "code" && method == http.MethodPut:
+		return "lambda:UpdateFunctionCode", fn
+	case sub == "invocations" && method == http.MethodPost:
+		return "lambda:InvokeFunction", fn
+	case sub == "policy" && method == http.MethodPost:
+		return "lambda:AddPermission", fn
+	case sub == "policy" && method == http.MethodGet:
+		return "lambda:GetPolicy", fn
+	case sub == "policy" && method == http.MethodDelete:
+		return "lambda:RemovePermission", fn
+	case sub == "event-invoke-config" && method == http.MethodPut:
+		return "lambda:PutFunctionEventInvokeConfig", fn
+	case sub == "event-invoke-config" && method == http.MethodPost:
+		return "lambda:UpdateFunctionEventInvokeConfig", fn
+	case sub == "event-invoke-config" && method == http.MethodGet:
+		return "lambda:GetFunctionEventInvokeConfig", fn
+	case sub == "event-invoke-config" && method == http.MethodDelete:
+		return "lambda:DeleteFunctionEventInvokeConfig", fn
+	case sub == "versions" && method == http.MethodGet:
+		return "lambda:ListVersionsByFunction", fn
+	}
+	return "", ""
+}
+
+// functionName takes a function name, partial ARN or ARN (with or without
+// qualifier) and returns the name.
+func functionName(s string) string {
+	if i := strings.Index(s, "function:"); i >= 0 {
+		s = s[i+len("function:"):]
+	}
+	name, _, _ := strings.Cut(s, ":")
+	return name
+}
+
+func (g *gateway) functionARN(account, name string) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", g.sb.Region, account, name)
+}
+
+func (g *gateway) serveLambda(c *call) {
+	ctx := c.r.Context()
+	p := c.principal()
+	action, fn := lambdaOp(c.r.Method, c.r.URL.Path)
+	if action == "" {
+		g.fail(c, http.StatusNotImplemented, "NotImplemented", fmt.Sprintf("the xacct sandbox does not serve Lambda %s %s", c.r.Method, c.r.URL.Path))
+		return
+	}
+	b := g.sb.accounts[p.Account]
+	var create struct {
+		FunctionName string
+		Role         string
+	}
+	if action == "lambda:CreateFunction" {
+		if err := json.Unmarshal(c.body, &create); err != nil {
+			g.fail(c, http.StatusBadRequest, "InvalidRequestContentException", "could not parse request body into json: "+err.Error())
+			return
+		}
+		fn = create.FunctionName
+	}
+	resource := "*"
+	if fn != "" {
+		resource = g.functionARN(p.Account, fn)
+	}
+	var rp *iampolicy.NamedPolicy
+	if action == "lambda:InvokeFunction" {
+		rp = g.functionPolicy(c, b, fn)
+	}
+	res, err := g.authorize(ctx, c, authzRequest{action: action, resource: resource, resourceAccount: p.Account, resourcePolicy: rp})
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "ServiceException", err.Error())
+		return
+	}
+	if res.Decision != iampolicy.Allowed {
+		g.deny(c, action, resource, res)
+		return
+	}
+	if action == "lambda:CreateFunction" && create.Role != "" {
+		res, err := g.authorize(ctx, c, authzRequest{action: "iam:PassRole", resource: create.Role, resourceAccount: p.Account,
+			context: map[string][]string{"iam:PassedToService": {"lambda.amazonaws.com"}}})
+		if err != nil || res.Decision != iampolicy.Allowed {
+			g.deny(c, "iam:PassRole", create.Role, res)
+			return
+		}
+	}
+	status, _, ok := g.forward(c, b, kumoOtherAccount, true)
+	if !ok || status/100 != 2 {
+		return
+	}
+	switch action {
+	case "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction":
+		g.runtimes.stop(p.Account, fn)
+	}
+}
+
+// functionPolicy reads a function's resource-based policy; nil when none.
+func (g *gateway) functionPolicy(c *call, b *backend, fn string) *iampolicy.NamedPolicy {
+	out, err := b.lambda.GetPolicy(c.r.Context(), &lambda.GetPolicyInput{FunctionName: aws.String(fn)})
+	if err != nil || out.Policy == nil {
+		return nil
+	}
+	doc := strings.ReplaceAll(aws.ToString(out.Policy), kumoOtherAccount, b.id)
+	pol, err := iampolicy.Parse([]byte(doc), iampolicy.Resource)
+	if err != nil {
+		g.sb.logf("sandbox: function policy of %s does not parse: %v", fn, err)
+		return nil
+	}
+	return &iampolicy.NamedPolicy{Name: "function policy", Policy: pol}
+}
+
+func (g *gateway) serveLogs(c *call) {
+	p := c.principal()
+	target := c.r.Header.Get("X-Amz-Target")
+	op, ok := strings.CutPrefix(target, "Logs_20140328.")
+	if !ok {
+		g.fail(c, http.StatusBadRequest, "UnknownOperationException", "unknown target "+target)
+		return
+	}
+	var in struct {
+		LogGroupName  string `json:"logGroupName"`
+		LogStreamName string `json:"logStreamName"`
+	}
+	_ = json.Unmarshal(c.body, &in)
+	resource := "*"
+	base := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:", g.sb.Region, p.Account)
+	switch {
+	case in.LogGroupName != "" && in.LogStreamName != "":
+		resource = base + in.LogGroupName + ":log-stream:" + in.LogStreamName
+	case in.LogGroupName != "":
+		resource = base + in.LogGroupName + ":*"
+	}
+	action := "logs:" + op
+	res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: resource, resourceAccount: p.Account})
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "ServiceUnavailableException", err.Error())
+		return
+	}
+	if res.Decision != iampolicy.Allowed {
+		g.deny(c, action, resource, res)
+		return
+	}
+	g.forward(c, g.sb.accounts[p.Account], kumoOtherAccount, true)
+}

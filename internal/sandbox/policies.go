@@ -1,0 +1,151 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/xacct/xacct/internal/iampolicy"
+)
+
+// identityPolicies returns the principal's identity-based policies: a user's
+// inline policies and its groups' inline policies; a role session's role
+// inline and attached managed policies.
+func (g *gateway) identityPolicies(ctx context.Context, p *principal) ([]iampolicy.NamedPolicy, error) {
+	key := p.Account + "|" + p.ARN
+	g.cache.mu.Lock()
+	gen := g.cache.gen[p.Account]
+	if ci, ok := g.cache.ident[key]; ok && ci.gen == gen {
+		g.cache.mu.Unlock()
+		return ci.policies, nil
+	}
+	g.cache.mu.Unlock()
+
+	var docs []namedDoc
+	switch p.Kind {
+	case "user":
+		g.st.view(func() {
+			as := g.st.account(p.Account)
+			for _, name := range sortedKeys(as.UserPolicies[p.UserName]) {
+				docs = append(docs, namedDoc{"user policy " + name, as.UserPolicies[p.UserName][name]})
+			}
+			for _, gr := range as.groupsOf(p.UserName) {
+				for _, name := range sortedKeys(gr.Policies) {
+					docs = append(docs, namedDoc{"group " + gr.Name + " policy " + name, gr.Policies[name]})
+				}
+			}
+		})
+	case "session":
+		b := g.sb.accounts[p.Account]
+		if b == nil {
+			return nil, fmt.Errorf("no account %s", p.Account)
+		}
+		role, err := g.rolePolicies(ctx, b, p.RoleName)
+		if err != nil {
+			return nil, err
+		}
+		docs = role
+	}
+	var out []iampolicy.NamedPolicy
+	for _, d := range docs {
+		pol, err := iampolicy.ParseEncoded(d.doc, iampolicy.Identity)
+		if err != nil {
+			// A policy IAM accepted but the engine cannot read grants
+			// nothing; say so rather than guess.
+			continue
+		}
+		out = append(out, iampolicy.NamedPolicy{Name: d.name, Policy: pol})
+	}
+	g.cache.mu.Lock()
+	g.cache.ident[key] = cachedIdentity{gen: gen, policies: out}
+	g.cache.mu.Unlock()
+	return out, nil
+}
+
+type namedDoc struct{ name, doc string }
+
+func (g *gateway) rolePolicies(ctx context.Context, b *backend, role string) ([]namedDoc, error) {
+	var docs []namedDoc
+	names, err := b.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
+	if err != nil {
+		if isCode(err, "NoSuchEntity") {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list role policies of %s: %w", role, err)
+	}
+	sort.Strings(names.PolicyNames)
+	for _, n := range names.PolicyNames {
+		out, err := b.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(n)})
+		if err != nil {
+			return nil, fmt.Errorf("get role policy %s of %s: %w", n, role, err)
+		}
+		docs = append(docs, namedDoc{"role policy " + n, aws.ToString(out.PolicyDocument)})
+	}
+	att, err := b.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
+	if err == nil {
+		for _, ap := range att.AttachedPolicies {
+			arn := aws.ToString(ap.PolicyArn)
+			var doc string
+			g.st.view(func() { doc = g.st.account(b.id).Managed[arn] })
+			if arn == "arn:aws:iam::aws:policy/AdministratorAccess" {
+				doc = adminPolicy
+			}
+			if doc != "" {
+				docs = append(docs, namedDoc{"managed policy " + arn, doc})
+			}
+		}
+	}
+	return docs, nil
+}
+
+// adminPolicy is AdministratorAccess.
+const adminPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+
+// bucketPolicy returns the bucket's policy, nil when it has none.
+func (g *gateway) bucketPolicy(ctx context.Context, bucket string, b *backend) (*iampolicy.NamedPolicy, error) {
+	g.cache.mu.Lock()
+	if g.cache.hasBP[bucket] {
+		np := g.cache.buckets[bucket]
+		g.cache.mu.Unlock()
+		return np, nil
+	}
+	g.cache.mu.Unlock()
+	out, err := b.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
+	var np *iampolicy.NamedPolicy
+	switch {
+	case err == nil:
+		pol, perr := iampolicy.Parse([]byte(aws.ToString(out.Policy)), iampolicy.Resource)
+		if perr != nil {
+			return nil, fmt.Errorf("bucket policy of %s: %w", bucket, perr)
+		}
+		np = &iampolicy.NamedPolicy{Name: "bucket policy", Policy: pol}
+	case isCode(err, "NoSuchBucketPolicy"), isCode(err, "NoSuchBucket"):
+	default:
+		return nil, fmt.Errorf("read bucket policy of %s: %w", bucket, err)
+	}
+	g.cache.mu.Lock()
+	g.cache.buckets[bucket] = np
+	g.cache.hasBP[bucket] = true
+	g.cache.mu.Unlock()
+	return np, nil
+}
+
+func isCode(err error, code string) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == code
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

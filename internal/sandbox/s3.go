@@ -1,0 +1,390 @@
+package sandbox
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/xacct/xacct/internal/iampolicy"
+)
+
+// s3Op is one S3 request as the gateway classifies it.
+type s3Op struct {
+	bucket string
+	key    string // "" for bucket-level and service-level operations
+	query  url.Values
+	action string // the IAM action that authorizes it; "" when unknown
+}
+
+var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
+// classifyS3 works out bucket, key and IAM action of a path-style (or
+// <bucket>.localhost virtual-hosted) S3 request.
+func classifyS3(r *http.Request) s3Op {
+	op := s3Op{query: r.URL.Query()}
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	host := r.Host
+	if h, _, ok := strings.Cut(host, ":"); ok {
+		host = h
+	}
+	if strings.HasSuffix(host, ".localhost") {
+		op.bucket = strings.TrimSuffix(strings.TrimSuffix(host, ".localhost"), ".s3")
+		op.key = path
+	} else {
+		op.bucket, op.key, _ = strings.Cut(path, "/")
+	}
+	op.action = s3Action(r.Method, op, r.Header)
+	return op
+}
+
+// bucketSubresources maps a bucket subresource to its Get and Put actions
+// (DELETE uses the Put action, as AWS documents for these).
+var bucketSubresources = map[string][2]string{
+	"policy":            {"s3:GetBucketPolicy", "s3:PutBucketPolicy"},
+	"publicAccessBlock": {"s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"},
+	"encryption":        {"s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration"},
+	"versioning":        {"s3:GetBucketVersioning", "s3:PutBucketVersioning"},
+	"tagging":           {"s3:GetBucketTagging", "s3:PutBucketTagging"},
+	"ownershipControls": {"s3:GetBucketOwnershipControls", "s3:PutBucketOwnershipControls"},
+	"notification":      {"s3:GetBucketNotification", "s3:PutBucketNotification"},
+	"acl":               {"s3:GetBucketAcl", "s3:PutBucketAcl"},
+	"cors":              {"s3:GetBucketCORS", "s3:PutBucketCORS"},
+	"lifecycle":         {"s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"},
+	"website":           {"s3:GetBucketWebsite", "s3:PutBucketWebsite"},
+	"logging":           {"s3:GetBucketLogging", "s3:PutBucketLogging"},
+	"object-lock":       {"s3:GetBucketObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration"},
+	"location":          {"s3:GetBucketLocation", ""},
+	"policyStatus":      {"s3:GetBucketPolicyStatus", ""},
+}
+
+func s3Action(method string, op s3Op, h http.Header) string {
+	q := op.query
+	if op.bucket == "" {
+		if method == http.MethodGet {
+			return "s3:ListAllMyBuckets"
+		}
+		return ""
+	}
+	if op.key == "" {
+		for sub, acts := range bucketSubresources {
+			if _, ok := q[sub]; !ok {
+				continue
+			}
+			switch method {
+			case http.MethodGet, http.MethodHead:
+				return acts[0]
+			case http.MethodPut, http.MethodDelete:
+				if sub == "policy" && method == http.MethodDelete {
+					return "s3:DeleteBucketPolicy"
+				}
+				return acts[1]
+			}
+			return ""
+		}
+		_, versions := q["versions"]
+		_, uploads := q["uploads"]
+		_, del := q["delete"]
+		switch {
+		case method == http.MethodPut && len(q) == 0:
+			return "s3:CreateBucket"
+		case method == http.MethodDelete && len(q) == 0:
+			return "s3:DeleteBucket"
+		case method == http.MethodGet && versions:
+			return "s3:ListBucketVersions"
+		case method == http.MethodGet && uploads:
+			return "s3:ListBucketMultipartUploads"
+		case method == http.MethodPost && del:
+			return "s3:DeleteObject"
+		case method == http.MethodGet || method == http.MethodHead:
+			if _, ok := q["list-type"]; ok || !hasOtherSubresource(q) {
+				return "s3:ListBucket"
+			}
+		}
+		return ""
+	}
+	_, tagging := q["tagging"]
+	_, acl := q["acl"]
+	_, uploadID := q["uploadId"]
+	_, uploads := q["uploads"]
+	_, versionID := q["versionId"]
+	switch method {
+	case http.MethodGet, http.MethodHead:
+		switch {
+		case tagging:
+			return "s3:GetObjectTagging"
+		case acl:
+			return "s3:GetObjectAcl"
+		case uploadID:
+			return "s3:ListMultipartUploadParts"
+		case versionID:
+			return "s3:GetObjectVersion"
+		}
+		return "s3:GetObject"
+	case http.MethodPut:
+		switch {
+		case tagging:
+			return "s3:PutObjectTagging"
+		case acl:
+			return "s3:PutObjectAcl"
+		}
+		return "s3:PutObject"
+	case http.MethodDelete:
+		switch {
+		case tagging:
+			return "s3:DeleteObjectTagging"
+		case uploadID:
+			return "s3:AbortMultipartUpload"
+		case versionID:
+			return "s3:DeleteObjectVersion"
+		}
+		return "s3:DeleteObject"
+	case http.MethodPost:
+		if uploads || uploadID {
+			return "s3:PutObject"
+		}
+	}
+	return ""
+}
+
+func hasOtherSubresource(q url.Values) bool {
+	for k := range q {
+		switch k {
+		case "prefix", "delimiter", "max-keys", "marker", "encoding-type", "continuation-token", "fetch-owner", "start-after", "x-id":
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+func (op s3Op) arn() string {
+	switch {
+	case op.bucket == "":
+		return "*"
+	case op.key == "":
+		return "arn:aws:s3:::" + op.bucket
+	}
+	return "arn:aws:s3:::" + op.bucket + "/" + op.key
+}
+
+func (g *gateway) serveS3(c *call) {
+	ctx := c.r.Context()
+	op := classifyS3(c.r)
+	if op.action == "" {
+		g.fail(c, http.StatusNotImplemented, "NotImplemented", fmt.Sprintf("the xacct sandbox does not know which permission %s %s needs", c.r.Method, c.r.URL.RequestURI()))
+		return
+	}
+	p := c.principal()
+	if op.bucket == "" {
+		if p == nil {
+			g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
+			return
+		}
+		g.forward(c, g.sb.accounts[p.Account], kumoOtherAccount, false)
+		return
+	}
+
+	var owner string
+	g.st.view(func() {
+		if m := g.st.Buckets[op.bucket]; m != nil {
+			owner = m.Owner
+		}
+	})
+	if op.action == "s3:CreateBucket" {
+		g.createBucket(c, op, owner)
+		return
+	}
+	if owner == "" {
+		g.fail(c, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
+		return
+	}
+	b := g.sb.accounts[owner]
+	bp, err := g.bucketPolicy(ctx, op.bucket, b)
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
+		return
+	}
+	extra := map[string][]string{"aws:ResourceAccount": {owner}}
+	for _, k := range []string{"prefix", "delimiter", "max-keys"} {
+		if v, ok := op.query[k]; ok {
+			extra["s3:"+k] = v
+		}
+	}
+	if v := c.r.Header.Get("X-Amz-Acl"); v != "" {
+		extra["s3:x-amz-acl"] = []string{v}
+	}
+	if v := c.r.Header.Get("X-Amz-Server-Side-Encryption"); v != "" {
+		extra["s3:x-amz-server-side-encryption"] = []string{v}
+	}
+	res, err := g.authorize(ctx, c, authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra, resourcePolicy: bp})
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
+		return
+	}
+	if res.Decision != iampolicy.Allowed {
+		g.deny(c, op.action, op.arn(), res)
+		return
+	}
+	if src := c.r.Header.Get("X-Amz-Copy-Source"); src != "" && op.action == "s3:PutObject" {
+		if !g.authorizeCopySource(c, src) {
+			return
+		}
+	}
+
+	_, ownership := op.query["ownershipControls"]
+	_, notification := op.query["notification"]
+	_, policy := op.query["policy"]
+	switch {
+	case ownership:
+		g.ownershipControls(c, op)
+		return
+	case notification:
+		g.notificationConfig(c, op, owner)
+		return
+	case policy && c.r.Method == http.MethodPut:
+		if _, err := iampolicy.Parse(c.body, iampolicy.Resource); err != nil {
+			g.fail(c, http.StatusBadRequest, "MalformedPolicy", err.Error())
+			return
+		}
+	}
+	if m := g.bucketOwnership(op.bucket); m == "BucketOwnerEnforced" && (op.action == "s3:PutObject" || op.action == "s3:PutObjectAcl" || op.action == "s3:PutBucketAcl") {
+		if acl := c.r.Header.Get("X-Amz-Acl"); acl != "" && acl != "bucket-owner-full-control" {
+			g.fail(c, http.StatusBadRequest, "AccessControlListNotSupported", "The bucket does not allow ACLs")
+			return
+		}
+	}
+	status, body, ok := g.forward(c, b, kumoOtherAccount, false)
+	if !ok || status/100 != 2 {
+		return
+	}
+	switch {
+	case policy:
+		g.cache.forgetBucket(op.bucket)
+	case op.action == "s3:DeleteBucket":
+		_ = g.st.update(func() error { delete(g.st.Buckets, op.bucket); return nil })
+		g.cache.forgetBucket(op.bucket)
+	case op.action == "s3:PutObject" && op.key != "":
+		if _, isPart := op.query["partNumber"]; !isPart {
+			if _, isCreate := op.query["uploads"]; !isCreate {
+				g.objectCreated(c, op, owner, status, body)
+			}
+		}
+	}
+}
+
+func (g *gateway) createBucket(c *call, op s3Op, owner string) {
+	p := c.principal()
+	if p == nil {
+		g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
+		return
+	}
+	if !bucketNameRE.MatchString(op.bucket) || strings.Contains(op.bucket, "..") {
+		g.fail(c, http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid.")
+		return
+	}
+	switch {
+	case owner == p.Account:
+		g.fail(c, http.StatusConflict, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.")
+		return
+	case owner != "":
+		g.fail(c, http.StatusConflict, "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
+		return
+	}
+	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "s3:CreateBucket", resource: op.arn(), resourceAccount: p.Account})
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
+		return
+	}
+	if res.Decision != iampolicy.Allowed {
+		g.deny(c, "s3:CreateBucket", op.arn(), res)
+		return
+	}
+	status, _, ok := g.forward(c, g.sb.accounts[p.Account], kumoOtherAccount, false)
+	if ok && status/100 == 2 {
+		_ = g.st.update(func() error { g.st.Buckets[op.bucket] = &bucketMeta{Owner: p.Account}; return nil })
+		g.cache.forgetBucket(op.bucket)
+	}
+}
+
+// authorizeCopySource checks s3:GetObject on the source of a copy.
+func (g *gateway) authorizeCopySource(c *call, src string) bool {
+	src, _ = url.PathUnescape(strings.TrimPrefix(src, "/"))
+	src, _, _ = strings.Cut(src, "?versionId=")
+	bucket, key, _ := strings.Cut(src, "/")
+	var owner string
+	g.st.view(func() {
+		if m := g.st.Buckets[bucket]; m != nil {
+			owner = m.Owner
+		}
+	})
+	if owner == "" {
+		g.fail(c, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
+		return false
+	}
+	bp, err := g.bucketPolicy(c.r.Context(), bucket, g.sb.accounts[owner])
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
+		return false
+	}
+	arn := "arn:aws:s3:::" + bucket + "/" + key
+	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "s3:GetObject", resource: arn, resourceAccount: owner, resourcePolicy: bp})
+	if err != nil || res.Decision != iampolicy.Allowed {
+		g.deny(c, "s3:GetObject", arn, res)
+		return false
+	}
+	return true
+}
+
+func (g *gateway) bucketOwnership(bucket string) string {
+	var v string
+	g.st.view(func() {
+		if m := g.st.Buckets[bucket]; m != nil {
+			v = m.Ownership
+		}
+	})
+	return v
+}
+
+type ownershipControlsXML struct {
+	XMLName xml.Name `xml:"OwnershipControls"`
+	Xmlns   string   `xml:"xmlns,attr,omitempty"`
+	Rules   []struct {
+		ObjectOwnership string `xml:"ObjectOwnership"`
+	} `xml:"Rule"`
+}
+
+// ownershipControls serves Put/Get/DeleteBucketOwnershipControls, which
+// kumo lacks.
+func (g *gateway) ownershipControls(c *call, op s3Op) {
+	switch c.r.Method {
+	case http.MethodPut:
+		var in ownershipControlsXML
+		if err := xml.Unmarshal(c.body, &in); err != nil || len(in.Rules) != 1 {
+			g.fail(c, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+			return
+		}
+		v := in.Rules[0].ObjectOwnership
+		if v != "BucketOwnerEnforced" && v != "BucketOwnerPreferred" && v != "ObjectWriter" {
+			g.fail(c, http.StatusBadRequest, "MalformedXML", "ObjectOwnership must be BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter")
+			return
+		}
+		_ = g.st.update(func() error { g.st.Buckets[op.bucket].Ownership = v; return nil })
+		c.w.WriteHeader(http.StatusOK)
+	case http.MethodGet:
+		v := g.bucketOwnership(op.bucket)
+		if v == "" {
+			g.fail(c, http.StatusNotFound, "OwnershipControlsNotFoundError", "The bucket ownership controls were not found")
+			return
+		}
+		c.w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprintf(c.w, `<?xml version="1.0" encoding="UTF-8"?><OwnershipControls xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ObjectOwnership>%s</ObjectOwnership></Rule></OwnershipControls>`, v)
+	case http.MethodDelete:
+		_ = g.st.update(func() error { g.st.Buckets[op.bucket].Ownership = ""; return nil })
+		c.w.WriteHeader(http.StatusNoContent)
+	default:
+		g.fail(c, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+	}
+}

@@ -1,0 +1,362 @@
+// Package sandbox is a local AWS with three real account boundaries, built
+// on kumo: one kumo process per account behind one gateway that checks every
+// request's SigV4 signature, answers STS, routes each request to the account
+// it belongs to, fills what kumo lacks (IAM groups and user policies, S3
+// ownership controls and notifications), runs Lambda bootstraps against
+// kumo's Runtime API, and authorizes every request with internal/iampolicy,
+// as AWS would.
+package sandbox
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Account is one member account of the sandbox's organization.
+type Account struct {
+	Name string // development, production, reporting
+	ID   string
+	// AdminRoleName is the role the management account assumes into the
+	// account with AdministratorAccess (default OrganizationAccountAccessRole).
+	AdminRoleName string
+}
+
+// DefaultAdminRoleName is the role AWS Organizations creates in member accounts.
+const DefaultAdminRoleName = "OrganizationAccountAccessRole"
+
+// Options configure a sandbox.
+type Options struct {
+	Accounts []Account
+	Region   string // default us-east-1
+	// Listen is the TLS address of the gateway (default 127.0.0.1:4566;
+	// port 0 picks one). HTTPListen is its plain-HTTP address, used for
+	// kumo's callbacks and to show that TLS-only buckets refuse plain HTTP
+	// (default 127.0.0.1:0).
+	Listen     string
+	HTTPListen string
+	// DataDir keeps the accounts' data, the gateway's state and the CA across
+	// restarts. Empty: everything lives in a temporary directory removed by
+	// Close.
+	DataDir string
+	// ChildCommand is the command that runs a kumo child process; the
+	// sandbox appends the child argument (see IsChild). Default: this
+	// process's own executable.
+	ChildCommand []string
+	// Logf receives the sandbox's log lines (nil: discarded).
+	Logf func(format string, args ...any)
+}
+
+// Sandbox is a running sandbox. Close stops it and every process it started.
+type Sandbox struct {
+	// URL is the gateway's TLS endpoint (AWS_ENDPOINT_URL); HTTPURL its
+	// plain-HTTP endpoint.
+	URL, HTTPURL string
+	// CAFile holds the CA that signed the gateway's certificate (AWS_CA_BUNDLE).
+	CAFile string
+	Region string
+	// ManagementAccount is the organization's management account; AdminKey
+	// and AdminSecret are its administrator's access key.
+	ManagementAccount      string
+	AdminKey, AdminSecret  string
+	Accounts               []Account
+	accounts               map[string]*backend
+	dataDir                string
+	tempDir                bool
+	st                     *state
+	gw                     *gateway
+	servers                []*http.Server
+	closeOnce              sync.Once
+	logf                   func(string, ...any)
+}
+
+// backend is one account's kumo process and the SDK clients the gateway
+// uses to read it directly.
+type backend struct {
+	id     string
+	name   string
+	url    *url.URL
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	done   chan struct{}
+	iam    *iam.Client
+	s3     *s3.Client
+	lambda *lambda.Client
+}
+
+var accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+// Start starts the accounts' kumo processes and the gateway, creates the
+// management administrator and each member account's admin role, and
+// returns once the gateway serves.
+func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
+	if len(opts.Accounts) == 0 {
+		return nil, errors.New("sandbox: no accounts")
+	}
+	seen := map[string]string{}
+	for i, a := range opts.Accounts {
+		if !accountIDRE.MatchString(a.ID) {
+			return nil, fmt.Errorf("sandbox: account %s: id %q is not 12 digits", a.Name, a.ID)
+		}
+		if other, dup := seen[a.ID]; dup {
+			return nil, fmt.Errorf("sandbox: accounts %s and %s share id %s", other, a.Name, a.ID)
+		}
+		seen[a.ID] = a.Name
+		if a.AdminRoleName == "" {
+			opts.Accounts[i].AdminRoleName = DefaultAdminRoleName
+		}
+	}
+	mgmt := "999999999999"
+	for seen[mgmt] != "" {
+		mgmt = fmt.Sprintf("%012d", mustAtoi(mgmt)-1)
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1:4566"
+	}
+	if opts.HTTPListen == "" {
+		opts.HTTPListen = "127.0.0.1:0"
+	}
+	if len(opts.ChildCommand) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: find own executable: %w", err)
+		}
+		opts.ChildCommand = []string{exe}
+	}
+	sb = &Sandbox{
+		Region:            opts.Region,
+		ManagementAccount: mgmt,
+		Accounts:          opts.Accounts,
+		accounts:          map[string]*backend{},
+		dataDir:           opts.DataDir,
+		logf:              opts.Logf,
+	}
+	if sb.logf == nil {
+		sb.logf = func(string, ...any) {}
+	}
+	defer func() {
+		if err != nil {
+			sb.Close()
+			sb = nil
+		}
+	}()
+	if sb.dataDir == "" {
+		if sb.dataDir, err = os.MkdirTemp("", "xacct-sandbox-"); err != nil {
+			return sb, err
+		}
+		sb.tempDir = true
+	} else if err := os.MkdirAll(sb.dataDir, 0o700); err != nil {
+		return sb, err
+	}
+	ca, err := loadOrCreateCA(sb.dataDir)
+	if err != nil {
+		return sb, err
+	}
+	sb.CAFile = ca.caPath
+	if sb.st, err = loadState(map[bool]string{true: "", false: sb.dataDir}[sb.tempDir]); err != nil {
+		return sb, err
+	}
+
+	// One kumo per account, started together.
+	all := append([]Account{{Name: "management", ID: mgmt}}, opts.Accounts...)
+	var wg sync.WaitGroup
+	errs := make([]error, len(all))
+	backends := make([]*backend, len(all))
+	for i, a := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			backends[i], errs[i] = sb.startChild(ctx, a, opts.ChildCommand)
+		}()
+	}
+	wg.Wait()
+	for i, b := range backends {
+		if b != nil {
+			sb.accounts[b.id] = b
+		}
+		if errs[i] != nil {
+			return sb, errs[i]
+		}
+	}
+
+	sb.gw = newGateway(sb)
+	if err := sb.bootstrap(ctx); err != nil {
+		return sb, fmt.Errorf("sandbox: bootstrap accounts: %w", err)
+	}
+
+	tlsLn, err := net.Listen("tcp", opts.Listen)
+	if err != nil {
+		return sb, fmt.Errorf("sandbox: listen on %s: %w", opts.Listen, err)
+	}
+	httpLn, err := net.Listen("tcp", opts.HTTPListen)
+	if err != nil {
+		tlsLn.Close()
+		return sb, fmt.Errorf("sandbox: listen on %s: %w", opts.HTTPListen, err)
+	}
+	sb.URL = "https://" + tlsLn.Addr().String()
+	sb.HTTPURL = "http://" + httpLn.Addr().String()
+	sb.gw.httpURL = sb.HTTPURL
+	tlsSrv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sb.gw.serve(w, r, true) }),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{ca.server}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          discardLog(),
+	}
+	httpSrv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sb.gw.serve(w, r, false) }),
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          discardLog(),
+	}
+	sb.servers = []*http.Server{tlsSrv, httpSrv}
+	go func() { _ = tlsSrv.ServeTLS(tlsLn, "", "") }()
+	go func() { _ = httpSrv.Serve(httpLn) }()
+	return sb, nil
+}
+
+// startChild starts one account's kumo and waits for its URL.
+func (sb *Sandbox) startChild(ctx context.Context, a Account, command []string) (*backend, error) {
+	cmd := exec.Command(command[0], append(append([]string(nil), command[1:]...), childArg)...)
+	cmd.Env = append(os.Environ(), "KUMO_LOG_LEVEL=error")
+	if !sb.tempDir {
+		dir := filepath.Join(sb.dataDir, "accounts", a.ID)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		cmd.Env = append(cmd.Env, "KUMO_DATA_DIR="+dir)
+	}
+	setChildAttrs(cmd)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("sandbox: start kumo for %s account: %w", a.Name, err)
+	}
+	b := &backend{id: a.ID, name: a.Name, cmd: cmd, stdin: stdin, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(b.done) }()
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(stdout).ReadString('\n')
+		line <- strings.TrimSpace(s)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case s := <-line:
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			b.stop()
+			return nil, fmt.Errorf("sandbox: kumo for %s account did not start (said %q)", a.Name, s)
+		}
+		b.url = u
+	case <-time.After(60 * time.Second):
+		b.stop()
+		return nil, fmt.Errorf("sandbox: kumo for %s account did not start within 60s", a.Name)
+	case <-ctx.Done():
+		b.stop()
+		return nil, ctx.Err()
+	}
+	cfg := aws.Config{
+		Region:      sb.Region,
+		Credentials: credentials.NewStaticCredentialsProvider("kumo", "kumo", ""),
+		HTTPClient:  kumoHTTPClient,
+	}
+	b.iam = iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(b.url.String()) })
+	b.s3 = s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(b.url.String()); o.UsePathStyle = true })
+	b.lambda = lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = aws.String(b.url.String()) })
+	return b, nil
+}
+
+// stop closes the child's standard input, which ends it, and kills it if it
+// has not gone within five seconds.
+func (b *backend) stop() {
+	_ = b.stdin.Close()
+	select {
+	case <-b.done:
+	case <-time.After(5 * time.Second):
+		_ = b.cmd.Process.Kill()
+		<-b.done
+	}
+}
+
+// EnvLines are the lines a shell can source to use the sandbox as the
+// management account's administrator.
+func (sb *Sandbox) EnvLines() []string {
+	return []string{
+		"AWS_ENDPOINT_URL=" + sb.URL,
+		"AWS_CA_BUNDLE=" + sb.CAFile,
+		"AWS_REGION=" + sb.Region,
+		"AWS_ACCESS_KEY_ID=" + sb.AdminKey,
+		"AWS_SECRET_ACCESS_KEY=" + sb.AdminSecret,
+	}
+}
+
+// ChildPIDs are the process IDs of the kumo children.
+func (sb *Sandbox) ChildPIDs() []int {
+	var out []int
+	for _, b := range sb.accounts {
+		if b.cmd != nil && b.cmd.Process != nil {
+			out = append(out, b.cmd.Process.Pid)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+// Close stops the gateway, the Lambda runtimes and every kumo process, and
+// removes the temporary data directory.
+func (sb *Sandbox) Close() {
+	sb.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, s := range sb.servers {
+			_ = s.Shutdown(ctx)
+		}
+		if sb.gw != nil {
+			sb.gw.close()
+		}
+		var wg sync.WaitGroup
+		for _, b := range sb.accounts {
+			wg.Add(1)
+			go func() { defer wg.Done(); b.stop() }()
+		}
+		wg.Wait()
+		if sb.tempDir {
+			_ = os.RemoveAll(sb.dataDir)
+		}
+	})
+}
+
+func mustAtoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

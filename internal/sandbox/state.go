@@ -1,0 +1,166 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+)
+
+// credential is a key pair the sandbox accepts, and who it belongs to.
+type credential struct {
+	AccessKey string    `json:"access_key"`
+	Secret    string    `json:"secret"`
+	Token     string    `json:"token,omitempty"`
+	Expires   time.Time `json:"expires,omitzero"` // zero for long-term keys
+	Principal principal `json:"principal"`
+}
+
+// principal is who makes a request.
+type principal struct {
+	Account        string `json:"account"`
+	ARN            string `json:"arn"`  // user ARN or assumed-role session ARN
+	Kind           string `json:"kind"` // "user" or "session"
+	UserName       string `json:"user_name,omitempty"`
+	UserID         string `json:"user_id,omitempty"`
+	RoleName       string `json:"role_name,omitempty"`
+	RoleARN        string `json:"role_arn,omitempty"`
+	RoleID         string `json:"role_id,omitempty"`
+	SessionName    string `json:"session_name,omitempty"`
+	SessionPolicy  string `json:"session_policy,omitempty"`
+	MFA            bool   `json:"mfa,omitempty"`
+	SourceIdentity string `json:"source_identity,omitempty"`
+}
+
+// group is an IAM group, which kumo lacks.
+type group struct {
+	Name     string            `json:"name"`
+	Path     string            `json:"path"`
+	ID       string            `json:"id"`
+	Created  time.Time         `json:"created"`
+	Policies map[string]string `json:"policies"` // name -> JSON document
+	Members  []string          `json:"members"`  // user names
+}
+
+// bucketMeta is what the gateway keeps about a bucket besides kumo.
+type bucketMeta struct {
+	Owner        string          `json:"owner"` // account ID
+	Ownership    string          `json:"ownership,omitempty"`
+	Notification json.RawMessage `json:"notification,omitempty"` // parsed notification configuration
+}
+
+// accountState is the gateway's own IAM data for one account.
+type accountState struct {
+	Groups       map[string]*group            `json:"groups"`
+	UserPolicies map[string]map[string]string `json:"user_policies"` // user -> name -> document
+	Managed      map[string]string            `json:"managed"`       // policy ARN -> document
+}
+
+// state is everything the gateway keeps; with a data dir it is saved to
+// gateway.json after every change.
+type state struct {
+	mu       sync.Mutex
+	path     string
+	Creds    map[string]*credential   `json:"credentials"`
+	Buckets  map[string]*bucketMeta   `json:"buckets"`
+	Accounts map[string]*accountState `json:"accounts"`
+}
+
+func loadState(dir string) (*state, error) {
+	st := &state{Creds: map[string]*credential{}, Buckets: map[string]*bucketMeta{}, Accounts: map[string]*accountState{}}
+	if dir == "" {
+		return st, nil
+	}
+	st.path = filepath.Join(dir, "gateway.json")
+	b, err := os.ReadFile(st.path)
+	if os.IsNotExist(err) {
+		return st, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("sandbox state %s: %w", st.path, err)
+	}
+	return st, nil
+}
+
+// saveLocked writes the state; the caller holds mu.
+func (st *state) saveLocked() error {
+	if st.path == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := st.path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, st.path)
+}
+
+// update runs fn under the lock and saves.
+func (st *state) update(fn func() error) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := fn(); err != nil {
+		return err
+	}
+	return st.saveLocked()
+}
+
+func (st *state) view(fn func()) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	fn()
+}
+
+// account returns the account's state, creating it; the caller holds mu.
+func (st *state) account(id string) *accountState {
+	a := st.Accounts[id]
+	if a == nil {
+		a = &accountState{}
+		st.Accounts[id] = a
+	}
+	if a.Groups == nil {
+		a.Groups = map[string]*group{}
+	}
+	if a.UserPolicies == nil {
+		a.UserPolicies = map[string]map[string]string{}
+	}
+	if a.Managed == nil {
+		a.Managed = map[string]string{}
+	}
+	return a
+}
+
+func (st *state) credential(akid string) *credential {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c := st.Creds[akid]
+	if c == nil {
+		return nil
+	}
+	cp := *c
+	return &cp
+}
+
+// groupsOf lists the groups a user belongs to, sorted; the caller holds mu.
+func (a *accountState) groupsOf(user string) []*group {
+	var out []*group
+	for _, g := range a.Groups {
+		for _, m := range g.Members {
+			if m == user {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

@@ -1,0 +1,204 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/xacct/xacct/internal/iampolicy"
+)
+
+const stsNS = "https://sts.amazonaws.com/doc/2011-06-15/"
+
+var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+
+func (g *gateway) serveSTS(c *call) {
+	form, err := url.ParseQuery(string(c.body))
+	if err != nil {
+		g.fail(c, http.StatusBadRequest, "MalformedQueryString", err.Error())
+		return
+	}
+	switch form.Get("Action") {
+	case "GetCallerIdentity":
+		p := c.principal()
+		userID := p.UserID
+		if p.Kind == "session" {
+			userID = p.RoleID + ":" + p.SessionName
+		}
+		writeQuery(c, stsNS, "GetCallerIdentity", fmt.Sprintf("<Arn>%s</Arn><UserId>%s</UserId><Account>%s</Account>",
+			xmlEscape(p.ARN), xmlEscape(userID), p.Account))
+	case "AssumeRole":
+		g.assumeRole(c, form)
+	default:
+		g.fail(c, http.StatusBadRequest, "InvalidAction", fmt.Sprintf("the xacct sandbox's STS does not implement %q", form.Get("Action")))
+	}
+}
+
+// writeQuery writes a Query-protocol (IAM, STS) success response.
+func writeQuery(c *call, ns, action, result string) {
+	c.w.Header().Set("Content-Type", "text/xml")
+	c.w.Header().Set("X-Amzn-RequestId", c.reqID)
+	resultElem := ""
+	if result != "" {
+		resultElem = fmt.Sprintf("<%sResult>%s</%sResult>", action, result, action)
+	}
+	fmt.Fprintf(c.w, `<%sResponse xmlns="%s">%s<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`,
+		action, ns, resultElem, c.reqID, action)
+}
+
+func (g *gateway) assumeRole(c *call, form url.Values) {
+	ctx := c.r.Context()
+	roleARN := form.Get("RoleArn")
+	session := form.Get("RoleSessionName")
+	if !sessionNameRE.MatchString(session) {
+		g.fail(c, http.StatusBadRequest, "ValidationError", "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*, length 2-64")
+		return
+	}
+	duration := 3600
+	if d := form.Get("DurationSeconds"); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 900 || n > 43200 {
+			g.fail(c, http.StatusBadRequest, "ValidationError", "DurationSeconds must be between 900 and 43200")
+			return
+		}
+		duration = n
+	}
+	var sessionPolicy string
+	if sp := form.Get("Policy"); sp != "" {
+		if _, err := iampolicy.Parse([]byte(sp), iampolicy.Session); err != nil {
+			g.fail(c, http.StatusBadRequest, "MalformedPolicyDocument", err.Error())
+			return
+		}
+		sessionPolicy = sp
+	}
+	p := c.principal()
+	denied := func() {
+		g.deny(c, "sts:AssumeRole", roleARN, iampolicy.Result{Decision: iampolicy.ImplicitDeny, Detail: "trust policy"})
+	}
+	account, roleName, ok := parseRoleARN(roleARN)
+	b := g.sb.accounts[account]
+	if !ok || b == nil {
+		denied()
+		return
+	}
+	role, err := b.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(roleName)})
+	if err != nil {
+		// AWS answers AccessDenied for a role that does not exist.
+		denied()
+		return
+	}
+	realARN := strings.ReplaceAll(aws.ToString(role.Role.Arn), kumoIAMAccount, account)
+	if realARN != roleARN {
+		denied()
+		return
+	}
+	trust, err := iampolicy.ParseEncoded(aws.ToString(role.Role.AssumeRolePolicyDocument), iampolicy.Trust)
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "InternalError", "trust policy of "+roleARN+" does not parse: "+err.Error())
+		return
+	}
+	mfa := p.MFA || (form.Get("SerialNumber") != "" && regexp.MustCompile(`^[0-9]{6}$`).MatchString(form.Get("TokenCode")))
+	extra := map[string][]string{"sts:RoleSessionName": {session}}
+	if mfa {
+		extra["aws:MultiFactorAuthPresent"] = []string{"true"}
+		extra["aws:MultiFactorAuthAge"] = []string{"0"}
+	} else if p.Kind == "user" {
+		// Long-term keys carry no MFA context key at all.
+		extra["aws:MultiFactorAuthPresent"] = nil
+	}
+	if e := form.Get("ExternalId"); e != "" {
+		extra["sts:ExternalId"] = []string{e}
+	}
+	actions := []string{"sts:AssumeRole"}
+	srcID := form.Get("SourceIdentity")
+	if srcID == "" {
+		srcID = p.SourceIdentity
+	}
+	if si := form.Get("SourceIdentity"); si != "" {
+		extra["sts:SourceIdentity"] = []string{si}
+		actions = append(actions, "sts:SetSourceIdentity")
+	}
+	if form.Get("Tags.member.1.Key") != "" {
+		actions = append(actions, "sts:TagSession")
+	}
+	for _, action := range actions {
+		ar := authzRequest{
+			action: action, resource: roleARN, resourceAccount: account, context: extra,
+			resourcePolicy: &iampolicy.NamedPolicy{Name: "trust policy", Policy: trust},
+		}
+		res, err := g.authorize(ctx, c, ar)
+		if err != nil {
+			g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
+			return
+		}
+		if res.Decision != iampolicy.Allowed {
+			g.deny(c, action, roleARN, res)
+			return
+		}
+	}
+	cred := &credential{
+		AccessKey: newAccessKeyID("ASIA"),
+		Secret:    newSecret(),
+		Token:     newSessionToken(),
+		Expires:   time.Now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second),
+		Principal: principal{
+			Account:        account,
+			ARN:            fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, roleName, session),
+			Kind:           "session",
+			RoleName:       roleName,
+			RoleARN:        realARN,
+			RoleID:         aws.ToString(role.Role.RoleId),
+			SessionName:    session,
+			SessionPolicy:  sessionPolicy,
+			MFA:            mfa,
+			SourceIdentity: srcID,
+		},
+	}
+	if err := g.st.update(func() error { g.st.Creds[cred.AccessKey] = cred; return nil }); err != nil {
+		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
+		return
+	}
+	src := ""
+	if srcID != "" {
+		src = "<SourceIdentity>" + xmlEscape(srcID) + "</SourceIdentity>"
+	}
+	writeQuery(c, stsNS, "AssumeRole", fmt.Sprintf(
+		"<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials>"+
+			"<AssumedRoleUser><AssumedRoleId>%s:%s</AssumedRoleId><Arn>%s</Arn></AssumedRoleUser>%s",
+		cred.AccessKey, cred.Secret, cred.Token, cred.Expires.Format(time.RFC3339),
+		xmlEscape(cred.Principal.RoleID), xmlEscape(session), xmlEscape(cred.Principal.ARN), src))
+}
+
+// parseRoleARN splits arn:aws:iam::ID:role/path/name.
+func parseRoleARN(arn string) (account, name string, ok bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || !accountIDRE.MatchString(parts[4]) || !strings.HasPrefix(parts[5], "role/") {
+		return "", "", false
+	}
+	res := parts[5]
+	return parts[4], res[strings.LastIndexByte(res, '/')+1:], true
+}
+
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}
+
+func newAccessKeyID(prefix string) string { return prefix + b32.EncodeToString(randomBytes(10)) }
+
+func newSecret() string { return base64.RawStdEncoding.EncodeToString(randomBytes(30)) }
+
+func newSessionToken() string { return "IQoJ" + base64.RawStdEncoding.EncodeToString(randomBytes(150)) }
