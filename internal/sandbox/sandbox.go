@@ -77,17 +77,17 @@ type Sandbox struct {
 	Region string
 	// ManagementAccount is the organization's management account; AdminKey
 	// and AdminSecret are its administrator's access key.
-	ManagementAccount      string
-	AdminKey, AdminSecret  string
-	Accounts               []Account
-	accounts               map[string]*backend
-	dataDir                string
-	tempDir                bool
-	st                     *state
-	gw                     *gateway
-	servers                []*http.Server
-	closeOnce              sync.Once
-	logf                   func(string, ...any)
+	ManagementAccount     string
+	AdminKey, AdminSecret string
+	Accounts              []Account
+	accounts              map[string]*backend
+	dataDir               string
+	tempDir               bool
+	st                    *state
+	gw                    *gateway
+	servers               []*http.Server
+	closeOnce             sync.Once
+	logf                  func(string, ...any)
 }
 
 // backend is one account's kumo process and the SDK clients the gateway
