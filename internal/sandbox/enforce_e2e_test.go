@@ -1,0 +1,169 @@
+package sandbox
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// sessionWith makes a role in account with the given inline policy, trusting
+// the management account, and returns a session of it.
+func sessionWith(t *testing.T, account, policy string) (*client, string) {
+	t.Helper()
+	ctx := context.Background()
+	adm := orgAdmin(t, account)
+	role := uniq(t, "r")
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + shared.ManagementAccount + `:root"},"Action":"sts:AssumeRole"}]}`
+	must(adm.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust)}))(t)
+	must(adm.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("p"), PolicyDocument: aws.String(policy)}))(t)
+	arn := "arn:aws:iam::" + account + ":role/" + role
+	return admin(t).assume(t, arn, "session"), arn
+}
+
+func allowS3(bucket, actions string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":` + actions + `,"Resource":["arn:aws:s3:::` + bucket + `","arn:aws:s3:::` + bucket + `/*"]}]}`
+}
+
+func TestBucketPolicyExplicitDenyBeatsIdentityAllow(t *testing.T) {
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	bucket := uniq(t, "deny")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	sess, roleARN := sessionWith(t, prodID, allowS3(bucket, `"s3:*"`))
+	must(sess.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("1")}))(t)
+	must(prod.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Sid":"NoWrites","Effect":"Deny","Principal":{"AWS":"` + roleARN + `"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`)}))(t)
+	_, err := sess.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("2")})
+	wantCode(t, err, "AccessDenied")
+	if !strings.Contains(err.Error(), "explicit deny in a resource-based policy") {
+		t.Errorf("message does not say why: %v", err)
+	}
+}
+
+func TestCrossAccountWriteNeedsBucketPolicy(t *testing.T) {
+	ctx := context.Background()
+	rep := orgAdmin(t, repID)
+	bucket := uniq(t, "reports")
+	must(rep.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	writer, writerARN := sessionWith(t, prodID, allowS3(bucket, `"s3:PutObject"`))
+	put := func() error {
+		_, err := writer.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("rec.json"), Body: strings.NewReader("{}")})
+		return err
+	}
+	wantCode(t, put(), "AccessDenied")
+	must(rep.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + writerARN + `"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`)}))(t)
+	if err := put(); err != nil {
+		t.Fatalf("write with both sides allowing: %v", err)
+	}
+}
+
+func TestPlainHTTPToTLSOnlyBucketIsDenied(t *testing.T) {
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	bucket := uniq(t, "tls")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	must(prod.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::` + bucket + `","arn:aws:s3:::` + bucket + `/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)}))(t)
+	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("1")}))(t)
+
+	cr := prod.cfg.Credentials
+	v, err := cr.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := newClient(t, shared, shared.HTTPURL, v.AccessKeyID, v.SecretAccessKey, v.SessionToken)
+	_, err = plain.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")})
+	wantCode(t, err, "AccessDenied")
+}
+
+func TestUnknownKeyAndBadSignatureAreRejected(t *testing.T) {
+	ctx := context.Background()
+	unknown := newClient(t, shared, shared.URL, "AKIAUNKNOWNUNKNOWN00", "secret", "")
+	_, err := unknown.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	wantCode(t, err, "InvalidClientTokenId")
+	_, err = unknown.s3.ListBuckets(ctx, &s3.ListBucketsInput{})
+	wantCode(t, err, "InvalidAccessKeyId")
+
+	forged := newClient(t, shared, shared.URL, shared.AdminKey, "not-the-secret", "")
+	_, err = forged.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	wantCode(t, err, "SignatureDoesNotMatch")
+	_, err = forged.iam.ListUsers(ctx, &iam.ListUsersInput{})
+	wantCode(t, err, "SignatureDoesNotMatch")
+}
+
+func TestBucketNamesAreGlobal(t *testing.T) {
+	ctx := context.Background()
+	prod, rep := orgAdmin(t, prodID), orgAdmin(t, repID)
+	bucket := uniq(t, "global")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	_, err := rep.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+	wantCode(t, err, "BucketAlreadyExists")
+	_, err = prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+	wantCode(t, err, "BucketAlreadyOwnedByYou")
+	// The Reporting administrator has no access to Production's bucket.
+	_, err = rep.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("x")})
+	wantCode(t, err, "AccessDenied")
+}
+
+func TestIAMGroups(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	group := uniq(t, "G")
+	must(dev.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(group)}))(t)
+	_, err := dev.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(group)})
+	wantCode(t, err, "EntityAlreadyExists")
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}`
+	must(dev.iam.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: aws.String(group), PolicyName: aws.String("p"), PolicyDocument: aws.String(doc)}))(t)
+	user := uniq(t, "u")
+	devUser(t, dev, user, group)
+
+	got := must(dev.iam.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(group)}))(t)
+	if len(got.Users) != 1 || aws.ToString(got.Users[0].UserName) != user || aws.ToString(got.Group.Arn) != "arn:aws:iam::"+devID+":group/"+group {
+		t.Errorf("GetGroup = %+v", got)
+	}
+	pol := must(dev.iam.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: aws.String(group), PolicyName: aws.String("p")}))(t)
+	if !strings.Contains(aws.ToString(pol.PolicyDocument), "ListAllMyBuckets") {
+		t.Errorf("GetGroupPolicy document = %q", aws.ToString(pol.PolicyDocument))
+	}
+	names := must(dev.iam.ListGroupPolicies(ctx, &iam.ListGroupPoliciesInput{GroupName: aws.String(group)}))(t)
+	if len(names.PolicyNames) != 1 {
+		t.Errorf("ListGroupPolicies = %v", names.PolicyNames)
+	}
+	forUser := must(dev.iam.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: aws.String(user)}))(t)
+	if len(forUser.Groups) != 1 {
+		t.Errorf("ListGroupsForUser = %v", forUser.Groups)
+	}
+	_, err = dev.iam.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String(group)})
+	wantCode(t, err, "DeleteConflict")
+	_, err = dev.iam.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: aws.String(group), PolicyName: aws.String("bad"), PolicyDocument: aws.String(`{"Statement":{"Effect":"Allow"}}`)})
+	wantCode(t, err, "MalformedPolicyDocument")
+	must(dev.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: aws.String(group), UserName: aws.String(user)}))(t)
+	must(dev.iam.DeleteGroupPolicy(ctx, &iam.DeleteGroupPolicyInput{GroupName: aws.String(group), PolicyName: aws.String("p")}))(t)
+	must(dev.iam.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String(group)}))(t)
+	_, err = dev.iam.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(group)})
+	wantCode(t, err, "NoSuchEntity")
+}
+
+func TestOwnershipControls(t *testing.T) {
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	bucket := uniq(t, "own")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	_, err := prod.s3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(bucket)})
+	wantCode(t, err, "OwnershipControlsNotFoundError")
+	must(prod.s3.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String(bucket),
+		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipBucketOwnerEnforced}}}}))(t)
+	got := must(prod.s3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(bucket)}))(t)
+	if got.OwnershipControls.Rules[0].ObjectOwnership != s3types.ObjectOwnershipBucketOwnerEnforced {
+		t.Errorf("ownership = %v", got.OwnershipControls.Rules[0].ObjectOwnership)
+	}
+	_, err = prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("x"), ACL: s3types.ObjectCannedACLPublicRead})
+	wantCode(t, err, "AccessControlListNotSupported")
+}
