@@ -13,6 +13,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -317,17 +319,52 @@ func (g *gateway) baseContext(c *call) map[string][]string {
 	return ctx
 }
 
-// proxy forwards the call to an account's kumo. rewrite swaps kumo's
-// placeholder account ID for the real one in the response (and the real
-// one for kumo's in the request); it is off for S3, whose bodies are data.
-func (g *gateway) proxy(c *call, b *backend, kumoAccount string, rewrite bool) (int, []byte, http.Header, error) {
-	path := c.r.URL.EscapedPath()
-	body := c.body
-	if rewrite {
-		path = strings.ReplaceAll(path, b.id, kumoAccount)
-		body = bytes.ReplaceAll(body, []byte(b.id), []byte(kumoAccount))
+// rewriter translates between the real account IDs callers see and the
+// placeholder IDs kumo writes into ARNs. Only ARNs are touched: policy
+// documents and object data pass through as they are.
+type rewriter int
+
+const (
+	rewriteNone   rewriter = iota // S3: bodies are data
+	rewriteIAM                    // arn:aws:iam::123456789012: ARNs; PolicyArn parameters
+	rewriteRegion                 // arn:aws:lambda|logs:REGION:000000000000: ARNs
+)
+
+var regionalARN = regexp.MustCompile(`arn:aws:(lambda|logs):([a-z0-9-]*):` + kumoOtherAccount + `:`)
+
+func (rw rewriter) request(account string, body []byte) []byte {
+	if rw != rewriteIAM || !bytes.Contains(body, []byte("PolicyArn=")) {
+		return body
 	}
-	u := b.url.String() + path
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return body
+	}
+	form.Set("PolicyArn", strings.Replace(form.Get("PolicyArn"), "arn:aws:iam::"+account+":", "arn:aws:iam::"+kumoIAMAccount+":", 1))
+	return []byte(form.Encode())
+}
+
+func (rw rewriter) response(account, region string, body []byte) []byte {
+	switch rw {
+	case rewriteIAM:
+		return bytes.ReplaceAll(body, []byte("arn:aws:iam::"+kumoIAMAccount+":"), []byte("arn:aws:iam::"+account+":"))
+	case rewriteRegion:
+		return regionalARN.ReplaceAllFunc(body, func(m []byte) []byte {
+			sub := regionalARN.FindSubmatch(m)
+			r := string(sub[2])
+			if r == "" || r == "local" {
+				r = region
+			}
+			return []byte("arn:aws:" + string(sub[1]) + ":" + r + ":" + account + ":")
+		})
+	}
+	return body
+}
+
+// proxy forwards the call to an account's kumo.
+func (g *gateway) proxy(c *call, b *backend, rw rewriter) (int, []byte, http.Header, error) {
+	body := rw.request(b.id, c.body)
+	u := b.url.String() + c.r.URL.EscapedPath()
 	if c.r.URL.RawQuery != "" {
 		u += "?" + c.r.URL.RawQuery
 	}
@@ -352,11 +389,7 @@ func (g *gateway) proxy(c *call, b *backend, kumoAccount string, rewrite bool) (
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	if rewrite {
-		out = bytes.ReplaceAll(out, []byte(kumoAccount), []byte(b.id))
-		out = bytes.ReplaceAll(out, []byte("arn:aws:lambda:local:"), []byte("arn:aws:lambda:"+g.sb.Region+":"))
-	}
-	return resp.StatusCode, out, resp.Header, nil
+	return resp.StatusCode, rw.response(b.id, g.sb.Region, out), resp.Header, nil
 }
 
 // relay writes a proxied response to the caller.
@@ -376,8 +409,8 @@ func (g *gateway) relay(c *call, status int, body []byte, h http.Header) {
 }
 
 // forward proxies and relays in one step.
-func (g *gateway) forward(c *call, b *backend, kumoAccount string, rewrite bool) (int, []byte, bool) {
-	status, body, h, err := g.proxy(c, b, kumoAccount, rewrite)
+func (g *gateway) forward(c *call, b *backend, rw rewriter) (int, []byte, bool) {
+	status, body, h, err := g.proxy(c, b, rw)
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: "+b.name+" account: "+err.Error())
 		return 0, nil, false

@@ -96,7 +96,7 @@ func (g *gateway) serveIAM(c *call) {
 			return
 		}
 	}
-	status, body, ok := g.forward(c, b, kumoIAMAccount, true)
+	status, body, ok := g.forward(c, b, rewriteIAM)
 	if !ok || status/100 != 2 {
 		return
 	}

@@ -140,12 +140,17 @@ func (g *gateway) serveLambda(c *call) {
 			return
 		}
 	}
-	status, _, ok := g.forward(c, b, kumoOtherAccount, true)
+	status, _, ok := g.forward(c, b, rewriteRegion)
 	if !ok || status/100 != 2 {
 		return
 	}
 	switch action {
-	case "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction":
+	case "lambda:CreateFunction", "lambda:UpdateFunctionCode":
+		if err := g.runtimes.saveCode(ctx, p.Account, fn, c.body, action == "lambda:CreateFunction"); err != nil {
+			g.sb.logf("sandbox: keep the code of %s: %v", fn, err)
+		}
+		g.runtimes.stop(p.Account, fn)
+	case "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction":
 		g.runtimes.stop(p.Account, fn)
 	}
 }
@@ -196,5 +201,5 @@ func (g *gateway) serveLogs(c *call) {
 		g.deny(c, action, resource, res)
 		return
 	}
-	g.forward(c, g.sb.accounts[p.Account], kumoOtherAccount, true)
+	g.forward(c, g.sb.accounts[p.Account], rewriteRegion)
 }

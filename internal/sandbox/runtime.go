@@ -1,22 +1,426 @@
 package sandbox
 
 import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"debug/elf"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/xacct/xacct/internal/iampolicy"
 )
 
-// runtimes runs Lambda bootstraps against their account's kumo Runtime API.
+// runtimes runs functions' bootstraps against their account's kumo Runtime
+// API, reached through the gateway's plain-HTTP listener so that the gateway
+// sees the first poll and can put the true function ARN in the headers.
 type runtimes struct {
-	g  *gateway
-	mu sync.Mutex
+	g     *gateway
+	mu    sync.Mutex
+	procs map[string]*fnRuntime // account/function
 }
 
-func newRuntimes(g *gateway) *runtimes { return &runtimes{g: g} }
+type fnRuntime struct {
+	key     string
+	codeSha string
+	cmd     *exec.Cmd
+	polled  chan struct{}
+	once    sync.Once
+	done    chan struct{}
+}
 
-func (rt *runtimes) close() {}
+func newRuntimes(g *gateway) *runtimes {
+	return &runtimes{g: g, procs: map[string]*fnRuntime{}}
+}
 
-func (rt *runtimes) stop(account, fn string) {}
+func (rt *runtimes) codePath(account, fn string) string {
+	return filepath.Join(rt.g.sb.dataDir, "lambda", account, fn+".zip")
+}
 
+// saveCode keeps a function's zip as it was sent, since kumo does not serve
+// it back.
+func (rt *runtimes) saveCode(ctx context.Context, account, fn string, body []byte, create bool) error {
+	var in struct {
+		ZipFile  []byte
+		S3Bucket string
+		S3Key    string
+		Code     *struct {
+			ZipFile  []byte
+			S3Bucket string
+			S3Key    string
+		}
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return err
+	}
+	if create && in.Code != nil {
+		in.ZipFile, in.S3Bucket, in.S3Key = in.Code.ZipFile, in.Code.S3Bucket, in.Code.S3Key
+	}
+	zipBytes := in.ZipFile
+	if len(zipBytes) == 0 && in.S3Bucket != "" {
+		var owner string
+		rt.g.st.view(func() {
+			if m := rt.g.st.Buckets[in.S3Bucket]; m != nil {
+				owner = m.Owner
+			}
+		})
+		b := rt.g.sb.accounts[owner]
+		if b == nil {
+			return fmt.Errorf("code bucket %s does not exist", in.S3Bucket)
+		}
+		obj, err := b.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(in.S3Bucket), Key: aws.String(in.S3Key)})
+		if err != nil {
+			return err
+		}
+		defer obj.Body.Close()
+		if zipBytes, err = io.ReadAll(obj.Body); err != nil {
+			return err
+		}
+	}
+	if len(zipBytes) == 0 {
+		return nil
+	}
+	p := rt.codePath(account, fn)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(p, zipBytes, 0o600)
+}
+
+// stop ends a function's process (its code or configuration changed, or it
+// was deleted); the next event starts it again.
+func (rt *runtimes) stop(account, fn string) {
+	rt.mu.Lock()
+	r := rt.procs[account+"/"+fn]
+	delete(rt.procs, account+"/"+fn)
+	rt.mu.Unlock()
+	if r != nil {
+		r.kill()
+	}
+}
+
+func (r *fnRuntime) kill() {
+	_ = r.cmd.Process.Kill()
+	<-r.done
+}
+
+func (rt *runtimes) close() {
+	rt.mu.Lock()
+	procs := rt.procs
+	rt.procs = map[string]*fnRuntime{}
+	rt.mu.Unlock()
+	for _, r := range procs {
+		r.kill()
+	}
+}
+
+// invokeAsync makes sure the function runs and delivers one event the way
+// Lambda's asynchronous invocation does: the caller does not wait (it runs in
+// the notification's goroutine), and a function error is retried twice with
+// backoff before the event is dropped and logged.
+func (rt *runtimes) invokeAsync(ctx context.Context, account, fn string, payload []byte) error {
+	if _, err := rt.ensure(ctx, account, fn); err != nil {
+		return err
+	}
+	b := rt.g.sb.accounts[account]
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		out, err := b.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(fn), InvocationType: lambdatypes.InvocationTypeRequestResponse, Payload: payload})
+		switch {
+		case err != nil && strings.Contains(err.Error(), "has no runtime handler"):
+			// The first poll has reached the gateway but not yet kumo.
+			attempt--
+			lastErr = err
+			select {
+			case <-time.After(10 * time.Millisecond):
+			case <-ctx.Done():
+				return fmt.Errorf("%w (last: %v)", ctx.Err(), lastErr)
+			}
+		case err != nil:
+			lastErr = err
+		case out.FunctionError != nil:
+			lastErr = fmt.Errorf("function error %s: %s", aws.ToString(out.FunctionError), out.Payload)
+		default:
+			return nil
+		}
+	}
+	return fmt.Errorf("event dropped after 3 attempts: %w", lastErr)
+}
+
+// ensure starts the function's bootstrap if it is not running with its
+// current code, and waits for its first poll.
+func (rt *runtimes) ensure(ctx context.Context, account, fn string) (*fnRuntime, error) {
+	b := rt.g.sb.accounts[account]
+	out, err := b.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
+	if err != nil {
+		return nil, fmt.Errorf("function %s: %w", fn, err)
+	}
+	conf := out.Configuration
+	key := account + "/" + fn
+	rt.mu.Lock()
+	r := rt.procs[key]
+	if r != nil && r.codeSha == aws.ToString(conf.CodeSha256) {
+		select {
+		case <-r.done:
+			delete(rt.procs, key)
+			r = nil
+		default:
+		}
+	} else if r != nil {
+		delete(rt.procs, key)
+		go r.kill()
+		r = nil
+	}
+	if r == nil {
+		r, err = rt.start(ctx, account, fn, conf)
+		if err != nil {
+			rt.mu.Unlock()
+			return nil, err
+		}
+		rt.procs[key] = r
+	}
+	rt.mu.Unlock()
+	select {
+	case <-r.polled:
+		return r, nil
+	case <-r.done:
+		return nil, fmt.Errorf("function %s: bootstrap exited before polling for work", fn)
+	case <-time.After(15 * time.Second):
+		return nil, fmt.Errorf("function %s: bootstrap did not poll the Runtime API within 15s", fn)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func elfArch(m elf.Machine) string {
+	switch m {
+	case elf.EM_AARCH64:
+		return "arm64"
+	case elf.EM_X86_64:
+		return "amd64"
+	}
+	return m.String()
+}
+
+func (rt *runtimes) start(ctx context.Context, account, fn string, conf *lambdatypes.FunctionConfiguration) (*fnRuntime, error) {
+	g := rt.g
+	zipBytes, err := os.ReadFile(rt.codePath(account, fn))
+	if err != nil {
+		return nil, fmt.Errorf("function %s: its code was not uploaded through the sandbox: %w", fn, err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
+	if err != nil {
+		return nil, fmt.Errorf("function %s: code is not a zip: %w", fn, err)
+	}
+	dir := filepath.Join(g.sb.dataDir, "lambda", account, fn+".run")
+	_ = os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	var found bool
+	for _, f := range zr.File {
+		if f.Name != "bootstrap" {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "bootstrap"), data, 0o755); err != nil {
+			return nil, err
+		}
+		found = true
+	}
+	if !found {
+		return nil, fmt.Errorf("function %s: the zip holds no bootstrap", fn)
+	}
+	ef, err := elf.Open(filepath.Join(dir, "bootstrap"))
+	if err != nil {
+		return nil, fmt.Errorf("function %s: bootstrap is not a Linux executable: %w", fn, err)
+	}
+	arch := elfArch(ef.Machine)
+	ef.Close()
+	if runtime.GOOS != "linux" || arch != runtime.GOARCH {
+		msg := fmt.Sprintf("function %s: its bootstrap is built for linux/%s but the sandbox runs on %s/%s, so it cannot run here; build it for this machine (make lambda ARCH=%s)",
+			fn, arch, runtime.GOOS, runtime.GOARCH, map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH])
+		g.sb.logf("sandbox: %s", msg)
+		return nil, errors.New(msg)
+	}
+
+	// Credentials for the execution role, only if it trusts Lambda.
+	// kumo stores the account IDs it was sent in its own placeholder.
+	roleARN := strings.ReplaceAll(aws.ToString(conf.Role), kumoOtherAccount, account)
+	roleAccount, roleName, ok := parseRoleARN(roleARN)
+	rb := g.sb.accounts[roleAccount]
+	if !ok || rb == nil {
+		return nil, fmt.Errorf("function %s: execution role %q is not a role of a sandbox account", fn, roleARN)
+	}
+	role, err := rb.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(roleName)})
+	if err != nil {
+		return nil, fmt.Errorf("function %s: execution role %s: %w", fn, roleARN, err)
+	}
+	trust, err := iampolicy.ParseEncoded(aws.ToString(role.Role.AssumeRolePolicyDocument), iampolicy.Trust)
+	if err != nil {
+		return nil, fmt.Errorf("function %s: trust policy of %s: %w", fn, roleARN, err)
+	}
+	res, err := iampolicy.Evaluate(&iampolicy.Request{
+		Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: roleARN, ResourceAccount: roleAccount,
+		Context:        map[string][]string{"aws:SourceAccount": {account}, "aws:SourceArn": {g.functionARN(account, fn)}},
+		ResourcePolicy: &iampolicy.NamedPolicy{Name: "trust policy", Policy: trust},
+	})
+	if err != nil || res.Decision != iampolicy.Allowed {
+		msg := fmt.Sprintf("function %s: the role %s cannot be assumed by Lambda (its trust policy does not allow lambda.amazonaws.com)", fn, roleARN)
+		g.sb.logf("sandbox: %s", msg)
+		return nil, errors.New(msg)
+	}
+	cred := &credential{
+		AccessKey: newAccessKeyID("ASIA"), Secret: newSecret(), Token: newSessionToken(),
+		Expires: time.Now().Add(12 * time.Hour).UTC(),
+		Principal: principal{
+			Account: roleAccount, ARN: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", roleAccount, roleName, fn),
+			Kind: "session", RoleName: roleName, RoleARN: strings.ReplaceAll(aws.ToString(role.Role.Arn), kumoIAMAccount, roleAccount),
+			RoleID: aws.ToString(role.Role.RoleId), SessionName: fn,
+		},
+	}
+	if err := g.st.update(func() error { g.st.Creds[cred.AccessKey] = cred; return nil }); err != nil {
+		return nil, err
+	}
+
+	env := []string{
+		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"TZ=:UTC",
+		"LAMBDA_TASK_ROOT=" + dir,
+		"_HANDLER=" + aws.ToString(conf.Handler),
+		"AWS_LAMBDA_RUNTIME_API=" + strings.TrimPrefix(g.httpURL, "http://") + "/_runtime/" + account + "/" + fn,
+		"AWS_LAMBDA_FUNCTION_NAME=" + fn,
+		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(int(aws.ToInt32(conf.MemorySize))),
+		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + fn,
+		"AWS_REGION=" + g.sb.Region,
+		"AWS_DEFAULT_REGION=" + g.sb.Region,
+		"AWS_ENDPOINT_URL=" + g.sb.URL,
+		"AWS_CA_BUNDLE=" + g.sb.CAFile,
+		"AWS_ACCESS_KEY_ID=" + cred.AccessKey,
+		"AWS_SECRET_ACCESS_KEY=" + cred.Secret,
+		"AWS_SESSION_TOKEN=" + cred.Token,
+	}
+	if conf.Environment != nil {
+		for k, v := range conf.Environment.Variables {
+			env = append(env, k+"="+v)
+		}
+	}
+	cmd := exec.Command(filepath.Join(dir, "bootstrap"))
+	cmd.Dir = dir
+	cmd.Env = env
+	setChildAttrs(cmd)
+	logw := &lineLogger{logf: g.sb.logf, prefix: "lambda " + fn + ": "}
+	cmd.Stdout, cmd.Stderr = logw, logw
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("function %s: start bootstrap: %w", fn, err)
+	}
+	r := &fnRuntime{key: account + "/" + fn, codeSha: aws.ToString(conf.CodeSha256), cmd: cmd, polled: make(chan struct{}), done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(r.done) }()
+	return r, nil
+}
+
+// proxy serves /_runtime/<account>/<function>/... by forwarding to the
+// account's kumo Runtime API.
 func (rt *runtimes) proxy(w http.ResponseWriter, r *http.Request) {
-	http.NotFound(w, r)
+	rest := strings.TrimPrefix(r.URL.Path, "/_runtime/")
+	account, rest, _ := strings.Cut(rest, "/")
+	fn, tail, _ := strings.Cut(rest, "/")
+	b := rt.g.sb.accounts[account]
+	if b == nil || fn == "" {
+		http.NotFound(w, r)
+		return
+	}
+	if strings.HasSuffix(tail, "invocation/next") {
+		rt.mu.Lock()
+		if p := rt.procs[account+"/"+fn]; p != nil {
+			p.once.Do(func() { close(p.polled) })
+		}
+		rt.mu.Unlock()
+	}
+	var body io.Reader = r.Body
+	if strings.HasSuffix(tail, "/error") {
+		// What Lambda would put in the function's log: the failure.
+		data, _ := io.ReadAll(r.Body)
+		rt.g.sb.logf("lambda %s: invocation failed: %s", fn, data)
+		body = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, b.url.String()+"/_runtime/"+fn+"/"+tail, body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	req.Header = r.Header.Clone()
+	resp, err := runtimeHTTPClient.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, vs := range resp.Header {
+		w.Header()[k] = vs
+	}
+	if resp.Header.Get("Lambda-Runtime-Invoked-Function-Arn") != "" {
+		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", rt.g.functionARN(account, fn))
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+// runtimeHTTPClient has no timeout: /next is a long poll.
+var runtimeHTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+
+// lineLogger passes a process's output to logf line by line.
+type lineLogger struct {
+	mu     sync.Mutex
+	buf    []byte
+	logf   func(string, ...any)
+	prefix string
+}
+
+func (l *lineLogger) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			break
+		}
+		l.logf("%s%s", l.prefix, l.buf[:i])
+		l.buf = l.buf[i+1:]
+	}
+	return len(p), nil
 }

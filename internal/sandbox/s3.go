@@ -183,7 +183,7 @@ func (g *gateway) serveS3(c *call) {
 			g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
 			return
 		}
-		g.forward(c, g.sb.accounts[p.Account], kumoOtherAccount, false)
+		g.forward(c, g.sb.accounts[p.Account], rewriteNone)
 		return
 	}
 
@@ -256,7 +256,15 @@ func (g *gateway) serveS3(c *call) {
 			return
 		}
 	}
-	status, body, ok := g.forward(c, b, kumoOtherAccount, false)
+	if c.r.Method == http.MethodPut || c.r.Method == http.MethodPost {
+		decoded, err := decodeAWSChunked(c.r.Header, c.body)
+		if err != nil {
+			g.fail(c, http.StatusBadRequest, "IncompleteBody", err.Error())
+			return
+		}
+		c.body = decoded
+	}
+	status, body, ok := g.forward(c, b, rewriteNone)
 	if !ok || status/100 != 2 {
 		return
 	}
@@ -302,7 +310,7 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 		g.deny(c, "s3:CreateBucket", op.arn(), res)
 		return
 	}
-	status, _, ok := g.forward(c, g.sb.accounts[p.Account], kumoOtherAccount, false)
+	status, _, ok := g.forward(c, g.sb.accounts[p.Account], rewriteNone)
 	if ok && status/100 == 2 {
 		_ = g.st.update(func() error { g.st.Buckets[op.bucket] = &bucketMeta{Owner: p.Account}; return nil })
 		g.cache.forgetBucket(op.bucket)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,7 +27,33 @@ const (
 	repID  = "333333333333"
 )
 
-var shared *Sandbox
+var (
+	shared *Sandbox
+	logs   = &logBuffer{}
+)
+
+// logBuffer collects the shared sandbox's log lines.
+type logBuffer struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logBuffer) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
+
+func (l *logBuffer) contains(s string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.lines {
+		if strings.Contains(line, s) {
+			return true
+		}
+	}
+	return false
+}
 
 func TestMain(m *testing.M) {
 	if IsChild(os.Args) {
@@ -36,6 +63,7 @@ func TestMain(m *testing.M) {
 	sb, err := Start(ctx, Options{
 		Accounts: []Account{{Name: "development", ID: devID}, {Name: "production", ID: prodID}, {Name: "reporting", ID: repID}},
 		Listen:   "127.0.0.1:0",
+		Logf:     logs.logf,
 	})
 	cancel()
 	if err != nil {
