@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/sivchari/kumo"
 )
@@ -21,10 +23,21 @@ func IsChild(args []string) bool {
 	return len(args) > 1 && args[1] == childArg
 }
 
+// flushWaitArg, when present, makes a child wait that long after it is told
+// to stop, so that kumo's debounced snapshot of a data dir is written.
+const flushWaitArg = "--flush-wait="
+
 // RunChild runs one account's kumo until its standard input closes (the
 // parent exited, however it exited) or it is signalled. It writes kumo's
-// URL as the first line of standard output. It returns the exit code.
-func RunChild(stdin io.Reader, stdout io.Writer) int {
+// URL as the first line of standard output. args are os.Args. It returns
+// the exit code.
+func RunChild(args []string, stdin io.Reader, stdout io.Writer) int {
+	var flushWait time.Duration
+	for _, a := range args[2:] {
+		if v, ok := strings.CutPrefix(a, flushWaitArg); ok {
+			flushWait, _ = time.ParseDuration(v)
+		}
+	}
 	srv := kumo.NewServer()
 	defer srv.Close()
 	if _, err := fmt.Fprintf(stdout, "%s\n", srv.URL); err != nil {
@@ -43,5 +56,6 @@ func RunChild(stdin io.Reader, stdout io.Writer) int {
 	case <-done:
 	case <-sig:
 	}
+	time.Sleep(flushWait)
 	return 0
 }

@@ -14,7 +14,7 @@ import (
 
 // sessionWith makes a role in account with the given inline policy, trusting
 // the management account, and returns a session of it.
-func sessionWith(t *testing.T, account, policy string) (*client, string) {
+func sessionWith(t testing.TB, account, policy string) (*client, string) {
 	t.Helper()
 	ctx := context.Background()
 	adm := orgAdmin(t, account)

@@ -238,15 +238,20 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 
 // startChild starts one account's kumo and waits for its URL.
 func (sb *Sandbox) startChild(ctx context.Context, a Account, command []string) (*backend, error) {
-	cmd := exec.Command(command[0], append(append([]string(nil), command[1:]...), childArg)...)
-	cmd.Env = append(os.Environ(), "KUMO_LOG_LEVEL=error")
+	args := append(append([]string(nil), command[1:]...), childArg)
+	env := append(os.Environ(), "KUMO_LOG_LEVEL=error")
 	if !sb.tempDir {
 		dir := filepath.Join(sb.dataDir, "accounts", a.ID)
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, err
 		}
-		cmd.Env = append(cmd.Env, "KUMO_DATA_DIR="+dir)
+		// kumo snapshots its data dir on a debounce; flush often and give the
+		// last flush time to land when the child is stopped.
+		env = append(env, "KUMO_DATA_DIR="+dir, "KUMO_PERSIST_FLUSH_INTERVAL_MS=100")
+		args = append(args, flushWaitArg+"300ms")
 	}
+	cmd := exec.Command(command[0], args...)
+	cmd.Env = env
 	setChildAttrs(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -57,7 +57,10 @@ func (l *logBuffer) contains(s string) bool {
 
 func TestMain(m *testing.M) {
 	if IsChild(os.Args) {
-		os.Exit(RunChild(os.Stdin, os.Stdout))
+		os.Exit(RunChild(os.Args, os.Stdin, os.Stdout))
+	}
+	if len(os.Args) > 1 && os.Args[1] == sandboxMainArg {
+		os.Exit(sandboxMain())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	sb, err := Start(ctx, Options{
@@ -124,6 +127,17 @@ func (c *client) assume(t testing.TB, roleARN, session string) *client {
 	}
 	cr := out.Credentials
 	return newClient(t, shared, shared.URL, aws.ToString(cr.AccessKeyId), aws.ToString(cr.SecretAccessKey), aws.ToString(cr.SessionToken))
+}
+
+// assumeIn is assume against another sandbox than the shared one.
+func (c *client) assumeIn(t testing.TB, sb *Sandbox, roleARN string) *client {
+	t.Helper()
+	out, err := c.sts.AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("test")})
+	if err != nil {
+		t.Fatalf("assume %s: %v", roleARN, err)
+	}
+	cr := out.Credentials
+	return newClient(t, sb, sb.URL, aws.ToString(cr.AccessKeyId), aws.ToString(cr.SecretAccessKey), aws.ToString(cr.SessionToken))
 }
 
 func orgAdmin(t testing.TB, account string) *client {

@@ -1,0 +1,94 @@
+package sandbox
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// sandboxMainArg makes the test binary run a sandbox as its own process,
+// the way `xacct sandbox` does, so that tests can kill it.
+const sandboxMainArg = "__sandbox_main__"
+
+func sandboxMain() int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	sb, err := Start(ctx, Options{
+		Accounts: []Account{{Name: "development", ID: devID}, {Name: "production", ID: prodID}, {Name: "reporting", ID: repID}},
+		Listen:   "127.0.0.1:0",
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	var pids []string
+	for _, p := range sb.ChildPIDs() {
+		pids = append(pids, strconv.Itoa(p))
+	}
+	fmt.Println("ready", strings.Join(pids, " "))
+	<-ctx.Done()
+	sb.Close()
+	return 0
+}
+
+// alive reports whether pid is a running (not zombie) process.
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the command name in parentheses.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z' && s[i+2] != 'X'
+}
+
+func TestStoppingTheSandboxLeavesNoProcess(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], sandboxMainArg)
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			line, _ := bufio.NewReader(out).ReadString('\n')
+			fields := strings.Fields(line)
+			if len(fields) != 5 || fields[0] != "ready" {
+				_ = cmd.Process.Kill()
+				t.Fatalf("sandbox process said %q", line)
+			}
+			var pids []int
+			for _, f := range fields[1:] {
+				pid, _ := strconv.Atoi(f)
+				if !alive(pid) {
+					t.Fatalf("kumo child %d is not running", pid)
+				}
+				pids = append(pids, pid)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			_ = cmd.Wait()
+			deadline := time.Now().Add(10 * time.Second)
+			for _, pid := range pids {
+				for alive(pid) {
+					if time.Now().After(deadline) {
+						t.Fatalf("kumo child %d still runs after the sandbox got %s", pid, sig)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		})
+	}
+}
