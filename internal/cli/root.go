@@ -7,8 +7,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/xacct/xacct/internal/sandbox"
 )
 
 // Exit codes.
@@ -35,6 +38,10 @@ func (e *hintError) Unwrap() error { return e.err }
 // Main runs xacct with the process's arguments and streams and returns the
 // exit code.
 func Main() int {
+	if sandbox.IsChild(os.Args) {
+		// This process is one account's kumo, started by `xacct sandbox`.
+		return sandbox.RunChild(os.Args, os.Stdin, os.Stdout)
+	}
 	f := &Factory{IO: System()}
 	return Run(f, nil)
 }
@@ -74,5 +81,6 @@ proves that the access it deployed is exactly the access you meant.`,
 	root.SetErr(f.IO.ErrOut)
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCmdPolicy(f))
+	root.AddCommand(newCmdSandbox(f, nil))
 	return root
 }
