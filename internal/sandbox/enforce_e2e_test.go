@@ -167,3 +167,27 @@ func TestOwnershipControls(t *testing.T) {
 	_, err = prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("x"), ACL: s3types.ObjectCannedACLPublicRead})
 	wantCode(t, err, "AccessControlListNotSupported")
 }
+
+func TestManagedPoliciesOnUsersAndGroups(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	pol := must(dev.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(uniq(t, "list")),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}`)}))(t)
+	arn := aws.ToString(pol.Policy.Arn)
+	if !strings.HasPrefix(arn, "arn:aws:iam::"+devID+":policy/") {
+		t.Fatalf("policy ARN %s is not in the development account", arn)
+	}
+	group := uniq(t, "Listers")
+	must(dev.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(group)}))(t)
+	user := devUser(t, dev, uniq(t, "carol"), group)
+	_, err := user.iam.ListUsers(ctx, &iam.ListUsersInput{})
+	wantCode(t, err, "AccessDenied")
+	must(dev.iam.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String(group), PolicyArn: aws.String(arn)}))(t)
+	must(user.iam.ListUsers(ctx, &iam.ListUsersInput{}))(t)
+	att := must(dev.iam.ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String(group)}))(t)
+	if len(att.AttachedPolicies) != 1 || aws.ToString(att.AttachedPolicies[0].PolicyArn) != arn {
+		t.Errorf("attached = %+v", att.AttachedPolicies)
+	}
+	_, err = dev.iam.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String(group)})
+	wantCode(t, err, "DeleteConflict")
+}

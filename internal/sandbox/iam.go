@@ -153,7 +153,7 @@ func (g *gateway) userDeleteConflict(account, user string) string {
 		switch {
 		case len(as.groupsOf(user)) > 0:
 			msg = "Cannot delete entity, must remove users from group first."
-		case len(as.UserPolicies[user]) > 0:
+		case len(as.UserPolicies[user]) > 0 || len(as.UserAttached[user]) > 0:
 			msg = "Cannot delete entity, must delete policies first."
 		default:
 			for _, cr := range g.st.Creds {
@@ -288,7 +288,7 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 				return errNotFound
 			case len(gr.Members) > 0:
 				return fmt.Errorf("Cannot delete entity, must remove users from group first.")
-			case len(gr.Policies) > 0:
+			case len(gr.Policies) > 0 || len(gr.Attached) > 0:
 				return fmt.Errorf("Cannot delete entity, must delete policies first.")
 			}
 			delete(as.Groups, groupName)
@@ -386,6 +386,82 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 			}
 			ok(owner + "<PolicyName>" + xmlEscape(policyName) + "</PolicyName><PolicyDocument>" + xmlEscape(url.QueryEscape(doc)) + "</PolicyDocument>")
 		}
+	case "AttachGroupPolicy", "DetachGroupPolicy", "AttachUserPolicy", "DetachUserPolicy":
+		isUser := strings.Contains(action, "User")
+		if isUser && !userExists() {
+			return true
+		}
+		arn := form.Get("PolicyArn")
+		err := g.st.update(func() error {
+			as := g.st.account(account)
+			if _, ok := as.managedDoc(arn); !ok {
+				return fmt.Errorf("policy")
+			}
+			var list *[]string
+			if isUser {
+				l := as.UserAttached[userName]
+				list = &l
+				defer func() { as.UserAttached[userName] = *list }()
+			} else {
+				gr := as.Groups[groupName]
+				if gr == nil {
+					return errNotFound
+				}
+				list = &gr.Attached
+			}
+			kept := []string{}
+			found := false
+			for _, a := range *list {
+				if a == arn {
+					found = true
+					continue
+				}
+				kept = append(kept, a)
+			}
+			if strings.HasPrefix(action, "Attach") {
+				kept = append(kept, arn)
+			} else if !found {
+				return fmt.Errorf("attachment")
+			}
+			*list = kept
+			return nil
+		})
+		switch {
+		case err == errNotFound:
+			notFound("group", groupName)
+		case err != nil && err.Error() == "policy":
+			g.fail(c, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("Policy %s does not exist or is not attachable.", arn))
+		case err != nil:
+			g.fail(c, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("Policy %s was not found.", arn))
+		default:
+			ok("")
+		}
+	case "ListAttachedGroupPolicies", "ListAttachedUserPolicies":
+		isUser := strings.Contains(action, "User")
+		if isUser && !userExists() {
+			return true
+		}
+		var arns []string
+		found := true
+		g.st.view(func() {
+			as := g.st.account(account)
+			if isUser {
+				arns = as.UserAttached[userName]
+			} else if gr := as.Groups[groupName]; gr != nil {
+				arns = gr.Attached
+			} else {
+				found = false
+			}
+		})
+		if !found {
+			notFound("group", groupName)
+			return true
+		}
+		var members strings.Builder
+		for _, a := range arns {
+			members.WriteString("<member><PolicyName>" + xmlEscape(a[strings.LastIndexByte(a, '/')+1:]) + "</PolicyName><PolicyArn>" + xmlEscape(a) + "</PolicyArn></member>")
+		}
+		ok("<AttachedPolicies>" + members.String() + "</AttachedPolicies><IsTruncated>false</IsTruncated>")
 	case "AddUserToGroup", "RemoveUserFromGroup":
 		if !userExists() {
 			return true

@@ -29,7 +29,8 @@ var (
 	fnZipErr  error
 )
 
-// functionZip builds testfn for linux/goarch and zips it as bootstrap.
+// functionZip builds testfn for linux/goarch (an empty program for the
+// architecture this machine does not run) and zips it as bootstrap.
 func functionZip(t *testing.T, goarch string) []byte {
 	t.Helper()
 	fnZipOnce.Do(func() {
@@ -39,9 +40,24 @@ func functionZip(t *testing.T, goarch string) []byte {
 			return
 		}
 		defer os.RemoveAll(dir)
+		// The test function for this machine; for the other architecture a
+		// program that does nothing is enough: it must never run.
+		other := filepath.Join(dir, "other")
+		if err := os.MkdirAll(other, 0o700); err != nil {
+			fnZipErr = err
+			return
+		}
+		if err := os.WriteFile(filepath.Join(other, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o600); err != nil {
+			fnZipErr = err
+			return
+		}
 		for _, arch := range []string{"amd64", "arm64"} {
 			bin := filepath.Join(dir, "bootstrap-"+arch)
-			cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", bin, "./testfn")
+			src := "./testfn"
+			if arch != runtime.GOARCH {
+				src = filepath.Join(other, "main.go")
+			}
+			cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", bin, src)
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				fnZipErr = err

@@ -35,9 +35,19 @@ func (g *gateway) identityPolicies(ctx context.Context, p *principal) ([]iampoli
 			for _, name := range sortedKeys(as.UserPolicies[p.UserName]) {
 				docs = append(docs, namedDoc{"user policy " + name, as.UserPolicies[p.UserName][name]})
 			}
+			for _, arn := range as.UserAttached[p.UserName] {
+				if d, ok := as.managedDoc(arn); ok {
+					docs = append(docs, namedDoc{"managed policy " + arn, d})
+				}
+			}
 			for _, gr := range as.groupsOf(p.UserName) {
 				for _, name := range sortedKeys(gr.Policies) {
 					docs = append(docs, namedDoc{"group " + gr.Name + " policy " + name, gr.Policies[name]})
+				}
+				for _, arn := range gr.Attached {
+					if d, ok := as.managedDoc(arn); ok {
+						docs = append(docs, namedDoc{"group " + gr.Name + " managed policy " + arn, d})
+					}
 				}
 			}
 		})
@@ -92,11 +102,9 @@ func (g *gateway) rolePolicies(ctx context.Context, b *backend, role string) ([]
 		for _, ap := range att.AttachedPolicies {
 			arn := aws.ToString(ap.PolicyArn)
 			var doc string
-			g.st.view(func() { doc = g.st.account(b.id).Managed[arn] })
-			if arn == "arn:aws:iam::aws:policy/AdministratorAccess" {
-				doc = adminPolicy
-			}
-			if doc != "" {
+			var ok bool
+			g.st.view(func() { doc, ok = g.st.account(b.id).managedDoc(arn) })
+			if ok {
 				docs = append(docs, namedDoc{"managed policy " + arn, doc})
 			}
 		}

@@ -43,6 +43,7 @@ type group struct {
 	Created  time.Time         `json:"created"`
 	Policies map[string]string `json:"policies"` // name -> JSON document
 	Members  []string          `json:"members"`  // user names
+	Attached []string          `json:"attached,omitempty"` // managed policy ARNs
 }
 
 // bucketMeta is what the gateway keeps about a bucket besides kumo.
@@ -57,6 +58,7 @@ type accountState struct {
 	Groups       map[string]*group            `json:"groups"`
 	UserPolicies map[string]map[string]string `json:"user_policies"` // user -> name -> document
 	Managed      map[string]string            `json:"managed"`       // policy ARN -> document
+	UserAttached map[string][]string          `json:"user_attached"` // user -> managed policy ARNs
 }
 
 // state is everything the gateway keeps; with a data dir it is saved to
@@ -136,6 +138,9 @@ func (st *state) account(id string) *accountState {
 	if a.Managed == nil {
 		a.Managed = map[string]string{}
 	}
+	if a.UserAttached == nil {
+		a.UserAttached = map[string][]string{}
+	}
 	return a
 }
 
@@ -163,4 +168,14 @@ func (a *accountState) groupsOf(user string) []*group {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// managedDoc is the document of a managed policy the account can attach:
+// one created through the sandbox, or AWS's AdministratorAccess.
+func (a *accountState) managedDoc(arn string) (string, bool) {
+	if arn == "arn:aws:iam::aws:policy/AdministratorAccess" {
+		return adminPolicy, true
+	}
+	d, ok := a.Managed[arn]
+	return d, ok
 }
