@@ -41,8 +41,8 @@ type group struct {
 	Path     string            `json:"path"`
 	ID       string            `json:"id"`
 	Created  time.Time         `json:"created"`
-	Policies map[string]string `json:"policies"` // name -> JSON document
-	Members  []string          `json:"members"`  // user names
+	Policies map[string]string `json:"policies"`           // name -> JSON document
+	Members  []string          `json:"members"`            // user names
 	Attached []string          `json:"attached,omitempty"` // managed policy ARNs
 }
 
