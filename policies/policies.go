@@ -1,0 +1,94 @@
+// Package policies holds the JSON policy templates xacct deploys, embedded
+// in the binary, and renders them. Every rendered document is parsed by the
+// policy engine before it is returned, so a template that renders invalid
+// JSON or an invalid policy fails loudly, and the tests render every one.
+package policies
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"text/template"
+
+	"github.com/xacct/xacct/internal/iampolicy"
+)
+
+//go:embed *.json.tmpl
+var files embed.FS
+
+var templates = template.Must(template.New("").Option("missingkey=error").Funcs(template.FuncMap{
+	"json": func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	},
+}).ParseFS(files, "*.json.tmpl"))
+
+// The templates and the kind of policy each renders.
+var kinds = map[string]iampolicy.Kind{
+	"group-assume-role.json.tmpl":      iampolicy.Identity,
+	"group-role-trust.json.tmpl":       iampolicy.Trust,
+	"group-role-permissions.json.tmpl": iampolicy.Identity,
+	"tls-only-bucket.json.tmpl":        iampolicy.Resource,
+	"processor-trust.json.tmpl":        iampolicy.Trust,
+	"processor-permissions.json.tmpl":  iampolicy.Identity,
+	"writer-trust.json.tmpl":           iampolicy.Trust,
+	"writer-permissions.json.tmpl":     iampolicy.Identity,
+}
+
+// Names lists the templates.
+func Names() []string {
+	out := make([]string, 0, len(kinds))
+	for _, t := range templates.Templates() {
+		if t.Name() != "" {
+			out = append(out, t.Name())
+		}
+	}
+	return out
+}
+
+// Render renders the named template with data and returns the document
+// parsed and in canonical form.
+func Render(name string, data any) (*iampolicy.Policy, error) {
+	kind, ok := kinds[name]
+	if !ok {
+		return nil, fmt.Errorf("render %s: no such policy template", name)
+	}
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	p, err := iampolicy.Parse(buf.Bytes(), kind)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return p, nil
+}
+
+// Data for the templates.
+type (
+	// GroupAssumeRole renders group-assume-role.
+	GroupAssumeRole struct{ RoleARN string }
+	// GroupRoleTrust renders group-role-trust.
+	GroupRoleTrust struct {
+		DevelopmentAccount string
+		RequireMFA         bool
+	}
+	// GroupRolePermissions renders group-role-permissions.
+	GroupRolePermissions struct {
+		Bucket                       string
+		ObjectActions, BucketActions []string
+	}
+	// Bucket renders tls-only-bucket.
+	Bucket struct{ Bucket string }
+	// ProcessorTrust renders processor-trust.
+	ProcessorTrust struct{ ProductionAccount string }
+	// ProcessorPermissions renders processor-permissions.
+	ProcessorPermissions struct {
+		Region, ProductionAccount, LogGroup, Bucket, WriterRoleARN string
+	}
+	// WriterTrust renders writer-trust.
+	WriterTrust struct{ ProductionAccount, ProcessorRoleARN string }
+	// WriterPermissions renders writer-permissions.
+	WriterPermissions struct{ Bucket, Prefix string }
+)

@@ -1,0 +1,110 @@
+package policies
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/xacct/xacct/internal/iampolicy"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// samples renders every template; each case's canonical output is a golden
+// file, reviewed like code: it is exactly what xacct deploys.
+var samples = []struct {
+	name     string
+	template string
+	data     any
+}{
+	{"group-assume-role", "group-assume-role.json.tmpl", GroupAssumeRole{RoleARN: "arn:aws:iam::222222222222:role/acme-data-developers"}},
+	{"group-role-trust", "group-role-trust.json.tmpl", GroupRoleTrust{DevelopmentAccount: "111111111111"}},
+	{"group-role-trust-mfa", "group-role-trust.json.tmpl", GroupRoleTrust{DevelopmentAccount: "111111111111", RequireMFA: true}},
+	{"group-role-permissions-developers", "group-role-permissions.json.tmpl", GroupRolePermissions{Bucket: "acme-data-prod", ObjectActions: []string{"s3:GetObject", "s3:PutObject"}}},
+	{"group-role-permissions-testers", "group-role-permissions.json.tmpl", GroupRolePermissions{Bucket: "acme-data-prod", ObjectActions: []string{"s3:GetObject"}, BucketActions: []string{"s3:ListBucket"}}},
+	{"group-role-permissions-bucket-only", "group-role-permissions.json.tmpl", GroupRolePermissions{Bucket: "acme-data-prod", BucketActions: []string{"s3:ListBucket"}}},
+	{"tls-only-bucket", "tls-only-bucket.json.tmpl", Bucket{Bucket: "acme-data-prod"}},
+	{"processor-trust", "processor-trust.json.tmpl", ProcessorTrust{ProductionAccount: "222222222222"}},
+	{"processor-permissions", "processor-permissions.json.tmpl", ProcessorPermissions{Region: "us-east-1", ProductionAccount: "222222222222",
+		LogGroup: "/aws/lambda/acme-data-metadata-processor", Bucket: "acme-data-prod", WriterRoleARN: "arn:aws:iam::333333333333:role/acme-data-metadata-writer"}},
+	{"writer-trust", "writer-trust.json.tmpl", WriterTrust{ProductionAccount: "222222222222", ProcessorRoleARN: "arn:aws:iam::222222222222:role/acme-data-metadata-processor"}},
+	{"writer-permissions", "writer-permissions.json.tmpl", WriterPermissions{Bucket: "acme-data-reporting", Prefix: "metadata/"}},
+}
+
+func TestRenderGolden(t *testing.T) {
+	t.Parallel()
+	covered := map[string]bool{}
+	for _, s := range samples {
+		covered[s.template] = true
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := Render(s.template, s.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := json.Indent(&got, iampolicy.Canonical(p), "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			got.WriteByte('\n')
+			file := filepath.Join("testdata", s.name+".json")
+			if *update {
+				if err := os.WriteFile(file, got.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("%v (go test -update creates it)", err)
+			}
+			if diff := cmp.Diff(string(want), got.String()); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", file, diff)
+			}
+		})
+	}
+	names := Names()
+	sort.Strings(names)
+	for _, n := range names {
+		if _, ok := kinds[n]; !ok {
+			t.Errorf("template %s has no policy kind", n)
+		}
+		if !covered[n] {
+			t.Errorf("template %s is not rendered by any test case", n)
+		}
+	}
+	if len(names) != len(kinds) {
+		t.Errorf("%d templates, %d kinds", len(names), len(kinds))
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	t.Parallel()
+	if _, err := Render("nope.json.tmpl", nil); err == nil || !strings.Contains(err.Error(), "no such policy template") {
+		t.Errorf("unknown template: %v", err)
+	}
+	// A value that would break the JSON if pasted raw is quoted by the
+	// template's json function.
+	p, err := Render("group-assume-role.json.tmpl", GroupAssumeRole{RoleARN: `arn:aws:iam::222222222222:role/x", "Resource": "*`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := p.Statements[0].Resource; len(r) != 1 || !strings.Contains(r[0], `"Resource"`) {
+		t.Errorf("injected value escaped its string: %v", r)
+	}
+	// No actions at all renders a document IAM rejects: the engine says so.
+	if _, err := Render("group-role-permissions.json.tmpl", GroupRolePermissions{Bucket: "b"}); err == nil {
+		t.Error("a permissions policy without statements rendered")
+	}
+	// Missing data is an error, not an empty string.
+	if _, err := Render("writer-permissions.json.tmpl", struct{ Bucket string }{"b"}); err == nil {
+		t.Error("missing template field rendered")
+	}
+}
