@@ -1,0 +1,64 @@
+package resource
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+)
+
+type groupAPI interface {
+	GetGroup(context.Context, *iam.GetGroupInput, ...func(*iam.Options)) (*iam.GetGroupOutput, error)
+	CreateGroup(context.Context, *iam.CreateGroupInput, ...func(*iam.Options)) (*iam.CreateGroupOutput, error)
+	DeleteGroup(context.Context, *iam.DeleteGroupInput, ...func(*iam.Options)) (*iam.DeleteGroupOutput, error)
+}
+
+var _ groupAPI = (*iam.Client)(nil)
+
+// GroupValue is an IAM group. IAM groups carry no tags.
+type GroupValue struct {
+	Name string `json:"name"`
+	Path string `json:"path"`
+}
+
+type groupKind struct{}
+
+var _ Kind = groupKind{}
+
+func (groupKind) Tagged() bool { return false }
+
+func (groupKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
+	var api groupAPI = c.IAM
+	out, err := api.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(name)})
+	if isNotFound(err, "NoSuchEntity") {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read IAM group %s: %w", name, err)
+	}
+	return marshal(GroupValue{Name: aws.ToString(out.Group.GroupName), Path: aws.ToString(out.Group.Path)}), nil
+}
+
+func (groupKind) Create(ctx context.Context, c *Clients, name string, v Value) error {
+	var g GroupValue
+	if err := unmarshal(v, &g); err != nil {
+		return err
+	}
+	var api groupAPI = c.IAM
+	_, err := api.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(name), Path: aws.String(g.Path)})
+	return err
+}
+
+func (groupKind) Update(ctx context.Context, c *Clients, name string, before, after Value) error {
+	return fmt.Errorf("IAM group %s: the path cannot change in place", name)
+}
+
+func (groupKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
+	var api groupAPI = c.IAM
+	_, err := api.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String(name)})
+	if isNotFound(err, "NoSuchEntity") {
+		return nil
+	}
+	return err
+}

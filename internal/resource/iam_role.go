@@ -1,0 +1,135 @@
+package resource
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/xacct/xacct/internal/iampolicy"
+)
+
+type roleAPI interface {
+	GetRole(context.Context, *iam.GetRoleInput, ...func(*iam.Options)) (*iam.GetRoleOutput, error)
+	CreateRole(context.Context, *iam.CreateRoleInput, ...func(*iam.Options)) (*iam.CreateRoleOutput, error)
+	UpdateAssumeRolePolicy(context.Context, *iam.UpdateAssumeRolePolicyInput, ...func(*iam.Options)) (*iam.UpdateAssumeRolePolicyOutput, error)
+	UpdateRole(context.Context, *iam.UpdateRoleInput, ...func(*iam.Options)) (*iam.UpdateRoleOutput, error)
+	TagRole(context.Context, *iam.TagRoleInput, ...func(*iam.Options)) (*iam.TagRoleOutput, error)
+	DeleteRole(context.Context, *iam.DeleteRoleInput, ...func(*iam.Options)) (*iam.DeleteRoleOutput, error)
+}
+
+var _ roleAPI = (*iam.Client)(nil)
+
+// RoleValue is an IAM role.
+type RoleValue struct {
+	Name               string            `json:"name"`
+	Path               string            `json:"path"`
+	Description        string            `json:"description"`
+	MaxSessionDuration int32             `json:"max_session_duration"`
+	Trust              json.RawMessage   `json:"trust"`
+	Tags               map[string]string `json:"tags"`
+}
+
+type roleKind struct{}
+
+var _ Kind = roleKind{}
+
+func (roleKind) Tagged() bool { return true }
+
+func (roleKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
+	var api roleAPI = c.IAM
+	out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if isNotFound(err, "NoSuchEntity") {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read IAM role %s: %w", name, err)
+	}
+	r := out.Role
+	trust, err := canonicalPolicy(aws.ToString(r.AssumeRolePolicyDocument), iampolicy.Trust)
+	if err != nil {
+		return nil, fmt.Errorf("trust policy of IAM role %s: %w", name, err)
+	}
+	tags := map[string]string{}
+	for _, t := range r.Tags {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	max := aws.ToInt32(r.MaxSessionDuration)
+	if max == 0 {
+		max = 3600
+	}
+	return marshal(RoleValue{Name: aws.ToString(r.RoleName), Path: aws.ToString(r.Path), Description: aws.ToString(r.Description),
+		MaxSessionDuration: max, Trust: trust, Tags: tags}), nil
+}
+
+func iamTags(m map[string]string) []iamtypes.Tag {
+	var out []iamtypes.Tag
+	for _, k := range sortedKeys(m) {
+		out = append(out, iamtypes.Tag{Key: aws.String(k), Value: aws.String(m[k])})
+	}
+	return out
+}
+
+func (roleKind) Create(ctx context.Context, c *Clients, name string, v Value) error {
+	var r RoleValue
+	if err := unmarshal(v, &r); err != nil {
+		return err
+	}
+	var api roleAPI = c.IAM
+	in := &iam.CreateRoleInput{RoleName: aws.String(name), Path: aws.String(r.Path), AssumeRolePolicyDocument: aws.String(string(r.Trust)),
+		MaxSessionDuration: aws.Int32(r.MaxSessionDuration), Tags: iamTags(r.Tags)}
+	if r.Description != "" {
+		in.Description = aws.String(r.Description)
+	}
+	_, err := api.CreateRole(ctx, in)
+	return err
+}
+
+func (roleKind) Update(ctx context.Context, c *Clients, name string, before, after Value) error {
+	var b, a RoleValue
+	if err := unmarshal(before, &b); err != nil {
+		return err
+	}
+	if err := unmarshal(after, &a); err != nil {
+		return err
+	}
+	if a.Path != b.Path {
+		return fmt.Errorf("IAM role %s: the path cannot change in place", name)
+	}
+	var api roleAPI = c.IAM
+	if !bytes.Equal(a.Trust, b.Trust) {
+		if _, err := api.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(name), PolicyDocument: aws.String(string(a.Trust))}); err != nil {
+			return fmt.Errorf("update trust policy of %s: %w", name, err)
+		}
+	}
+	if a.Description != b.Description || a.MaxSessionDuration != b.MaxSessionDuration {
+		if _, err := api.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String(name), Description: aws.String(a.Description), MaxSessionDuration: aws.Int32(a.MaxSessionDuration)}); err != nil {
+			return fmt.Errorf("update IAM role %s: %w", name, err)
+		}
+	}
+	changed := map[string]string{}
+	for k, v := range a.Tags {
+		if b.Tags[k] != v {
+			changed[k] = v
+		}
+	}
+	if len(changed) > 0 {
+		if _, err := api.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(changed)}); err != nil {
+			return fmt.Errorf("tag IAM role %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (roleKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
+	var api roleAPI = c.IAM
+	_, err := api.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
+	if isNotFound(err, "NoSuchEntity") {
+		return nil
+	}
+	return err
+}

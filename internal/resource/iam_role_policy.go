@@ -1,0 +1,39 @@
+package resource
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+)
+
+type rolePolicyAPI interface {
+	GetRolePolicy(context.Context, *iam.GetRolePolicyInput, ...func(*iam.Options)) (*iam.GetRolePolicyOutput, error)
+	PutRolePolicy(context.Context, *iam.PutRolePolicyInput, ...func(*iam.Options)) (*iam.PutRolePolicyOutput, error)
+	DeleteRolePolicy(context.Context, *iam.DeleteRolePolicyInput, ...func(*iam.Options)) (*iam.DeleteRolePolicyOutput, error)
+}
+
+var _ rolePolicyAPI = (*iam.Client)(nil)
+
+// rolePolicyKind is an IAM role's inline policies (see inlinePolicyKind).
+var rolePolicyKind = inlinePolicyKind{
+	parent: "IAM role",
+	get: func(ctx context.Context, c *Clients, role, name string) (string, error) {
+		var api rolePolicyAPI = c.IAM
+		out, err := api.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name)})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.PolicyDocument), nil
+	},
+	put: func(ctx context.Context, c *Clients, role, name, doc string) error {
+		var api rolePolicyAPI = c.IAM
+		_, err := api.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})
+		return err
+	},
+	del: func(ctx context.Context, c *Clients, role, name string) error {
+		var api rolePolicyAPI = c.IAM
+		_, err := api.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name)})
+		return err
+	},
+}

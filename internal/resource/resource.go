@@ -1,0 +1,172 @@
+// Package resource owns the AWS resources xacct manages: one file per kind,
+// each reading, creating, updating and deleting its resource through a
+// narrow SDK interface, and describing it as a canonical JSON value so that
+// the planner can compare desired and actual byte for byte.
+package resource
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/xacct/xacct/internal/iampolicy"
+)
+
+// Address names a resource: account/kind/name, e.g.
+// production/iam_role/acme-data-developers. A name may hold a slash
+// (development/iam_group_policy/Developers/assume-role).
+type Address struct {
+	Account string // development, production or reporting
+	Kind    string
+	Name    string
+}
+
+func (a Address) String() string { return a.Account + "/" + a.Kind + "/" + a.Name }
+
+// ParseAddress parses the String form.
+func ParseAddress(s string) (Address, error) {
+	parts := strings.SplitN(s, "/", 3)
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return Address{}, fmt.Errorf("%q is not a resource address (account/kind/name)", s)
+	}
+	return Address{Account: parts[0], Kind: parts[1], Name: parts[2]}, nil
+}
+
+// Value is a resource's canonical JSON: equal values are bytes.Equal; nil
+// means absent.
+type Value = json.RawMessage
+
+// Resource is one desired resource.
+type Resource struct {
+	Addr      Address
+	Desired   Value
+	DependsOn []Address
+}
+
+// Clients are one account's SDK clients.
+type Clients struct {
+	AccountID string
+	Region    string
+	IAM       *iam.Client
+	S3        *s3.Client
+	Logs      *cloudwatchlogs.Client
+	Lambda    *lambda.Client
+}
+
+// Kind is one kind of resource.
+type Kind interface {
+	// Read returns the actual value, nil when the resource does not exist.
+	Read(ctx context.Context, c *Clients, name string) (Value, error)
+	Create(ctx context.Context, c *Clients, name string, v Value) error
+	// Update changes the resource from before to after in place.
+	Update(ctx context.Context, c *Clients, name string, before, after Value) error
+	Delete(ctx context.Context, c *Clients, name string, before Value) error
+	// Tagged reports whether the kind carries tags (then ownership is read
+	// from the xacct:stack tag; otherwise only the state says who owns it).
+	Tagged() bool
+}
+
+// DataHolder is a kind whose resources can hold data that destroy must not
+// lose silently.
+type DataHolder interface {
+	// Count returns how many objects (all versions) the resource holds, up
+	// to limit.
+	Count(ctx context.Context, c *Clients, name string, limit int) (int, error)
+	// Empty deletes everything it holds.
+	Empty(ctx context.Context, c *Clients, name string) error
+}
+
+// Kinds are every kind xacct manages, by name.
+var Kinds = map[string]Kind{
+	"iam_group":            groupKind{},
+	"iam_group_policy":     groupPolicyKind,
+	"iam_group_membership": membershipKind{},
+	"iam_role":             roleKind{},
+	"iam_role_policy":      rolePolicyKind,
+	"s3_bucket":            bucketKind{},
+	"s3_bucket_policy":     bucketPolicyKind{},
+}
+
+// Tag keys xacct sets on everything it can tag.
+const (
+	TagStack     = "xacct:stack"
+	TagManagedBy = "managed-by"
+)
+
+// TagsOf returns the "tags" field of a value.
+func TagsOf(v Value) map[string]string {
+	var x struct {
+		Tags map[string]string `json:"tags"`
+	}
+	_ = json.Unmarshal(v, &x)
+	return x.Tags
+}
+
+// marshal writes a value's canonical JSON (struct fields in order, maps
+// sorted).
+func marshal(v any) Value {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("resource: marshal value: %v", err))
+	}
+	return b
+}
+
+func unmarshal(v Value, dst any) error {
+	if err := json.Unmarshal(v, dst); err != nil {
+		return fmt.Errorf("resource value: %w", err)
+	}
+	return nil
+}
+
+// canonicalPolicy parses a document as IAM or S3 return it and returns its
+// canonical JSON.
+func canonicalPolicy(doc string, kind iampolicy.Kind) (json.RawMessage, error) {
+	p, err := iampolicy.ParseEncoded(doc, kind)
+	if err != nil {
+		return nil, err
+	}
+	return iampolicy.Canonical(p), nil
+}
+
+// PolicyValue is the canonical JSON of a rendered policy, for desired values.
+func PolicyValue(p *iampolicy.Policy) json.RawMessage { return iampolicy.Canonical(p) }
+
+func isNotFound(err error, codes ...string) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	for _, c := range codes {
+		if ae.ErrorCode() == c {
+			return true
+		}
+	}
+	return false
+}
+
+func splitName(name string) (string, string, error) {
+	a, b, ok := strings.Cut(name, "/")
+	if !ok || a == "" || b == "" {
+		return "", "", fmt.Errorf("resource name %q is not PARENT/NAME", name)
+	}
+	return a, b, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

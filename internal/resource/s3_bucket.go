@@ -1,0 +1,245 @@
+package resource
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+type bucketAPI interface {
+	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	CreateBucket(context.Context, *s3.CreateBucketInput, ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
+	DeleteBucket(context.Context, *s3.DeleteBucketInput, ...func(*s3.Options)) (*s3.DeleteBucketOutput, error)
+	GetBucketVersioning(context.Context, *s3.GetBucketVersioningInput, ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
+	PutBucketVersioning(context.Context, *s3.PutBucketVersioningInput, ...func(*s3.Options)) (*s3.PutBucketVersioningOutput, error)
+	GetBucketEncryption(context.Context, *s3.GetBucketEncryptionInput, ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
+	PutBucketEncryption(context.Context, *s3.PutBucketEncryptionInput, ...func(*s3.Options)) (*s3.PutBucketEncryptionOutput, error)
+	GetPublicAccessBlock(context.Context, *s3.GetPublicAccessBlockInput, ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error)
+	PutPublicAccessBlock(context.Context, *s3.PutPublicAccessBlockInput, ...func(*s3.Options)) (*s3.PutPublicAccessBlockOutput, error)
+	GetBucketOwnershipControls(context.Context, *s3.GetBucketOwnershipControlsInput, ...func(*s3.Options)) (*s3.GetBucketOwnershipControlsOutput, error)
+	PutBucketOwnershipControls(context.Context, *s3.PutBucketOwnershipControlsInput, ...func(*s3.Options)) (*s3.PutBucketOwnershipControlsOutput, error)
+	GetBucketTagging(context.Context, *s3.GetBucketTaggingInput, ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error)
+	PutBucketTagging(context.Context, *s3.PutBucketTaggingInput, ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error)
+	ListObjectVersions(context.Context, *s3.ListObjectVersionsInput, ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+}
+
+var _ bucketAPI = (*s3.Client)(nil)
+
+// PublicAccessBlock is a bucket's four Block Public Access settings.
+type PublicAccessBlock struct {
+	BlockPublicAcls       bool `json:"block_public_acls"`
+	BlockPublicPolicy     bool `json:"block_public_policy"`
+	IgnorePublicAcls      bool `json:"ignore_public_acls"`
+	RestrictPublicBuckets bool `json:"restrict_public_buckets"`
+}
+
+// BucketValue is an S3 bucket and its hardening.
+type BucketValue struct {
+	Name              string            `json:"name"`
+	Encryption        string            `json:"encryption"` // default encryption algorithm, "" for none
+	Ownership         string            `json:"ownership"`  // object ownership, "" when not set
+	PublicAccessBlock PublicAccessBlock `json:"public_access_block"`
+	Tags              map[string]string `json:"tags"`
+	Versioning        string            `json:"versioning"` // Enabled, Suspended or ""
+}
+
+type bucketKind struct{}
+
+var (
+	_ Kind       = bucketKind{}
+	_ DataHolder = bucketKind{}
+)
+
+func (bucketKind) Tagged() bool { return true }
+
+func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
+	var api bucketAPI = c.S3
+	b := aws.String(name)
+	if _, err := api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: b}); err != nil {
+		if isNotFound(err, "NotFound", "NoSuchBucket") {
+			return nil, nil
+		}
+		if isNotFound(err, "Forbidden", "AccessDenied", "403") {
+			return nil, fmt.Errorf("bucket %s exists but belongs to another account (bucket names are global): choose another name", name)
+		}
+		return nil, fmt.Errorf("read bucket %s: %w", name, err)
+	}
+	v := BucketValue{Name: name, Tags: map[string]string{}}
+	ver, err := api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
+	if err != nil {
+		return nil, fmt.Errorf("read versioning of bucket %s: %w", name, err)
+	}
+	v.Versioning = string(ver.Status)
+	enc, err := api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
+	switch {
+	case isNotFound(err, "ServerSideEncryptionConfigurationNotFoundError"):
+	case err != nil:
+		return nil, fmt.Errorf("read encryption of bucket %s: %w", name, err)
+	case enc.ServerSideEncryptionConfiguration != nil && len(enc.ServerSideEncryptionConfiguration.Rules) > 0:
+		if d := enc.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault; d != nil {
+			v.Encryption = string(d.SSEAlgorithm)
+		}
+	}
+	pab, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b})
+	switch {
+	case isNotFound(err, "NoSuchPublicAccessBlockConfiguration"):
+	case err != nil:
+		return nil, fmt.Errorf("read public access block of bucket %s: %w", name, err)
+	case pab.PublicAccessBlockConfiguration != nil:
+		p := pab.PublicAccessBlockConfiguration
+		v.PublicAccessBlock = PublicAccessBlock{aws.ToBool(p.BlockPublicAcls), aws.ToBool(p.BlockPublicPolicy), aws.ToBool(p.IgnorePublicAcls), aws.ToBool(p.RestrictPublicBuckets)}
+	}
+	own, err := api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
+	switch {
+	case isNotFound(err, "OwnershipControlsNotFoundError"):
+	case err != nil:
+		return nil, fmt.Errorf("read ownership controls of bucket %s: %w", name, err)
+	case own.OwnershipControls != nil && len(own.OwnershipControls.Rules) > 0:
+		v.Ownership = string(own.OwnershipControls.Rules[0].ObjectOwnership)
+	}
+	tags, err := api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b})
+	switch {
+	case isNotFound(err, "NoSuchTagSet", "NoSuchTagSetError"):
+	case err != nil:
+		return nil, fmt.Errorf("read tags of bucket %s: %w", name, err)
+	default:
+		for _, t := range tags.TagSet {
+			v.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return marshal(v), nil
+}
+
+func (k bucketKind) Create(ctx context.Context, c *Clients, name string, v Value) error {
+	var api bucketAPI = c.S3
+	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
+	if c.Region != "" && c.Region != "us-east-1" {
+		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(c.Region)}
+	}
+	if _, err := api.CreateBucket(ctx, in); err != nil && !isNotFound(err, "BucketAlreadyOwnedByYou") {
+		return err
+	}
+	return k.Update(ctx, c, name, marshal(BucketValue{Name: name}), v)
+}
+
+// Update applies every setting that differs. Block Public Access and
+// ownership come first, so the bucket is never open while it is set up.
+func (bucketKind) Update(ctx context.Context, c *Clients, name string, before, after Value) error {
+	var b, a BucketValue
+	if err := unmarshal(before, &b); err != nil {
+		return err
+	}
+	if err := unmarshal(after, &a); err != nil {
+		return err
+	}
+	var api bucketAPI = c.S3
+	bk := aws.String(name)
+	if a.PublicAccessBlock != b.PublicAccessBlock {
+		p := a.PublicAccessBlock
+		if _, err := api.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: bk, PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+			BlockPublicAcls: aws.Bool(p.BlockPublicAcls), BlockPublicPolicy: aws.Bool(p.BlockPublicPolicy),
+			IgnorePublicAcls: aws.Bool(p.IgnorePublicAcls), RestrictPublicBuckets: aws.Bool(p.RestrictPublicBuckets)}}); err != nil {
+			return fmt.Errorf("block public access on bucket %s: %w", name, err)
+		}
+	}
+	if a.Ownership != b.Ownership && a.Ownership != "" {
+		if _, err := api.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: bk, OwnershipControls: &s3types.OwnershipControls{
+			Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnership(a.Ownership)}}}}); err != nil {
+			return fmt.Errorf("set object ownership of bucket %s: %w", name, err)
+		}
+	}
+	if a.Encryption != b.Encryption && a.Encryption != "" {
+		if _, err := api.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: bk, ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+			Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryption(a.Encryption)}}}}}); err != nil {
+			return fmt.Errorf("set default encryption of bucket %s: %w", name, err)
+		}
+	}
+	if a.Versioning != b.Versioning && a.Versioning != "" {
+		if _, err := api.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bk, VersioningConfiguration: &s3types.VersioningConfiguration{
+			Status: s3types.BucketVersioningStatus(a.Versioning)}}); err != nil {
+			return fmt.Errorf("set versioning of bucket %s: %w", name, err)
+		}
+	}
+	if !sameTags(a.Tags, b.Tags) {
+		var set []s3types.Tag
+		for _, k := range sortedKeys(a.Tags) {
+			set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(a.Tags[k])})
+		}
+		if _, err := api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: bk, Tagging: &s3types.Tagging{TagSet: set}}); err != nil {
+			return fmt.Errorf("tag bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func sameTags(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (bucketKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
+	var api bucketAPI = c.S3
+	_, err := api.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
+	if isNotFound(err, "NoSuchBucket", "NotFound") {
+		return nil
+	}
+	return err
+}
+
+// Count counts object versions and delete markers, up to limit.
+func (bucketKind) Count(ctx context.Context, c *Clients, name string, limit int) (int, error) {
+	var api bucketAPI = c.S3
+	out, err := api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(name), MaxKeys: aws.Int32(int32(limit))})
+	if isNotFound(err, "NoSuchBucket") {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("list objects of bucket %s: %w", name, err)
+	}
+	return len(out.Versions) + len(out.DeleteMarkers), nil
+}
+
+// Empty deletes every object version and delete marker.
+func (bucketKind) Empty(ctx context.Context, c *Clients, name string) error {
+	var api bucketAPI = c.S3
+	for {
+		out, err := api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(name)})
+		if isNotFound(err, "NoSuchBucket") {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("list objects of bucket %s: %w", name, err)
+		}
+		type kv struct{ key, version *string }
+		var all []kv
+		for _, v := range out.Versions {
+			all = append(all, kv{v.Key, v.VersionId})
+		}
+		for _, m := range out.DeleteMarkers {
+			all = append(all, kv{m.Key, m.VersionId})
+		}
+		if len(all) == 0 {
+			return nil
+		}
+		for _, o := range all {
+			in := &s3.DeleteObjectInput{Bucket: aws.String(name), Key: o.key}
+			if v := aws.ToString(o.version); v != "" && v != "null" {
+				in.VersionId = o.version
+			}
+			if _, err := api.DeleteObject(ctx, in); err != nil {
+				return fmt.Errorf("delete s3://%s/%s: %w", name, aws.ToString(o.key), err)
+			}
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package resource
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/xacct/xacct/internal/iampolicy"
+)
+
+type bucketPolicyAPI interface {
+	GetBucketPolicy(context.Context, *s3.GetBucketPolicyInput, ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+	PutBucketPolicy(context.Context, *s3.PutBucketPolicyInput, ...func(*s3.Options)) (*s3.PutBucketPolicyOutput, error)
+	DeleteBucketPolicy(context.Context, *s3.DeleteBucketPolicyInput, ...func(*s3.Options)) (*s3.DeleteBucketPolicyOutput, error)
+}
+
+var _ bucketPolicyAPI = (*s3.Client)(nil)
+
+// BucketPolicyValue is a bucket's policy; its name is the bucket's.
+type BucketPolicyValue struct {
+	Bucket string          `json:"bucket"`
+	Policy json.RawMessage `json:"policy"`
+}
+
+type bucketPolicyKind struct{}
+
+var _ Kind = bucketPolicyKind{}
+
+func (bucketPolicyKind) Tagged() bool { return false }
+
+func (bucketPolicyKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
+	var api bucketPolicyAPI = c.S3
+	out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(name)})
+	if isNotFound(err, "NoSuchBucketPolicy", "NoSuchBucket") {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read policy of bucket %s: %w", name, err)
+	}
+	doc, err := canonicalPolicy(aws.ToString(out.Policy), iampolicy.Resource)
+	if err != nil {
+		return nil, fmt.Errorf("policy of bucket %s: %w", name, err)
+	}
+	return marshal(BucketPolicyValue{Bucket: name, Policy: doc}), nil
+}
+
+func (k bucketPolicyKind) Create(ctx context.Context, c *Clients, name string, v Value) error {
+	return k.Update(ctx, c, name, nil, v)
+}
+
+func (bucketPolicyKind) Update(ctx context.Context, c *Clients, name string, _, after Value) error {
+	var p BucketPolicyValue
+	if err := unmarshal(after, &p); err != nil {
+		return err
+	}
+	var api bucketPolicyAPI = c.S3
+	_, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(name), Policy: aws.String(string(p.Policy))})
+	return err
+}
+
+func (bucketPolicyKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
+	var api bucketPolicyAPI = c.S3
+	_, err := api.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(name)})
+	if isNotFound(err, "NoSuchBucket", "NoSuchBucketPolicy") {
+		return nil
+	}
+	return err
+}
