@@ -53,10 +53,10 @@ type diffEntry struct {
 func Compare(before, after *Policy) Diff {
 	var d Diff
 	b, a := diffEntries(before), diffEntries(after)
-	if before != nil {
+	// Version and Id are compared only between two documents; a created or
+	// deleted one shows as its statements.
+	if before != nil && after != nil {
 		d.VersionBefore, d.IDBefore = before.Version, before.ID
-	}
-	if after != nil {
 		d.VersionAfter, d.IDAfter = after.Version, after.ID
 	}
 	// Statements are a set: a statement is unchanged when an equal one is on

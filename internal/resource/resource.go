@@ -170,3 +170,25 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// parentKinds says which kind each part-of-a-resource kind belongs to.
+var parentKinds = map[string]string{
+	"iam_group_policy":     "iam_group",
+	"iam_group_membership": "iam_group",
+	"iam_role_policy":      "iam_role",
+	"s3_bucket_policy":     "s3_bucket",
+}
+
+// ParentOf returns the resource a part belongs to (a group's inline policy
+// belongs to the group), which must exist first and go last.
+func ParentOf(a Address) (Address, bool) {
+	pk, ok := parentKinds[a.Kind]
+	if !ok {
+		return Address{}, false
+	}
+	name := a.Name
+	if i := strings.IndexByte(name, '/'); i >= 0 {
+		name = name[:i]
+	}
+	return Address{Account: a.Account, Kind: pk, Name: name}, true
+}

@@ -1,0 +1,291 @@
+// Package plan compares the desired resources with what really exists and
+// orders the changes that converge one on the other. Computing a plan only
+// reads; the same inputs give the same plan, byte for byte.
+package plan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/internal/state"
+)
+
+// Action is what a change does.
+type Action rune
+
+// The actions.
+const (
+	NoOp   Action = 0
+	Create Action = '+'
+	Update Action = '~'
+	Delete Action = '-'
+)
+
+// Change is one resource's change.
+//
+//	Action  Before             After
+//	Create  nil                desired value
+//	Update  actual value       desired value
+//	Delete  actual value       nil
+type Change struct {
+	Addr   resource.Address
+	Action Action
+	Before resource.Value
+	After  resource.Value
+	// DependsOn are the changes that must finish first.
+	DependsOn []resource.Address
+}
+
+// Plan is an ordered list of changes (no-ops left out), and the state
+// entries whose resources are already gone, which applying forgets.
+type Plan struct {
+	Changes []Change
+	Forget  []resource.Address
+}
+
+// Counts returns how many resources the plan adds, changes and destroys.
+func (p *Plan) Counts() (add, change, destroy int) {
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Create:
+			add++
+		case Update:
+			change++
+		case Delete:
+			destroy++
+		case NoOp:
+		}
+	}
+	return
+}
+
+// Empty reports whether applying the plan would change nothing in AWS.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// Input is what a plan is computed from.
+type Input struct {
+	Stack   string
+	Desired []resource.Resource
+	State   *state.State
+	// Clients by account name (development, production, reporting).
+	Clients     map[string]*resource.Clients
+	Parallelism int
+	// Destroy plans the deletion of everything the state holds.
+	Destroy bool
+}
+
+// OwnershipError is a resource that exists in AWS but that xacct does not
+// own: not in state and not tagged for this stack.
+type OwnershipError struct {
+	Addr  resource.Address
+	Stack string
+}
+
+func (e *OwnershipError) Error() string {
+	return fmt.Sprintf("%s already exists and xacct does not manage it (it is not in the state and not tagged %s=%s); "+
+		"xacct will not take it over: delete or rename it, or choose another name in the config", e.Addr, resource.TagStack, e.Stack)
+}
+
+// Compute reads every resource of desired ∪ state (concurrently) and returns
+// the changes.
+func Compute(ctx context.Context, in Input) (*Plan, error) {
+	desired := map[string]resource.Resource{}
+	if !in.Destroy {
+		for _, r := range in.Desired {
+			desired[r.Addr.String()] = r
+		}
+	}
+	addrs := map[string]resource.Address{}
+	for k, r := range desired {
+		addrs[k] = r.Addr
+	}
+	for k, e := range in.State.Resources {
+		addrs[k] = resource.Address{Account: e.Account, Kind: e.Kind, Name: e.Name}
+	}
+	actual, err := readAll(ctx, in, addrs)
+	if err != nil {
+		return nil, err
+	}
+
+	p := &Plan{}
+	var errs []error
+	var creates, deletes []Change
+	for _, k := range sortedKeys(addrs) {
+		a := addrs[k]
+		r, want := desired[k]
+		_, inState := in.State.Resources[k]
+		before := actual[k]
+		switch {
+		case want && before == nil:
+			creates = append(creates, Change{Addr: a, Action: Create, After: r.Desired, DependsOn: deps(r)})
+		case want:
+			if !inState && !owned(in, a, before) {
+				errs = append(errs, &OwnershipError{Addr: a, Stack: in.Stack})
+				continue
+			}
+			if !bytes.Equal(before, r.Desired) {
+				creates = append(creates, Change{Addr: a, Action: Update, Before: before, After: r.Desired, DependsOn: deps(r)})
+			}
+		case before != nil:
+			deletes = append(deletes, Change{Addr: a, Action: Delete, Before: before})
+		default:
+			p.Forget = append(p.Forget, a)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	p.Changes = append(order(creates, false), order(deletes, true)...)
+	return p, nil
+}
+
+// owned reports whether an existing resource that is not in state is this
+// stack's anyway: tagged for it, or (for kinds without tags) a part of a
+// resource that is in state.
+func owned(in Input, a resource.Address, v resource.Value) bool {
+	k := resource.Kinds[a.Kind]
+	if k.Tagged() {
+		return resource.TagsOf(v)[resource.TagStack] == in.Stack
+	}
+	if parent, ok := resource.ParentOf(a); ok {
+		_, inState := in.State.Resources[parent.String()]
+		return inState
+	}
+	return false
+}
+
+func deps(r resource.Resource) []resource.Address {
+	out := append([]resource.Address(nil), r.DependsOn...)
+	if p, ok := resource.ParentOf(r.Addr); ok {
+		found := false
+		for _, d := range out {
+			found = found || d == p
+		}
+		if !found {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// readAll reads the resources with bounded parallelism.
+func readAll(ctx context.Context, in Input, addrs map[string]resource.Address) (map[string]resource.Value, error) {
+	n := in.Parallelism
+	if n <= 0 {
+		n = 10
+	}
+	sem := make(chan struct{}, n)
+	var mu sync.Mutex
+	out := map[string]resource.Value{}
+	var errs []error
+	var wg sync.WaitGroup
+	for _, k := range sortedKeys(addrs) {
+		a := addrs[k]
+		kind, ok := resource.Kinds[a.Kind]
+		c := in.Clients[a.Account]
+		if !ok || c == nil {
+			errs = append(errs, fmt.Errorf("%s: unknown resource kind or account", a))
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			v, err := kind.Read(ctx, c, a.Name)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", a, err))
+				return
+			}
+			out[k] = v
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// order sorts changes so that each comes after what it depends on (ties by
+// address); reversed for deletes, so that a resource goes after its parts.
+func order(changes []Change, reverse bool) []Change {
+	byAddr := map[resource.Address]int{}
+	for i, c := range changes {
+		byAddr[c.Addr] = i
+	}
+	// Deletes carry no desired dependencies: use parents.
+	depsOf := func(c Change) []resource.Address {
+		if c.Action == Delete {
+			if p, ok := resource.ParentOf(c.Addr); ok {
+				return []resource.Address{p}
+			}
+			return nil
+		}
+		return c.DependsOn
+	}
+	indeg := make([]int, len(changes))
+	children := make([][]int, len(changes))
+	for i, c := range changes {
+		for _, d := range depsOf(c) {
+			if j, ok := byAddr[d]; ok {
+				indeg[i]++
+				children[j] = append(children[j], i)
+			}
+		}
+	}
+	var ready []int
+	for i := range changes {
+		if indeg[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	var out []Change
+	for len(ready) > 0 {
+		sort.Slice(ready, func(a, b int) bool { return changes[ready[a]].Addr.String() < changes[ready[b]].Addr.String() })
+		i := ready[0]
+		ready = ready[1:]
+		out = append(out, changes[i])
+		for _, ch := range children[i] {
+			if indeg[ch]--; indeg[ch] == 0 {
+				ready = append(ready, ch)
+			}
+		}
+	}
+	if reverse {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+		// A delete waits for the deletes of its parts.
+		for i := range out {
+			out[i].DependsOn = nil
+		}
+		for i := range out {
+			if p, ok := resource.ParentOf(out[i].Addr); ok {
+				for j := range out {
+					if out[j].Addr == p {
+						out[j].DependsOn = append(out[j].DependsOn, out[i].Addr)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,155 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/xacct/xacct/internal/iampolicy"
+	"github.com/xacct/xacct/internal/resource"
+)
+
+const (
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	red    = "\x1b[31m"
+	bold   = "\x1b[1m"
+	reset  = "\x1b[0m"
+)
+
+// Text writes the plan the way Terraform does: one block per change with
+// its fields (policies statement by statement), then the summary line.
+func Text(w io.Writer, p *Plan, color bool) error {
+	paint := func(c, s string) string {
+		if !color {
+			return s
+		}
+		return c + s + reset
+	}
+	var b strings.Builder
+	if p.Empty() {
+		b.WriteString(paint(bold, "No changes.") + " Your infrastructure matches the configuration.\n")
+		if len(p.Forget) > 0 {
+			fmt.Fprintf(&b, "\n%d resource(s) in the state no longer exist and will be forgotten by apply.\n", len(p.Forget))
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	b.WriteString("xacct will perform the following actions:\n")
+	for _, c := range p.Changes {
+		var verb, col string
+		switch c.Action {
+		case Create:
+			verb, col = "will be created", green
+		case Update:
+			verb, col = "will be updated in-place", yellow
+		case Delete:
+			verb, col = "will be destroyed", red
+		case NoOp:
+			continue
+		}
+		fmt.Fprintf(&b, "\n  %s\n", paint(bold, "# "+c.Addr.String()+" "+verb))
+		fmt.Fprintf(&b, "  %s %s\n", paint(col, string(c.Action)), c.Addr)
+		writeFields(&b, c, paint, col)
+	}
+	add, change, destroy := p.Counts()
+	fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy.\n", paint(bold, "Plan:"), add, change, destroy)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func fieldsOf(v resource.Value) map[string]json.RawMessage {
+	m := map[string]json.RawMessage{}
+	_ = json.Unmarshal(v, &m)
+	return m
+}
+
+// isPolicy tells a policy document among a value's fields.
+func isPolicy(raw json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return false
+	}
+	_, ok := m["Statement"]
+	return ok
+}
+
+func parsePolicy(raw json.RawMessage) *iampolicy.Policy {
+	if raw == nil {
+		return nil
+	}
+	for _, k := range []iampolicy.Kind{iampolicy.Identity, iampolicy.Resource, iampolicy.Trust} {
+		if p, err := iampolicy.Parse(raw, k); err == nil {
+			return p
+		}
+	}
+	return nil
+}
+
+func writeFields(b *strings.Builder, c Change, paint func(string, string) string, col string) {
+	before, after := fieldsOf(c.Before), fieldsOf(c.After)
+	keys := map[string]bool{}
+	for k := range before {
+		keys[k] = true
+	}
+	for k := range after {
+		keys[k] = true
+	}
+	var names []string
+	width := 0
+	for k := range keys {
+		if c.Action == Update && bytes.Equal(before[k], after[k]) {
+			continue
+		}
+		if c.Action == Delete {
+			continue
+		}
+		names = append(names, k)
+		width = max(width, len(k))
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		bv, av := before[k], after[k]
+		if isPolicy(av) || isPolicy(bv) {
+			sym := "+"
+			if c.Action == Update {
+				sym = "~"
+			}
+			fmt.Fprintf(b, "      %s %s\n", paint(col, sym), k)
+			d := iampolicy.Compare(parsePolicy(bv), parsePolicy(av))
+			for _, line := range strings.Split(strings.TrimRight(d.String(), "\n"), "\n") {
+				if line == "" {
+					continue
+				}
+				fmt.Fprintf(b, "          %s\n", colorLine(line, paint))
+			}
+			continue
+		}
+		switch {
+		case c.Action == Create:
+			fmt.Fprintf(b, "      %s %-*s = %s\n", paint(green, "+"), width, k, av)
+		case bv == nil:
+			fmt.Fprintf(b, "      %s %-*s = %s\n", paint(green, "+"), width, k, av)
+		case av == nil:
+			fmt.Fprintf(b, "      %s %-*s = %s\n", paint(red, "-"), width, k, bv)
+		default:
+			fmt.Fprintf(b, "      %s %-*s = %s -> %s\n", paint(yellow, "~"), width, k, bv, av)
+		}
+	}
+}
+
+func colorLine(line string, paint func(string, string) string) string {
+	t := strings.TrimLeft(line, " ")
+	switch {
+	case strings.HasPrefix(t, "+"):
+		return paint(green, line)
+	case strings.HasPrefix(t, "-"):
+		return paint(red, line)
+	case strings.HasPrefix(t, "~"):
+		return paint(yellow, line)
+	}
+	return line
+}
