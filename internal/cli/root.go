@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/xacct/xacct/internal/awsacct"
 	"github.com/xacct/xacct/internal/sandbox"
 )
 
@@ -23,7 +25,9 @@ const (
 
 // Factory builds what commands depend on. Tests swap its fields.
 type Factory struct {
-	IO *IOStreams
+	IO  *IOStreams
+	AWS awsacct.BaseConfig
+	Now func() time.Time
 }
 
 // hintError is an error with advice on what to do about it.
@@ -42,7 +46,7 @@ func Main() int {
 		// This process is one account's kumo, started by `xacct sandbox`.
 		return sandbox.RunChild(os.Args, os.Stdin, os.Stdout)
 	}
-	f := &Factory{IO: System()}
+	f := &Factory{IO: System(), AWS: defaultAWSConfig, Now: time.Now}
 	return Run(f, nil)
 }
 
@@ -56,6 +60,10 @@ func Run(f *Factory, args []string) int {
 	err := root.Execute()
 	if err == nil {
 		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
 	}
 	fmt.Fprintf(f.IO.ErrOut, "Error: %v\n", err)
 	var h *hintError
@@ -82,5 +90,6 @@ proves that the access it deployed is exactly the access you meant.`,
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCmdPolicy(f))
 	root.AddCommand(newCmdSandbox(f, nil))
+	root.AddCommand(newCmdPlan(f), newCmdApply(f), newCmdDestroy(f), newCmdForceUnlock(f))
 	return root
 }

@@ -1,0 +1,311 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"os/user"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/spf13/cobra"
+
+	"github.com/xacct/xacct/internal/apply"
+	"github.com/xacct/xacct/internal/awsacct"
+	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/plan"
+	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/internal/stack"
+	"github.com/xacct/xacct/internal/state"
+)
+
+// exitError ends a command with an exit code and nothing printed.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// defaultAWSConfig loads the base credentials from the SDK's default chain
+// (environment, shared config and credentials files, SSO, instance roles).
+func defaultAWSConfig(ctx context.Context, profile string) (aws.Config, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	if profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(profile))
+	}
+	return awsconfig.LoadDefaultConfig(ctx, opts...)
+}
+
+func whoAmI() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return name + "@" + host
+}
+
+// coreOptions are the inputs plan, apply and destroy share.
+type coreOptions struct {
+	IO          *IOStreams
+	AWS         awsacct.BaseConfig
+	Now         func() time.Time
+	Config      string
+	Parallelism int
+	NoColor     bool
+}
+
+func (o *coreOptions) flags(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&o.Config, "config", "c", config.DefaultFile, "the config `file`")
+	cmd.Flags().IntVar(&o.Parallelism, "parallelism", 10, "how many AWS operations may run at once")
+}
+
+func (o *coreOptions) color() bool { return o.IO.IsTTY && !o.NoColor }
+
+// session is a loaded config with its state and accounts.
+type session struct {
+	cfg     *config.Config
+	desired []resource.Resource
+	st      *state.Local
+	clients map[string]*resource.Clients
+}
+
+// open loads and checks everything before any AWS call, then takes the
+// state lock (for operations that change things) and signs in to the
+// accounts.
+func open(ctx context.Context, o *coreOptions, operation string, lock bool) (*session, error) {
+	if o.Parallelism < 1 {
+		return nil, fmt.Errorf("--parallelism must be at least 1")
+	}
+	cfg, err := config.Load(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	desired, err := stack.Build(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.State.Backend != "local" {
+		return nil, &hintError{err: fmt.Errorf("state backend %q is not available in this version of xacct", cfg.State.Backend), hint: "use state: {backend: local}"}
+	}
+	st, err := state.Open(cfg.State.Path, cfg.Stack)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{cfg: cfg, desired: desired, st: st}
+	if lock {
+		if err := st.Acquire(whoAmI(), operation, o.Now()); err != nil {
+			var le *state.LockedError
+			if errors.As(err, &le) {
+				return nil, &hintError{err: err, hint: "wait for it to finish; if that process is gone, run: xacct force-unlock " + le.Lock.ID}
+			}
+			return nil, err
+		}
+	}
+	s.clients, err = awsacct.Connect(ctx, cfg, o.AWS, "xacct-"+cfg.Stack)
+	if err != nil {
+		s.close()
+		var me *awsacct.MismatchError
+		if errors.As(err, &me) {
+			return nil, &hintError{err: err, hint: "check accounts." + me.Account + ".id and the credentials or role_arn used for it"}
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *session) close() { _ = s.st.Release() }
+
+func (s *session) plan(ctx context.Context, o *coreOptions, destroy bool) (*plan.Plan, error) {
+	return plan.Compute(ctx, plan.Input{
+		Stack: s.cfg.Stack, Desired: s.desired, State: s.st.Snapshot(), Clients: s.clients,
+		Parallelism: o.Parallelism, Destroy: destroy,
+	})
+}
+
+func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+}
+
+// confirm asks for "yes" on a terminal; without one it refuses.
+func confirm(o *coreOptions, question string) error {
+	if !o.IO.IsTTY {
+		return &hintError{err: errors.New("no terminal to confirm on"), hint: "review the plan, then pass --auto-approve"}
+	}
+	fmt.Fprintf(o.IO.Out, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)
+	line, _ := bufio.NewReader(o.IO.In).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return errors.New("cancelled: nothing was changed")
+	}
+	return nil
+}
+
+var verbs = map[plan.Action][3]string{
+	plan.Create: {"Creating...", "Creation complete", "Creation failed"},
+	plan.Update: {"Modifying...", "Modifications complete", "Modification failed"},
+	plan.Delete: {"Destroying...", "Destruction complete", "Destruction failed"},
+}
+
+// run applies a plan, printing a line per change.
+func runPlan(ctx context.Context, o *coreOptions, s *session, p *plan.Plan, force bool) (apply.Result, error) {
+	return apply.Run(ctx, p, s.clients, s.st, apply.Options{
+		Parallelism:     o.Parallelism,
+		ForceDeleteData: force,
+		Now:             o.Now,
+		OnEvent: func(e apply.Event) {
+			v := verbs[e.Change.Action]
+			switch {
+			case !e.Done:
+				fmt.Fprintf(o.IO.Out, "%s: %s\n", e.Change.Addr, v[0])
+			case e.Err != nil:
+				fmt.Fprintf(o.IO.Out, "%s: %s after %s\n", e.Change.Addr, v[2], e.Elapsed.Round(100*time.Millisecond))
+			default:
+				fmt.Fprintf(o.IO.Out, "%s: %s after %s\n", e.Change.Addr, v[1], e.Elapsed.Round(100*time.Millisecond))
+			}
+		},
+	})
+}
+
+func newCmdPlan(f *Factory) *cobra.Command {
+	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now}
+	var detailed bool
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what apply would change",
+		Long: `Read every resource of the config and of the state, in all three accounts, and
+show what apply would create, change and destroy. Reading is all it does.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			s, err := open(ctx, o, "plan", false)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			p, err := s.plan(ctx, o, false)
+			if err != nil {
+				return err
+			}
+			if err := plan.Text(o.IO.Out, p, o.color()); err != nil {
+				return err
+			}
+			if detailed && !p.Empty() {
+				return &exitError{code: ExitChanges}
+			}
+			return nil
+		},
+	}
+	o.flags(cmd)
+	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
+	return cmd
+}
+
+func newCmdApply(f *Factory) *cobra.Command {
+	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now}
+	var auto bool
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Create or update the resources to match the config",
+		Long: `Plan, show the plan, ask for 'yes' (or --auto-approve), then make the changes:
+independent ones in parallel, in the order AWS requires, the state saved after
+each. An interrupted apply resumes where it stopped when run again.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return converge(cmd.Context(), o, "apply", auto, false, false)
+		},
+	}
+	o.flags(cmd)
+	cmd.Flags().BoolVar(&auto, "auto-approve", false, "apply without asking for confirmation")
+	return cmd
+}
+
+func newCmdDestroy(f *Factory) *cobra.Command {
+	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now}
+	var auto, force bool
+	cmd := &cobra.Command{
+		Use:   "destroy",
+		Short: "Delete everything xacct created",
+		Long: `Plan the deletion of every resource in the state (and nothing else), in reverse
+dependency order, ask for 'yes' (or --auto-approve), and delete. A bucket that
+holds objects is refused unless --force-delete-data, which empties it first.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return converge(cmd.Context(), o, "destroy", auto, true, force)
+		},
+	}
+	o.flags(cmd)
+	cmd.Flags().BoolVar(&auto, "auto-approve", false, "destroy without asking for confirmation")
+	cmd.Flags().BoolVar(&force, "force-delete-data", false, "empty buckets that hold objects, then delete them")
+	return cmd
+}
+
+func converge(ctx context.Context, o *coreOptions, operation string, auto, destroy, force bool) error {
+	ctx, cancel := signalContext(ctx)
+	defer cancel()
+	s, err := open(ctx, o, operation, true)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	p, err := s.plan(ctx, o, destroy)
+	if err != nil {
+		return err
+	}
+	if err := apply.CheckData(ctx, p, s.clients, force); err != nil {
+		return err
+	}
+	if err := plan.Text(o.IO.Out, p, o.color()); err != nil {
+		return err
+	}
+	if !p.Empty() && !auto {
+		q := "Do you want to perform these actions?"
+		if destroy {
+			q = "Do you really want to destroy all resources of stack " + s.cfg.Stack + "?"
+		}
+		if err := confirm(o, q); err != nil {
+			return err
+		}
+	}
+	if !p.Empty() {
+		fmt.Fprintln(o.IO.Out)
+	}
+	res, err := runPlan(ctx, o, s, p, force)
+	if err != nil {
+		return fmt.Errorf("%s stopped: %w", operation, err)
+	}
+	word := "Apply"
+	if destroy {
+		word = "Destroy"
+	}
+	fmt.Fprintf(o.IO.Out, "\n%s complete! Resources: %d added, %d changed, %d destroyed.\n", word, res.Added, res.Changed, res.Destroyed)
+	return nil
+}
+
+func newCmdForceUnlock(f *Factory) *cobra.Command {
+	var cfgFile string
+	cmd := &cobra.Command{
+		Use:   "force-unlock LOCK_ID",
+		Short: "Remove a state lock left by a run that is gone",
+		Long: `Remove the state lock with the given ID. Only do this when the process that
+holds it is gone: two runs applying at once can leave resources behind.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(cfgFile)
+			if err != nil {
+				return err
+			}
+			if err := state.ForceUnlock(cfg.State.Path, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IO.Out, "The state %s is unlocked.\n", cfg.State.Path)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&cfgFile, "config", "c", config.DefaultFile, "the config `file`")
+	return cmd
+}

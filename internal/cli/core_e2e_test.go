@@ -1,0 +1,417 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/stack"
+)
+
+// counting counts the HTTP requests xacct sends.
+type counting struct {
+	n    atomic.Int64
+	next http.RoundTripper
+}
+
+func (c *counting) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+func sandboxTransport(t testing.TB) http.RoundTripper {
+	t.Helper()
+	pem, err := os.ReadFile(sb.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	return &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+}
+
+// env is one test's stack: its own names, config file and state.
+type env struct {
+	t     *testing.T
+	dir   string
+	cfg   string
+	stack string
+	calls *counting
+}
+
+func newEnv(t *testing.T, extra string) *env {
+	t.Helper()
+	dir := t.TempDir()
+	name := fmt.Sprintf("t%d", time.Now().UnixNano()%1e9)
+	yaml := fmt.Sprintf(`stack: %[1]s
+region: us-east-1
+accounts:
+  development: { id: "111111111111", role_arn: "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
+  production: { id: "222222222222", role_arn: "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
+  reporting: { id: "333333333333", role_arn: "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
+production: { bucket: %[1]s-prod }
+reporting: { bucket: %[1]s-reporting }
+state: { path: %[3]q }
+%[4]s`, name, sb.URL, filepath.Join(dir, "state.json"), extra)
+	if !strings.Contains(extra, "groups:") {
+		// Group names are per account: each test gets its own.
+		yaml += fmt.Sprintf("groups:\n  developers: { group_name: %[1]s-Developers }\n  testers: { group_name: %[1]s-Testers }\n", name)
+	}
+	e := &env{t: t, dir: dir, cfg: filepath.Join(dir, "xacct.yaml"), stack: name, calls: &counting{next: sandboxTransport(t)}}
+	e.write(yaml)
+	return e
+}
+
+func (e *env) write(yaml string) {
+	e.t.Helper()
+	if err := os.WriteFile(e.cfg, []byte(yaml), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) factory(stdin string) (*Factory, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return &Factory{
+		IO: &IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
+		AWS: func(ctx context.Context, profile string) (aws.Config, error) {
+			return aws.Config{
+				Region:      sb.Region,
+				Credentials: credentials.NewStaticCredentialsProvider(sb.AdminKey, sb.AdminSecret, ""),
+				HTTPClient:  &http.Client{Transport: e.calls},
+			}, nil
+		},
+		Now: time.Now,
+	}, &out, &errOut
+}
+
+// run runs xacct with the env's config and returns exit code and output.
+func (e *env) run(args ...string) (int, string, string) {
+	e.t.Helper()
+	f, out, errOut := e.factory("")
+	code := Run(f, append(args, "-c", e.cfg))
+	return code, out.String(), errOut.String()
+}
+
+func (e *env) mustRun(args ...string) string {
+	e.t.Helper()
+	code, out, errOut := e.run(args...)
+	if code != ExitOK {
+		e.t.Fatalf("xacct %v: exit %d\n%s\n%s", args, code, out, errOut)
+	}
+	return out
+}
+
+// admin returns SDK clients of an account's OrganizationAccountAccessRole.
+func admin(t *testing.T, account string) (*iam.Client, *s3.Client) {
+	t.Helper()
+	base := aws.Config{Region: sb.Region, Credentials: credentials.NewStaticCredentialsProvider(sb.AdminKey, sb.AdminSecret, ""),
+		HTTPClient: &http.Client{Transport: sandboxTransport(t)}, BaseEndpoint: aws.String(sb.URL)}
+	cfg := base.Copy()
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(base), "arn:aws:iam::"+account+":role/OrganizationAccountAccessRole"))
+	return iam.NewFromConfig(cfg), s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+func (e *env) loadConfig() *config.Config {
+	e.t.Helper()
+	c, err := config.Load(e.cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+func TestApplyFromEmptyThenNoChanges(t *testing.T) {
+	e := newEnv(t, "")
+	desired, err := stack.Build(e.loadConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := e.mustRun("plan")
+	if want := fmt.Sprintf("Plan: %d to add, 0 to change, 0 to destroy.", len(desired)); !strings.Contains(out, want) {
+		t.Fatalf("first plan lacks %q:\n%s", want, out)
+	}
+	for _, r := range desired {
+		if !strings.Contains(out, "  + "+r.Addr.String()+"\n") {
+			t.Errorf("plan does not create %s", r.Addr)
+		}
+	}
+	out = e.mustRun("apply", "--auto-approve")
+	if want := fmt.Sprintf("Apply complete! Resources: %d added, 0 changed, 0 destroyed.", len(desired)); !strings.Contains(out, want) {
+		t.Fatalf("apply output lacks %q:\n%s", want, out)
+	}
+	code, out, errOut := e.run("plan", "--detailed-exitcode")
+	if code != ExitOK {
+		t.Fatalf("plan after apply: exit %d, want 0 (a diff right after apply is a canonicalization bug)\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "No changes.") {
+		t.Errorf("plan after apply:\n%s", out)
+	}
+	// The deployed pattern works: a tester's role reads but cannot write.
+	c := e.loadConfig()
+	piam, ps3 := admin(t, "222222222222")
+	role, err := piam.GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String(c.Groups[1].RoleName)})
+	if err != nil || !strings.Contains(aws.ToString(role.Role.Arn), "222222222222") {
+		t.Fatalf("tester role: %v", err)
+	}
+	if _, err := ps3.GetBucketPolicy(context.Background(), &s3.GetBucketPolicyInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
+		t.Errorf("production bucket policy: %v", err)
+	}
+}
+
+func TestDriftIsShownAndReverted(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "")
+	e.mustRun("apply", "--auto-approve")
+	c := e.loadConfig()
+	piam, _ := admin(t, "222222222222")
+	tester := c.Groups[1].RoleName
+	got, err := piam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A document AWS merely re-orders is not a change.
+	reordered := `{"Statement":[{"Resource":"arn:aws:s3:::` + c.Production.Bucket + `","Action":"s3:ListBucket","Effect":"Allow","Sid":"BucketAccess"},` +
+		`{"Sid":"ObjectAccess","Resource":["arn:aws:s3:::` + c.Production.Bucket + `/*"],"Effect":"Allow","Action":["s3:GetObject"]}],"Version":"2012-10-17"}`
+	if _, err := piam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName), PolicyDocument: aws.String(reordered)}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+		t.Fatalf("a re-ordered document shows as a change (exit %d):\n%s\noriginal: %s", code, out, aws.ToString(got.PolicyDocument))
+	}
+	// Granting testers DeleteObject behind xacct's back is.
+	drift := strings.Replace(reordered, `"Action":["s3:GetObject"]`, `"Action":["s3:GetObject","s3:DeleteObject"]`, 1)
+	if _, err := piam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName), PolicyDocument: aws.String(drift)}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := e.run("plan", "--detailed-exitcode")
+	if code != ExitChanges {
+		t.Fatalf("plan after drift: exit %d, want 2\n%s", code, out)
+	}
+	addr := "production/iam_role_policy/" + tester + "/" + stack.RolePolicyName
+	if !strings.Contains(out, "~ "+addr) || !strings.Contains(out, "~ statement ObjectAccess") || !strings.Contains(out, `-     "s3:DeleteObject",`) {
+		t.Errorf("plan does not show the drifted statement:\n%s", out)
+	}
+	if !strings.Contains(out, "Plan: 0 to add, 1 to change, 0 to destroy.") {
+		t.Errorf("plan summary:\n%s", out)
+	}
+	e.mustRun("apply", "--auto-approve")
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+		t.Fatalf("apply did not revert the drift:\n%s", out)
+	}
+}
+
+func TestRenamingARoleReplacesIt(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "")
+	e.mustRun("apply", "--auto-approve")
+	old := e.stack + "-testers"
+	yaml, _ := os.ReadFile(e.cfg)
+	e.write(strings.Replace(string(yaml), "testers: { group_name: "+e.stack+"-Testers }", "testers: { group_name: "+e.stack+"-Testers, role_name: "+e.stack+"-qa }", 1))
+	out := e.mustRun("plan")
+	for _, want := range []string{
+		"- production/iam_role/" + old + "\n", "- production/iam_role_policy/" + old + "/s3-access\n",
+		"+ production/iam_role/" + e.stack + "-qa\n", "~ development/iam_group_policy/" + e.stack + "-Testers/assume-production-role\n",
+		"Plan: 2 to add, 1 to change, 2 to destroy.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	e.mustRun("apply", "--auto-approve")
+	piam, _ := admin(t, "222222222222")
+	if _, err := piam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(old)}); err == nil {
+		t.Errorf("the old role %s is left behind", old)
+	}
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+		t.Errorf("plan after the rename:\n%s", out)
+	}
+}
+
+func TestDestroyLeavesNothingAndProtectsData(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "")
+	e.mustRun("apply", "--auto-approve")
+	c := e.loadConfig()
+	_, ps3 := admin(t, "222222222222")
+	if _, err := ps3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String("keep.txt"), Body: strings.NewReader("data")}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := e.run("destroy", "--auto-approve")
+	if code != ExitError || !strings.Contains(errOut, "holds objects") || !strings.Contains(errOut, "--force-delete-data") {
+		t.Fatalf("destroy of a non-empty bucket: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, err := ps3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
+		t.Fatalf("the refused destroy deleted something: %v", err)
+	}
+	desired, _ := stack.Build(c)
+	out = e.mustRun("destroy", "--auto-approve", "--force-delete-data")
+	if want := fmt.Sprintf("Destroy complete! Resources: 0 added, 0 changed, %d destroyed.", len(desired)); !strings.Contains(out, want) {
+		t.Errorf("destroy output lacks %q:\n%s", want, out)
+	}
+	// Nothing of the stack is left in any account.
+	for _, acct := range []string{"111111111111", "222222222222", "333333333333"} {
+		aiam, as3 := admin(t, acct)
+		roles, err := aiam.ListRoles(ctx, &iam.ListRolesInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range roles.Roles {
+			if strings.HasPrefix(aws.ToString(r.RoleName), e.stack) {
+				t.Errorf("account %s still has role %s", acct, aws.ToString(r.RoleName))
+			}
+		}
+		groups, err := aiam.ListGroups(ctx, &iam.ListGroupsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acct == "111111111111" {
+			for _, g := range groups.Groups {
+				for _, want := range c.Groups {
+					if aws.ToString(g.GroupName) == want.GroupName {
+						t.Errorf("group %s left", want.GroupName)
+					}
+				}
+			}
+		}
+		buckets, err := as3.ListBuckets(ctx, &s3.ListBucketsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range buckets.Buckets {
+			if strings.HasPrefix(aws.ToString(b.Name), e.stack) {
+				t.Errorf("account %s still has bucket %s", acct, aws.ToString(b.Name))
+			}
+		}
+	}
+}
+
+func TestWrongAccountStopsBeforeAnyChange(t *testing.T) {
+	e := newEnv(t, "")
+	yaml, _ := os.ReadFile(e.cfg)
+	// The reporting account's role really is in 333333333333; claim 444444444444.
+	bad := strings.Replace(string(yaml), `reporting: { id: "333333333333", role_arn: "arn:aws:iam::333333333333:`, `reporting: { id: "444444444444", role_arn: "arn:aws:iam::444444444444:`, 1)
+	e.write(bad)
+	code, out, errOut := e.run("apply", "--auto-approve")
+	if code != ExitError {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if !strings.Contains(errOut, "reporting account 444444444444") {
+		t.Errorf("stderr does not name the account: %s", errOut)
+	}
+	if strings.Contains(out, "Creating") {
+		t.Errorf("something was created:\n%s", out)
+	}
+	// Credentials that work but belong to another account: no role_arn, so
+	// the base credentials (the management account's) are used as they are.
+	e.write(strings.Replace(string(yaml), `reporting: { id: "333333333333", role_arn: "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole", `, `reporting: { id: "333333333333", `, 1))
+	code, out, errOut = e.run("apply", "--auto-approve")
+	if code != ExitError || !strings.Contains(errOut, "the reporting account is 333333333333 in the config, but its credentials are for account "+sb.ManagementAccount) {
+		t.Errorf("account guard: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(out, "Creating") {
+		t.Errorf("something was created:\n%s", out)
+	}
+	// A role_arn in another account than the one it is for.
+	e.write(strings.Replace(string(yaml), `production: { id: "222222222222", role_arn: "arn:aws:iam::222222222222:`, `production: { id: "222222222222", role_arn: "arn:aws:iam::111111111111:`, 1))
+	if code, _, errOut := e.run("plan"); code != ExitError || !strings.Contains(errOut, "role arn:aws:iam::111111111111:role/OrganizationAccountAccessRole is in account 111111111111") {
+		t.Errorf("role in the wrong account: exit %d, %s", code, errOut)
+	}
+}
+
+func TestBadConfigMakesNoAWSCall(t *testing.T) {
+	for _, tc := range []struct{ name, edit, want string }{
+		{"unknown key", "bukcet: x\n", "bukcet: unknown key"},
+		{"non-S3 action", "groups:\n  developers:\n    actions: [iam:PassRole]\n", `"iam:PassRole" is not an S3 action`},
+		{"empty actions", "groups:\n  developers:\n    actions: []\n", "groups.developers.actions: empty"},
+		{"bad architecture", "", "architecture"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, tc.edit)
+			if tc.name == "bad architecture" {
+				yaml, _ := os.ReadFile(e.cfg)
+				e.write(strings.Replace(string(yaml), "production: { bucket: "+e.stack+"-prod }", "production: { bucket: "+e.stack+"-prod, processor: { architecture: amd64 } }", 1))
+			}
+			for _, cmd := range [][]string{{"plan"}, {"apply", "--auto-approve"}, {"destroy", "--auto-approve"}} {
+				code, out, errOut := e.run(cmd...)
+				if code != ExitError || out != "" || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, e.cfg+":") {
+					t.Errorf("%v: exit %d, stdout %q, stderr %q", cmd, code, out, errOut)
+				}
+			}
+			if n := e.calls.n.Load(); n != 0 {
+				t.Errorf("%d AWS calls for a bad config", n)
+			}
+		})
+	}
+}
+
+func TestKilledApplyConvergesWhenRunAgain(t *testing.T) {
+	e := newEnv(t, "")
+	cmd := exec.Command(os.Args[0], xacctMainArg, "apply", "--auto-approve", "--parallelism", "1", "-c", e.cfg)
+	cmd.Env = append(os.Environ(),
+		"AWS_ACCESS_KEY_ID="+sb.AdminKey, "AWS_SECRET_ACCESS_KEY="+sb.AdminSecret, "AWS_REGION="+sb.Region,
+		"AWS_CA_BUNDLE="+sb.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	completed := 0
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "Creation complete") {
+			completed++
+		}
+		if completed == 3 {
+			break
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	if completed < 3 {
+		t.Fatalf("apply finished or failed before it could be killed (%d changes done)", completed)
+	}
+	// The lock of the killed run is left behind, as on Terraform; the next
+	// run names it and force-unlock clears it.
+	code, _, errOut := e.run("apply", "--auto-approve")
+	if code != ExitError || !strings.Contains(errOut, "xacct force-unlock ") {
+		t.Fatalf("a run after the kill: exit %d, %s", code, errOut)
+	}
+	id := errOut[strings.Index(errOut, "force-unlock ")+len("force-unlock "):]
+	id = strings.TrimSpace(id)
+	e.mustRun("force-unlock", id)
+	out := e.mustRun("apply", "--auto-approve")
+	if !strings.Contains(out, "Apply complete!") {
+		t.Fatalf("second apply:\n%s", out)
+	}
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+		t.Fatalf("not converged after the kill and a second apply:\n%s", out)
+	}
+	// No duplicate: each role exists once (IAM names are unique, so a
+	// duplicate create would have failed); the state holds each resource once.
+	st, _ := os.ReadFile(filepath.Join(e.dir, "state.json"))
+	if strings.Contains(string(st), `"pending": true`) {
+		t.Errorf("state still has a pending resource:\n%s", st)
+	}
+}

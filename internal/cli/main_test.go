@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/xacct/xacct/internal/sandbox"
+)
+
+// xacctMainArg makes the test binary run xacct itself (with the process's
+// environment), so tests can kill a real xacct process.
+const xacctMainArg = "__xacct_main__"
+
+var sb *sandbox.Sandbox
+
+func TestMain(m *testing.M) {
+	if sandbox.IsChild(os.Args) {
+		os.Exit(sandbox.RunChild(os.Args, os.Stdin, os.Stdout))
+	}
+	if len(os.Args) > 1 && os.Args[1] == xacctMainArg {
+		f := &Factory{IO: System(), AWS: defaultAWSConfig, Now: time.Now}
+		os.Exit(Run(f, os.Args[2:]))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	var err error
+	sb, err = sandbox.Start(ctx, sandbox.Options{
+		Accounts: []sandbox.Account{{Name: "development", ID: "111111111111"}, {Name: "production", ID: "222222222222"}, {Name: "reporting", ID: "333333333333"}},
+		Listen:   "127.0.0.1:0",
+	})
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start sandbox:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	sb.Close()
+	os.Exit(code)
+}
