@@ -64,7 +64,9 @@ func (b *builder) tags() map[string]string {
 	return t
 }
 
-func roleARN(account, name string) string { return fmt.Sprintf("arn:aws:iam::%s:role/%s", account, name) }
+func roleARN(account, name string) string {
+	return fmt.Sprintf("arn:aws:iam::%s:role/%s", account, name)
+}
 
 func (b *builder) role(account, name, description string, trust []byte) resource.Address {
 	return b.add(account, "iam_role", name, mustMarshal(resource.RoleValue{
