@@ -171,7 +171,7 @@ func runPlan(ctx context.Context, o *coreOptions, s *session, p *plan.Plan, forc
 }
 
 func newCmdPlan(f *Factory) *cobra.Command {
-	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now}
+	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now, NoColor: f.NoColor}
 	var detailed bool
 	cmd := &cobra.Command{
 		Use:   "plan",
@@ -206,7 +206,7 @@ show what apply would create, change and destroy. Reading is all it does.`,
 }
 
 func newCmdApply(f *Factory) *cobra.Command {
-	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now}
+	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now, NoColor: f.NoColor}
 	var auto bool
 	cmd := &cobra.Command{
 		Use:   "apply",
@@ -225,7 +225,7 @@ each. An interrupted apply resumes where it stopped when run again.`,
 }
 
 func newCmdDestroy(f *Factory) *cobra.Command {
-	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now}
+	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now, NoColor: f.NoColor}
 	var auto, force bool
 	cmd := &cobra.Command{
 		Use:   "destroy",

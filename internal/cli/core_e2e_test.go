@@ -415,3 +415,47 @@ func TestKilledApplyConvergesWhenRunAgain(t *testing.T) {
 		t.Errorf("state still has a pending resource:\n%s", st)
 	}
 }
+
+func TestApplyAsksForYesOnATerminalAndRefusesWithoutOne(t *testing.T) {
+	e := newEnv(t, "")
+	code, out, errOut := e.run("apply")
+	if code != ExitError || !strings.Contains(errOut, "no terminal to confirm on") || !strings.Contains(errOut, "--auto-approve") || strings.Contains(out, "Creating") {
+		t.Fatalf("apply without a terminal: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, tc := range []struct {
+		answer string
+		want   int
+	}{{"no\n", ExitError}, {"yes\n", ExitOK}} {
+		f, out, errOut := e.factory(tc.answer)
+		f.IO.IsTTY = true
+		f.NoColor = true
+		if code := Run(f, []string{"apply", "-c", e.cfg}); code != tc.want {
+			t.Fatalf("answer %q: exit %d\n%s\n%s", tc.answer, code, out, errOut)
+		}
+		if !strings.Contains(out.String(), "Only 'yes' will be accepted") {
+			t.Errorf("no prompt:\n%s", out)
+		}
+		if tc.want == ExitError && (strings.Contains(out.String(), "Creating") || !strings.Contains(errOut.String(), "cancelled")) {
+			t.Errorf("answer %q changed something:\n%s\n%s", tc.answer, out, errOut)
+		}
+	}
+}
+
+func TestExistingResourceNotOwnedIsRefusedWithAdvice(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "")
+	c := e.loadConfig()
+	_, ps3 := admin(t, "222222222222")
+	if _, err := ps3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := e.run("plan")
+	if code != ExitError || !strings.Contains(errOut, "production/s3_bucket/"+c.Production.Bucket+" already exists and xacct does not manage it") ||
+		!strings.Contains(errOut, "To adopt it as it is, tag it xacct:stack="+e.stack) {
+		t.Fatalf("plan with a hand-made bucket: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = e.run("apply", "--auto-approve")
+	if code != ExitError || strings.Contains(out, "Creating") {
+		t.Fatalf("apply went ahead: exit %d\n%s", code, out)
+	}
+}

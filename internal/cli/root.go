@@ -28,6 +28,8 @@ type Factory struct {
 	IO  *IOStreams
 	AWS awsacct.BaseConfig
 	Now func() time.Time
+	// NoColor is set by the NO_COLOR environment variable.
+	NoColor bool
 }
 
 // hintError is an error with advice on what to do about it.
@@ -46,7 +48,7 @@ func Main() int {
 		// This process is one account's kumo, started by `xacct sandbox`.
 		return sandbox.RunChild(os.Args, os.Stdin, os.Stdout)
 	}
-	f := &Factory{IO: System(), AWS: defaultAWSConfig, Now: time.Now}
+	f := &Factory{IO: System(), AWS: defaultAWSConfig, Now: time.Now, NoColor: os.Getenv("NO_COLOR") != ""}
 	return Run(f, nil)
 }
 

@@ -87,8 +87,14 @@ type OwnershipError struct {
 }
 
 func (e *OwnershipError) Error() string {
-	return fmt.Sprintf("%s already exists and xacct does not manage it (it is not in the state and not tagged %s=%s); "+
-		"xacct will not take it over: delete or rename it, or choose another name in the config", e.Addr, resource.TagStack, e.Stack)
+	msg := fmt.Sprintf("%s already exists and xacct does not manage it (it is not in this stack's state", e.Addr)
+	if resource.Kinds[e.Addr.Kind].Tagged() {
+		return msg + fmt.Sprintf(" and not tagged %s=%s); xacct will not take it over silently. To adopt it as it is, tag it %s=%s "+
+			"and run plan again (the plan then shows what apply would change on it); otherwise delete or rename it, or choose another name in the config",
+			resource.TagStack, e.Stack, resource.TagStack, e.Stack)
+	}
+	return msg + "); this kind of resource carries no tags, so xacct cannot tell it was meant for this stack and will not take it over: " +
+		"delete or rename it, or choose another name in the config"
 }
 
 // Compute reads every resource of desired ∪ state (concurrently) and returns
