@@ -2,8 +2,9 @@
 GO       ?= go
 BIN      ?= bin/xacct
 FUZZTIME ?= 60s
+ARCH     ?= arm64
 
-.PHONY: build test check bench fuzz demo clean
+.PHONY: build test check bench fuzz demo clean lambda
 
 build:
 	$(GO) build -o $(BIN) ./cmd/xacct
@@ -15,6 +16,10 @@ check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -race ./...
+
+# The metadata processor's package, reproducible: same source, same bytes.
+lambda:
+	$(GO) run ./lambda/mkzip -arch $(ARCH) -o dist/metadata-processor.zip
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./internal/iampolicy/

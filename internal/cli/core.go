@@ -23,6 +23,7 @@ import (
 	"github.com/xacct/xacct/internal/resource"
 	"github.com/xacct/xacct/internal/stack"
 	"github.com/xacct/xacct/internal/state"
+	"github.com/xacct/xacct/lambda/artifact"
 )
 
 // exitError ends a command with an exit code and nothing printed.
@@ -77,7 +78,7 @@ type session struct {
 // open loads and checks everything before any AWS call, then takes the
 // state lock (for operations that change things) and signs in to the
 // accounts.
-func open(ctx context.Context, o *coreOptions, operation string, lock bool) (*session, error) {
+func open(ctx context.Context, o *coreOptions, operation string, lock, destroy bool) (*session, error) {
 	if o.Parallelism < 1 {
 		return nil, fmt.Errorf("--parallelism must be at least 1")
 	}
@@ -85,9 +86,17 @@ func open(ctx context.Context, o *coreOptions, operation string, lock bool) (*se
 	if err != nil {
 		return nil, err
 	}
-	desired, err := stack.Build(cfg)
-	if err != nil {
-		return nil, err
+	// destroy needs no package and no desired resources: it deletes what the
+	// state holds.
+	var desired []resource.Resource
+	var pkg []byte
+	if !destroy {
+		if pkg, err = loadPackage(cfg); err != nil {
+			return nil, err
+		}
+		if desired, err = stack.Build(cfg, artifact.CodeSha256(pkg)); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.State.Backend != "local" {
 		return nil, &hintError{err: fmt.Errorf("state backend %q is not available in this version of xacct", cfg.State.Backend), hint: "use state: {backend: local}"}
@@ -107,6 +116,14 @@ func open(ctx context.Context, o *coreOptions, operation string, lock bool) (*se
 		}
 	}
 	s.clients, err = awsacct.Connect(ctx, cfg, o.AWS, "xacct-"+cfg.Stack)
+	if err == nil {
+		for _, c := range s.clients {
+			c.Tags = stack.Tags(cfg)
+		}
+		if pkg != nil {
+			s.clients["production"].Packages = map[string][]byte{artifact.CodeSha256(pkg): pkg}
+		}
+	}
 	if err != nil {
 		s.close()
 		var me *awsacct.MismatchError
@@ -182,7 +199,7 @@ show what apply would create, change and destroy. Reading is all it does.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := signalContext(cmd.Context())
 			defer cancel()
-			s, err := open(ctx, o, "plan", false)
+			s, err := open(ctx, o, "plan", false, false)
 			if err != nil {
 				return err
 			}
@@ -247,7 +264,7 @@ holds objects is refused unless --force-delete-data, which empties it first.`,
 func converge(ctx context.Context, o *coreOptions, operation string, auto, destroy, force bool) error {
 	ctx, cancel := signalContext(ctx)
 	defer cancel()
-	s, err := open(ctx, o, operation, true)
+	s, err := open(ctx, o, operation, true, destroy)
 	if err != nil {
 		return err
 	}
@@ -308,4 +325,28 @@ holds it is gone: two runs applying at once can leave resources behind.`,
 	}
 	cmd.Flags().StringVarP(&cfgFile, "config", "c", config.DefaultFile, "the config `file`")
 	return cmd
+}
+
+// loadPackage reads the processor's package and checks it is a Lambda
+// package for the configured architecture.
+func loadPackage(cfg *config.Config) ([]byte, error) {
+	p := cfg.Production.Processor
+	arch := p.Architecture
+	pkg, err := os.ReadFile(p.Package)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, &hintError{err: fmt.Errorf("the metadata processor's package %s does not exist", p.Package),
+			hint: "build it: make lambda ARCH=" + arch}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the metadata processor's package: %w", err)
+	}
+	got, err := artifact.Architecture(pkg)
+	if err != nil {
+		return nil, &hintError{err: fmt.Errorf("%s: %w", p.Package, err), hint: "rebuild it: make lambda ARCH=" + arch}
+	}
+	if got != arch {
+		return nil, &hintError{err: fmt.Errorf("%s holds a bootstrap for %s, but production.processor.architecture is %s", p.Package, got, arch),
+			hint: "rebuild it: make lambda ARCH=" + arch}
+	}
+	return pkg, nil
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/xacct/xacct/internal/config"
 	"github.com/xacct/xacct/internal/stack"
+	"github.com/xacct/xacct/lambda/artifact"
 )
 
 // counting counts the HTTP requests xacct sends.
@@ -69,10 +70,13 @@ accounts:
   development: { id: "111111111111", role_arn: "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
   production: { id: "222222222222", role_arn: "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
   reporting: { id: "333333333333", role_arn: "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
-production: { bucket: %[1]s-prod }
+production: { bucket: %[1]s-prod, processor: { package: %[5]q, architecture: %[6]s } }
 reporting: { bucket: %[1]s-reporting }
 state: { path: %[3]q }
-%[4]s`, name, sb.URL, filepath.Join(dir, "state.json"), extra)
+%[4]s`, name, sb.URL, filepath.Join(dir, "state.json"), extra, filepath.Join(dir, "processor.zip"), hostArch)
+	if err := os.WriteFile(filepath.Join(dir, "processor.zip"), pkg, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(extra, "groups:") {
 		// Group names are per account: each test gets its own.
 		yaml += fmt.Sprintf("groups:\n  developers: { group_name: %[1]s-Developers }\n  testers: { group_name: %[1]s-Testers }\n", name)
@@ -142,7 +146,7 @@ func (e *env) loadConfig() *config.Config {
 
 func TestApplyFromEmptyThenNoChanges(t *testing.T) {
 	e := newEnv(t, "")
-	desired, err := stack.Build(e.loadConfig())
+	desired, err := stack.Build(e.loadConfig(), artifact.CodeSha256(pkg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +267,7 @@ func TestDestroyLeavesNothingAndProtectsData(t *testing.T) {
 	if _, err := ps3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
 		t.Fatalf("the refused destroy deleted something: %v", err)
 	}
-	desired, _ := stack.Build(c)
+	desired, _ := stack.Build(c, artifact.CodeSha256(pkg))
 	out = e.mustRun("destroy", "--auto-approve", "--force-delete-data")
 	if want := fmt.Sprintf("Destroy complete! Resources: 0 added, 0 changed, %d destroyed.", len(desired)); !strings.Contains(out, want) {
 		t.Errorf("destroy output lacks %q:\n%s", want, out)
@@ -344,16 +348,28 @@ func TestBadConfigMakesNoAWSCall(t *testing.T) {
 		{"non-S3 action", "groups:\n  developers:\n    actions: [iam:PassRole]\n", `"iam:PassRole" is not an S3 action`},
 		{"empty actions", "groups:\n  developers:\n    actions: []\n", "groups.developers.actions: empty"},
 		{"bad architecture", "", "architecture"},
+		{"missing package", "", "does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.edit)
-			if tc.name == "bad architecture" {
-				yaml, _ := os.ReadFile(e.cfg)
-				e.write(strings.Replace(string(yaml), "production: { bucket: "+e.stack+"-prod }", "production: { bucket: "+e.stack+"-prod, processor: { architecture: amd64 } }", 1))
+			yaml, _ := os.ReadFile(e.cfg)
+			switch tc.name {
+			case "bad architecture":
+				e.write(strings.Replace(string(yaml), "architecture: "+hostArch, "architecture: amd64", 1))
+			case "missing package":
+				e.write(strings.Replace(string(yaml), "processor.zip", "nope.zip", 1))
 			}
-			for _, cmd := range [][]string{{"plan"}, {"apply", "--auto-approve"}, {"destroy", "--auto-approve"}} {
+			cmds := [][]string{{"plan"}, {"apply", "--auto-approve"}, {"destroy", "--auto-approve"}}
+			if tc.name == "missing package" {
+				cmds = cmds[:2] // destroy deletes what the state holds: it needs no package
+			}
+			for _, cmd := range cmds {
 				code, out, errOut := e.run(cmd...)
-				if code != ExitError || out != "" || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, e.cfg+":") {
+				where := e.cfg + ":" // config errors name file and line
+				if tc.name == "missing package" {
+					where = "Hint: build it: make lambda ARCH=" + hostArch
+				}
+				if code != ExitError || out != "" || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, where) {
 					t.Errorf("%v: exit %d, stdout %q, stderr %q", cmd, code, out, errOut)
 				}
 			}

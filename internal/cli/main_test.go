@@ -4,17 +4,25 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/xacct/xacct/internal/sandbox"
+	"github.com/xacct/xacct/lambda/artifact"
 )
 
 // xacctMainArg makes the test binary run xacct itself (with the process's
 // environment), so tests can kill a real xacct process.
 const xacctMainArg = "__xacct_main__"
 
-var sb *sandbox.Sandbox
+var (
+	sb *sandbox.Sandbox
+	// pkg is the metadata processor built for this machine, the one the
+	// sandbox can run.
+	pkg      []byte
+	hostArch = map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
+)
 
 func TestMain(m *testing.M) {
 	if sandbox.IsChild(os.Args) {
@@ -26,6 +34,10 @@ func TestMain(m *testing.M) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	var err error
+	if pkg, err = artifact.Build(ctx, "../..", hostArch, ""); err != nil {
+		fmt.Fprintln(os.Stderr, "build the processor:", err)
+		os.Exit(1)
+	}
 	sb, err = sandbox.Start(ctx, sandbox.Options{
 		Accounts: []sandbox.Account{{Name: "development", ID: "111111111111"}, {Name: "production", ID: "222222222222"}, {Name: "reporting", ID: "333333333333"}},
 		Listen:   "127.0.0.1:0",

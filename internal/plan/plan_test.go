@@ -51,7 +51,7 @@ func desired(t *testing.T) []resource.Resource {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := stack.Build(c)
+	rs, err := stack.Build(c, "dGVzdA==")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,10 +56,14 @@ type Resource struct {
 type Clients struct {
 	AccountID string
 	Region    string
-	IAM       *iam.Client
-	S3        *s3.Client
-	Logs      *cloudwatchlogs.Client
-	Lambda    *lambda.Client
+	// Tags are set on what can only be tagged when it is created.
+	Tags map[string]string
+	// Packages are the Lambda packages this run may deploy, by CodeSha256.
+	Packages map[string][]byte
+	IAM      *iam.Client
+	S3       *s3.Client
+	Logs     *cloudwatchlogs.Client
+	Lambda   *lambda.Client
 }
 
 // Kind is one kind of resource.
@@ -87,13 +91,18 @@ type DataHolder interface {
 
 // Kinds are every kind xacct manages, by name.
 var Kinds = map[string]Kind{
-	"iam_group":            groupKind{},
-	"iam_group_policy":     groupPolicyKind,
-	"iam_group_membership": membershipKind{},
-	"iam_role":             roleKind{},
-	"iam_role_policy":      rolePolicyKind,
-	"s3_bucket":            bucketKind{},
-	"s3_bucket_policy":     bucketPolicyKind{},
+	"iam_group":              groupKind{},
+	"iam_group_policy":       groupPolicyKind,
+	"iam_group_membership":   membershipKind{},
+	"iam_role":               roleKind{},
+	"iam_role_policy":        rolePolicyKind,
+	"s3_bucket":              bucketKind{},
+	"s3_bucket_policy":       bucketPolicyKind{},
+	"logs_log_group":         logGroupKind{},
+	"lambda_function":        functionKind{},
+	"lambda_permission":      permissionKind{},
+	"lambda_invoke_config":   invokeConfigKind{},
+	"s3_bucket_notification": notificationKind{},
 }
 
 // Tag keys xacct sets on everything it can tag.
@@ -173,10 +182,13 @@ func sortedKeys(m map[string]string) []string {
 
 // parentKinds says which kind each part-of-a-resource kind belongs to.
 var parentKinds = map[string]string{
-	"iam_group_policy":     "iam_group",
-	"iam_group_membership": "iam_group",
-	"iam_role_policy":      "iam_role",
-	"s3_bucket_policy":     "s3_bucket",
+	"iam_group_policy":       "iam_group",
+	"iam_group_membership":   "iam_group",
+	"iam_role_policy":        "iam_role",
+	"s3_bucket_policy":       "s3_bucket",
+	"lambda_permission":      "lambda_function",
+	"lambda_invoke_config":   "lambda_function",
+	"s3_bucket_notification": "s3_bucket",
 }
 
 // ParentOf returns the resource a part belongs to (a group's inline policy

@@ -344,6 +344,16 @@ func (rw rewriter) request(account string, body []byte) []byte {
 	return []byte(form.Encode())
 }
 
+// path rewrites a Lambda ARN in the request path (TagResource, ListTags
+// name the function by ARN) to kumo's account.
+func (rw rewriter) path(account, p string) string {
+	if rw != rewriteRegion {
+		return p
+	}
+	p = strings.ReplaceAll(p, ":"+account+":", ":"+kumoOtherAccount+":")
+	return strings.ReplaceAll(p, "%3A"+account+"%3A", "%3A"+kumoOtherAccount+"%3A")
+}
+
 func (rw rewriter) response(account, region string, body []byte) []byte {
 	switch rw {
 	case rewriteIAM:
@@ -364,7 +374,7 @@ func (rw rewriter) response(account, region string, body []byte) []byte {
 // proxy forwards the call to an account's kumo.
 func (g *gateway) proxy(c *call, b *backend, rw rewriter) (int, []byte, http.Header, error) {
 	body := rw.request(b.id, c.body)
-	u := b.url.String() + c.r.URL.EscapedPath()
+	u := b.url.String() + rw.path(b.id, c.r.URL.EscapedPath())
 	if c.r.URL.RawQuery != "" {
 		u += "?" + c.r.URL.RawQuery
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -140,6 +141,10 @@ func (g *gateway) serveLambda(c *call) {
 			return
 		}
 	}
+	if strings.HasSuffix(action, "EventInvokeConfig") {
+		g.eventInvokeConfig(c, p.Account, fn, action)
+		return
+	}
 	status, _, ok := g.forward(c, b, rewriteRegion)
 	if !ok || status/100 != 2 {
 		return
@@ -202,4 +207,93 @@ func (g *gateway) serveLogs(c *call) {
 		return
 	}
 	g.forward(c, g.sb.accounts[p.Account], rewriteRegion)
+}
+
+// invokeConfig is a function's asynchronous invocation configuration, which
+// kumo lacks.
+type invokeConfig struct {
+	FunctionArn              string
+	MaximumRetryAttempts     *int32          `json:",omitempty"`
+	MaximumEventAgeInSeconds *int32          `json:",omitempty"`
+	DestinationConfig        json.RawMessage `json:",omitempty"`
+	LastModified             float64
+}
+
+// eventInvokeConfig serves Put/Update/Get/DeleteFunctionEventInvokeConfig.
+func (g *gateway) eventInvokeConfig(c *call, account, fn, action string) {
+	b := g.sb.accounts[account]
+	if _, err := b.lambda.GetFunction(c.r.Context(), &lambda.GetFunctionInput{FunctionName: aws.String(fn)}); err != nil {
+		g.fail(c, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+g.functionARN(account, fn))
+		return
+	}
+	var cur *invokeConfig
+	g.st.view(func() {
+		if raw, ok := g.st.account(account).InvokeConfig[fn]; ok {
+			cur = &invokeConfig{}
+			_ = json.Unmarshal(raw, cur)
+		}
+	})
+	write := func(ic *invokeConfig) {
+		c.w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(c.w).Encode(ic)
+	}
+	switch action {
+	case "lambda:GetFunctionEventInvokeConfig":
+		if cur == nil {
+			g.fail(c, http.StatusNotFound, "ResourceNotFoundException", "The function "+fn+" doesn't have an EventInvokeConfig")
+			return
+		}
+		write(cur)
+	case "lambda:DeleteFunctionEventInvokeConfig":
+		if cur == nil {
+			g.fail(c, http.StatusNotFound, "ResourceNotFoundException", "The function "+fn+" doesn't have an EventInvokeConfig")
+			return
+		}
+		_ = g.st.update(func() error { delete(g.st.account(account).InvokeConfig, fn); return nil })
+		c.w.WriteHeader(http.StatusNoContent)
+	default: // Put replaces, Update merges
+		var in invokeConfig
+		if err := json.Unmarshal(c.body, &in); err != nil {
+			g.fail(c, http.StatusBadRequest, "InvalidRequestContentException", err.Error())
+			return
+		}
+		if r := in.MaximumRetryAttempts; r != nil && (*r < 0 || *r > 2) {
+			g.fail(c, http.StatusBadRequest, "InvalidParameterValueException", "MaximumRetryAttempts must be between 0 and 2")
+			return
+		}
+		if a := in.MaximumEventAgeInSeconds; a != nil && (*a < 60 || *a > 21600) {
+			g.fail(c, http.StatusBadRequest, "InvalidParameterValueException", "MaximumEventAgeInSeconds must be between 60 and 21600")
+			return
+		}
+		next := in
+		if action == "lambda:UpdateFunctionEventInvokeConfig" && cur != nil {
+			next = *cur
+			if in.MaximumRetryAttempts != nil {
+				next.MaximumRetryAttempts = in.MaximumRetryAttempts
+			}
+			if in.MaximumEventAgeInSeconds != nil {
+				next.MaximumEventAgeInSeconds = in.MaximumEventAgeInSeconds
+			}
+		}
+		next.FunctionArn = g.functionARN(account, fn)
+		next.LastModified = float64(time.Now().Unix())
+		raw, _ := json.Marshal(next)
+		_ = g.st.update(func() error { g.st.account(account).InvokeConfig[fn] = raw; return nil })
+		write(&next)
+	}
+}
+
+// maxRetries is how often an asynchronous event is retried after a
+// function error (the function's configuration, else Lambda's default 2).
+func (g *gateway) maxRetries(account, fn string) int {
+	n := 2
+	g.st.view(func() {
+		if raw, ok := g.st.account(account).InvokeConfig[fn]; ok {
+			var ic invokeConfig
+			if json.Unmarshal(raw, &ic) == nil && ic.MaximumRetryAttempts != nil {
+				n = int(*ic.MaximumRetryAttempts)
+			}
+		}
+	})
+	return n
 }

@@ -134,14 +134,16 @@ func (rt *runtimes) close() {
 // invokeAsync makes sure the function runs and delivers one event the way
 // Lambda's asynchronous invocation does: the caller does not wait (it runs in
 // the notification's goroutine), and a function error is retried twice with
-// backoff before the event is dropped and logged.
+// backoff (or as the function's event invoke configuration says) before the
+// event is dropped and logged.
 func (rt *runtimes) invokeAsync(ctx context.Context, account, fn string, payload []byte) error {
 	if _, err := rt.ensure(ctx, account, fn); err != nil {
 		return err
 	}
 	b := rt.g.sb.accounts[account]
 	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
+	attempts := 1 + rt.g.maxRetries(account, fn)
+	for attempt := 0; attempt < attempts; attempt++ {
 		if attempt > 0 {
 			select {
 			case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
@@ -168,7 +170,7 @@ func (rt *runtimes) invokeAsync(ctx context.Context, account, fn string, payload
 			return nil
 		}
 	}
-	return fmt.Errorf("event dropped after 3 attempts: %w", lastErr)
+	return fmt.Errorf("event dropped after %d attempts: %w", attempts, lastErr)
 }
 
 // ensure starts the function's bootstrap if it is not running with its

@@ -201,6 +201,10 @@ func (g *gateway) serveS3(c *call) {
 		g.fail(c, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
 		return
 	}
+	if want := c.r.Header.Get("X-Amz-Expected-Bucket-Owner"); want != "" && want != owner {
+		g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
+		return
+	}
 	b := g.sb.accounts[owner]
 	bp, err := g.bucketPolicy(ctx, op.bucket, b)
 	if err != nil {

@@ -59,6 +59,7 @@ type accountState struct {
 	UserPolicies map[string]map[string]string `json:"user_policies"` // user -> name -> document
 	Managed      map[string]string            `json:"managed"`       // policy ARN -> document
 	UserAttached map[string][]string          `json:"user_attached"` // user -> managed policy ARNs
+	InvokeConfig map[string]json.RawMessage   `json:"invoke_config"` // function -> event invoke config
 }
 
 // state is everything the gateway keeps; with a data dir it is saved to
@@ -140,6 +141,9 @@ func (st *state) account(id string) *accountState {
 	}
 	if a.UserAttached == nil {
 		a.UserAttached = map[string][]string{}
+	}
+	if a.InvokeConfig == nil {
+		a.InvokeConfig = map[string]json.RawMessage{}
 	}
 	return a
 }

@@ -6,6 +6,7 @@ package stack
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 
 	"github.com/xacct/xacct/internal/config"
 	"github.com/xacct/xacct/internal/resource"
@@ -23,9 +24,17 @@ const (
 // ProcessorRoleName is the execution role of the metadata processor.
 func ProcessorRoleName(c *config.Config) string { return c.Production.Processor.FunctionName }
 
-// Build returns the desired resources of c, sorted by address.
-func Build(c *config.Config) ([]resource.Resource, error) {
-	b := &builder{cfg: c}
+// PermissionID is the statement of the processor's policy that lets S3
+// invoke it.
+const PermissionID = "AllowProductionBucket"
+
+// Build returns the desired resources of c. codeSha256 is the processor
+// package's CodeSha256 (see lambda/artifact).
+func Build(c *config.Config, codeSha256 string) ([]resource.Resource, error) {
+	if codeSha256 == "" {
+		return nil, fmt.Errorf("the metadata processor's package is needed to plan")
+	}
+	b := &builder{cfg: c, codeSha256: codeSha256}
 	b.build()
 	if b.err != nil {
 		return nil, b.err
@@ -34,7 +43,8 @@ func Build(c *config.Config) ([]resource.Resource, error) {
 }
 
 type builder struct {
-	cfg *config.Config
+	cfg        *config.Config
+	codeSha256 string
 	out []resource.Resource
 	err error
 }
@@ -56,9 +66,13 @@ func (b *builder) render(tmpl string, data any) []byte {
 	return resource.PolicyValue(p)
 }
 
-func (b *builder) tags() map[string]string {
-	t := map[string]string{resource.TagStack: b.cfg.Stack, resource.TagManagedBy: "xacct"}
-	for k, v := range b.cfg.Tags {
+func (b *builder) tags() map[string]string { return Tags(b.cfg) }
+
+// Tags are the tags every taggable resource of the stack carries: the
+// config's, plus xacct:stack and managed-by.
+func Tags(c *config.Config) map[string]string {
+	t := map[string]string{resource.TagStack: c.Stack, resource.TagManagedBy: "xacct"}
+	for k, v := range c.Tags {
 		t[k] = v
 	}
 	return t
@@ -74,8 +88,8 @@ func (b *builder) role(account, name, description string, trust []byte) resource
 	}))
 }
 
-func (b *builder) rolePolicy(account, role, name string, doc []byte, dep resource.Address) {
-	b.add(account, "iam_role_policy", role+"/"+name, mustMarshal(resource.InlinePolicyValue{Parent: role, Name: name, Policy: doc}), dep)
+func (b *builder) rolePolicy(account, role, name string, doc []byte, dep resource.Address) resource.Address {
+	return b.add(account, "iam_role_policy", role+"/"+name, mustMarshal(resource.InlinePolicyValue{Parent: role, Name: name, Policy: doc}), dep)
 }
 
 func (b *builder) bucket(account, name string) {
@@ -123,14 +137,50 @@ func (b *builder) build() {
 	proc := ProcessorRoleName(c)
 	procRole := b.role("production", proc, "Execution role of the metadata processor (xacct stack "+c.Stack+")",
 		b.render("processor-trust.json.tmpl", policies.ProcessorTrust{ProductionAccount: prod}))
-	b.rolePolicy("production", proc, ProcessorPolicyName, b.render("processor-permissions.json.tmpl", policies.ProcessorPermissions{
+	procPolicy := b.rolePolicy("production", proc, ProcessorPolicyName, b.render("processor-permissions.json.tmpl", policies.ProcessorPermissions{
 		Region: c.Region, ProductionAccount: prod, LogGroup: "/aws/lambda/" + c.Production.Processor.FunctionName,
 		Bucket: c.Production.Bucket, WriterRoleARN: roleARN(rep, c.Reporting.WriterRoleName),
 	}), procRole)
 	writer := b.role("reporting", c.Reporting.WriterRoleName, "Writes metadata records for the processor in account "+prod+" (xacct stack "+c.Stack+")",
 		b.render("writer-trust.json.tmpl", policies.WriterTrust{ProductionAccount: prod, ProcessorRoleARN: roleARN(prod, proc)}))
-	b.rolePolicy("reporting", c.Reporting.WriterRoleName, WriterPolicyName,
+	writerPolicy := b.rolePolicy("reporting", c.Reporting.WriterRoleName, WriterPolicyName,
 		b.render("writer-permissions.json.tmpl", policies.WriterPermissions{Bucket: c.Reporting.Bucket, Prefix: c.Reporting.Prefix}), writer)
+	b.processor(procRole, procPolicy, writerPolicy)
+}
+
+// processor adds the Lambda: its log group, the function, the permission
+// for S3 (with both AWS:SourceArn and AWS:SourceAccount), the asynchronous
+// invocation settings and the bucket notification, in the order AWS needs.
+func (b *builder) processor(deps ...resource.Address) {
+	c := b.cfg
+	p := c.Production.Processor
+	prod, rep := c.Accounts.Production.ID, c.Accounts.Reporting.ID
+	logs := b.add("production", "logs_log_group", "/aws/lambda/"+p.FunctionName, mustMarshal(resource.LogGroupValue{
+		Name: "/aws/lambda/" + p.FunctionName, RetentionDays: int32(p.LogRetentionDays)}))
+	fn := b.add("production", "lambda_function", p.FunctionName, mustMarshal(resource.FunctionValue{
+		Name: p.FunctionName, Architecture: p.Architecture, CodeSha256: b.codeSha256,
+		Environment: map[string]string{
+			"WRITER_ROLE_ARN":     roleARN(rep, c.Reporting.WriterRoleName),
+			"REPORT_BUCKET":       c.Reporting.Bucket,
+			"REPORT_PREFIX":       c.Reporting.Prefix,
+			"REPORT_BUCKET_OWNER": rep,
+			"SOURCE_BUCKET_OWNER": prod,
+		},
+		Handler: "bootstrap", MemoryMB: int32(p.MemoryMB), Role: roleARN(prod, ProcessorRoleName(c)), Runtime: "provided.al2023",
+		Tags: b.tags(), TimeoutS: int32(p.TimeoutS),
+	}), append(deps, logs)...)
+	fnARN := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.Region, prod, p.FunctionName)
+	perm := b.add("production", "lambda_permission", p.FunctionName+"/"+PermissionID, mustMarshal(resource.PermissionValue{
+		Function: p.FunctionName, StatementID: PermissionID, Action: "lambda:InvokeFunction", Principal: "s3.amazonaws.com",
+		SourceArn: "arn:aws:s3:::" + c.Production.Bucket, SourceAccount: prod}), fn)
+	b.add("production", "lambda_invoke_config", p.FunctionName, mustMarshal(resource.InvokeConfigValue{
+		Function: p.FunctionName, MaxRetryAttempts: 2, MaxEventAgeSeconds: 6 * 3600}), fn)
+	events := append([]string(nil), p.Events...)
+	sort.Strings(events)
+	b.add("production", "s3_bucket_notification", c.Production.Bucket, mustMarshal(resource.NotificationValue{
+		Bucket: c.Production.Bucket,
+		Lambda: []resource.LambdaNotification{{ID: "metadata-processor", FunctionArn: fnARN, Events: events, Prefix: p.FilterPrefix, Suffix: p.FilterSuffix}},
+	}), perm, fn)
 }
 
 func mustMarshal(v any) resource.Value {

@@ -1,0 +1,67 @@
+package resource
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+type invokeConfigAPI interface {
+	GetFunctionEventInvokeConfig(context.Context, *lambda.GetFunctionEventInvokeConfigInput, ...func(*lambda.Options)) (*lambda.GetFunctionEventInvokeConfigOutput, error)
+	PutFunctionEventInvokeConfig(context.Context, *lambda.PutFunctionEventInvokeConfigInput, ...func(*lambda.Options)) (*lambda.PutFunctionEventInvokeConfigOutput, error)
+	DeleteFunctionEventInvokeConfig(context.Context, *lambda.DeleteFunctionEventInvokeConfigInput, ...func(*lambda.Options)) (*lambda.DeleteFunctionEventInvokeConfigOutput, error)
+}
+
+var _ invokeConfigAPI = (*lambda.Client)(nil)
+
+// InvokeConfigValue is a function's asynchronous invocation configuration:
+// how often a failed event is retried and how old it may get.
+type InvokeConfigValue struct {
+	Function           string `json:"function"`
+	MaxRetryAttempts   int32  `json:"maximum_retry_attempts"`
+	MaxEventAgeSeconds int32  `json:"maximum_event_age_seconds"`
+}
+
+type invokeConfigKind struct{}
+
+var _ Kind = invokeConfigKind{}
+
+func (invokeConfigKind) Tagged() bool { return false }
+
+func (invokeConfigKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
+	var api invokeConfigAPI = c.Lambda
+	out, err := api.GetFunctionEventInvokeConfig(ctx, &lambda.GetFunctionEventInvokeConfigInput{FunctionName: aws.String(name)})
+	if isNotFound(err, "ResourceNotFoundException") {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read event invoke config of %s: %w", name, err)
+	}
+	return marshal(InvokeConfigValue{Function: name, MaxRetryAttempts: aws.ToInt32(out.MaximumRetryAttempts), MaxEventAgeSeconds: aws.ToInt32(out.MaximumEventAgeInSeconds)}), nil
+}
+
+func (k invokeConfigKind) Create(ctx context.Context, c *Clients, name string, v Value) error {
+	return k.Update(ctx, c, name, nil, v)
+}
+
+func (invokeConfigKind) Update(ctx context.Context, c *Clients, name string, _, after Value) error {
+	var ic InvokeConfigValue
+	if err := unmarshal(after, &ic); err != nil {
+		return err
+	}
+	var api invokeConfigAPI = c.Lambda
+	_, err := api.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{FunctionName: aws.String(name),
+		MaximumRetryAttempts: aws.Int32(ic.MaxRetryAttempts), MaximumEventAgeInSeconds: aws.Int32(ic.MaxEventAgeSeconds)})
+	return err
+}
+
+func (invokeConfigKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
+	var api invokeConfigAPI = c.Lambda
+	_, err := api.DeleteFunctionEventInvokeConfig(ctx, &lambda.DeleteFunctionEventInvokeConfigInput{FunctionName: aws.String(name)})
+	if isNotFound(err, "ResourceNotFoundException") {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,117 @@
+package resource
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/xacct/xacct/internal/iampolicy"
+)
+
+type permissionAPI interface {
+	GetPolicy(context.Context, *lambda.GetPolicyInput, ...func(*lambda.Options)) (*lambda.GetPolicyOutput, error)
+	AddPermission(context.Context, *lambda.AddPermissionInput, ...func(*lambda.Options)) (*lambda.AddPermissionOutput, error)
+	RemovePermission(context.Context, *lambda.RemovePermissionInput, ...func(*lambda.Options)) (*lambda.RemovePermissionOutput, error)
+}
+
+var _ permissionAPI = (*lambda.Client)(nil)
+
+// PermissionValue is one statement of a function's resource policy; its
+// name is FUNCTION/STATEMENT_ID.
+type PermissionValue struct {
+	Function      string `json:"function"`
+	StatementID   string `json:"statement_id"`
+	Action        string `json:"action"`
+	Principal     string `json:"principal"`
+	SourceArn     string `json:"source_arn"`
+	SourceAccount string `json:"source_account"`
+}
+
+type permissionKind struct{}
+
+var _ Kind = permissionKind{}
+
+func (permissionKind) Tagged() bool { return false }
+
+func (permissionKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
+	fn, sid, err := splitName(name)
+	if err != nil {
+		return nil, err
+	}
+	var api permissionAPI = c.Lambda
+	out, err := api.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String(fn)})
+	if isNotFound(err, "ResourceNotFoundException") {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read policy of function %s: %w", fn, err)
+	}
+	p, err := iampolicy.Parse([]byte(aws.ToString(out.Policy)), iampolicy.Resource)
+	if err != nil {
+		return nil, fmt.Errorf("policy of function %s: %w", fn, err)
+	}
+	for _, st := range p.Statements {
+		if st.Sid != sid {
+			continue
+		}
+		v := PermissionValue{Function: fn, StatementID: sid}
+		if len(st.Action) > 0 {
+			v.Action = st.Action[0]
+		}
+		if st.Principal != nil && len(st.Principal.Entries["Service"]) > 0 {
+			v.Principal = st.Principal.Entries["Service"][0]
+		}
+		for _, cond := range st.Conditions {
+			switch strings.ToLower(cond.Key) {
+			case "aws:sourcearn":
+				v.SourceArn = cond.Values[0]
+			case "aws:sourceaccount":
+				v.SourceAccount = cond.Values[0]
+			}
+		}
+		return marshal(v), nil
+	}
+	return nil, nil
+}
+
+func (permissionKind) Create(ctx context.Context, c *Clients, _ string, v Value) error {
+	var p PermissionValue
+	if err := unmarshal(v, &p); err != nil {
+		return err
+	}
+	var api permissionAPI = c.Lambda
+	in := &lambda.AddPermissionInput{FunctionName: aws.String(p.Function), StatementId: aws.String(p.StatementID),
+		Action: aws.String(p.Action), Principal: aws.String(p.Principal)}
+	if p.SourceArn != "" {
+		in.SourceArn = aws.String(p.SourceArn)
+	}
+	if p.SourceAccount != "" {
+		in.SourceAccount = aws.String(p.SourceAccount)
+	}
+	_, err := api.AddPermission(ctx, in)
+	return err
+}
+
+// Update replaces the statement: Lambda has no in-place update of one.
+func (k permissionKind) Update(ctx context.Context, c *Clients, name string, before, after Value) error {
+	if err := k.Delete(ctx, c, name, before); err != nil {
+		return err
+	}
+	return k.Create(ctx, c, name, after)
+}
+
+func (permissionKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
+	fn, sid, err := splitName(name)
+	if err != nil {
+		return err
+	}
+	var api permissionAPI = c.Lambda
+	_, err = api.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(fn), StatementId: aws.String(sid)})
+	if isNotFound(err, "ResourceNotFoundException") {
+		return nil
+	}
+	return err
+}
