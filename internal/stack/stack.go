@@ -45,8 +45,8 @@ func Build(c *config.Config, codeSha256 string) ([]resource.Resource, error) {
 type builder struct {
 	cfg        *config.Config
 	codeSha256 string
-	out []resource.Resource
-	err error
+	out        []resource.Resource
+	err        error
 }
 
 func (b *builder) add(account, kind, name string, v resource.Value, deps ...resource.Address) resource.Address {
