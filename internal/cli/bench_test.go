@@ -1,9 +1,20 @@
 package cli
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"sort"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/xacct/xacct/lambda/processor"
 )
 
 // BenchmarkApplyAndPlan measures, on the sandbox, a first apply of the
@@ -48,4 +59,46 @@ func median(ds []time.Duration) time.Duration {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2]
+}
+
+// BenchmarkProcessorRecord measures the metadata processor's handler on one
+// record against the sandbox, warm: HeadObject in Production, conditional
+// PutObject in Reporting, both through the gateway over TLS. Each record
+// goes to a new key, so every write is a real one.
+func BenchmarkProcessorRecord(b *testing.B) {
+	ctx := context.Background()
+	t := &testing.T{}
+	e := newEnv(t, "")
+	if code, out, errOut := e.run("apply", "--auto-approve"); code != ExitOK {
+		b.Fatalf("apply: %s %s", out, errOut)
+	}
+	c := e.loadConfig()
+	_, ps3 := admin(t, "222222222222")
+	_, rs3 := admin(t, "333333333333")
+	put, err := ps3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String("bench/object.csv"), Body: strings.NewReader("a,b\n1,2\n")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := &processor.Handler{
+		Config: processor.Config{ReportBucket: c.Reporting.Bucket, ReportBucketOwner: "333333333333", SourceBucketOwner: "222222222222"},
+		Source: ps3, Writer: rs3, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: time.Now,
+	}
+	var ev events.S3Event
+	ev.Records = make([]events.S3EventRecord, 1)
+	ev.Records[0].EventName = "ObjectCreated:Put"
+	ev.Records[0].S3.Bucket.Name = c.Production.Bucket
+	ev.Records[0].S3.Object.Key = "bench/object.csv"
+	ev.Records[0].S3.Object.VersionID = aws.ToString(put.VersionId)
+	i := 0
+	start := time.Now()
+	for b.Loop() {
+		h.Config.ReportPrefix = fmt.Sprintf("metadata/bench-%d/", i)
+		if err := h.Handle(ctx, ev); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(i)/time.Since(start).Seconds(), "records/s")
+	b.StopTimer()
+	e.run("destroy", "--auto-approve", "--force-delete-data")
 }

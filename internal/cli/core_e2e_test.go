@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 
 	"github.com/xacct/xacct/internal/config"
 	"github.com/xacct/xacct/internal/stack"
@@ -474,4 +476,12 @@ func TestExistingResourceNotOwnedIsRefusedWithAdvice(t *testing.T) {
 	if code != ExitError || strings.Contains(out, "Creating") {
 		t.Fatalf("apply went ahead: exit %d\n%s", code, out)
 	}
+}
+
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
 }

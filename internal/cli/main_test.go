@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,8 +18,27 @@ import (
 // environment), so tests can kill a real xacct process.
 const xacctMainArg = "__xacct_main__"
 
+// logBuffer keeps the sandbox's log for failing tests to show.
+type logBuffer struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logBuffer) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
 var (
-	sb *sandbox.Sandbox
+	sandboxLog = &logBuffer{}
+	sb         *sandbox.Sandbox
 	// pkg is the metadata processor built for this machine, the one the
 	// sandbox can run.
 	pkg      []byte
@@ -41,6 +62,7 @@ func TestMain(m *testing.M) {
 	sb, err = sandbox.Start(ctx, sandbox.Options{
 		Accounts: []sandbox.Account{{Name: "development", ID: "111111111111"}, {Name: "production", ID: "222222222222"}, {Name: "reporting", ID: "333333333333"}},
 		Listen:   "127.0.0.1:0",
+		Logf:     sandboxLog.logf,
 	})
 	cancel()
 	if err != nil {

@@ -411,7 +411,14 @@ func (g *gateway) relay(c *call, status int, body []byte, h http.Header) {
 		}
 		c.w.Header()[k] = vs
 	}
-	c.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if c.r.Method == http.MethodHead {
+		// A HEAD response has no body but tells the object's length.
+		if cl := h.Get("Content-Length"); cl != "" {
+			c.w.Header().Set("Content-Length", cl)
+		}
+	} else {
+		c.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	}
 	c.w.WriteHeader(status)
 	if c.r.Method != http.MethodHead {
 		_, _ = c.w.Write(body)

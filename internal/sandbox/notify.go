@@ -163,10 +163,15 @@ func (g *gateway) objectCreated(c *call, op s3Op, owner string, _ int, _ []byte)
 	seq := sequencer.Add(1)
 	now := time.Now().UTC()
 	reqID, sourceIP := c.reqID, c.sourceIP
+	versionID := c.w.Header().Get("X-Amz-Version-Id")
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		head, err := g.sb.accounts[owner].s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(op.bucket), Key: aws.String(op.key)})
+		in := &s3.HeadObjectInput{Bucket: aws.String(op.bucket), Key: aws.String(op.key)}
+		if versionID != "" && versionID != "null" {
+			in.VersionId = aws.String(versionID)
+		}
+		head, err := g.sb.accounts[owner].s3.HeadObject(ctx, in)
 		if err != nil {
 			g.sb.logf("sandbox: notification for s3://%s/%s: head object: %v", op.bucket, op.key, err)
 			return
@@ -185,7 +190,9 @@ func (g *gateway) objectCreated(c *call, op s3Op, owner string, _ int, _ []byte)
 				"eTag":      strings.Trim(aws.ToString(head.ETag), `"`),
 				"sequencer": fmt.Sprintf("%016X", seq),
 			}
-			if v := aws.ToString(head.VersionId); v != "" && v != "null" {
+			// The version this request created (HeadObject may already see a
+			// newer one).
+			if v := versionID; v != "" && v != "null" {
 				obj["versionId"] = v
 			}
 			rec := map[string]any{

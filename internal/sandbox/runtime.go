@@ -38,12 +38,14 @@ type runtimes struct {
 }
 
 type fnRuntime struct {
-	key     string
-	codeSha string
-	cmd     *exec.Cmd
-	polled  chan struct{}
-	once    sync.Once
-	done    chan struct{}
+	key      string
+	codeSha  string
+	cmd      *exec.Cmd
+	polled   chan struct{}
+	once     sync.Once
+	done     chan struct{}
+	started  time.Time
+	coldOnce sync.Once
 }
 
 func newRuntimes(g *gateway) *runtimes {
@@ -208,6 +210,12 @@ func (rt *runtimes) ensure(ctx context.Context, account, fn string) (*fnRuntime,
 	rt.mu.Unlock()
 	select {
 	case <-r.polled:
+		if r.started.IsZero() {
+			return r, nil
+		}
+		r.coldOnce.Do(func() {
+			rt.g.sb.logf("lambda %s: cold start: bootstrap polled %v after it was started", fn, time.Since(r.started).Round(time.Millisecond))
+		})
 		return r, nil
 	case <-r.done:
 		return nil, fmt.Errorf("function %s: bootstrap exited before polling for work", fn)
@@ -349,7 +357,7 @@ func (rt *runtimes) start(ctx context.Context, account, fn string, conf *lambdat
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("function %s: start bootstrap: %w", fn, err)
 	}
-	r := &fnRuntime{key: account + "/" + fn, codeSha: aws.ToString(conf.CodeSha256), cmd: cmd, polled: make(chan struct{}), done: make(chan struct{})}
+	r := &fnRuntime{key: account + "/" + fn, codeSha: aws.ToString(conf.CodeSha256), cmd: cmd, polled: make(chan struct{}), done: make(chan struct{}), started: time.Now()}
 	go func() { _ = cmd.Wait(); close(r.done) }()
 	return r, nil
 }

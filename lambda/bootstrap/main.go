@@ -20,8 +20,11 @@ import (
 	"github.com/xacct/xacct/lambda/processor"
 )
 
+// version is set at build time (-ldflags -X main.version=...).
+var version = "dev"
+
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("version", version)
 	start := time.Now()
 	h, err := newHandler(context.Background(), log)
 	if err != nil {
