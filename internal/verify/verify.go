@@ -1,0 +1,299 @@
+// Package verify proves the access matrix: the access the config means
+// (intent), the access the policies grant (effective, computed with the
+// policy engine by following each chain: a Development user, its group's
+// policy, the role's trust, the role's policy, the bucket policy), and,
+// live, the access real calls get.
+package verify
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/iampolicy"
+	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/internal/stack"
+)
+
+// Actions every principal is checked for.
+var Actions = []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:PutBucketPolicy", "sts:AssumeRole"}
+
+// Check is one cell of the matrix.
+type Check struct {
+	Principal string `json:"principal"` // who, in words: "Developers (via acme-data-developers)"
+	Action    string `json:"action"`
+	Resource  string `json:"resource"`
+	Intended  bool   `json:"intended"`
+	// Effective is what the policies grant; Reasons the statements that
+	// decided it (for the last step of the chain that decided).
+	Effective bool     `json:"effective"`
+	Decision  string   `json:"decision"`
+	Reasons   []string `json:"reasons,omitempty"`
+	TLS       bool     `json:"tls"`
+}
+
+// OK reports whether the effective access is the intended one.
+func (c Check) OK() bool { return c.Intended == c.Effective }
+
+// Matrix is every check, in a fixed order.
+type Matrix struct {
+	Checks []Check `json:"checks"`
+}
+
+// Mismatches counts the checks whose effective access is not the intent.
+func (m *Matrix) Mismatches() int {
+	n := 0
+	for _, c := range m.Checks {
+		if !c.OK() {
+			n++
+		}
+	}
+	return n
+}
+
+// Policies are the deployed (or rendered) documents verify reads, by
+// resource address.
+type Policies map[string]json.RawMessage
+
+// FromValues extracts the policy documents of resource values.
+func FromValues(values map[string]resource.Value) Policies {
+	out := Policies{}
+	for addr, v := range values {
+		var f map[string]json.RawMessage
+		if json.Unmarshal(v, &f) != nil {
+			continue
+		}
+		for _, field := range []string{"policy", "trust"} {
+			if doc, ok := f[field]; ok {
+				out[addr+"#"+field] = doc
+			}
+		}
+	}
+	return out
+}
+
+// world is what a chain is evaluated against.
+type world struct {
+	cfg *config.Config
+	pol Policies
+}
+
+func (w *world) doc(addr, field string, kind iampolicy.Kind) *iampolicy.NamedPolicy {
+	raw, ok := w.pol[addr+"#"+field]
+	if !ok {
+		return nil
+	}
+	p, err := iampolicy.Parse(raw, kind)
+	if err != nil {
+		return nil
+	}
+	return &iampolicy.NamedPolicy{Name: addr, Policy: p}
+}
+
+func roleAddr(account, role string) string { return account + "/iam_role/" + role }
+
+func (w *world) rolePolicies(account, role string) []iampolicy.NamedPolicy {
+	var out []iampolicy.NamedPolicy
+	prefix := account + "/iam_role_policy/" + role + "/"
+	var addrs []string
+	for k := range w.pol {
+		if strings.HasPrefix(k, prefix) && strings.HasSuffix(k, "#policy") {
+			addrs = append(addrs, strings.TrimSuffix(k, "#policy"))
+		}
+	}
+	sort.Strings(addrs)
+	for _, a := range addrs {
+		if np := w.doc(a, "policy", iampolicy.Identity); np != nil {
+			out = append(out, *np)
+		}
+	}
+	return out
+}
+
+func (w *world) groupPolicies(group string) []iampolicy.NamedPolicy {
+	var out []iampolicy.NamedPolicy
+	prefix := "development/iam_group_policy/" + group + "/"
+	var addrs []string
+	for k := range w.pol {
+		if strings.HasPrefix(k, prefix) && strings.HasSuffix(k, "#policy") {
+			addrs = append(addrs, strings.TrimSuffix(k, "#policy"))
+		}
+	}
+	sort.Strings(addrs)
+	for _, a := range addrs {
+		if np := w.doc(a, "policy", iampolicy.Identity); np != nil {
+			out = append(out, *np)
+		}
+	}
+	return out
+}
+
+func reasons(r iampolicy.Result) []string {
+	var out []string
+	for _, x := range r.Reasons {
+		out = append(out, fmt.Sprintf("%s statement %s (%s)", x.Policy, x.Statement, x.Effect))
+	}
+	if r.Decision == iampolicy.ImplicitDeny && r.Detail != "" {
+		out = append(out, r.Detail)
+	}
+	return out
+}
+
+// actor is a principal at the end of its chain: how it got its session (if
+// it had to assume a role) and what it holds.
+type actor struct {
+	label     string
+	arn       string
+	account   string
+	identity  []iampolicy.NamedPolicy
+	assumed   *iampolicy.Result // the AssumeRole that gave it its session; nil: none needed
+	assumeRes string
+}
+
+// request decides one request for an actor.
+func (w *world) request(a actor, action, resourceARN, resourceAccount string, rp *iampolicy.NamedPolicy, tls bool) iampolicy.Result {
+	if a.assumed != nil && a.assumed.Decision != iampolicy.Allowed {
+		return *a.assumed
+	}
+	res, err := iampolicy.Evaluate(&iampolicy.Request{
+		Principal: a.arn, Action: action, Resource: resourceARN, ResourceAccount: resourceAccount,
+		Context:          map[string][]string{"aws:SecureTransport": {fmt.Sprint(tls)}},
+		IdentityPolicies: a.identity, ResourcePolicy: rp,
+	})
+	if err != nil {
+		return iampolicy.Result{Decision: iampolicy.ImplicitDeny, Detail: err.Error()}
+	}
+	return res
+}
+
+// assume decides sts:AssumeRole of role (account/name) by a principal.
+func (w *world) assume(principalARN string, identity []iampolicy.NamedPolicy, account, roleName string) iampolicy.Result {
+	roleARN := fmt.Sprintf("arn:aws:iam::%s:role/%s", w.id(account), roleName)
+	trust := w.doc(roleAddr(account, roleName), "trust", iampolicy.Trust)
+	if trust == nil {
+		return iampolicy.Result{Decision: iampolicy.ImplicitDeny, Detail: "role " + roleARN + " is not deployed"}
+	}
+	res, err := iampolicy.Evaluate(&iampolicy.Request{
+		Principal: principalARN, Action: "sts:AssumeRole", Resource: roleARN, IdentityPolicies: identity, ResourcePolicy: trust,
+		Context: map[string][]string{"aws:SecureTransport": {"true"}},
+	})
+	if err != nil {
+		return iampolicy.Result{Decision: iampolicy.ImplicitDeny, Detail: err.Error()}
+	}
+	return res
+}
+
+func (w *world) id(account string) string {
+	switch account {
+	case "development":
+		return w.cfg.Accounts.Development.ID
+	case "production":
+		return w.cfg.Accounts.Production.ID
+	case "reporting":
+		return w.cfg.Accounts.Reporting.ID
+	}
+	return account
+}
+
+// outsideAccount stands for every account outside the three.
+const outsideAccount = "999988887777"
+
+// Compute builds the matrix: intent from the config, effective from the
+// policies.
+func Compute(cfg *config.Config, pol Policies) *Matrix {
+	w := &world{cfg: cfg, pol: pol}
+	dev, prod, rep := cfg.Accounts.Development.ID, cfg.Accounts.Production.ID, cfg.Accounts.Reporting.ID
+	prodBucket, repBucket := cfg.Production.Bucket, cfg.Reporting.Bucket
+	prodBP := w.doc("production/s3_bucket_policy/"+prodBucket, "policy", iampolicy.Resource)
+	repBP := w.doc("reporting/s3_bucket_policy/"+repBucket, "policy", iampolicy.Resource)
+	m := &Matrix{}
+	add := func(a actor, action, resourceARN, resourceAccount string, rp *iampolicy.NamedPolicy, tls, intended bool) {
+		res := w.request(a, action, resourceARN, resourceAccount, rp, tls)
+		m.Checks = append(m.Checks, Check{Principal: a.label, Action: action, Resource: resourceARN, Intended: intended,
+			Effective: res.Decision == iampolicy.Allowed, Decision: string(res.Decision), Reasons: reasons(res), TLS: tls})
+	}
+	// s3 checks one actor against one bucket: object actions on objects
+	// (under prefix), bucket actions on the bucket.
+	s3 := func(a actor, bucket, prefix, account string, bp *iampolicy.NamedPolicy, allowed map[string]bool) {
+		for _, act := range Actions {
+			if act == "sts:AssumeRole" {
+				continue
+			}
+			res := "arn:aws:s3:::" + bucket + "/" + prefix + "*"
+			if lvl, _ := config.S3ActionLevel(act); lvl == config.ActionBucket {
+				res = "arn:aws:s3:::" + bucket
+			}
+			add(a, act, res, account, bp, true, allowed[act])
+		}
+	}
+	roles := map[string]string{} // role name -> account, for AssumeRole rows
+	for _, g := range cfg.Groups {
+		roles[g.RoleName] = "production"
+	}
+	roles[cfg.Reporting.WriterRoleName] = "reporting"
+	roleNames := make([]string, 0, len(roles))
+	for r := range roles {
+		roleNames = append(roleNames, r)
+	}
+	sort.Strings(roleNames)
+
+	// Development users, one per group, through their role.
+	for _, g := range cfg.Groups {
+		userARN := fmt.Sprintf("arn:aws:iam::%s:user/verify-%s", dev, g.Key)
+		ids := w.groupPolicies(g.GroupName)
+		user := actor{label: g.GroupName + " member", arn: userARN, account: dev, identity: ids}
+		for _, r := range roleNames {
+			res := w.assume(userARN, ids, roles[r], r)
+			m.Checks = append(m.Checks, Check{Principal: user.label, Action: "sts:AssumeRole", Resource: fmt.Sprintf("arn:aws:iam::%s:role/%s", w.id(roles[r]), r),
+				Intended: r == g.RoleName, Effective: res.Decision == iampolicy.Allowed, Decision: string(res.Decision), Reasons: reasons(res), TLS: true})
+		}
+		ar := w.assume(userARN, ids, "production", g.RoleName)
+		sess := actor{label: g.GroupName + " member via " + g.RoleName, arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/verify", prod, g.RoleName),
+			account: prod, identity: w.rolePolicies("production", g.RoleName), assumed: &ar}
+		allowed := map[string]bool{}
+		for _, a := range g.Actions {
+			allowed[a] = true
+		}
+		s3(sess, prodBucket, "", prod, prodBP, allowed)
+		add(sess, "s3:PutObject", "arn:aws:s3:::"+prodBucket+"/*", prod, prodBP, false, false) // never without TLS
+		s3(sess, repBucket, "", rep, repBP, nil)
+	}
+	// A Development user in no group.
+	out := actor{label: "Development user in no group", arn: fmt.Sprintf("arn:aws:iam::%s:user/verify-nobody", dev), account: dev}
+	for _, r := range roleNames {
+		res := w.assume(out.arn, nil, roles[r], r)
+		m.Checks = append(m.Checks, Check{Principal: out.label, Action: "sts:AssumeRole", Resource: fmt.Sprintf("arn:aws:iam::%s:role/%s", w.id(roles[r]), r),
+			Effective: res.Decision == iampolicy.Allowed, Decision: string(res.Decision), Reasons: reasons(res), TLS: true})
+	}
+	// The processor and the writer role it assumes.
+	proc := stack.ProcessorRoleName(cfg)
+	procActor := actor{label: "metadata processor (" + proc + ")", arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", prod, proc, cfg.Production.Processor.FunctionName),
+		account: prod, identity: w.rolePolicies("production", proc)}
+	s3(procActor, prodBucket, "", prod, prodBP, map[string]bool{"s3:GetObject": true})
+	s3(procActor, repBucket, "", rep, repBP, nil)
+	wr := w.assume(procActor.arn, procActor.identity, "reporting", cfg.Reporting.WriterRoleName)
+	m.Checks = append(m.Checks, Check{Principal: procActor.label, Action: "sts:AssumeRole", Resource: fmt.Sprintf("arn:aws:iam::%s:role/%s", rep, cfg.Reporting.WriterRoleName),
+		Intended: true, Effective: wr.Decision == iampolicy.Allowed, Decision: string(wr.Decision), Reasons: reasons(wr), TLS: true})
+	writer := actor{label: "metadata writer (" + cfg.Reporting.WriterRoleName + ") via the processor", arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/metadata-processor", rep, cfg.Reporting.WriterRoleName),
+		account: rep, identity: w.rolePolicies("reporting", cfg.Reporting.WriterRoleName), assumed: &wr}
+	s3(writer, repBucket, cfg.Reporting.Prefix, rep, repBP, map[string]bool{"s3:PutObject": true})
+	add(writer, "s3:PutObject", "arn:aws:s3:::"+repBucket+"/outside-the-prefix", rep, repBP, true, false)
+	s3(writer, prodBucket, "", prod, prodBP, nil)
+	// Nobody outside the three accounts, and nobody anonymous.
+	adminPolicy := iampolicy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`, iampolicy.Identity)
+	ext := actor{label: "administrator of another account", arn: "arn:aws:iam::" + outsideAccount + ":user/admin", account: outsideAccount,
+		identity: []iampolicy.NamedPolicy{{Name: "AdministratorAccess", Policy: adminPolicy}}}
+	for _, r := range roleNames {
+		res := w.assume(ext.arn, ext.identity, roles[r], r)
+		m.Checks = append(m.Checks, Check{Principal: ext.label, Action: "sts:AssumeRole", Resource: fmt.Sprintf("arn:aws:iam::%s:role/%s", w.id(roles[r]), r),
+			Effective: res.Decision == iampolicy.Allowed, Decision: string(res.Decision), Reasons: reasons(res), TLS: true})
+	}
+	s3(ext, prodBucket, "", prod, prodBP, nil)
+	s3(ext, repBucket, "", rep, repBP, nil)
+	anon := actor{label: "anonymous", arn: "*"}
+	s3(anon, prodBucket, "", prod, prodBP, nil)
+	s3(anon, repBucket, "", rep, repBP, nil)
+	return m
+}

@@ -1,0 +1,202 @@
+package verify
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/internal/stack"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+const base = `stack: acme-data
+region: us-east-1
+accounts:
+  development: { id: "111111111111" }
+  production: { id: "222222222222" }
+  reporting: { id: "333333333333" }
+production: { bucket: acme-data-prod }
+reporting: { bucket: acme-data-reporting }
+`
+
+const thirdGroup = base + `groups:
+  developers: {}
+  testers: {}
+  auditors:
+    actions: [s3:ListBucket, s3:GetBucketPolicy]
+`
+
+func rendered(t *testing.T, yaml string) (*config.Config, map[string]resource.Value) {
+	t.Helper()
+	c, err := config.Parse([]byte(yaml), "xacct.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := stack.Build(c, "dGVzdA==")
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]resource.Value{}
+	for _, r := range rs {
+		values[r.Addr.String()] = r.Desired
+	}
+	return c, values
+}
+
+func TestRenderedMatchesIntent(t *testing.T) {
+	t.Parallel()
+	for name, yaml := range map[string]string{"default": base, "third-group": thirdGroup} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, values := rendered(t, yaml)
+			m := Compute(c, FromValues(values))
+			var buf bytes.Buffer
+			if err := Text(&buf, m, false); err != nil {
+				t.Fatal(err)
+			}
+			if m.Mismatches() != 0 {
+				t.Fatalf("the default templates do not match the intent:\n%s", buf.String())
+			}
+			file := filepath.Join("testdata", name+".txt")
+			if *update {
+				_ = os.WriteFile(file, buf.Bytes(), 0o644)
+				return
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), buf.String()); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", file, diff)
+			}
+		})
+	}
+}
+
+func TestIntent(t *testing.T) {
+	t.Parallel()
+	c, values := rendered(t, thirdGroup)
+	m := Compute(c, FromValues(values))
+	intent := map[string]bool{}
+	for _, ch := range m.Checks {
+		if ch.TLS {
+			intent[ch.Principal+"|"+ch.Action+"|"+ch.Resource] = ch.Intended
+		}
+	}
+	prodObj, prodBkt, repObj := "arn:aws:s3:::acme-data-prod/*", "arn:aws:s3:::acme-data-prod", "arn:aws:s3:::acme-data-reporting/*"
+	tests := []struct {
+		principal, action, resource string
+		want                        bool
+	}{
+		{"Developers member via acme-data-developers", "s3:PutObject", prodObj, true},
+		{"Developers member via acme-data-developers", "s3:GetObject", prodObj, true},
+		{"Developers member via acme-data-developers", "s3:ListBucket", prodBkt, false},
+		{"Developers member via acme-data-developers", "s3:DeleteObject", prodObj, false},
+		{"Testers member via acme-data-testers", "s3:PutObject", prodObj, false},
+		{"Testers member via acme-data-testers", "s3:ListBucket", prodBkt, true},
+		{"Auditors member via acme-data-auditors", "s3:GetObject", prodObj, false},
+		{"Auditors member via acme-data-auditors", "s3:ListBucket", prodBkt, true},
+		{"Developers member via acme-data-developers", "s3:PutObject", repObj, false},
+		{"Developers member", "sts:AssumeRole", "arn:aws:iam::222222222222:role/acme-data-developers", true},
+		{"Developers member", "sts:AssumeRole", "arn:aws:iam::222222222222:role/acme-data-testers", false},
+		{"Developers member", "sts:AssumeRole", "arn:aws:iam::333333333333:role/acme-data-metadata-writer", false},
+		{"metadata processor (acme-data-metadata-processor)", "s3:GetObject", prodObj, true},
+		{"metadata processor (acme-data-metadata-processor)", "s3:PutObject", prodObj, false},
+		{"metadata processor (acme-data-metadata-processor)", "sts:AssumeRole", "arn:aws:iam::333333333333:role/acme-data-metadata-writer", true},
+		{"metadata writer (acme-data-metadata-writer) via the processor", "s3:PutObject", "arn:aws:s3:::acme-data-reporting/metadata/*", true},
+		{"metadata writer (acme-data-metadata-writer) via the processor", "s3:GetObject", "arn:aws:s3:::acme-data-reporting/metadata/*", false},
+		{"administrator of another account", "s3:GetObject", prodObj, false},
+		{"anonymous", "s3:GetObject", repObj, false},
+	}
+	for _, tt := range tests {
+		got, ok := intent[tt.principal+"|"+tt.action+"|"+tt.resource]
+		if !ok {
+			t.Errorf("no check for %s %s %s", tt.principal, tt.action, tt.resource)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("%s %s %s: intended %v, want %v", tt.principal, tt.action, tt.resource, got, tt.want)
+		}
+	}
+}
+
+// TestPlantedOverGrantsFail: each over-grant planted in a rendered policy is
+// found and named.
+func TestPlantedOverGrantsFail(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, addr, field, old, new string
+		wantMismatch, wantReason   string
+	}{
+		{"tester role given s3:PutObject", "production/iam_role_policy/acme-data-testers/s3-access", "policy",
+			`"Action":["s3:GetObject"]`, `"Action":["s3:GetObject","s3:PutObject"]`,
+			"Testers member via acme-data-testers s3:PutObject on arn:aws:s3:::acme-data-prod/*: intended deny, effective allow",
+			"production/iam_role_policy/acme-data-testers/s3-access statement ObjectAccess (Allow)"},
+		// Principal "*" alone is still held by the aws:PrincipalArn
+		// condition; the over-grant is "*" without it.
+		{"trust opened to everyone", "production/iam_role/acme-data-testers", "trust",
+			"", `{"Version":"2012-10-17","Statement":[{"Sid":"DevelopmentUsers","Effect":"Allow","Principal":"*","Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}`,
+			"administrator of another account sts:AssumeRole on arn:aws:iam::222222222222:role/acme-data-testers: intended deny, effective allow",
+			"production/iam_role/acme-data-testers statement DevelopmentUsers (Allow)"},
+		{"bucket policy granting another account", "reporting/s3_bucket_policy/acme-data-reporting", "policy",
+			`"Statement":[`, `"Statement":[{"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-data-reporting/*"},`,
+			"administrator of another account s3:GetObject on arn:aws:s3:::acme-data-reporting/*: intended deny, effective allow",
+			"reporting/s3_bucket_policy/acme-data-reporting statement Partner (Allow)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, values := rendered(t, base)
+			pol := FromValues(values)
+			key := tt.addr + "#" + tt.field
+			planted := tt.new
+			if tt.old != "" {
+				planted = strings.Replace(string(pol[key]), tt.old, tt.new, 1)
+			}
+			if planted == string(pol[key]) {
+				t.Fatalf("nothing planted in %s: %s", key, pol[key])
+			}
+			pol[key] = json.RawMessage(planted)
+			m := Compute(c, pol)
+			var buf bytes.Buffer
+			_ = Text(&buf, m, false)
+			if m.Mismatches() == 0 || !strings.Contains(buf.String(), tt.wantMismatch) || !strings.Contains(buf.String(), "decided by "+tt.wantReason) {
+				t.Errorf("verify did not catch it:\n%s", buf.String())
+			}
+		})
+	}
+}
+
+func TestJSON(t *testing.T) {
+	t.Parallel()
+	c, values := rendered(t, base)
+	var buf bytes.Buffer
+	if err := JSON(&buf, Compute(c, FromValues(values))); err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		FormatVersion int  `json:"format_version"`
+		OK            bool `json:"ok"`
+		Checks        []struct {
+			Principal, Action, Resource, Decision string
+			Intended, Effective                   bool
+		} `json:"checks"`
+	}
+	dec := json.NewDecoder(&buf)
+	dec.DisallowUnknownFields()
+	if err := json.Unmarshal(buf.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.FormatVersion != 1 || !out.OK || len(out.Checks) == 0 || out.Checks[0].Principal == "" || out.Checks[0].Decision == "" {
+		t.Errorf("JSON = %+v", out)
+	}
+}
