@@ -135,7 +135,7 @@ func TestPlantedOverGrantsFail(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, addr, field, old, new string
-		wantMismatch, wantReason   string
+		wantMismatch, wantReason    string
 	}{
 		{"tester role given s3:PutObject", "production/iam_role_policy/acme-data-testers/s3-access", "policy",
 			`"Action":["s3:GetObject"]`, `"Action":["s3:GetObject","s3:PutObject"]`,
