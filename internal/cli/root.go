@@ -92,6 +92,6 @@ proves that the access it deployed is exactly the access you meant.`,
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCmdPolicy(f))
 	root.AddCommand(newCmdSandbox(f, nil))
-	root.AddCommand(newCmdPlan(f), newCmdApply(f), newCmdDestroy(f), newCmdForceUnlock(f))
+	root.AddCommand(newCmdPlan(f), newCmdApply(f), newCmdDestroy(f), newCmdForceUnlock(f), newCmdVerify(f))
 	return root
 }

@@ -295,3 +295,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// ReadAll reads the actual value of every resource of in.Desired (absent
+// ones are left out), for callers that need what is deployed rather than a
+// plan (verify).
+func ReadAll(ctx context.Context, in Input) (map[string]resource.Value, error) {
+	addrs := map[string]resource.Address{}
+	for _, r := range in.Desired {
+		addrs[r.Addr.String()] = r.Addr
+	}
+	vals, err := readAll(ctx, in, addrs)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range vals {
+		if v == nil {
+			delete(vals, k)
+		}
+	}
+	return vals, nil
+}
