@@ -108,3 +108,20 @@ func connect(ctx context.Context, cfg *config.Config, a *config.Account, base Ba
 		Lambda:    lambda.NewFromConfig(awsCfg),
 	}, nil
 }
+
+// UserConfig is the Development account's AWS config signed with other
+// credentials (verify --live's probe users).
+func UserConfig(ctx context.Context, cfg *config.Config, base BaseConfig, creds aws.CredentialsProvider) (aws.Config, error) {
+	a := &cfg.Accounts.Development
+	awsCfg, err := base(ctx, a.Profile)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	awsCfg = awsCfg.Copy()
+	awsCfg.Region = cfg.Region
+	if a.EndpointURL != "" {
+		awsCfg.BaseEndpoint = aws.String(a.EndpointURL)
+	}
+	awsCfg.Credentials = creds
+	return awsCfg, nil
+}

@@ -3,9 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/xacct/xacct/internal/awsacct"
 	"github.com/xacct/xacct/internal/config"
 	"github.com/xacct/xacct/internal/plan"
 	"github.com/xacct/xacct/internal/resource"
@@ -21,6 +24,7 @@ type verifyOptions struct {
 	Rendered bool
 	JSON     bool
 	Live     bool
+	LiveWait time.Duration
 }
 
 func newCmdVerify(f *Factory) *cobra.Command {
@@ -35,7 +39,11 @@ s3:PutObject, s3:DeleteObject, s3:ListBucket, s3:PutBucketPolicy, sts:AssumeRole
 on which bucket or role. Intended comes from the config; effective from the
 policies deployed in the three accounts (or, with --rendered, from the templates,
 with no AWS call), evaluated with xacct's IAM engine along each chain. With
---live, real calls prove it (see below).
+--live, real calls prove it: probe users are created in each Development group
+(and one in none), walk every chain with real AssumeRole and S3 calls on objects
+under xacct-probe/ (a developer's upload must turn into a metadata record in
+Reporting), and are deleted afterwards with everything they made, also when a
+probe fails or the command is interrupted.
 
 Exit status: 0 when effective equals intended, 3 when it does not, 1 on error.`,
 		Args: cobra.NoArgs,
@@ -46,6 +54,8 @@ Exit status: 0 when effective equals intended, 3 when it does not, 1 on error.`,
 	o.flags(cmd)
 	cmd.Flags().BoolVar(&o.Rendered, "rendered", false, "verify the policies the templates render, offline")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the matrix as JSON")
+	cmd.Flags().BoolVar(&o.Live, "live", false, "also prove it with real calls by short-lived probe users (deleted afterwards)")
+	cmd.Flags().DurationVar(&o.LiveWait, "live-wait", time.Minute, "how long --live waits for IAM to accept new probe users and for the processor's record")
 	return cmd
 }
 
@@ -78,20 +88,51 @@ func verifyRun(ctx context.Context, o *verifyOptions) error {
 		if values, err = plan.ReadAll(ctx, plan.Input{Desired: s.desired, State: s.st.Snapshot(), Clients: s.clients, Parallelism: o.Parallelism}); err != nil {
 			return err
 		}
+		if o.Live {
+			return verifyWithLive(ctx, o, s, values)
+		}
 	}
-	m := verify.Compute(cfg, verify.FromValues(values))
+	return report(o, verify.Compute(cfg, verify.FromValues(values)), nil)
+}
+
+func verifyWithLive(ctx context.Context, o *verifyOptions, s *session, values map[string]resource.Value) error {
+	m := verify.Compute(s.cfg, verify.FromValues(values))
+	fmt.Fprint(o.IO.ErrOut, verify.Describe(s.cfg))
+	live, err := verify.Live(ctx, verify.LiveInput{
+		Cfg: s.cfg, Admin: s.clients, Wait: o.LiveWait,
+		UserConfig: func(creds aws.CredentialsProvider) aws.Config {
+			c, _ := awsacct.UserConfig(ctx, s.cfg, o.AWS, creds)
+			return c
+		},
+		Logf: func(format string, args ...any) { fmt.Fprintf(o.IO.ErrOut, format+"\n", args...) },
+	})
+	if err != nil {
+		return fmt.Errorf("verify --live (probes %s): %w", live.ID, err)
+	}
+	return report(o, m, live)
+}
+
+func report(o *verifyOptions, m *verify.Matrix, live *verify.LiveReport) error {
 	var err error
 	if o.JSON {
-		err = verify.JSON(o.IO.Out, m)
+		err = verify.JSON(o.IO.Out, m, live)
 	} else {
 		err = verify.Text(o.IO.Out, m, o.color())
+		if err == nil && live != nil {
+			fmt.Fprintln(o.IO.Out, "\nLive probes:")
+			err = verify.LiveText(o.IO.Out, live)
+		}
 	}
 	if err != nil {
 		return err
 	}
-	if m.Mismatches() > 0 {
+	n := m.Mismatches()
+	if live != nil {
+		n += live.Mismatches()
+	}
+	if n > 0 {
 		if !o.JSON {
-			fmt.Fprintf(o.IO.ErrOut, "%d checks differ from the intent\n", m.Mismatches())
+			fmt.Fprintf(o.IO.ErrOut, "%d checks differ from the intent\n", n)
 		}
 		return &exitError{code: ExitMismatch}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/xacct/xacct/internal/stack"
 )
@@ -47,5 +48,70 @@ func TestVerifyDeployedAndRendered(t *testing.T) {
 	code, out, _ = e.run("verify", "--json")
 	if code != ExitMismatch || !strings.Contains(out, `"ok": false`) {
 		t.Errorf("verify --json after drift: exit %d\n%s", code, out)
+	}
+}
+
+func TestVerifyLive(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "")
+	e.mustRun("apply", "--auto-approve")
+	code, out, errOut := e.run("verify", "--live", "--live-wait", "10s")
+	if code != ExitOK || !strings.Contains(out, "Verified live.") || !strings.Contains(out, `"schema_version":1`) {
+		t.Fatalf("verify --live: exit %d\n%s\n%s", code, out, errOut)
+	}
+	live := out[strings.Index(out, "Live probes:"):]
+	for _, want := range []string{e.stack + "-Developers member via " + e.stack + "-developers", e.stack + "-Testers member via " + e.stack + "-testers", "metadata processor", "Development user in no group"} {
+		if !strings.Contains(live, want) {
+			t.Errorf("no live probe of %q:\n%s", want, live)
+		}
+	}
+	assertNoProbes(t, e)
+
+	// Drift: testers may now write. Both verifications catch it.
+	c := e.loadConfig()
+	piam, _ := admin(t, "222222222222")
+	tester := c.Groups[1].RoleName
+	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"ObjectAccess","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::` + c.Production.Bucket + `/*"},` +
+		`{"Sid":"BucketAccess","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::` + c.Production.Bucket + `"}]}`
+	if _, err := piam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName), PolicyDocument: aws.String(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = e.run("verify", "--live", "--live-wait", "10s")
+	if code != ExitMismatch || !strings.Contains(out, "statement ObjectAccess (Allow)") {
+		t.Fatalf("verify --live after drift: exit %d\n%s\n%s", code, out, errOut)
+	}
+	live = out[strings.Index(out, "Live probes:"):]
+	if !strings.Contains(live, c.Groups[1].GroupName+" member via "+tester+" s3:PutObject") || !strings.Contains(live, "intended deny, effective allow") {
+		t.Errorf("the live probes do not show the tester's write:\n%s", live)
+	}
+	assertNoProbes(t, e)
+}
+
+// assertNoProbes checks that verify --live left no probe user or object.
+func assertNoProbes(t *testing.T, e *env) {
+	t.Helper()
+	ctx := context.Background()
+	c := e.loadConfig()
+	diam, _ := admin(t, "111111111111")
+	users, err := diam.ListUsers(ctx, &iam.ListUsersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users.Users {
+		if strings.HasPrefix(aws.ToString(u.UserName), "xacct-probe-") {
+			t.Errorf("probe user %s left behind", aws.ToString(u.UserName))
+		}
+	}
+	for _, b := range []struct{ account, bucket string }{{"222222222222", c.Production.Bucket}, {"333333333333", c.Reporting.Bucket}} {
+		_, s := admin(t, b.account)
+		out, err := s.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(b.bucket)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range out.Contents {
+			if strings.Contains(aws.ToString(o.Key), "xacct-probe/") {
+				t.Errorf("probe object s3://%s/%s left behind", b.bucket, aws.ToString(o.Key))
+			}
+		}
 	}
 }

@@ -61,15 +61,20 @@ func Text(w io.Writer, m *Matrix, color bool) error {
 // JSONVersion is the version of the JSON output.
 const JSONVersion = 1
 
-// JSON writes the matrix as {"format_version": 1, "ok": …, "mismatches": N,
-// "checks": [...]}.
-func JSON(w io.Writer, m *Matrix) error {
+// JSON writes the matrix (and the live probes, when there are) as
+// {"format_version": 1, "ok": …, "mismatches": N, "checks": [...], "live": {...}}.
+func JSON(w io.Writer, m *Matrix, live *LiveReport) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	mismatches := m.Mismatches()
+	if live != nil {
+		mismatches += live.Mismatches()
+	}
 	return enc.Encode(struct {
-		FormatVersion int     `json:"format_version"`
-		OK            bool    `json:"ok"`
-		Mismatches    int     `json:"mismatches"`
-		Checks        []Check `json:"checks"`
-	}{JSONVersion, m.Mismatches() == 0, m.Mismatches(), m.Checks})
+		FormatVersion int         `json:"format_version"`
+		OK            bool        `json:"ok"`
+		Mismatches    int         `json:"mismatches"`
+		Checks        []Check     `json:"checks"`
+		Live          *LiveReport `json:"live,omitempty"`
+	}{JSONVersion, mismatches == 0, mismatches, m.Checks, live})
 }

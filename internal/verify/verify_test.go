@@ -180,7 +180,7 @@ func TestJSON(t *testing.T) {
 	t.Parallel()
 	c, values := rendered(t, base)
 	var buf bytes.Buffer
-	if err := JSON(&buf, Compute(c, FromValues(values))); err != nil {
+	if err := JSON(&buf, Compute(c, FromValues(values)), nil); err != nil {
 		t.Fatal(err)
 	}
 	var out struct {

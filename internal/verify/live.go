@@ -1,0 +1,391 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/lambda/processor"
+)
+
+// LiveInput is what live probing needs.
+type LiveInput struct {
+	Cfg *config.Config
+	// Admin are each account's clients (the role xacct applies with).
+	Admin map[string]*resource.Clients
+	// UserConfig returns an AWS config for the Development account signed
+	// with the given credentials (endpoint, CA and region as xacct's own).
+	UserConfig func(creds aws.CredentialsProvider) aws.Config
+	// Logf reports progress.
+	Logf func(format string, args ...any)
+	// Wait bounds the waits for IAM to accept new users and for the
+	// processor's record (default one minute).
+	Wait time.Duration
+}
+
+// Probe is one real call and what it got.
+type Probe struct {
+	Principal string `json:"principal"`
+	Action    string `json:"action"`
+	Resource  string `json:"resource"`
+	Intended  bool   `json:"intended"`
+	Live      bool   `json:"live"`
+	Detail    string `json:"detail,omitempty"`
+}
+
+// OK reports whether the call got the intended answer.
+func (p Probe) OK() bool { return p.Intended == p.Live }
+
+// LiveReport is every probe, and the metadata record a developer's probe
+// upload produced.
+type LiveReport struct {
+	ID     string  `json:"probe_id"`
+	Probes []Probe `json:"probes"`
+	Record string  `json:"record,omitempty"`
+}
+
+// Mismatches counts probes that did not get the intended answer.
+func (r *LiveReport) Mismatches() int {
+	n := 0
+	for _, p := range r.Probes {
+		if !p.OK() {
+			n++
+		}
+	}
+	return n
+}
+
+// Describe says what Live will create (and delete again), for the user to
+// read before it starts.
+func Describe(cfg *config.Config) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "verify --live creates, then deletes again (also when interrupted or when a probe fails):\n")
+	for _, g := range cfg.Groups {
+		fmt.Fprintf(&b, "  - in account %s: an IAM user xacct-probe-<id>-%s in group %s, with an access key\n", cfg.Accounts.Development.ID, g.Key, g.GroupName)
+	}
+	fmt.Fprintf(&b, "  - in account %s: an IAM user xacct-probe-<id>-nogroup in no group, with an access key\n", cfg.Accounts.Development.ID)
+	fmt.Fprintf(&b, "  - objects under s3://%s/xacct-probe/<id>/ and their metadata records in s3://%s/%s%s/xacct-probe/<id>/\n",
+		cfg.Production.Bucket, cfg.Reporting.Bucket, cfg.Reporting.Prefix, cfg.Production.Bucket)
+	return b.String()
+}
+
+func newProbeID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func code(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// denied tells an authorization refusal from any other failure, which is
+// an error of the probe itself.
+func denied(err error) bool {
+	switch code(err) {
+	case "AccessDenied", "AccessDeniedException", "Forbidden", "403":
+		return true
+	}
+	return false
+}
+
+// Live proves the matrix with real calls.
+func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
+	if in.Wait == 0 {
+		in.Wait = time.Minute
+	}
+	cfg := in.Cfg
+	rep = &LiveReport{ID: newProbeID()}
+	dev, prodC, repC := in.Admin["development"], in.Admin["production"], in.Admin["reporting"]
+	prefix := "xacct-probe/" + rep.ID + "/"
+	recordPrefix := cfg.Reporting.Prefix + cfg.Production.Bucket + "/" + prefix
+	var users []string
+
+	// Everything made is deleted, whatever happens, with a context of its
+	// own: an interrupt must not leave probes behind.
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		var errs []error
+		for _, u := range users {
+			errs = append(errs, deleteUser(cctx, dev.IAM, u))
+		}
+		errs = append(errs, emptyPrefix(cctx, prodC.S3, cfg.Production.Bucket, prefix))
+		errs = append(errs, emptyPrefix(cctx, repC.S3, cfg.Reporting.Bucket, recordPrefix))
+		errs = append(errs, emptyPrefix(cctx, repC.S3, cfg.Reporting.Bucket, prefix))
+		if cerr := errors.Join(errs...); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("clean up probes %s: %w", rep.ID, cerr))
+		} else {
+			in.Logf("probes %s cleaned up: users, keys, objects and records deleted", rep.ID)
+		}
+	}()
+
+	policy, err := prodC.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(cfg.Production.Bucket)})
+	if err != nil {
+		return rep, fmt.Errorf("read the production bucket policy: %w", err)
+	}
+	seed := func() error {
+		_, err := prodC.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(prefix + "seed.txt"), Body: strings.NewReader("seed")})
+		return err
+	}
+
+	makeUser := func(suffix, group string) (aws.Config, error) {
+		name := "xacct-probe-" + rep.ID + "-" + suffix
+		if _, err := dev.IAM.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name),
+			Tags: []iamtypes.Tag{{Key: aws.String("xacct:probe"), Value: aws.String(cfg.Stack)}}}); err != nil {
+			return aws.Config{}, fmt.Errorf("create probe user %s: %w", name, err)
+		}
+		users = append(users, name)
+		if group != "" {
+			if _, err := dev.IAM.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String(group), UserName: aws.String(name)}); err != nil {
+				return aws.Config{}, fmt.Errorf("add probe user %s to %s: %w", name, group, err)
+			}
+		}
+		key, err := dev.IAM.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
+		if err != nil {
+			return aws.Config{}, fmt.Errorf("create an access key for %s: %w", name, err)
+		}
+		in.Logf("probe user %s created", name)
+		return in.UserConfig(credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")), nil
+	}
+	roleARN := func(role string) string {
+		return fmt.Sprintf("arn:aws:iam::%s:role/%s", cfg.Accounts.Production.ID, role)
+	}
+	// assume tries AssumeRole. While IAM propagates a new user and its key,
+	// the key may be unknown for a while (always retried within the wait);
+	// when the call is expected to succeed, a refusal is retried too.
+	assume := func(uc aws.Config, role string, expectAllow bool) (*sts.AssumeRoleOutput, error) {
+		deadline := time.Now().Add(in.Wait)
+		for {
+			out, err := sts.NewFromConfig(uc).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN(role)), RoleSessionName: aws.String("xacct-probe")})
+			retry := code(err) == "InvalidClientTokenId" || (expectAllow && code(err) == "AccessDenied")
+			if err == nil || !retry || time.Now().After(deadline) {
+				return out, err
+			}
+			select {
+			case <-time.After(2 * time.Second):
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+	}
+	record := func(p Probe, err error) error {
+		if err != nil && !denied(err) {
+			return fmt.Errorf("probe %s %s on %s: %w", p.Principal, p.Action, p.Resource, err)
+		}
+		p.Live = err == nil
+		if err != nil {
+			p.Detail = code(err)
+		}
+		rep.Probes = append(rep.Probes, p)
+		return nil
+	}
+
+	for _, g := range cfg.Groups {
+		uc, err := makeUser(g.Key, g.GroupName)
+		if err != nil {
+			return rep, err
+		}
+		who := g.GroupName + " member"
+		out, aerr := assume(uc, g.RoleName, true)
+		if err := record(Probe{Principal: who, Action: "sts:AssumeRole", Resource: roleARN(g.RoleName), Intended: true}, aerr); err != nil {
+			return rep, err
+		}
+		for _, other := range cfg.Groups {
+			if other.Key == g.Key {
+				continue
+			}
+			_, oerr := assume(uc, other.RoleName, false)
+			if err := record(Probe{Principal: who, Action: "sts:AssumeRole", Resource: roleARN(other.RoleName)}, oerr); err != nil {
+				return rep, err
+			}
+		}
+		if aerr != nil {
+			continue
+		}
+		sc := uc.Copy()
+		sc.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
+		s := s3.NewFromConfig(sc, func(o *s3.Options) { o.UsePathStyle = sc.BaseEndpoint != nil })
+		allowed := map[string]bool{}
+		for _, a := range g.Actions {
+			allowed[a] = true
+		}
+		if err := seed(); err != nil {
+			return rep, fmt.Errorf("seed probe object: %w", err)
+		}
+		who = g.GroupName + " member via " + g.RoleName
+		prodObj := "arn:aws:s3:::" + cfg.Production.Bucket + "/" + prefix
+		key := prefix + g.Key + ".txt"
+		put, perr := s.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(key), Body: strings.NewReader("probe from " + g.GroupName)})
+		if err := record(Probe{Principal: who, Action: "s3:PutObject", Resource: prodObj + g.Key + ".txt", Intended: allowed["s3:PutObject"]}, perr); err != nil {
+			return rep, err
+		}
+		got, gerr := s.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(prefix + "seed.txt")})
+		if gerr == nil {
+			got.Body.Close()
+		}
+		if err := record(Probe{Principal: who, Action: "s3:GetObject", Resource: prodObj + "seed.txt", Intended: allowed["s3:GetObject"]}, gerr); err != nil {
+			return rep, err
+		}
+		_, lerr := s.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(cfg.Production.Bucket), Prefix: aws.String(prefix)})
+		if err := record(Probe{Principal: who, Action: "s3:ListBucket", Resource: "arn:aws:s3:::" + cfg.Production.Bucket, Intended: allowed["s3:ListBucket"]}, lerr); err != nil {
+			return rep, err
+		}
+		_, derr := s.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(prefix + "seed.txt")})
+		if err := record(Probe{Principal: who, Action: "s3:DeleteObject", Resource: prodObj + "seed.txt", Intended: allowed["s3:DeleteObject"]}, derr); err != nil {
+			return rep, err
+		}
+		// Re-putting the policy that is there changes nothing even if it
+		// were allowed.
+		_, bperr := s.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(cfg.Production.Bucket), Policy: policy.Policy})
+		if err := record(Probe{Principal: who, Action: "s3:PutBucketPolicy", Resource: "arn:aws:s3:::" + cfg.Production.Bucket, Intended: allowed["s3:PutBucketPolicy"]}, bperr); err != nil {
+			return rep, err
+		}
+		_, rerr := s.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(cfg.Reporting.Bucket), Key: aws.String(prefix + g.Key + ".txt"), Body: strings.NewReader("probe")})
+		if err := record(Probe{Principal: who, Action: "s3:PutObject", Resource: "arn:aws:s3:::" + cfg.Reporting.Bucket + "/" + prefix + g.Key + ".txt"}, rerr); err != nil {
+			return rep, err
+		}
+		if perr == nil {
+			recKey := processor.RecordKey(cfg.Reporting.Prefix, cfg.Production.Bucket, key, aws.ToString(put.VersionId))
+			body, werr := waitForObject(ctx, repC.S3, cfg.Reporting.Bucket, recKey, in.Wait)
+			p := Probe{Principal: "metadata processor", Action: "record " + key, Resource: "arn:aws:s3:::" + cfg.Reporting.Bucket + "/" + recKey, Intended: true, Live: werr == nil}
+			if werr != nil {
+				p.Detail = werr.Error()
+			} else if rep.Record == "" {
+				rep.Record = string(body)
+			}
+			rep.Probes = append(rep.Probes, p)
+		}
+	}
+	uc, err := makeUser("nogroup", "")
+	if err != nil {
+		return rep, err
+	}
+	for _, g := range cfg.Groups {
+		_, aerr := assume(uc, g.RoleName, false)
+		if err := record(Probe{Principal: "Development user in no group", Action: "sts:AssumeRole", Resource: roleARN(g.RoleName)}, aerr); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+func waitForObject(ctx context.Context, c *s3.Client, bucket, key string, wait time.Duration) ([]byte, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if err == nil {
+			defer out.Body.Close()
+			return io.ReadAll(out.Body)
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("no record s3://%s/%s after %v: %w", bucket, key, wait, err)
+		}
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// emptyPrefix deletes every version of every object under prefix.
+func emptyPrefix(ctx context.Context, c *s3.Client, bucket, prefix string) error {
+	out, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	del := func(key, version *string) {
+		in := &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: key}
+		if v := aws.ToString(version); v != "" && v != "null" {
+			in.VersionId = version
+		}
+		if _, err := c.DeleteObject(ctx, in); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, v := range out.Versions {
+		del(v.Key, v.VersionId)
+	}
+	for _, m := range out.DeleteMarkers {
+		del(m.Key, m.VersionId)
+	}
+	// A store that keeps no versions lists plain objects.
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	if err == nil {
+		for _, o := range list.Contents {
+			del(o.Key, nil)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func deleteUser(ctx context.Context, c *iam.Client, name string) error {
+	keys, err := c.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(name)})
+	if err == nil {
+		for _, k := range keys.AccessKeyMetadata {
+			_, _ = c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(name), AccessKeyId: k.AccessKeyId})
+		}
+	}
+	groups, err := c.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: aws.String(name)})
+	if err == nil {
+		for _, g := range groups.Groups {
+			_, _ = c.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: g.GroupName, UserName: aws.String(name)})
+		}
+	}
+	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(name)}); err != nil && code(err) != "NoSuchEntity" {
+		return fmt.Errorf("delete probe user %s: %w", name, err)
+	}
+	return nil
+}
+
+// LiveText writes the probes as a table and a verdict.
+func LiveText(w io.Writer, r *LiveReport) error {
+	m := &Matrix{}
+	for _, p := range r.Probes {
+		m.Checks = append(m.Checks, Check{Principal: p.Principal, Action: p.Action, Resource: p.Resource, Intended: p.Intended, Effective: p.Live, TLS: true,
+			Reasons: nonEmpty(p.Detail)})
+	}
+	var buf bytes.Buffer
+	if err := Text(&buf, m, false); err != nil {
+		return err
+	}
+	s := strings.Replace(buf.String(), "EFFECTIVE", "LIVE", 1)
+	s = strings.Replace(s, "Verified.", "Verified live.", 1)
+	if r.Record != "" {
+		s += "\nThe metadata record of the developer's probe upload:\n" + r.Record + "\n"
+	}
+	_, err := io.WriteString(w, s)
+	return err
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
