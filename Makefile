@@ -27,13 +27,11 @@ bench:
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParseCanonical -fuzztime=$(FUZZTIME) ./internal/iampolicy/
 
-# Until the sandbox and plan/apply land (issues 3-6), the demo exercises the
-# policy engine offline on the pattern's own requests.
+# The README's first command: the whole pattern on the local sandbox.
 demo: build
-	@for f in examples/requests/developer-assume-role.json examples/requests/developer-put.json \
-	          examples/requests/tester-put.json examples/requests/developer-plain-http.json; do \
-		echo "== $$f"; ./$(BIN) policy simulate --file $$f || exit 1; echo; \
-	done
+	@case "$$(uname -m)" in aarch64|arm64) a=arm64;; *) a=x86_64;; esac; \
+	  $(GO) run ./lambda/mkzip -arch $$a -o dist/metadata-processor.zip
+	@XACCT=$(BIN) examples/demo.sh
 
 clean:
 	rm -rf bin dist

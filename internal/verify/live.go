@@ -228,7 +228,10 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		}
 		sc := uc.Copy()
 		sc.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
-		s := s3.NewFromConfig(sc, func(o *s3.Options) { o.UsePathStyle = sc.BaseEndpoint != nil })
+		s := s3.NewFromConfig(sc, func(o *s3.Options) {
+			o.UsePathStyle = sc.BaseEndpoint != nil
+			o.DisableLogOutputChecksumValidationSkipped = true
+		})
 		allowed := map[string]bool{}
 		for _, a := range g.Actions {
 			allowed[a] = true
