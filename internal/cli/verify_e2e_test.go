@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -114,4 +118,37 @@ func assertNoProbes(t *testing.T, e *env) {
 			}
 		}
 	}
+}
+
+func TestVerifyLiveCleansUpWhenInterrupted(t *testing.T) {
+	e := newEnv(t, "")
+	e.mustRun("apply", "--auto-approve")
+	cmd := exec.Command(os.Args[0], xacctMainArg, "verify", "--live", "--live-wait", "10s", "-c", e.cfg)
+	cmd.Env = append(os.Environ(),
+		"AWS_ACCESS_KEY_ID="+sb.AdminKey, "AWS_SECRET_ACCESS_KEY="+sb.AdminSecret, "AWS_REGION="+sb.Region,
+		"AWS_CA_BUNDLE="+sb.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), "probe user") && strings.Contains(sc.Text(), "created") {
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			break
+		}
+	}
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	_ = cmd.Wait()
+	if !strings.Contains(strings.Join(lines, "\n"), "cleaned up") {
+		t.Errorf("no clean-up reported after the interrupt:\n%s", strings.Join(lines, "\n"))
+	}
+	assertNoProbes(t, e)
 }
