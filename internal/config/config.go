@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"regexp"
@@ -424,7 +425,7 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 	if !hasGroups {
 		groups = map[string]*rawGroup{"developers": {Group: Group{Key: "developers"}}, "testers": {Group: Group{Key: "testers"}}}
 	}
-	for _, k := range sortedKeys(groups) {
+	for _, k := range slices.Sorted(maps.Keys(groups)) {
 		g := groups[k]
 		if !g.hasActions {
 			switch k {
@@ -560,15 +561,6 @@ func titleCase(key string) string {
 		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 	}
 	return b.String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 var (
@@ -712,7 +704,7 @@ func (d *decoder) validate(c *Config) {
 	if !slices.Contains(retentionSet, pr.LogRetentionDays) {
 		d.errorf(nil, "production.processor.log_retention_days", "%d is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)", pr.LogRetentionDays)
 	}
-	for _, k := range sortedKeys(c.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(c.Tags)) {
 		key := "tags." + k
 		switch {
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):

@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -129,7 +131,7 @@ func parseConditions(raw json.RawMessage, vars bool) ([]Condition, error) {
 		return nil, fmt.Errorf("empty object")
 	}
 	var out []Condition
-	for _, name := range sortedKeys(ops) {
+	for _, name := range slices.Sorted(maps.Keys(ops)) {
 		op, err := parseOperator(name)
 		if err != nil {
 			return nil, err
@@ -141,7 +143,7 @@ func parseConditions(raw json.RawMessage, vars bool) ([]Condition, error) {
 		if len(keys) == 0 {
 			return nil, fmt.Errorf("%s: no condition key", name)
 		}
-		for _, key := range sortedKeys(keys) {
+		for _, key := range slices.Sorted(maps.Keys(keys)) {
 			if key == "" {
 				return nil, fmt.Errorf("%s: empty condition key", name)
 			}

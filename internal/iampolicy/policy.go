@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -227,7 +228,7 @@ func Parse(data []byte, kind Kind) (*Policy, error) {
 	if top == nil {
 		return nil, docErr("", "not a JSON object")
 	}
-	for _, k := range sortedKeys(top) {
+	for _, k := range slices.Sorted(maps.Keys(top)) {
 		if !documentElements[k] {
 			return nil, docErr(k, "unknown element")
 		}
@@ -295,7 +296,7 @@ func parseStatement(raw json.RawMessage, idx int, kind Kind, vars bool) (Stateme
 	fail := func(elem, format string, a ...any) error {
 		return &Error{Kind: kind, Statement: idx, Sid: st.Sid, Element: elem, Msg: fmt.Sprintf(format, a...)}
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !statementElements[k] {
 			return st, fail(k, "unknown element")
 		}
@@ -446,7 +447,7 @@ func parsePrincipal(raw json.RawMessage) (*Principal, error) {
 		return nil, fmt.Errorf("empty object")
 	}
 	p := &Principal{Entries: map[string][]string{}}
-	for _, typ := range sortedKeys(m) {
+	for _, typ := range slices.Sorted(maps.Keys(m)) {
 		if !principalTypes[typ] {
 			return nil, fmt.Errorf("unknown principal type %q (want AWS, Service, Federated or CanonicalUser)", typ)
 		}
@@ -576,13 +577,4 @@ func strictUnmarshal(data []byte, v any) error {
 		return fmt.Errorf("trailing data after the JSON value")
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 
@@ -121,7 +123,7 @@ func Compute(ctx context.Context, in Input) (*Plan, error) {
 	p := &Plan{}
 	var errs []error
 	var creates, deletes []Change
-	for _, k := range sortedKeys(addrs) {
+	for _, k := range slices.Sorted(maps.Keys(addrs)) {
 		a := addrs[k]
 		r, want := desired[k]
 		_, inState := in.State.Resources[k]
@@ -190,7 +192,7 @@ func readAll(ctx context.Context, in Input, addrs map[string]resource.Address) (
 	out := map[string]resource.Value{}
 	var errs []error
 	var wg sync.WaitGroup
-	for _, k := range sortedKeys(addrs) {
+	for _, k := range slices.Sorted(maps.Keys(addrs)) {
 		a := addrs[k]
 		kind, ok := resource.Kinds[a.Kind]
 		c := in.Clients[a.Account]
@@ -284,15 +286,6 @@ func order(changes []Change, reverse bool) []Change {
 			}
 		}
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -68,7 +70,7 @@ func (roleKind) Read(ctx context.Context, c *Clients, name string) (Value, error
 
 func iamTags(m map[string]string) []iamtypes.Tag {
 	var out []iamtypes.Tag
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, iamtypes.Tag{Key: aws.String(k), Value: aws.String(m[k])})
 	}
 	return out

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -169,15 +168,6 @@ func splitName(name string) (string, string, error) {
 		return "", "", fmt.Errorf("resource name %q is not PARENT/NAME", name)
 	}
 	return a, b, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // parentKinds says which kind each part-of-a-resource kind belongs to.

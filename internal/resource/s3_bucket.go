@@ -3,6 +3,8 @@ package resource
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -166,7 +168,7 @@ func (bucketKind) Update(ctx context.Context, c *Clients, name string, before, a
 	}
 	if !sameTags(a.Tags, b.Tags) {
 		var set []s3types.Tag
-		for _, k := range sortedKeys(a.Tags) {
+		for _, k := range slices.Sorted(maps.Keys(a.Tags)) {
 			set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(a.Tags[k])})
 		}
 		if _, err := api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: bk, Tagging: &s3types.Tagging{TagSet: set}}); err != nil {

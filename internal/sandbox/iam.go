@@ -3,9 +3,11 @@ package sandbox
 import (
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -268,7 +270,7 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 			if action == "ListGroupsForUser" {
 				list = as.groupsOf(userName)
 			} else {
-				for _, n := range sortedKeys(as.Groups) {
+				for _, n := range slices.Sorted(maps.Keys(as.Groups)) {
 					if strings.HasPrefix(as.Groups[n].Path, pathPrefix(form)) {
 						list = append(list, as.Groups[n])
 					}
@@ -371,7 +373,7 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 		case strings.HasPrefix(action, "List"):
 			var names strings.Builder
 			g.st.view(func() {
-				for _, n := range sortedKeys(policies) {
+				for _, n := range slices.Sorted(maps.Keys(policies)) {
 					names.WriteString("<member>" + xmlEscape(n) + "</member>")
 				}
 			})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,7 +34,7 @@ func (g *gateway) identityPolicies(ctx context.Context, p *principal) ([]iampoli
 	case "user":
 		g.st.view(func() {
 			as := g.st.account(p.Account)
-			for _, name := range sortedKeys(as.UserPolicies[p.UserName]) {
+			for _, name := range slices.Sorted(maps.Keys(as.UserPolicies[p.UserName])) {
 				docs = append(docs, namedDoc{"user policy " + name, as.UserPolicies[p.UserName][name]})
 			}
 			for _, arn := range as.UserAttached[p.UserName] {
@@ -41,7 +43,7 @@ func (g *gateway) identityPolicies(ctx context.Context, p *principal) ([]iampoli
 				}
 			}
 			for _, gr := range as.groupsOf(p.UserName) {
-				for _, name := range sortedKeys(gr.Policies) {
+				for _, name := range slices.Sorted(maps.Keys(gr.Policies)) {
 					docs = append(docs, namedDoc{"group " + gr.Name + " policy " + name, gr.Policies[name]})
 				}
 				for _, arn := range gr.Attached {
@@ -147,13 +149,4 @@ func (g *gateway) bucketPolicy(ctx context.Context, bucket string, b *backend) (
 func isCode(err error, code string) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && ae.ErrorCode() == code
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

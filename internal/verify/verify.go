@@ -94,9 +94,10 @@ func (w *world) doc(addr, field string, kind iampolicy.Kind) *iampolicy.NamedPol
 
 func roleAddr(account, role string) string { return account + "/iam_role/" + role }
 
-func (w *world) rolePolicies(account, role string) []iampolicy.NamedPolicy {
-	var out []iampolicy.NamedPolicy
-	prefix := account + "/iam_role_policy/" + role + "/"
+// inlinePolicies are the inline policies of a role or group (the
+// documents under account/kind/parent/), sorted by address.
+func (w *world) inlinePolicies(account, kind, parent string) []iampolicy.NamedPolicy {
+	prefix := account + "/" + kind + "/" + parent + "/"
 	var addrs []string
 	for k := range w.pol {
 		if strings.HasPrefix(k, prefix) && strings.HasSuffix(k, "#policy") {
@@ -104,6 +105,7 @@ func (w *world) rolePolicies(account, role string) []iampolicy.NamedPolicy {
 		}
 	}
 	sort.Strings(addrs)
+	var out []iampolicy.NamedPolicy
 	for _, a := range addrs {
 		if np := w.doc(a, "policy", iampolicy.Identity); np != nil {
 			out = append(out, *np)
@@ -112,22 +114,12 @@ func (w *world) rolePolicies(account, role string) []iampolicy.NamedPolicy {
 	return out
 }
 
+func (w *world) rolePolicies(account, role string) []iampolicy.NamedPolicy {
+	return w.inlinePolicies(account, "iam_role_policy", role)
+}
+
 func (w *world) groupPolicies(group string) []iampolicy.NamedPolicy {
-	var out []iampolicy.NamedPolicy
-	prefix := "development/iam_group_policy/" + group + "/"
-	var addrs []string
-	for k := range w.pol {
-		if strings.HasPrefix(k, prefix) && strings.HasSuffix(k, "#policy") {
-			addrs = append(addrs, strings.TrimSuffix(k, "#policy"))
-		}
-	}
-	sort.Strings(addrs)
-	for _, a := range addrs {
-		if np := w.doc(a, "policy", iampolicy.Identity); np != nil {
-			out = append(out, *np)
-		}
-	}
-	return out
+	return w.inlinePolicies("development", "iam_group_policy", group)
 }
 
 func reasons(r iampolicy.Result) []string {
