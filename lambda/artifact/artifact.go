@@ -11,8 +11,8 @@ import (
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,14 +107,12 @@ func Architecture(pkg []byte) (string, error) {
 			return "", err
 		}
 		defer rc.Close()
-		data, err := io.ReadAll(rc)
-		if err != nil {
-			return "", err
+		// The ELF header is enough: no need to inflate the whole binary.
+		var hdr elf.Header64
+		if err := binary.Read(rc, binary.LittleEndian, &hdr); err != nil || string(hdr.Ident[:4]) != elf.ELFMAG {
+			return "", fmt.Errorf("bootstrap is not a Linux executable")
 		}
-		ef, err := elf.NewFile(bytes.NewReader(data))
-		if err != nil {
-			return "", fmt.Errorf("bootstrap is not a Linux executable: %w", err)
-		}
+		ef := struct{ Machine elf.Machine }{elf.Machine(hdr.Machine)}
 		switch ef.Machine {
 		case elf.EM_AARCH64:
 			return "arm64", nil
