@@ -3,19 +3,14 @@ package policies
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/xacct/xacct/internal/golden"
 	"github.com/xacct/xacct/internal/iampolicy"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // samples renders every template; each case's canonical output is a golden
 // file, reviewed like code: it is exactly what xacct deploys.
@@ -54,20 +49,7 @@ func TestRenderGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got.WriteByte('\n')
-			file := filepath.Join("testdata", s.name+".json")
-			if *update {
-				if err := os.WriteFile(file, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (go test -update creates it)", err)
-			}
-			if diff := cmp.Diff(string(want), got.String()); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", file, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", s.name+".json"), got.Bytes())
 		})
 	}
 	names := Names()

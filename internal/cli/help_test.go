@@ -1,17 +1,14 @@
 package cli
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+	"github.com/xacct/xacct/internal/golden"
+)
 
 // TestHelpGolden pins the --help text of every command.
 func TestHelpGolden(t *testing.T) {
@@ -39,20 +36,7 @@ func TestHelpGolden(t *testing.T) {
 			if code != ExitOK || errOut != "" {
 				t.Fatalf("exit %d, stderr %q", code, errOut)
 			}
-			file := filepath.Join("testdata", "help", name+".txt")
-			if *update {
-				if err := os.WriteFile(file, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), out); diff != "" {
-				t.Errorf("%s --help (-want +got):\n%s", name, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", "help", name+".txt"), []byte(out))
 		})
 	}
 }

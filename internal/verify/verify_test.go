@@ -3,20 +3,15 @@ package verify
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/golden"
 	"github.com/xacct/xacct/internal/resource"
 	"github.com/xacct/xacct/internal/stack"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 const base = `stack: acme-data
 region: us-east-1
@@ -66,18 +61,7 @@ func TestRenderedMatchesIntent(t *testing.T) {
 			if m.Mismatches() != 0 {
 				t.Fatalf("the default templates do not match the intent:\n%s", buf.String())
 			}
-			file := filepath.Join("testdata", name+".txt")
-			if *update {
-				_ = os.WriteFile(file, buf.Bytes(), 0o644)
-				return
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", file, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", name+".txt"), buf.Bytes())
 		})
 	}
 }
