@@ -6,8 +6,11 @@ ARCH     ?= arm64
 
 .PHONY: build test check bench fuzz demo clean lambda
 
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/xacct
+	$(GO) build -ldflags "-X github.com/xacct/xacct/internal/cli.version=$(VERSION) -X github.com/xacct/xacct/internal/cli.commit=$(COMMIT)" -o $(BIN) ./cmd/xacct
 
 test:
 	$(GO) test -race ./...
