@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -52,6 +53,9 @@ func whoAmI() string {
 
 // coreOptions are the inputs plan, apply and destroy share.
 type coreOptions struct {
+	// JSON prints machine-readable output only (apply, destroy: one event
+	// per line).
+	JSON        bool
 	IO          *IOStreams
 	AWS         awsacct.BaseConfig
 	Now         func() time.Time
@@ -189,7 +193,7 @@ func runPlan(ctx context.Context, o *coreOptions, s *session, p *plan.Plan, forc
 
 func newCmdPlan(f *Factory) *cobra.Command {
 	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now, NoColor: f.NoColor}
-	var detailed bool
+	var detailed, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what apply would change",
@@ -208,7 +212,12 @@ show what apply would create, change and destroy. Reading is all it does.`,
 			if err != nil {
 				return err
 			}
-			if err := plan.Text(o.IO.Out, p, o.color()); err != nil {
+			if asJSON {
+				err = plan.JSON(o.IO.Out, p)
+			} else {
+				err = plan.Text(o.IO.Out, p, o.color())
+			}
+			if err != nil {
 				return err
 			}
 			if detailed && !p.Empty() {
@@ -219,6 +228,7 @@ show what apply would create, change and destroy. Reading is all it does.`,
 	}
 	o.flags(cmd)
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (format_version 1)")
 	return cmd
 }
 
@@ -238,6 +248,7 @@ each. An interrupted apply resumes where it stopped when run again.`,
 	}
 	o.flags(cmd)
 	cmd.Flags().BoolVar(&auto, "auto-approve", false, "apply without asking for confirmation")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print one JSON event per line (needs --auto-approve)")
 	return cmd
 }
 
@@ -257,6 +268,7 @@ holds objects is refused unless --force-delete-data, which empties it first.`,
 	}
 	o.flags(cmd)
 	cmd.Flags().BoolVar(&auto, "auto-approve", false, "destroy without asking for confirmation")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print one JSON event per line (needs --auto-approve)")
 	cmd.Flags().BoolVar(&force, "force-delete-data", false, "empty buckets that hold objects, then delete them")
 	return cmd
 }
@@ -275,6 +287,12 @@ func converge(ctx context.Context, o *coreOptions, operation string, auto, destr
 	}
 	if err := apply.CheckData(ctx, p, s.clients, force); err != nil {
 		return err
+	}
+	if o.JSON {
+		if !auto {
+			return &hintError{err: fmt.Errorf("--json needs --auto-approve: there is no prompt in JSON mode"), hint: "review the plan with xacct plan --json first"}
+		}
+		return convergeJSON(ctx, o, s, p, force)
 	}
 	if err := plan.Text(o.IO.Out, p, o.color()); err != nil {
 		return err
@@ -349,4 +367,37 @@ func loadPackage(cfg *config.Config) ([]byte, error) {
 			hint: "rebuild it: make lambda ARCH=" + arch}
 	}
 	return pkg, nil
+}
+
+// event is one line of apply --json.
+type event struct {
+	FormatVersion int    `json:"format_version"`
+	Type          string `json:"type"` // change_started, change_finished, change_failed, summary
+	Address       string `json:"address,omitempty"`
+	Action        string `json:"action,omitempty"`
+	ElapsedMS     *int64 `json:"elapsed_ms,omitempty"`
+	Error         string `json:"error,omitempty"`
+	Added         *int   `json:"added,omitempty"`
+	Changed       *int   `json:"changed,omitempty"`
+	Destroyed     *int   `json:"destroyed,omitempty"`
+}
+
+func convergeJSON(ctx context.Context, o *coreOptions, s *session, p *plan.Plan, force bool) error {
+	enc := json.NewEncoder(o.IO.Out)
+	res, err := apply.Run(ctx, p, s.clients, s.st, apply.Options{
+		Parallelism: o.Parallelism, ForceDeleteData: force, Now: o.Now,
+		OnEvent: func(e apply.Event) {
+			ev := event{FormatVersion: 1, Type: "change_started", Address: e.Change.Addr.String(), Action: plan.ActionName(e.Change.Action)}
+			if e.Done {
+				ms := e.Elapsed.Milliseconds()
+				ev.ElapsedMS, ev.Type = &ms, "change_finished"
+				if e.Err != nil {
+					ev.Type, ev.Error = "change_failed", e.Err.Error()
+				}
+			}
+			_ = enc.Encode(ev)
+		},
+	})
+	_ = enc.Encode(event{FormatVersion: 1, Type: "summary", Added: &res.Added, Changed: &res.Changed, Destroyed: &res.Destroyed})
+	return err
 }

@@ -56,3 +56,63 @@ func TestVersionAndCompletion(t *testing.T) {
 		t.Errorf("completion ksh: exit %d", code)
 	}
 }
+
+func TestJSONOutputs(t *testing.T) {
+	e := newEnv(t, "")
+	var p struct {
+		FormatVersion int `json:"format_version"`
+		Changes       []struct {
+			Address, Account, Kind, Name, Action string
+			Before, After                        json.RawMessage
+		} `json:"changes"`
+		Forget  []string                           `json:"forget"`
+		Summary struct{ Add, Change, Destroy int } `json:"summary"`
+	}
+	out := e.mustRun("plan", "--json")
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil || p.FormatVersion != 1 || p.Summary.Add != 21 || len(p.Changes) != 21 {
+		t.Fatalf("plan --json: %v\n%s", err, out)
+	}
+	if code, _, errOut := e.run("apply", "--json"); code != ExitError || !strings.Contains(errOut, "--json needs --auto-approve") {
+		t.Errorf("apply --json without --auto-approve: %d %s", code, errOut)
+	}
+	out = e.mustRun("apply", "--json", "--auto-approve")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	started, finished := 0, 0
+	for i, line := range lines {
+		var ev struct {
+			FormatVersion                int `json:"format_version"`
+			Type, Address, Action, Error string
+			ElapsedMS                    *int64 `json:"elapsed_ms"`
+			Added, Changed, Destroyed    *int
+		}
+		d := json.NewDecoder(strings.NewReader(line))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&ev); err != nil || ev.FormatVersion != 1 {
+			t.Fatalf("line %d is not an event: %v: %s", i, err, line)
+		}
+		switch ev.Type {
+		case "change_started":
+			started++
+		case "change_finished":
+			finished++
+			if ev.ElapsedMS == nil || ev.Action != "create" {
+				t.Errorf("finished event without elapsed time or action: %s", line)
+			}
+		case "summary":
+			if i != len(lines)-1 || ev.Added == nil || *ev.Added != 21 {
+				t.Errorf("summary: %s (line %d of %d)", line, i, len(lines))
+			}
+		default:
+			t.Errorf("unknown event type: %s", line)
+		}
+	}
+	if started != 21 || finished != 21 {
+		t.Errorf("%d started, %d finished, want 21 each", started, finished)
+	}
+	out = e.mustRun("destroy", "--json", "--auto-approve", "--force-delete-data")
+	if !strings.Contains(out, `"type":"summary"`) || !strings.Contains(out, `"destroyed":21`) {
+		t.Errorf("destroy --json:\n%s", out)
+	}
+}

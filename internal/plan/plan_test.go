@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -129,5 +130,23 @@ func TestOrderPutsPartsAfterTheirResourceAndDeletesBefore(t *testing.T) {
 	_ = Text(&b, again, false)
 	if a.String() != b.String() {
 		t.Error("two plans of the same inputs differ")
+	}
+}
+
+func TestJSONGolden(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := JSON(&buf, createAll(desired(t))); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "create-all.json", buf.Bytes())
+	var p JSONPlan
+	dec := json.NewDecoder(&buf)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	if p.FormatVersion != 1 || p.Summary.Add != len(p.Changes) || p.Changes[0].Action != "create" || string(p.Changes[0].Before) != "null" {
+		t.Errorf("plan JSON = %+v", p)
 	}
 }

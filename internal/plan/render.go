@@ -153,3 +153,66 @@ func colorLine(line string, paint func(string, string) string) string {
 	}
 	return line
 }
+
+// JSONVersion is the version of the plan's JSON form.
+const JSONVersion = 1
+
+// JSONChange is one change in the plan's JSON form.
+type JSONChange struct {
+	Address string          `json:"address"`
+	Account string          `json:"account"`
+	Kind    string          `json:"kind"`
+	Name    string          `json:"name"`
+	Action  string          `json:"action"` // create, update, delete
+	Before  json.RawMessage `json:"before"`
+	After   json.RawMessage `json:"after"`
+}
+
+// JSONPlan is the plan's JSON form.
+type JSONPlan struct {
+	FormatVersion int          `json:"format_version"`
+	Changes       []JSONChange `json:"changes"`
+	Forget        []string     `json:"forget"`
+	Summary       struct {
+		Add     int `json:"add"`
+		Change  int `json:"change"`
+		Destroy int `json:"destroy"`
+	} `json:"summary"`
+}
+
+// ActionName is the word for an action in JSON output.
+func ActionName(a Action) string {
+	switch a {
+	case Create:
+		return "create"
+	case Update:
+		return "update"
+	case Delete:
+		return "delete"
+	case NoOp:
+	}
+	return "no-op"
+}
+
+// JSON writes the plan as one JSON document (JSONPlan).
+func JSON(w io.Writer, p *Plan) error {
+	out := JSONPlan{FormatVersion: JSONVersion, Changes: []JSONChange{}, Forget: []string{}}
+	for _, c := range p.Changes {
+		out.Changes = append(out.Changes, JSONChange{Address: c.Addr.String(), Account: c.Addr.Account, Kind: c.Addr.Kind, Name: c.Addr.Name,
+			Action: ActionName(c.Action), Before: nullIfEmpty(c.Before), After: nullIfEmpty(c.After)})
+	}
+	for _, a := range p.Forget {
+		out.Forget = append(out.Forget, a.String())
+	}
+	out.Summary.Add, out.Summary.Change, out.Summary.Destroy = p.Counts()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func nullIfEmpty(v resource.Value) json.RawMessage {
+	if len(v) == 0 {
+		return json.RawMessage("null")
+	}
+	return json.RawMessage(v)
+}
