@@ -6,9 +6,12 @@ package policies
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"embed"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"text/template"
 
 	"github.com/xacct/xacct/internal/iampolicy"
@@ -44,6 +47,7 @@ func Names() []string {
 			out = append(out, t.Name())
 		}
 	}
+	sort.Strings(out)
 	return out
 }
 
@@ -92,3 +96,15 @@ type (
 	// WriterPermissions renders writer-permissions.
 	WriterPermissions struct{ Bucket, Prefix string }
 )
+
+// Digest is a hash of every template, so a saved plan can tell that the
+// templates changed since it was made.
+func Digest() string {
+	h := sha256.New()
+	for _, n := range Names() {
+		b, _ := files.ReadFile(n)
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

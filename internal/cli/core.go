@@ -2,7 +2,10 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +28,7 @@ import (
 	"github.com/xacct/xacct/internal/stack"
 	"github.com/xacct/xacct/internal/state"
 	"github.com/xacct/xacct/lambda/artifact"
+	"github.com/xacct/xacct/policies"
 )
 
 // exitError ends a command with an exit code and nothing printed.
@@ -73,6 +77,8 @@ func (o *coreOptions) color() bool { return o.IO.IsTTY && !o.NoColor }
 
 // session is a loaded config with its state and accounts.
 type session struct {
+	// digest hashes the inputs of a plan: config file, templates, package.
+	digest  string
 	cfg     *config.Config
 	desired []resource.Resource
 	st      *state.Local
@@ -109,7 +115,12 @@ func open(ctx context.Context, o *coreOptions, operation string, lock, destroy b
 	if err != nil {
 		return nil, err
 	}
-	s := &session{cfg: cfg, desired: desired, st: st}
+	raw, err := os.ReadFile(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(append(append(raw, []byte(policies.Digest())...), pkg...))
+	s := &session{cfg: cfg, desired: desired, st: st, digest: hex.EncodeToString(sum[:])}
 	if lock {
 		if err := st.Acquire(whoAmI(), operation, o.Now()); err != nil {
 			var le *state.LockedError
@@ -194,6 +205,7 @@ func runPlan(ctx context.Context, o *coreOptions, s *session, p *plan.Plan, forc
 func newCmdPlan(f *Factory) *cobra.Command {
 	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now, NoColor: f.NoColor}
 	var detailed, asJSON bool
+	var out string
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what apply would change",
@@ -208,9 +220,18 @@ show what apply would create, change and destroy. Reading is all it does.`,
 				return err
 			}
 			defer s.close()
+			snap := s.st.Snapshot()
 			p, err := s.plan(ctx, o, false)
 			if err != nil {
 				return err
+			}
+			if out != "" {
+				if err := plan.Save(out, p, s.cfg.Stack, s.digest, snap.Lineage, snap.Serial); err != nil {
+					return fmt.Errorf("save the plan: %w", err)
+				}
+				if !asJSON {
+					defer fmt.Fprintf(o.IO.Out, "\nSaved the plan to %s. To apply exactly these changes: xacct apply %s\n", out, out)
+				}
 			}
 			if asJSON {
 				err = plan.JSON(o.IO.Out, p)
@@ -229,6 +250,7 @@ show what apply would create, change and destroy. Reading is all it does.`,
 	o.flags(cmd)
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (format_version 1)")
+	cmd.Flags().StringVar(&out, "out", "", "save the plan to `FILE` for a later xacct apply FILE")
 	return cmd
 }
 
@@ -236,13 +258,20 @@ func newCmdApply(f *Factory) *cobra.Command {
 	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now, NoColor: f.NoColor}
 	var auto bool
 	cmd := &cobra.Command{
-		Use:   "apply",
+		Use:   "apply [PLAN_FILE]",
 		Short: "Create or update the resources to match the config",
 		Long: `Plan, show the plan, ask for 'yes' (or --auto-approve), then make the changes:
 independent ones in parallel, in the order AWS requires, the state saved after
-each. An interrupted apply resumes where it stopped when run again.`,
-		Args: cobra.NoArgs,
+each. An interrupted apply resumes where it stopped when run again.
+
+With PLAN_FILE (from xacct plan --out), apply exactly that plan, without asking,
+and refuse if the config, templates or processor package changed, the state
+moved on, or any resource is no longer what the plan read.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				return applySaved(cmd.Context(), o, args[0])
+			}
 			return converge(cmd.Context(), o, "apply", auto, false, false)
 		},
 	}
@@ -400,4 +429,78 @@ func convergeJSON(ctx context.Context, o *coreOptions, s *session, p *plan.Plan,
 	})
 	_ = enc.Encode(event{FormatVersion: 1, Type: "summary", Added: &res.Added, Changed: &res.Changed, Destroyed: &res.Destroyed})
 	return err
+}
+
+// applySaved applies a saved plan after checking nothing moved since.
+func applySaved(ctx context.Context, o *coreOptions, path string) error {
+	ctx, cancel := signalContext(ctx)
+	defer cancel()
+	saved, p, err := plan.Load(path)
+	if err != nil {
+		return err
+	}
+	s, err := open(ctx, o, "apply", true, false)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	stale := func(why string) error {
+		return &hintError{err: fmt.Errorf("the saved plan %s no longer applies: %s; nothing was changed", path, why), hint: "plan again: xacct plan --out " + path}
+	}
+	snap := s.st.Snapshot()
+	switch {
+	case saved.Stack != s.cfg.Stack:
+		return stale(fmt.Sprintf("it is for stack %q, the config is for %q", saved.Stack, s.cfg.Stack))
+	case saved.InputsDigest != s.digest:
+		return stale("the config, the policy templates or the processor package changed")
+	case saved.StateLineage != snap.Lineage || saved.StateSerial != snap.Serial:
+		return stale(fmt.Sprintf("the state moved on (serial %d, the plan read %d)", snap.Serial, saved.StateSerial))
+	}
+	current, err := plan.ReadChanges(ctx, p, s.clients, o.Parallelism)
+	if err != nil {
+		return err
+	}
+	var moved []string
+	for _, c := range p.Changes {
+		if !bytes.Equal(current[c.Addr.String()], c.Before) {
+			moved = append(moved, c.Addr.String())
+		}
+	}
+	if len(moved) > 0 {
+		return stale("these resources changed since the plan read them: " + strings.Join(moved, ", "))
+	}
+	if o.JSON {
+		return convergeJSON(ctx, o, s, p, false)
+	}
+	if err := plan.Text(o.IO.Out, p, o.color()); err != nil {
+		return err
+	}
+	fmt.Fprintln(o.IO.Out)
+	res, err := runPlan(ctx, o, s, p, false)
+	if err != nil {
+		return fmt.Errorf("apply stopped: %w", err)
+	}
+	fmt.Fprintf(o.IO.Out, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", res.Added, res.Changed, res.Destroyed)
+	return nil
+}
+
+func newCmdShow(f *Factory) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show PLAN_FILE",
+		Short: "Print a saved plan",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, p, err := plan.Load(args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return plan.JSON(f.IO.Out, p)
+			}
+			return plan.Text(f.IO.Out, p, f.IO.IsTTY && !f.NoColor)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	return cmd
 }

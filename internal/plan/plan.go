@@ -308,3 +308,13 @@ func ReadAll(ctx context.Context, in Input) (map[string]resource.Value, error) {
 	}
 	return vals, nil
 }
+
+// ReadChanges reads the current value of every resource a plan changes,
+// for checking a saved plan against what exists now.
+func ReadChanges(ctx context.Context, p *Plan, clients map[string]*resource.Clients, parallelism int) (map[string]resource.Value, error) {
+	addrs := map[string]resource.Address{}
+	for _, c := range p.Changes {
+		addrs[c.Addr.String()] = c.Addr
+	}
+	return readAll(ctx, Input{Clients: clients, Parallelism: parallelism}, addrs)
+}

@@ -166,6 +166,17 @@ type JSONChange struct {
 	Action  string          `json:"action"` // create, update, delete
 	Before  json.RawMessage `json:"before"`
 	After   json.RawMessage `json:"after"`
+	// DependsOn are the changes that must finish first.
+	DependsOn []string `json:"depends_on"`
+}
+
+func jsonChange(c Change) JSONChange {
+	jc := JSONChange{Address: c.Addr.String(), Account: c.Addr.Account, Kind: c.Addr.Kind, Name: c.Addr.Name,
+		Action: ActionName(c.Action), Before: nullIfEmpty(c.Before), After: nullIfEmpty(c.After), DependsOn: []string{}}
+	for _, d := range c.DependsOn {
+		jc.DependsOn = append(jc.DependsOn, d.String())
+	}
+	return jc
 }
 
 // JSONPlan is the plan's JSON form.
@@ -198,8 +209,7 @@ func ActionName(a Action) string {
 func JSON(w io.Writer, p *Plan) error {
 	out := JSONPlan{FormatVersion: JSONVersion, Changes: []JSONChange{}, Forget: []string{}}
 	for _, c := range p.Changes {
-		out.Changes = append(out.Changes, JSONChange{Address: c.Addr.String(), Account: c.Addr.Account, Kind: c.Addr.Kind, Name: c.Addr.Name,
-			Action: ActionName(c.Action), Before: nullIfEmpty(c.Before), After: nullIfEmpty(c.After)})
+		out.Changes = append(out.Changes, jsonChange(c))
 	}
 	for _, a := range p.Forget {
 		out.Forget = append(out.Forget, a.String())

@@ -65,7 +65,9 @@ func Open(path, stack string) (*Local, error) {
 	b, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		l.st = &State{Version: Version, Lineage: newID(), Stack: stack, Resources: map[string]*Entry{}}
+		// A lineage is born with the first write: until then there is no
+		// state, and a saved plan made now still matches.
+		l.st = &State{Version: Version, Stack: stack, Resources: map[string]*Entry{}}
 		return l, nil
 	case err != nil:
 		return nil, fmt.Errorf("read state %s: %w", path, err)
@@ -131,6 +133,9 @@ func (l *Local) Remove(addr string) error {
 }
 
 func (l *Local) saveLocked() error {
+	if l.st.Lineage == "" {
+		l.st.Lineage = newID()
+	}
 	l.st.Serial++
 	b, err := json.MarshalIndent(l.st, "", "  ")
 	if err != nil {

@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+func TestSavedPlans(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "")
+	planFile := filepath.Join(e.dir, "plan.xacct")
+	yaml, _ := os.ReadFile(e.cfg)
+
+	// Config edited after the plan: refused.
+	e.mustRun("plan", "--out", planFile)
+	e.write(string(yaml) + "tags: { team: other }\n")
+	code, out, errOut := e.run("apply", planFile)
+	if code != ExitError || !strings.Contains(errOut, "the config, the policy templates or the processor package changed") || strings.Contains(out, "Creating") {
+		t.Fatalf("apply of a plan whose config changed: exit %d\n%s%s", code, out, errOut)
+	}
+	e.write(string(yaml))
+
+	// Drift in AWS after the plan: refused.
+	e.mustRun("plan", "--out", planFile)
+	c := e.loadConfig()
+	_, rs3 := admin(t, "333333333333")
+	if _, err := rs3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(c.Reporting.Bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = e.run("apply", planFile)
+	if code != ExitError || !strings.Contains(errOut, "changed since the plan read them: reporting/s3_bucket/"+c.Reporting.Bucket) || strings.Contains(out, "Creating") {
+		t.Fatalf("apply of a plan after drift: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := rs3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(c.Reporting.Bucket)}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Nothing changed: applied, exactly as shown.
+	planOut := e.mustRun("plan", "--out", planFile)
+	_, shown, _ := run(t, "", "show", planFile)
+	if !strings.Contains(planOut, strings.TrimSpace(strings.Split(shown, "Plan:")[0])) {
+		t.Errorf("show differs from the plan that was saved:\n%s\n---\n%s", shown, planOut)
+	}
+	out = e.mustRun("apply", planFile)
+	if !strings.Contains(out, "Apply complete! Resources: 21 added, 0 changed, 0 destroyed.") {
+		t.Fatalf("apply of the saved plan:\n%s", out)
+	}
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+		t.Fatalf("the result differs from what the plan showed:\n%s", out)
+	}
+	// The state has moved on since that plan: applying it again is refused.
+	code, _, errOut = e.run("apply", planFile)
+	if code != ExitError || !strings.Contains(errOut, "the state moved on") {
+		t.Errorf("re-applying a used plan: exit %d %s", code, errOut)
+	}
+	if code, out, _ := run(t, "", "show", planFile, "--json"); code != ExitOK || !strings.Contains(out, `"format_version": 1`) {
+		t.Errorf("show --json: %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,119 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/xacct/xacct/internal/resource"
+)
+
+// SavedVersion is the version of the saved plan format.
+const SavedVersion = 1
+
+// Saved is a plan written by `plan --out`, with what it was computed from,
+// so that applying it can refuse when anything moved since.
+type Saved struct {
+	FormatVersion int    `json:"format_version"`
+	Stack         string `json:"stack"`
+	// InputsDigest hashes the config file, the policy templates and the
+	// processor package.
+	InputsDigest string       `json:"inputs_digest"`
+	StateLineage string       `json:"state_lineage"`
+	StateSerial  int64        `json:"state_serial"`
+	Changes      []JSONChange `json:"changes"`
+	Forget       []string     `json:"forget"`
+}
+
+// Save writes p with its provenance to path (mode 0600: it holds policy
+// documents).
+func Save(path string, p *Plan, stack, digest, lineage string, serial int64) error {
+	s := Saved{FormatVersion: SavedVersion, Stack: stack, InputsDigest: digest, StateLineage: lineage, StateSerial: serial,
+		Changes: []JSONChange{}, Forget: []string{}}
+	for _, c := range p.Changes {
+		s.Changes = append(s.Changes, jsonChange(c))
+	}
+	for _, a := range p.Forget {
+		s.Forget = append(s.Forget, a.String())
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o600)
+}
+
+// Load reads a saved plan back into a Plan (dependencies restored from the
+// parent rules and the order kept).
+func Load(path string) (*Saved, *Plan, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read saved plan: %w", err)
+	}
+	var s Saved
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, nil, fmt.Errorf("%s is not a saved xacct plan: %w", path, err)
+	}
+	if s.FormatVersion != SavedVersion {
+		return nil, nil, fmt.Errorf("%s has plan format %d; this xacct reads %d", path, s.FormatVersion, SavedVersion)
+	}
+	p := &Plan{}
+	var creates, deletes []Change
+	for _, jc := range s.Changes {
+		a, err := resource.ParseAddress(jc.Address)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, ok := resource.Kinds[a.Kind]; !ok {
+			return nil, nil, fmt.Errorf("%s: unknown resource kind %s", path, a.Kind)
+		}
+		c := Change{Addr: a, Before: valueOrNil(jc.Before), After: valueOrNil(jc.After)}
+		switch jc.Action {
+		case "create":
+			c.Action = Create
+		case "update":
+			c.Action = Update
+		case "delete":
+			c.Action = Delete
+		default:
+			return nil, nil, fmt.Errorf("%s: %s: unknown action %q", path, jc.Address, jc.Action)
+		}
+		if c.Action != Delete {
+			for _, d := range jc.DependsOn {
+				da, err := resource.ParseAddress(d)
+				if err != nil {
+					return nil, nil, err
+				}
+				c.DependsOn = append(c.DependsOn, da)
+			}
+		}
+		if c.Action == Delete {
+			deletes = append(deletes, c)
+		} else {
+			creates = append(creates, c)
+		}
+	}
+	for _, f := range s.Forget {
+		a, err := resource.ParseAddress(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		p.Forget = append(p.Forget, a)
+	}
+	p.Changes = append(order(creates, false), order(deletes, true)...)
+	return &s, p, nil
+}
+
+// valueOrNil returns a saved value as the compact canonical JSON values
+// compare as (the file is indented for people).
+func valueOrNil(raw json.RawMessage) resource.Value {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return resource.Value(raw)
+	}
+	return resource.Value(buf.Bytes())
+}
