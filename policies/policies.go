@@ -7,8 +7,8 @@ package policies
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"

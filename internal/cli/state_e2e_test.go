@@ -64,6 +64,7 @@ func TestJSONOutputs(t *testing.T) {
 		Changes       []struct {
 			Address, Account, Kind, Name, Action string
 			Before, After                        json.RawMessage
+			DependsOn                            []string `json:"depends_on"`
 		} `json:"changes"`
 		Forget  []string                           `json:"forget"`
 		Summary struct{ Add, Change, Destroy int } `json:"summary"`
