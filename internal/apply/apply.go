@@ -5,6 +5,7 @@
 package apply
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,7 +48,7 @@ type Options struct {
 
 // Result counts what was done.
 type Result struct {
-	Added, Changed, Destroyed int
+	Added, Changed, Destroyed, Adopted int
 }
 
 // Run applies the plan. It stops starting new changes at the first error,
@@ -126,6 +127,8 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 				res.Added++
 			case plan.Update:
 				res.Changed++
+			case plan.Adopt:
+				res.Adopted++
 			case plan.Delete:
 				res.Destroyed++
 			case plan.NoOp:
@@ -159,9 +162,18 @@ func applyOne(ctx context.Context, c plan.Change, cl *resource.Clients, st Store
 		}
 		entry.Pending, entry.Value = false, c.After
 		return st.Put(addr, entry)
-	case plan.Update:
-		if err := retry(ctx, opts, func() error { return kind.Update(ctx, cl, c.Addr.Name, c.Before, c.After) }); err != nil {
-			return err
+	case plan.Update, plan.Adopt:
+		if c.Action == plan.Adopt {
+			// Owned from now on, even if the update below fails.
+			entry.Value = c.Before
+			if err := st.Put(addr, entry); err != nil {
+				return err
+			}
+		}
+		if !bytes.Equal(c.Before, c.After) {
+			if err := retry(ctx, opts, func() error { return kind.Update(ctx, cl, c.Addr.Name, c.Before, c.After) }); err != nil {
+				return err
+			}
 		}
 		entry.Value = c.After
 		return st.Put(addr, entry)

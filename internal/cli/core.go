@@ -57,6 +57,8 @@ func whoAmI() string {
 
 // coreOptions are the inputs plan, apply and destroy share.
 type coreOptions struct {
+	// Adopt takes over existing resources with the config's names.
+	Adopt bool
 	// JSON prints machine-readable output only (apply, destroy: one event
 	// per line).
 	JSON        bool
@@ -155,7 +157,7 @@ func (s *session) close() { _ = s.st.Release() }
 func (s *session) plan(ctx context.Context, o *coreOptions, destroy bool) (*plan.Plan, error) {
 	return plan.Compute(ctx, plan.Input{
 		Stack: s.cfg.Stack, Desired: s.desired, State: s.st.Snapshot(), Clients: s.clients,
-		Parallelism: o.Parallelism, Destroy: destroy,
+		Parallelism: o.Parallelism, Destroy: destroy, Adopt: o.Adopt,
 	})
 }
 
@@ -180,6 +182,7 @@ var verbs = map[plan.Action][3]string{
 	plan.Create: {"Creating...", "Creation complete", "Creation failed"},
 	plan.Update: {"Modifying...", "Modifications complete", "Modification failed"},
 	plan.Delete: {"Destroying...", "Destruction complete", "Destruction failed"},
+	plan.Adopt:  {"Adopting...", "Adoption complete", "Adoption failed"},
 }
 
 // run applies a plan, printing a line per change.
@@ -277,6 +280,7 @@ moved on, or any resource is no longer what the plan read.`,
 	}
 	o.flags(cmd)
 	cmd.Flags().BoolVar(&auto, "auto-approve", false, "apply without asking for confirmation")
+	cmd.Flags().BoolVar(&o.Adopt, "adopt", false, "take over existing resources that have the config's names (shown as <= adopt), instead of refusing them")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print one JSON event per line (needs --auto-approve)")
 	return cmd
 }
@@ -346,7 +350,11 @@ func converge(ctx context.Context, o *coreOptions, operation string, auto, destr
 	if destroy {
 		word = "Destroy"
 	}
-	fmt.Fprintf(o.IO.Out, "\n%s complete! Resources: %d added, %d changed, %d destroyed.\n", word, res.Added, res.Changed, res.Destroyed)
+	adopted := ""
+	if res.Adopted > 0 {
+		adopted = fmt.Sprintf("%d adopted, ", res.Adopted)
+	}
+	fmt.Fprintf(o.IO.Out, "\n%s complete! Resources: %s%d added, %d changed, %d destroyed.\n", word, adopted, res.Added, res.Changed, res.Destroyed)
 	return nil
 }
 

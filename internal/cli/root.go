@@ -93,6 +93,6 @@ proves that the access it deployed is exactly the access you meant.`,
 	root.AddCommand(newCmdPolicy(f))
 	root.AddCommand(newCmdSandbox(f, nil))
 	root.AddCommand(newCmdPlan(f), newCmdApply(f), newCmdDestroy(f), newCmdForceUnlock(f), newCmdVerify(f))
-	root.AddCommand(newCmdState(f), newCmdVersion(f), newCmdCompletion(f), newCmdGraph(f), newCmdShow(f))
+	root.AddCommand(newCmdState(f), newCmdVersion(f), newCmdCompletion(f), newCmdGraph(f), newCmdShow(f), newCmdImport(f))
 	return root
 }

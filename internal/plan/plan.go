@@ -26,6 +26,9 @@ const (
 	Create Action = '+'
 	Update Action = '~'
 	Delete Action = '-'
+	// Adopt takes over an existing resource (apply --adopt): recorded in
+	// the state and brought to the desired value in place.
+	Adopt Action = '<'
 )
 
 // Change is one resource's change.
@@ -34,6 +37,7 @@ const (
 //	Create  nil                desired value
 //	Update  actual value       desired value
 //	Delete  actual value       nil
+//	Adopt   actual value       desired value
 type Change struct {
 	Addr   resource.Address
 	Action Action
@@ -60,10 +64,21 @@ func (p *Plan) Counts() (add, change, destroy int) {
 			change++
 		case Delete:
 			destroy++
-		case NoOp:
+		case Adopt, NoOp:
 		}
 	}
 	return
+}
+
+// Adopted counts the resources the plan takes over.
+func (p *Plan) Adopted() int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Action == Adopt {
+			n++
+		}
+	}
+	return n
 }
 
 // Empty reports whether applying the plan would change nothing in AWS.
@@ -79,6 +94,9 @@ type Input struct {
 	Parallelism int
 	// Destroy plans the deletion of everything the state holds.
 	Destroy bool
+	// Adopt takes over existing resources with the config's names that
+	// xacct does not own, instead of refusing them.
+	Adopt bool
 }
 
 // OwnershipError is a resource that exists in AWS but that xacct does not
@@ -92,11 +110,11 @@ func (e *OwnershipError) Error() string {
 	msg := fmt.Sprintf("%s already exists and xacct does not manage it (it is not in this stack's state", e.Addr)
 	if resource.Kinds[e.Addr.Kind].Tagged() {
 		return msg + fmt.Sprintf(" and not tagged %s=%s); xacct will not take it over silently. To adopt it as it is, tag it %s=%s "+
-			"and run plan again (the plan then shows what apply would change on it); otherwise delete or rename it, or choose another name in the config",
+			"and run plan again, or take it over with xacct apply --adopt (the plan shows what would change on it); otherwise delete or rename it, or choose another name in the config",
 			resource.TagStack, e.Stack, resource.TagStack, e.Stack)
 	}
-	return msg + "); this kind of resource carries no tags, so xacct cannot tell it was meant for this stack and will not take it over: " +
-		"delete or rename it, or choose another name in the config"
+	return msg + "); this kind of resource carries no tags, so xacct cannot tell it was meant for this stack and will not take it over silently: " +
+		"take it over with xacct apply --adopt, delete or rename it, or choose another name in the config"
 }
 
 // Compute reads every resource of desired ∪ state (concurrently) and returns
@@ -133,6 +151,10 @@ func Compute(ctx context.Context, in Input) (*Plan, error) {
 			creates = append(creates, Change{Addr: a, Action: Create, After: r.Desired, DependsOn: deps(r)})
 		case want:
 			if !inState && !owned(in, a, before) {
+				if in.Adopt {
+					creates = append(creates, Change{Addr: a, Action: Adopt, Before: before, After: r.Desired, DependsOn: deps(r)})
+					continue
+				}
 				errs = append(errs, &OwnershipError{Addr: a, Stack: in.Stack})
 				continue
 			}

@@ -48,15 +48,25 @@ func Text(w io.Writer, p *Plan, color bool) error {
 			verb, col = "will be updated in-place", yellow
 		case Delete:
 			verb, col = "will be destroyed", red
+		case Adopt:
+			verb, col = "will be adopted (taken over as it is, then updated in-place)", yellow
 		case NoOp:
 			continue
 		}
+		sym := string(c.Action)
+		if c.Action == Adopt {
+			sym = "<= adopt"
+		}
 		fmt.Fprintf(&b, "\n  %s\n", paint(bold, "# "+c.Addr.String()+" "+verb))
-		fmt.Fprintf(&b, "  %s %s\n", paint(col, string(c.Action)), c.Addr)
+		fmt.Fprintf(&b, "  %s %s\n", paint(col, sym), c.Addr)
 		writeFields(&b, c, paint, col)
 	}
 	add, change, destroy := p.Counts()
-	fmt.Fprintf(&b, "\n%s %d to add, %d to change, %d to destroy.\n", paint(bold, "Plan:"), add, change, destroy)
+	adopt := ""
+	if n := p.Adopted(); n > 0 {
+		adopt = fmt.Sprintf("%d to adopt, ", n)
+	}
+	fmt.Fprintf(&b, "\n%s %s%d to add, %d to change, %d to destroy.\n", paint(bold, "Plan:"), adopt, add, change, destroy)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -101,7 +111,7 @@ func writeFields(b *strings.Builder, c Change, paint func(string, string) string
 	var names []string
 	width := 0
 	for k := range keys {
-		if c.Action == Update && bytes.Equal(before[k], after[k]) {
+		if (c.Action == Update || c.Action == Adopt) && bytes.Equal(before[k], after[k]) {
 			continue
 		}
 		if c.Action == Delete {
@@ -115,7 +125,7 @@ func writeFields(b *strings.Builder, c Change, paint func(string, string) string
 		bv, av := before[k], after[k]
 		if isPolicy(av) || isPolicy(bv) {
 			sym := "+"
-			if c.Action == Update {
+			if c.Action == Update || c.Action == Adopt {
 				sym = "~"
 			}
 			fmt.Fprintf(b, "      %s %s\n", paint(col, sym), k)
@@ -200,6 +210,8 @@ func ActionName(a Action) string {
 		return "update"
 	case Delete:
 		return "delete"
+	case Adopt:
+		return "adopt"
 	case NoOp:
 	}
 	return "no-op"

@@ -76,6 +76,8 @@ func Load(path string) (*Saved, *Plan, error) {
 			c.Action = Update
 		case "delete":
 			c.Action = Delete
+		case "adopt":
+			c.Action = Adopt
 		default:
 			return nil, nil, fmt.Errorf("%s: %s: unknown action %q", path, jc.Address, jc.Action)
 		}
