@@ -83,7 +83,7 @@ type session struct {
 	digest  string
 	cfg     *config.Config
 	desired []resource.Resource
-	st      *state.Local
+	st      state.Store
 	clients map[string]*resource.Clients
 }
 
@@ -110,44 +110,37 @@ func open(ctx context.Context, o *coreOptions, operation string, lock, destroy b
 			return nil, err
 		}
 	}
-	if cfg.State.Backend != "local" {
-		return nil, &hintError{err: fmt.Errorf("state backend %q is not available in this version of xacct", cfg.State.Backend), hint: "use state: {backend: local}"}
-	}
-	st, err := state.Open(cfg.State.Path, cfg.Stack)
-	if err != nil {
-		return nil, err
-	}
 	raw, err := os.ReadFile(o.Config)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(append(append(raw, []byte(policies.Digest())...), pkg...))
-	s := &session{cfg: cfg, desired: desired, st: st, digest: hex.EncodeToString(sum[:])}
+	s := &session{cfg: cfg, desired: desired, digest: hex.EncodeToString(sum[:])}
+	s.clients, err = awsacct.Connect(ctx, cfg, o.AWS, "xacct-"+cfg.Stack)
+	if err != nil {
+		var me *awsacct.MismatchError
+		if errors.As(err, &me) {
+			return nil, &hintError{err: err, hint: "check accounts." + me.Account + ".id and the credentials or role_arn used for it"}
+		}
+		return nil, err
+	}
+	for _, c := range s.clients {
+		c.Tags = stack.Tags(cfg)
+	}
+	if pkg != nil {
+		s.clients["production"].Packages = map[string][]byte{artifact.CodeSha256(pkg): pkg}
+	}
+	if s.st, err = openState(ctx, cfg, s.clients); err != nil {
+		return nil, err
+	}
 	if lock {
-		if err := st.Acquire(whoAmI(), operation, o.Now()); err != nil {
+		if err := s.st.Acquire(whoAmI(), operation, o.Now()); err != nil {
 			var le *state.LockedError
 			if errors.As(err, &le) {
 				return nil, &hintError{err: err, hint: "wait for it to finish; if that process is gone, run: xacct force-unlock " + le.Lock.ID}
 			}
 			return nil, err
 		}
-	}
-	s.clients, err = awsacct.Connect(ctx, cfg, o.AWS, "xacct-"+cfg.Stack)
-	if err == nil {
-		for _, c := range s.clients {
-			c.Tags = stack.Tags(cfg)
-		}
-		if pkg != nil {
-			s.clients["production"].Packages = map[string][]byte{artifact.CodeSha256(pkg): pkg}
-		}
-	}
-	if err != nil {
-		s.close()
-		var me *awsacct.MismatchError
-		if errors.As(err, &me) {
-			return nil, &hintError{err: err, hint: "check accounts." + me.Account + ".id and the credentials or role_arn used for it"}
-		}
-		return nil, err
 	}
 	return s, nil
 }
@@ -359,7 +352,7 @@ func converge(ctx context.Context, o *coreOptions, operation string, auto, destr
 }
 
 func newCmdForceUnlock(f *Factory) *cobra.Command {
-	var cfgFile string
+	o := &coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "force-unlock LOCK_ID",
 		Short: "Remove a state lock left by a run that is gone",
@@ -367,18 +360,30 @@ func newCmdForceUnlock(f *Factory) *cobra.Command {
 holds it is gone: two runs applying at once can leave resources behind.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := config.Load(cfgFile)
+			cfg, err := config.Load(o.Config)
 			if err != nil {
 				return err
 			}
-			if err := state.ForceUnlock(cfg.State.Path, args[0]); err != nil {
+			where := cfg.State.Path
+			if cfg.State.Backend == "s3" {
+				clients, err := awsacct.Connect(cmd.Context(), cfg, o.AWS, "xacct-"+cfg.Stack)
+				if err != nil {
+					return err
+				}
+				b := cfg.State.S3
+				where = "s3://" + b.Bucket + "/" + b.Key
+				err = state.ForceUnlockS3(cmd.Context(), clients[b.Account].S3, b.Bucket, b.Key, args[0])
+				if err != nil {
+					return err
+				}
+			} else if err := state.ForceUnlock(cfg.State.Path, args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintf(f.IO.Out, "The state %s is unlocked.\n", cfg.State.Path)
+			fmt.Fprintf(f.IO.Out, "The state %s is unlocked.\n", where)
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&cfgFile, "config", "c", config.DefaultFile, "the config `file`")
+	cmd.Flags().StringVarP(&o.Config, "config", "c", config.DefaultFile, "the config `file`")
 	return cmd
 }
 
@@ -511,4 +516,13 @@ func newCmdShow(f *Factory) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	return cmd
+}
+
+// openState opens the configured state backend.
+func openState(ctx context.Context, cfg *config.Config, clients map[string]*resource.Clients) (state.Store, error) {
+	if cfg.State.Backend == "s3" {
+		b := cfg.State.S3
+		return state.OpenS3(ctx, clients[b.Account].S3, b.Bucket, b.Key, cfg.Stack)
+	}
+	return state.Open(cfg.State.Path, cfg.Stack)
 }

@@ -1,29 +1,41 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/xacct/xacct/internal/awsacct"
 	"github.com/xacct/xacct/internal/config"
 	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/internal/stack"
 	"github.com/xacct/xacct/internal/state"
+	"github.com/xacct/xacct/policies"
 )
 
 func newCmdState(f *Factory) *cobra.Command {
 	var cfgFile string
 	cmd := &cobra.Command{
 		Use:   "state",
-		Short: "Inspect and edit what xacct manages",
+		Short: "Inspect, move and edit what xacct manages",
 	}
 	cmd.PersistentFlags().StringVarP(&cfgFile, "config", "c", config.DefaultFile, "the config `file`")
-	load := func() (*config.Config, *state.Local, error) {
+	load := func() (*config.Config, state.Store, error) {
 		cfg, err := config.Load(cfgFile)
 		if err != nil {
 			return nil, nil, err
 		}
-		st, err := state.Open(cfg.State.Path, cfg.Stack)
+		if cfg.State.Backend == "local" {
+			st, err := state.Open(cfg.State.Path, cfg.Stack)
+			return cfg, st, err
+		}
+		clients, err := awsacct.Connect(context.Background(), cfg, f.AWS, "xacct-"+cfg.Stack)
+		if err != nil {
+			return nil, nil, err
+		}
+		st, err := openState(context.Background(), cfg, clients)
 		return cfg, st, err
 	}
 	var asJSON bool
@@ -119,6 +131,131 @@ for this stack).`,
 			return err
 		},
 	}
-	cmd.AddCommand(list, show, rm)
+	cmd.AddCommand(list, show, rm, newCmdStateBootstrap(f, &cfgFile), newCmdStateMigrate(f, &cfgFile))
+	return cmd
+}
+
+// newCmdStateBootstrap creates and hardens the S3 state bucket.
+func newCmdStateBootstrap(f *Factory, cfgFile *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "bootstrap",
+		Short: "Create the S3 state bucket, hardened (versioning, encryption, Block Public Access, TLS only)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(*cfgFile)
+			if err != nil {
+				return err
+			}
+			b := cfg.State.S3
+			if b.Bucket == "" {
+				return &hintError{err: fmt.Errorf("the config has no state.s3 block"), hint: "add state: {backend: s3, s3: {account: development, bucket: …, key: …}}"}
+			}
+			ctx := cmd.Context()
+			clients, err := awsacct.Connect(ctx, cfg, f.AWS, "xacct-"+cfg.Stack)
+			if err != nil {
+				return err
+			}
+			c := clients[b.Account]
+			tags := stack.Tags(cfg)
+			tags["xacct:role"] = "state"
+			desired := resource.BucketValue{Name: b.Bucket, Encryption: "AES256", Ownership: "BucketOwnerEnforced", Versioning: "Enabled", Tags: tags,
+				PublicAccessBlock: resource.PublicAccessBlock{BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true}}
+			want, _ := json.Marshal(desired)
+			bucket := resource.Kinds["s3_bucket"]
+			cur, err := bucket.Read(ctx, c, b.Bucket)
+			if err != nil {
+				return err
+			}
+			switch {
+			case cur == nil:
+				err = bucket.Create(ctx, c, b.Bucket, want)
+			case resource.TagsOf(cur)[resource.TagStack] != cfg.Stack:
+				return fmt.Errorf("bucket %s exists and is not this stack's (no %s=%s tag); choose another state bucket", b.Bucket, resource.TagStack, cfg.Stack)
+			default:
+				err = bucket.Update(ctx, c, b.Bucket, cur, want)
+			}
+			if err != nil {
+				return err
+			}
+			doc, err := policies.Render("tls-only-bucket.json.tmpl", policies.Bucket{Bucket: b.Bucket})
+			if err != nil {
+				return err
+			}
+			pol, _ := json.Marshal(resource.BucketPolicyValue{Bucket: b.Bucket, Policy: resource.PolicyValue(doc)})
+			if err := resource.Kinds["s3_bucket_policy"].Create(ctx, c, b.Bucket, pol); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "State bucket s3://%s in the %s account is ready: versioned, encrypted, public access blocked, TLS only.\n", b.Bucket, b.Account)
+			return err
+		},
+	}
+}
+
+// newCmdStateMigrate copies the state from one backend to the other.
+func newCmdStateMigrate(f *Factory, cfgFile *string) *cobra.Command {
+	var to string
+	cmd := &cobra.Command{
+		Use:   "migrate --to s3|local",
+		Short: "Move the state between the local file and S3",
+		Long: `Copy the state from the other backend (state.path or state.s3 of the config) to
+the one named by --to, keeping its lineage and serial, with both locked. Then set
+state.backend to the new one. A non-empty state of another lineage at the target
+is never overwritten.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(*cfgFile)
+			if err != nil {
+				return err
+			}
+			if to != "s3" && to != "local" {
+				return fmt.Errorf("--to %q: must be s3 or local", to)
+			}
+			if cfg.State.S3.Bucket == "" {
+				return &hintError{err: fmt.Errorf("the config has no state.s3 block"), hint: "add state.s3 {account, bucket, key} first"}
+			}
+			ctx := cmd.Context()
+			clients, err := awsacct.Connect(ctx, cfg, f.AWS, "xacct-"+cfg.Stack)
+			if err != nil {
+				return err
+			}
+			b := cfg.State.S3
+			local, err := state.Open(cfg.State.Path, cfg.Stack)
+			if err != nil {
+				return err
+			}
+			remote, err := state.OpenS3(ctx, clients[b.Account].S3, b.Bucket, b.Key, cfg.Stack)
+			if err != nil {
+				return err
+			}
+			type replacer interface {
+				state.Store
+				Replace(*state.State) error
+			}
+			var from, dst replacer = remote, local
+			if to == "s3" {
+				from, dst = local, remote
+			}
+			for _, s := range []replacer{from, dst} {
+				if err := s.Acquire(whoAmI(), "state migrate", f.Now()); err != nil {
+					return err
+				}
+				defer func() { _ = s.Release() }()
+			}
+			src, cur := from.Snapshot(), dst.Snapshot()
+			if len(src.Resources) == 0 {
+				return fmt.Errorf("the source state is empty: nothing to migrate")
+			}
+			if len(cur.Resources) > 0 && cur.Lineage != src.Lineage {
+				return fmt.Errorf("the %s state already holds %d resources of another lineage (%s); it is not overwritten", to, len(cur.Resources), cur.Lineage)
+			}
+			if err := dst.Replace(src); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "Copied %d resources (lineage %s, serial %d) to the %s state. Now set state.backend: %s in %s.\n",
+				len(src.Resources), src.Lineage, src.Serial, to, to, cfg.File)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "the backend to move the state to: s3 or local")
 	return cmd
 }

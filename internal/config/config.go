@@ -545,7 +545,7 @@ func (d *decoder) defaults(c *Config) {
 	if c.State.Backend == "" {
 		c.State.Backend = "local"
 	}
-	if c.State.Backend == "local" && c.State.Path == "" {
+	if c.State.Path == "" {
 		c.State.Path = ".xacct/" + c.Stack + ".state.json"
 	}
 }
@@ -716,9 +716,13 @@ func (d *decoder) validate(c *Config) {
 		}
 	}
 	switch c.State.Backend {
-	case "local":
-	case "s3":
-		s := c.State.S3
+	case "local", "s3":
+	default:
+		d.errorf(nil, "state.backend", "%q: must be local or s3", c.State.Backend)
+	}
+	// The s3 block is checked whenever it is given: state migrate moves
+	// between the two backends.
+	if s := c.State.S3; c.State.Backend == "s3" || s != (S3State{}) {
 		if s.Account != "development" && s.Account != "production" && s.Account != "reporting" {
 			d.errorf(nil, "state.s3.account", "%q: must be development, production or reporting", s.Account)
 		}
@@ -726,8 +730,6 @@ func (d *decoder) validate(c *Config) {
 			d.bucketName("state.s3.bucket", s.Bucket)
 		}
 		required("state.s3.key", s.Key, "the state object's key")
-	default:
-		d.errorf(nil, "state.backend", "%q: must be local or s3", c.State.Backend)
 	}
 }
 

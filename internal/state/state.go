@@ -72,15 +72,25 @@ func Open(path, stack string) (*Local, error) {
 	case err != nil:
 		return nil, fmt.Errorf("read state %s: %w", path, err)
 	}
+	st, err := decode(b, path, stack)
+	if err != nil {
+		return nil, err
+	}
+	l.st = st
+	return l, nil
+}
+
+// decode parses a state document of stack.
+func decode(b []byte, where, stack string) (*State, error) {
 	var st State
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("state %s is not a valid state file: %w", path, err)
+		return nil, fmt.Errorf("state %s is not a valid state file: %w", where, err)
 	}
 	if st.Version != Version {
-		return nil, fmt.Errorf("state %s has format version %d; this xacct reads version %d", path, st.Version, Version)
+		return nil, fmt.Errorf("state %s has format version %d; this xacct reads version %d", where, st.Version, Version)
 	}
 	if st.Stack != stack {
-		return nil, fmt.Errorf("state %s belongs to stack %q, not %q", path, st.Stack, stack)
+		return nil, fmt.Errorf("state %s belongs to stack %q, not %q", where, st.Stack, stack)
 	}
 	if st.Resources == nil {
 		st.Resources = map[string]*Entry{}
@@ -92,25 +102,38 @@ func Open(path, stack string) (*Local, error) {
 		}
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, e.Value); err != nil {
-			return nil, fmt.Errorf("state %s: %s: %w", path, addr, err)
+			return nil, fmt.Errorf("state %s: %s: %w", where, addr, err)
 		}
 		e.Value = buf.Bytes()
 	}
-	l.st = &st
-	return l, nil
+	return &st, nil
 }
 
 // Snapshot returns a copy of the state.
 func (l *Local) Snapshot() *State {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	cp := *l.st
-	cp.Resources = make(map[string]*Entry, len(l.st.Resources))
-	for k, v := range l.st.Resources {
+	return copyState(l.st)
+}
+
+func copyState(st *State) *State {
+	cp := *st
+	cp.Resources = make(map[string]*Entry, len(st.Resources))
+	for k, v := range st.Resources {
 		e := *v
 		cp.Resources[k] = &e
 	}
 	return &cp
+}
+
+// Replace overwrites the whole state (state migrate), keeping lineage and
+// serial of st.
+func (l *Local) Replace(st *State) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.st = copyState(st)
+	l.st.Serial--
+	return l.saveLocked()
 }
 
 // Put records a resource and saves.
@@ -167,11 +190,16 @@ type Lock struct {
 type LockedError struct {
 	Path string
 	Lock Lock
+	Age  time.Duration // how old the lock is, when known
 }
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("state %s is locked by %s (pid %d, %s, since %s, lock ID %s)", e.Path, e.Lock.Who, e.Lock.PID, e.Lock.Operation,
-		e.Lock.Created.Format(time.RFC3339), e.Lock.ID)
+	age := ""
+	if e.Age > 0 {
+		age = fmt.Sprintf(", %s ago", e.Age)
+	}
+	return fmt.Sprintf("state %s is locked by %s (pid %d, %s, since %s%s, lock ID %s)", e.Path, e.Lock.Who, e.Lock.PID, e.Lock.Operation,
+		e.Lock.Created.Format(time.RFC3339), age, e.Lock.ID)
 }
 
 func (l *Local) lockPath() string { return l.path + ".lock" }
