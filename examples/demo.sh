@@ -45,8 +45,8 @@ export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null NO_COLOR=
 step "xacct plan: what would be created in the three accounts"
 "$xacct" plan -c "$cfg" | grep -E '^  [+~-] |^Plan:|^No changes'
 
-step "xacct apply"
-"$xacct" apply -c "$cfg" --auto-approve
+step "xacct apply (the plan above, then one line per change)"
+"$xacct" apply -c "$cfg" --auto-approve | grep -E 'complete after|^Apply complete'
 
 step "xacct plan again: nothing left to do"
 "$xacct" plan -c "$cfg" --detailed-exitcode
