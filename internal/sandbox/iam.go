@@ -289,9 +289,9 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 			case gr == nil:
 				return errNotFound
 			case len(gr.Members) > 0:
-				return fmt.Errorf("Cannot delete entity, must remove users from group first.")
+				return awsMessage("Cannot delete entity, must remove users from group first.")
 			case len(gr.Policies) > 0 || len(gr.Attached) > 0:
-				return fmt.Errorf("Cannot delete entity, must delete policies first.")
+				return awsMessage("Cannot delete entity, must delete policies first.")
 			}
 			delete(as.Groups, groupName)
 			return nil
@@ -497,6 +497,12 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 }
 
 var errNotFound = fmt.Errorf("not found")
+
+// awsMessage is an error whose text is AWS's own message, sent to the caller
+// as it is.
+type awsMessage string
+
+func (m awsMessage) Error() string { return string(m) }
 
 func pathPrefix(form url.Values) string {
 	if p := form.Get("PathPrefix"); p != "" {

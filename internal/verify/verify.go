@@ -136,12 +136,11 @@ func reasons(r iampolicy.Result) []string {
 // actor is a principal at the end of its chain: how it got its session (if
 // it had to assume a role) and what it holds.
 type actor struct {
-	label     string
-	arn       string
-	account   string
-	identity  []iampolicy.NamedPolicy
-	assumed   *iampolicy.Result // the AssumeRole that gave it its session; nil: none needed
-	assumeRes string
+	label    string
+	arn      string
+	account  string
+	identity []iampolicy.NamedPolicy
+	assumed  *iampolicy.Result // the AssumeRole that gave it its session; nil: none needed
 }
 
 // request decides one request for an actor.
