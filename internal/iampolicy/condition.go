@@ -127,9 +127,8 @@ func parseConditions(raw json.RawMessage, vars bool) ([]Condition, error) {
 	if firstByte(raw) != '{' || json.Unmarshal(raw, &ops) != nil {
 		return nil, fmt.Errorf("must be an object of condition operators")
 	}
-	if len(ops) == 0 {
-		return nil, fmt.Errorf("empty object")
-	}
+	// An empty Condition, or an operator with no keys, constrains nothing;
+	// IAM accepts both.
 	var out []Condition
 	for _, name := range slices.Sorted(maps.Keys(ops)) {
 		op, err := parseOperator(name)
@@ -139,9 +138,6 @@ func parseConditions(raw json.RawMessage, vars bool) ([]Condition, error) {
 		var keys map[string]json.RawMessage
 		if firstByte(ops[name]) != '{' || json.Unmarshal(ops[name], &keys) != nil {
 			return nil, fmt.Errorf("%s: must be an object of condition keys", name)
-		}
-		if len(keys) == 0 {
-			return nil, fmt.Errorf("%s: no condition key", name)
 		}
 		for _, key := range slices.Sorted(maps.Keys(keys)) {
 			if key == "" {

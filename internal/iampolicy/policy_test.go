@@ -87,6 +87,7 @@ func TestParseAccepts(t *testing.T) {
 		{"bucket policy Sid with spaces", Resource, `{"Version":"2012-10-17","Id":"Policy1","Statement":[{"Sid":"Deny non TLS","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"Bool":{"aws:SecureTransport":false}}}]}`},
 		{"trust policy with every principal type", Trust, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["111111111111","arn:aws:iam::111111111111:role/r","arn:aws:sts::111111111111:assumed-role/r/s"],"Service":"lambda.amazonaws.com","Federated":"cognito-identity.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`},
 		{"NotPrincipal with Deny", Resource, `{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111111111111:user/Bob","arn:aws:iam::111111111111:root"]},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}}`},
+		{"an empty Condition and an operator without keys constrain nothing", Identity, `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{}},{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{}}}]}`},
 		{"a deleted principal shown as a unique ID", Trust, `{"Statement":{"Effect":"Allow","Principal":{"AWS":"AROAEXAMPLEID1234567"},"Action":"sts:AssumeRole"}}`},
 		{"every operator family", Identity, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{
 			"StringLikeIfExists":{"s3:prefix":["home/${aws:username}/*"]},
