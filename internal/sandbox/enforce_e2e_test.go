@@ -191,3 +191,28 @@ func TestManagedPoliciesOnUsersAndGroups(t *testing.T) {
 	_, err = dev.iam.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String(group)})
 	wantCode(t, err, "DeleteConflict")
 }
+
+func TestPermissionsBoundaryLimitsARole(t *testing.T) {
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	bucket := uniq(t, "bounded")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("1")}))(t)
+	boundary := must(prod.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(uniq(t, "read-only")),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)}))(t)
+	role := uniq(t, "bounded")
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + shared.ManagementAccount + `:root"},"Action":"sts:AssumeRole"}]}`
+	must(prod.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust), PermissionsBoundary: boundary.Policy.Arn}))(t)
+	must(prod.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("all"), PolicyDocument: aws.String(allowS3(bucket, `"s3:*"`))}))(t)
+	got := must(prod.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)}))(t)
+	if got.Role.PermissionsBoundary == nil || aws.ToString(got.Role.PermissionsBoundary.PermissionsBoundaryArn) != aws.ToString(boundary.Policy.Arn) {
+		t.Fatalf("GetRole does not show the boundary: %+v", got.Role.PermissionsBoundary)
+	}
+	sess := admin(t).assume(t, "arn:aws:iam::"+prodID+":role/"+role, "session")
+	obj := must(sess.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")}))(t)
+	obj.Body.Close()
+	_, err := sess.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k2"), Body: strings.NewReader("2")})
+	wantCode(t, err, "AccessDenied")
+	must(prod.iam.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String(role)}))(t)
+	must(sess.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k2"), Body: strings.NewReader("2")}))(t)
+}

@@ -277,6 +277,18 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 		return iampolicy.Result{}, err
 	}
 	req.IdentityPolicies = ids
+	key := "user/" + p.UserName
+	if p.Kind == "session" {
+		key = "role/" + p.RoleName
+	}
+	if arn := g.boundaryOf(p.Account, key); arn != "" {
+		var doc string
+		var ok bool
+		g.st.view(func() { doc, ok = g.st.account(p.Account).managedDoc(arn) })
+		if bp, err := iampolicy.ParseEncoded(doc, iampolicy.Boundary); ok && err == nil {
+			req.PermissionsBoundary = &iampolicy.NamedPolicy{Name: "permissions boundary " + arn, Policy: bp}
+		}
+	}
 	if p.SessionPolicy != "" {
 		sp, err := iampolicy.Parse([]byte(p.SessionPolicy), iampolicy.Session)
 		if err == nil {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"maps"
@@ -98,11 +99,36 @@ func (g *gateway) serveIAM(c *call) {
 			return
 		}
 	}
+	if action == "GetRole" {
+		// kumo knows nothing of permissions boundaries: add the role's.
+		status, body, h, err := g.proxy(c, b, rewriteIAM)
+		if err != nil {
+			g.fail(c, http.StatusInternalServerError, "ServiceFailure", err.Error())
+			return
+		}
+		if arn := g.boundaryOf(p.Account, "role/"+form.Get("RoleName")); arn != "" && status/100 == 2 {
+			body = bytes.Replace(body, []byte("</Role>"), []byte("<PermissionsBoundary><PermissionsBoundaryType>Policy</PermissionsBoundaryType><PermissionsBoundaryArn>"+
+				xmlEscape(arn)+"</PermissionsBoundaryArn></PermissionsBoundary></Role>"), 1)
+		}
+		g.relay(c, status, body, h)
+		return
+	}
 	status, body, ok := g.forward(c, b, rewriteIAM)
 	if !ok || status/100 != 2 {
 		return
 	}
 	switch action {
+	case "CreateRole":
+		if arn := form.Get("PermissionsBoundary"); arn != "" {
+			_ = g.st.update(func() error { g.st.account(p.Account).Boundaries["role/"+form.Get("RoleName")] = arn; return nil })
+		}
+	case "CreateUser":
+		if arn := form.Get("PermissionsBoundary"); arn != "" {
+			_ = g.st.update(func() error { g.st.account(p.Account).Boundaries["user/"+form.Get("UserName")] = arn; return nil })
+		}
+	case "DeleteRole", "DeleteUser":
+		kind := map[string]string{"DeleteRole": "role/" + form.Get("RoleName"), "DeleteUser": "user/" + form.Get("UserName")}[action]
+		_ = g.st.update(func() error { delete(g.st.account(p.Account).Boundaries, kind); return nil })
 	case "CreateAccessKey":
 		g.learnAccessKey(c, b, body)
 	case "DeleteAccessKey":
@@ -464,6 +490,35 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 			members.WriteString("<member><PolicyName>" + xmlEscape(a[strings.LastIndexByte(a, '/')+1:]) + "</PolicyName><PolicyArn>" + xmlEscape(a) + "</PolicyArn></member>")
 		}
 		ok("<AttachedPolicies>" + members.String() + "</AttachedPolicies><IsTruncated>false</IsTruncated>")
+	case "PutRolePermissionsBoundary", "DeleteRolePermissionsBoundary", "PutUserPermissionsBoundary", "DeleteUserPermissionsBoundary":
+		key := "role/" + form.Get("RoleName")
+		if strings.Contains(action, "User") {
+			if !userExists() {
+				return true
+			}
+			key = "user/" + userName
+		} else if _, err := b.iam.GetRole(c.r.Context(), &iam.GetRoleInput{RoleName: aws.String(form.Get("RoleName"))}); err != nil {
+			notFound("role", form.Get("RoleName"))
+			return true
+		}
+		arn := form.Get("PermissionsBoundary")
+		err := g.st.update(func() error {
+			as := g.st.account(account)
+			if strings.HasPrefix(action, "Delete") {
+				delete(as.Boundaries, key)
+				return nil
+			}
+			if _, ok := as.managedDoc(arn); !ok {
+				return errNotFound
+			}
+			as.Boundaries[key] = arn
+			return nil
+		})
+		if err != nil {
+			g.fail(c, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("Policy %s does not exist or is not attachable.", arn))
+			return true
+		}
+		ok("")
 	case "AddUserToGroup", "RemoveUserFromGroup":
 		if !userExists() {
 			return true
@@ -519,4 +574,12 @@ func inner(s string) string {
 		return s
 	}
 	return s[i+1 : j]
+}
+
+// boundaryOf is the policy ARN of an identity's permissions boundary ("" for
+// none); key is "role/NAME" or "user/NAME".
+func (g *gateway) boundaryOf(account, key string) string {
+	var arn string
+	g.st.view(func() { arn = g.st.account(account).Boundaries[key] })
+	return arn
 }

@@ -60,6 +60,7 @@ type accountState struct {
 	Managed      map[string]string            `json:"managed"`       // policy ARN -> document
 	UserAttached map[string][]string          `json:"user_attached"` // user -> managed policy ARNs
 	InvokeConfig map[string]json.RawMessage   `json:"invoke_config"` // function -> event invoke config
+	Boundaries   map[string]string            `json:"boundaries"`    // "role/NAME" or "user/NAME" -> policy ARN
 }
 
 // state is everything the gateway keeps; with a data dir it is saved to
@@ -144,6 +145,9 @@ func (st *state) account(id string) *accountState {
 	}
 	if a.InvokeConfig == nil {
 		a.InvokeConfig = map[string]json.RawMessage{}
+	}
+	if a.Boundaries == nil {
+		a.Boundaries = map[string]string{}
 	}
 	return a
 }
