@@ -21,10 +21,15 @@ const sandboxMainArg = "__sandbox_main__"
 func sandboxMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	sb, err := Start(ctx, Options{
+	opts := Options{
 		Accounts: []Account{{Name: "development", ID: devID}, {Name: "production", ID: prodID}, {Name: "reporting", ID: repID}},
 		Listen:   "127.0.0.1:0",
-	})
+	}
+	if len(os.Args) > 2 {
+		// The test's own directory, so that a SIGKILL leaves nothing in /tmp.
+		opts.DataDir = os.Args[2]
+	}
+	sb, err := Start(ctx, opts)
 	if err != nil {
 		fmt.Println("error:", err)
 		return 1
@@ -54,7 +59,7 @@ func alive(pid int) bool {
 func TestStoppingTheSandboxLeavesNoProcess(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], sandboxMainArg)
+			cmd := exec.Command(os.Args[0], sandboxMainArg, t.TempDir())
 			out, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
