@@ -93,7 +93,8 @@ func TestProcessorWritesARecordForEachDeveloperUpload(t *testing.T) {
 			t.Log(line)
 		}
 	}
-	if rec.Source.Key != key || rec.Object == nil || rec.Object.Size != 20 || rec.Object.ETag != strings.Trim(aws.ToString(put.ETag), `"`) || rec.Status != "present" {
+	if rec.Source.Key != key || rec.Object == nil || rec.Object.Size != 20 || rec.Object.ETag != strings.Trim(aws.ToString(put.ETag), `"`) || rec.Status != "present" ||
+		rec.Object.VersionID != aws.ToString(put.VersionId) || rec.Source.VersionID != aws.ToString(put.VersionId) {
 		t.Errorf("record = %+v, object %+v; upload ETag %s", rec, rec.Object, aws.ToString(put.ETag))
 	}
 

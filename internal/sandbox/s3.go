@@ -268,8 +268,17 @@ func (g *gateway) serveS3(c *call) {
 		}
 		c.body = decoded
 	}
-	status, body, ok := g.forward(c, b, rewriteNone)
-	if !ok || status/100 != 2 {
+	status, body, h, err := g.proxy(c, b, rewriteNone)
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: "+b.name+" account: "+err.Error())
+		return
+	}
+	// kumo serves an object version without saying which: say it, as S3 does.
+	if v := op.query.Get("versionId"); v != "" && status/100 == 2 && h.Get("X-Amz-Version-Id") == "" && op.key != "" {
+		h.Set("X-Amz-Version-Id", v)
+	}
+	g.relay(c, status, body, h)
+	if status/100 != 2 {
 		return
 	}
 	switch {
