@@ -102,20 +102,17 @@ func open(ctx context.Context, o *coreOptions, operation string, lock, destroy b
 	// state holds.
 	var desired []resource.Resource
 	var pkg []byte
+	var codeSha string
 	if !destroy {
 		if pkg, err = loadPackage(cfg); err != nil {
 			return nil, err
 		}
-		if desired, err = stack.Build(cfg, artifact.CodeSha256(pkg)); err != nil {
+		codeSha = artifact.CodeSha256(pkg)
+		if desired, err = stack.Build(cfg, codeSha); err != nil {
 			return nil, err
 		}
 	}
-	raw, err := os.ReadFile(o.Config)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(append(append(raw, []byte(policies.Digest())...), pkg...))
-	s := &session{cfg: cfg, desired: desired, digest: hex.EncodeToString(sum[:])}
+	s := &session{cfg: cfg, desired: desired, digest: inputsDigest(cfg, codeSha)}
 	s.clients, err = awsacct.Connect(ctx, cfg, o.AWS, "xacct-"+cfg.Stack)
 	if err != nil {
 		var me *awsacct.MismatchError
@@ -128,7 +125,7 @@ func open(ctx context.Context, o *coreOptions, operation string, lock, destroy b
 		c.Tags = stack.Tags(cfg)
 	}
 	if pkg != nil {
-		s.clients["production"].Packages = map[string][]byte{artifact.CodeSha256(pkg): pkg}
+		s.clients["production"].Packages = map[string][]byte{codeSha: pkg}
 	}
 	if s.st, err = openState(ctx, cfg, s.clients); err != nil {
 		return nil, err
@@ -525,4 +522,13 @@ func openState(ctx context.Context, cfg *config.Config, clients map[string]*reso
 		return state.OpenS3(ctx, clients[b.Account].S3, b.Bucket, b.Key, cfg.Stack)
 	}
 	return state.Open(cfg.State.Path, cfg.Stack)
+}
+
+// inputsDigest hashes what a plan is computed from: the config file as
+// written, the policy templates and the processor package.
+func inputsDigest(cfg *config.Config, codeSha string) string {
+	h := sha256.New()
+	h.Write(cfg.Raw)
+	fmt.Fprintf(h, "\x00%s\x00%s", policies.Digest(), codeSha)
+	return hex.EncodeToString(h.Sum(nil))
 }

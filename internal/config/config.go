@@ -24,7 +24,9 @@ const DefaultFile = "xacct.yaml"
 
 // Config is a loaded, defaulted and validated xacct.yaml.
 type Config struct {
-	File     string
+	File string
+	// Raw is the file as it was read.
+	Raw      []byte
 	Stack    string
 	Region   string
 	Accounts Accounts
@@ -161,7 +163,7 @@ func Parse(data []byte, file string) (*Config, error) {
 		return nil, &Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 	}
 	d := &decoder{file: file}
-	c := &Config{File: file}
+	c := &Config{File: file, Raw: data}
 	if len(doc.Content) == 0 {
 		d.errorf(nil, "", "the file is empty")
 		return nil, d.err()

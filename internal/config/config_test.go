@@ -29,7 +29,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Config{
-		File: "xacct.yaml", Stack: "acme-data", Region: "us-east-1",
+		File: "xacct.yaml", Raw: []byte(minimal), Stack: "acme-data", Region: "us-east-1",
 		Accounts: Accounts{
 			Development: Account{Name: "development", ID: "111111111111", Line: 4},
 			Production:  Account{Name: "production", ID: "222222222222", Line: 5},
