@@ -216,3 +216,25 @@ func TestPermissionsBoundaryLimitsARole(t *testing.T) {
 	must(prod.iam.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String(role)}))(t)
 	must(sess.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k2"), Body: strings.NewReader("2")}))(t)
 }
+
+func TestDeleteObjectsAuthorizesEachKey(t *testing.T) {
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	bucket := uniq(t, "batch")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	for _, k := range []string{"a/1", "b/1"} {
+		must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(k), Body: strings.NewReader("x")}))(t)
+	}
+	sess, _ := sessionWith(t, prodID, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::`+bucket+`/a/*"}]}`)
+	out := must(sess.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &s3types.Delete{
+		Objects: []s3types.ObjectIdentifier{{Key: aws.String("a/1")}, {Key: aws.String("b/1")}}}}))(t)
+	if len(out.Deleted) != 1 || aws.ToString(out.Deleted[0].Key) != "a/1" || len(out.Errors) != 1 || aws.ToString(out.Errors[0].Key) != "b/1" || aws.ToString(out.Errors[0].Code) != "AccessDenied" {
+		t.Fatalf("DeleteObjects result: deleted %+v, errors %+v", out.Deleted, out.Errors)
+	}
+	if _, err := prod.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("b/1")}); err != nil {
+		t.Errorf("the refused key was deleted: %v", err)
+	}
+	if _, err := prod.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("a/1")}); err == nil {
+		t.Errorf("the allowed key is still there")
+	}
+}

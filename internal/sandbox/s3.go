@@ -1,11 +1,15 @@
 package sandbox
 
 import (
+	"bytes"
+	"crypto/md5"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/xacct/xacct/internal/iampolicy"
@@ -223,6 +227,10 @@ func (g *gateway) serveS3(c *call) {
 	if v := c.r.Header.Get("X-Amz-Server-Side-Encryption"); v != "" {
 		extra["s3:x-amz-server-side-encryption"] = []string{v}
 	}
+	if _, del := op.query["delete"]; del && c.r.Method == http.MethodPost && op.key == "" {
+		g.deleteObjects(c, op, owner, b, bp, extra)
+		return
+	}
 	res, err := g.authorize(ctx, c, authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra, resourcePolicy: bp})
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
@@ -408,4 +416,79 @@ func (g *gateway) ownershipControls(c *call, op s3Op) {
 	default:
 		g.fail(c, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 	}
+}
+
+type deleteRequest struct {
+	XMLName xml.Name `xml:"Delete"`
+	Quiet   bool     `xml:"Quiet"`
+	Objects []struct {
+		Key       string `xml:"Key"`
+		VersionID string `xml:"VersionId,omitempty"`
+	} `xml:"Object"`
+}
+
+// deleteObjects serves DeleteObjects as S3 does: each key is authorized on
+// its own (s3:DeleteObject, or s3:DeleteObjectVersion with a version), the
+// allowed ones are deleted, and each refused one is an AccessDenied entry of
+// the result.
+func (g *gateway) deleteObjects(c *call, op s3Op, owner string, b *backend, bp *iampolicy.NamedPolicy, extra map[string][]string) {
+	body, err := decodeAWSChunked(c.r.Header, c.body)
+	if err != nil {
+		g.fail(c, http.StatusBadRequest, "IncompleteBody", err.Error())
+		return
+	}
+	var in deleteRequest
+	if err := xml.Unmarshal(body, &in); err != nil || len(in.Objects) == 0 || len(in.Objects) > 1000 {
+		g.fail(c, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+		return
+	}
+	var denied []string
+	allowed := in
+	allowed.Objects = nil
+	for _, o := range in.Objects {
+		action := "s3:DeleteObject"
+		if o.VersionID != "" {
+			action = "s3:DeleteObjectVersion"
+		}
+		arn := "arn:aws:s3:::" + op.bucket + "/" + o.Key
+		res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: arn, resourceAccount: owner, context: extra, resourcePolicy: bp})
+		if err != nil || res.Decision != iampolicy.Allowed {
+			denied = append(denied, o.Key)
+			continue
+		}
+		allowed.Objects = append(allowed.Objects, o)
+	}
+	var result []byte
+	if len(allowed.Objects) > 0 {
+		newBody, _ := xml.Marshal(allowed)
+		c.body = newBody
+		// The checksums the client sent were for the whole request.
+		for k := range c.r.Header {
+			if k == "Content-Md5" || strings.HasPrefix(k, "X-Amz-Checksum-") || k == "X-Amz-Sdk-Checksum-Algorithm" {
+				c.r.Header.Del(k)
+			}
+		}
+		sum := md5.Sum(newBody)
+		c.r.Header.Set("Content-Md5", base64.StdEncoding.EncodeToString(sum[:]))
+		status, out, _, err := g.proxy(c, b, rewriteNone)
+		if err != nil || status/100 != 2 {
+			g.fail(c, http.StatusInternalServerError, "InternalError", fmt.Sprintf("delete objects: %v (status %d)", err, status))
+			return
+		}
+		result = out
+	}
+	var errs strings.Builder
+	for _, k := range denied {
+		fmt.Fprintf(&errs, "<Error><Key>%s</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>", xmlEscape(k))
+	}
+	switch {
+	case result == nil:
+		result = []byte(`<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` + errs.String() + `</DeleteResult>`)
+	default:
+		result = bytes.Replace(result, []byte("</DeleteResult>"), []byte(errs.String()+"</DeleteResult>"), 1)
+	}
+	c.w.Header().Set("Content-Type", "application/xml")
+	c.w.Header().Set("Content-Length", strconv.Itoa(len(result)))
+	c.w.WriteHeader(http.StatusOK)
+	_, _ = c.w.Write(result)
 }
