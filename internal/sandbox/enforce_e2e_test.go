@@ -2,8 +2,11 @@ package sandbox
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -236,5 +239,47 @@ func TestDeleteObjectsAuthorizesEachKey(t *testing.T) {
 	}
 	if _, err := prod.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("a/1")}); err == nil {
 		t.Errorf("the allowed key is still there")
+	}
+}
+
+func TestPresignedURLs(t *testing.T) {
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	bucket := uniq(t, "presign")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("report.csv"), Body: strings.NewReader("a,b")}))(t)
+	reader, _ := sessionWith(t, prodID, allowS3(bucket, `"s3:GetObject"`))
+	presign := s3.NewPresignClient(reader.s3)
+	httpc := httpClientFor(t, shared)
+	get := func(u string) (int, string) {
+		resp, err := httpc.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	req := must(presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("report.csv")}))(t)
+	if code, body := get(req.URL); code != 200 || body != "a,b" {
+		t.Fatalf("presigned GET: %d %s", code, body)
+	}
+	if code, body := get(strings.Replace(req.URL, "X-Amz-Signature=", "X-Amz-Signature=0", 1)); code != 403 || !strings.Contains(body, "SignatureDoesNotMatch") {
+		t.Errorf("tampered presigned GET: %d %s", code, body)
+	}
+	put := must(presign.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("other.csv")}))(t)
+	r, _ := http.NewRequest(http.MethodPut, put.URL, strings.NewReader("x"))
+	resp, err := httpc.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Errorf("presigned PUT by a read-only role: %d, want 403", resp.StatusCode)
+	}
+	short := must(presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("report.csv")}, s3.WithPresignExpires(time.Second)))(t)
+	time.Sleep(1500 * time.Millisecond)
+	if code, body := get(short.URL); code != 403 || !strings.Contains(body, "Request has expired") {
+		t.Errorf("expired presigned GET: %d %s", code, body)
 	}
 }

@@ -105,6 +105,10 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, secure bool) {
 	}
 	c.body = body
 
+	if presigned(r) {
+		g.servePresigned(c)
+		return
+	}
 	si, err := parseAuthorization(r.Header.Get("Authorization"))
 	switch {
 	case errors.Is(err, errNoAuth):
@@ -478,4 +482,40 @@ func (pc *policyCache) forgetBucket(bucket string) {
 	delete(pc.buckets, bucket)
 	delete(pc.hasBP, bucket)
 	pc.mu.Unlock()
+}
+
+// servePresigned authenticates an S3 request signed in its query string.
+func (g *gateway) servePresigned(c *call) {
+	c.service = "s3"
+	si, err := parsePresigned(c.r)
+	if err != nil {
+		g.fail(c, http.StatusBadRequest, "AuthorizationQueryParametersError", err.Error())
+		return
+	}
+	cred := g.st.credential(si.AccessKey)
+	if cred == nil {
+		g.fail(c, http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+		return
+	}
+	if cred.Token != c.r.URL.Query().Get("X-Amz-Security-Token") || (!cred.Expires.IsZero() && time.Now().After(cred.Expires)) {
+		g.fail(c, http.StatusForbidden, "InvalidToken", "The provided token is malformed or otherwise invalid.")
+		return
+	}
+	switch err := verifyPresigned(c.r, si, cred.Secret, cred.Token, time.Now()); {
+	case errors.Is(err, errExpired):
+		g.fail(c, http.StatusForbidden, "AccessDenied", "Request has expired")
+		return
+	case errors.Is(err, errSignatureMismatch):
+		g.fail(c, http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+		return
+	case err != nil:
+		g.fail(c, http.StatusBadRequest, "AuthorizationQueryParametersError", err.Error())
+		return
+	}
+	c.cred, c.region = cred, si.Region
+	if si.Service != "s3" {
+		g.fail(c, http.StatusBadRequest, "UnsupportedService", "the xacct sandbox serves presigned URLs for S3 only")
+		return
+	}
+	g.serveS3(c)
 }

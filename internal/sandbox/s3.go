@@ -155,6 +155,9 @@ func s3Action(method string, op s3Op, h http.Header) string {
 
 func hasOtherSubresource(q url.Values) bool {
 	for k := range q {
+		if strings.HasPrefix(k, "X-Amz-") {
+			continue // a presigned URL's authentication
+		}
 		switch k {
 		case "prefix", "delimiter", "max-keys", "marker", "encoding-type", "continuation-token", "fetch-owner", "start-after", "x-id":
 		default:
