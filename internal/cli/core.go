@@ -90,7 +90,16 @@ type session struct {
 // open loads and checks everything before any AWS call, then takes the
 // state lock (for operations that change things) and signs in to the
 // accounts.
-func open(ctx context.Context, o *coreOptions, operation string, lock, destroy bool) (*session, error) {
+// What a command needs of the desired resources.
+type need int
+
+const (
+	needPackage need = iota // plan, apply: the desired resources, with the processor's package
+	needNames               // verify, import: the desired resources; the package does not matter
+	needNothing             // destroy: only the state
+)
+
+func open(ctx context.Context, o *coreOptions, operation string, lock bool, needs need) (*session, error) {
 	if o.Parallelism < 1 {
 		return nil, fmt.Errorf("--parallelism must be at least 1")
 	}
@@ -98,19 +107,23 @@ func open(ctx context.Context, o *coreOptions, operation string, lock, destroy b
 	if err != nil {
 		return nil, err
 	}
-	// destroy needs no package and no desired resources: it deletes what the
-	// state holds.
 	var desired []resource.Resource
 	var pkg []byte
 	var codeSha string
-	if !destroy {
+	switch needs {
+	case needPackage:
 		if pkg, err = loadPackage(cfg); err != nil {
 			return nil, err
 		}
 		codeSha = artifact.CodeSha256(pkg)
-		if desired, err = stack.Build(cfg, codeSha); err != nil {
-			return nil, err
-		}
+		desired, err = stack.Build(cfg, codeSha)
+	case needNames:
+		// Who may do what does not depend on the package's contents.
+		desired, err = stack.Build(cfg, "not-loaded")
+	case needNothing:
+	}
+	if err != nil {
+		return nil, err
 	}
 	s := &session{cfg: cfg, desired: desired, digest: inputsDigest(cfg, codeSha)}
 	s.clients, err = awsacct.Connect(ctx, cfg, o.AWS, "xacct-"+cfg.Stack)
@@ -208,7 +221,7 @@ show what apply would create, change and destroy. Reading is all it does.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := signalContext(cmd.Context())
 			defer cancel()
-			s, err := open(ctx, o, "plan", false, false)
+			s, err := open(ctx, o, "plan", false, needPackage)
 			if err != nil {
 				return err
 			}
@@ -299,7 +312,11 @@ holds objects is refused unless --force-delete-data, which empties it first.`,
 func converge(ctx context.Context, o *coreOptions, operation string, auto, destroy, force bool) error {
 	ctx, cancel := signalContext(ctx)
 	defer cancel()
-	s, err := open(ctx, o, operation, true, destroy)
+	needs := needPackage
+	if destroy {
+		needs = needNothing
+	}
+	s, err := open(ctx, o, operation, true, needs)
 	if err != nil {
 		return err
 	}
@@ -449,7 +466,7 @@ func applySaved(ctx context.Context, o *coreOptions, path string) error {
 	if err != nil {
 		return err
 	}
-	s, err := open(ctx, o, "apply", true, false)
+	s, err := open(ctx, o, "apply", true, needPackage)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ every kind xacct manages is the last part of the address.`,
 			}
 			ctx, cancel := signalContext(cmd.Context())
 			defer cancel()
-			s, err := open(ctx, o, "import", true, false)
+			s, err := open(ctx, o, "import", true, needNames)
 			if err != nil {
 				return err
 			}

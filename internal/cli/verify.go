@@ -79,7 +79,7 @@ func verifyRun(ctx context.Context, o *verifyOptions) error {
 			values[r.Addr.String()] = r.Desired
 		}
 	} else {
-		s, err := open(ctx, &o.coreOptions, "verify", false, false)
+		s, err := open(ctx, &o.coreOptions, "verify", false, needNames)
 		if err != nil {
 			return err
 		}

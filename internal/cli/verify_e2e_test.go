@@ -152,3 +152,17 @@ func TestVerifyLiveCleansUpWhenInterrupted(t *testing.T) {
 	}
 	assertNoProbes(t, e)
 }
+
+func TestVerifyNeedsNoPackage(t *testing.T) {
+	e := newEnv(t, "")
+	e.mustRun("apply", "--auto-approve")
+	if err := os.Remove(e.dir + "/processor.zip"); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := e.run("verify"); code != ExitOK {
+		t.Fatalf("verify without the package: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := e.run("plan"); code != ExitError || !strings.Contains(errOut, "make lambda") {
+		t.Errorf("plan without the package: exit %d %s", code, errOut)
+	}
+}
