@@ -34,6 +34,8 @@ type Store interface {
 
 // Options tune a run.
 type Options struct {
+	// Kinds carry out each kind of change.
+	Kinds       resource.Kinds
 	Parallelism int
 	// ForceDeleteData empties buckets before deleting them.
 	ForceDeleteData bool
@@ -143,7 +145,7 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 }
 
 func applyOne(ctx context.Context, c plan.Change, cl *resource.Clients, st Store, opts Options) error {
-	kind, ok := resource.Kinds[c.Addr.Kind]
+	kind, ok := opts.Kinds[c.Addr.Kind]
 	if !ok || cl == nil {
 		return fmt.Errorf("unknown kind or account")
 	}
@@ -248,7 +250,7 @@ func retry(ctx context.Context, opts Options, fn func() error) error {
 
 // CheckData refuses, before anything is changed, a plan that would delete a
 // bucket holding objects, unless force is set.
-func CheckData(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients, force bool) error {
+func CheckData(ctx context.Context, p *plan.Plan, kinds resource.Kinds, clients map[string]*resource.Clients, force bool) error {
 	if force {
 		return nil
 	}
@@ -257,7 +259,7 @@ func CheckData(ctx context.Context, p *plan.Plan, clients map[string]*resource.C
 		if c.Action != plan.Delete {
 			continue
 		}
-		dh, ok := resource.Kinds[c.Addr.Kind].(resource.DataHolder)
+		dh, ok := kinds[c.Addr.Kind].(resource.DataHolder)
 		if !ok {
 			continue
 		}

@@ -1,7 +1,7 @@
-// Package awsacct gives xacct one set of SDK clients per account: base
-// credentials, then AssumeRole into the account's role through a credentials
-// cache, then a guard that sts:GetCallerIdentity really answers with the
-// account the config names, before anything else is called.
+// Package awsacct signs xacct in to each account: base credentials, then
+// AssumeRole into the account's role through a credentials cache, then a
+// guard that sts:GetCallerIdentity really answers with the account the
+// config names, before anything else is called.
 package awsacct
 
 import (
@@ -12,19 +12,25 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-
-	"github.com/xacct/xacct/internal/config"
-	"github.com/xacct/xacct/internal/resource"
 )
 
 // BaseConfig returns the base AWS config for an account (its profile, if
 // any). The CLI loads it from the SDK's default chain; tests build it.
 type BaseConfig func(ctx context.Context, profile string) (aws.Config, error)
+
+// Account is one account to sign in to.
+type Account struct {
+	Name string // development, production, reporting
+	ID   string // the 12-digit account ID the credentials must belong to
+	// RoleARN, if set, is assumed from the base credentials.
+	RoleARN    string
+	ExternalID string
+	// Profile names the shared-config profile of the base credentials.
+	Profile string
+	// EndpointURL, if set, is used for every service (the local sandbox).
+	EndpointURL string
+}
 
 // MismatchError is an account whose credentials belong to another account.
 type MismatchError struct {
@@ -39,11 +45,11 @@ func (e *MismatchError) Error() string {
 		e.Account, e.Want, e.Got, e.Identity)
 }
 
-// Connect builds every account's clients and checks each account's
-// identity, concurrently. sessionName names xacct in CloudTrail.
-func Connect(ctx context.Context, cfg *config.Config, base BaseConfig, sessionName string) (map[string]*resource.Clients, error) {
-	accounts := cfg.Accounts.All()
-	out := map[string]*resource.Clients{}
+// Connect signs in to every account and checks each account's identity,
+// concurrently, and returns each account's SDK config by name. sessionName
+// names xacct in CloudTrail.
+func Connect(ctx context.Context, region string, accounts []Account, base BaseConfig, sessionName string) (map[string]aws.Config, error) {
+	out := map[string]aws.Config{}
 	errs := make([]error, len(accounts))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -51,7 +57,7 @@ func Connect(ctx context.Context, cfg *config.Config, base BaseConfig, sessionNa
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := connect(ctx, cfg, a, base, sessionName)
+			c, err := connect(ctx, region, a, base, sessionName)
 			if err != nil {
 				errs[i] = err
 				return
@@ -68,15 +74,10 @@ func Connect(ctx context.Context, cfg *config.Config, base BaseConfig, sessionNa
 	return out, nil
 }
 
-func connect(ctx context.Context, cfg *config.Config, a *config.Account, base BaseConfig, sessionName string) (*resource.Clients, error) {
-	awsCfg, err := base(ctx, a.Profile)
+func connect(ctx context.Context, region string, a Account, base BaseConfig, sessionName string) (aws.Config, error) {
+	awsCfg, err := baseFor(ctx, region, a, base)
 	if err != nil {
-		return nil, fmt.Errorf("%s account: load AWS credentials: %w", a.Name, err)
-	}
-	awsCfg = awsCfg.Copy()
-	awsCfg.Region = cfg.Region
-	if a.EndpointURL != "" {
-		awsCfg.BaseEndpoint = aws.String(a.EndpointURL)
+		return aws.Config{}, fmt.Errorf("%s account: load AWS credentials: %w", a.Name, err)
 	}
 	if a.RoleARN != "" {
 		stsClient := sts.NewFromConfig(awsCfg)
@@ -93,38 +94,34 @@ func connect(ctx context.Context, cfg *config.Config, a *config.Account, base Ba
 		if a.RoleARN != "" {
 			how = "role " + a.RoleARN
 		}
-		return nil, fmt.Errorf("%s account %s: sign in with %s: %w", a.Name, a.ID, how, err)
+		return aws.Config{}, fmt.Errorf("%s account %s: sign in with %s: %w", a.Name, a.ID, how, err)
 	}
 	if got := aws.ToString(id.Account); got != a.ID {
-		return nil, &MismatchError{Account: a.Name, Want: a.ID, Got: got, Identity: aws.ToString(id.Arn)}
+		return aws.Config{}, &MismatchError{Account: a.Name, Want: a.ID, Got: got, Identity: aws.ToString(id.Arn)}
 	}
-	pathStyle := a.EndpointURL != "" || awsCfg.BaseEndpoint != nil
-	return &resource.Clients{
-		AccountID: a.ID,
-		Region:    cfg.Region,
-		IAM:       iam.NewFromConfig(awsCfg),
-		S3: s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-			o.UsePathStyle = pathStyle
-			// Objects written without a checksum are normal here; no log line.
-			o.DisableLogOutputChecksumValidationSkipped = true
-		}),
-		Logs:   cloudwatchlogs.NewFromConfig(awsCfg),
-		Lambda: lambda.NewFromConfig(awsCfg),
-	}, nil
+	return awsCfg, nil
 }
 
-// UserConfig is the Development account's AWS config signed with other
-// credentials (verify --live's probe users).
-func UserConfig(ctx context.Context, cfg *config.Config, base BaseConfig, creds aws.CredentialsProvider) (aws.Config, error) {
-	a := &cfg.Accounts.Development
+// baseFor is the account's base config in the region, at its endpoint.
+func baseFor(ctx context.Context, region string, a Account, base BaseConfig) (aws.Config, error) {
 	awsCfg, err := base(ctx, a.Profile)
 	if err != nil {
 		return aws.Config{}, err
 	}
 	awsCfg = awsCfg.Copy()
-	awsCfg.Region = cfg.Region
+	awsCfg.Region = region
 	if a.EndpointURL != "" {
 		awsCfg.BaseEndpoint = aws.String(a.EndpointURL)
+	}
+	return awsCfg, nil
+}
+
+// UserConfig is an account's SDK config signed with other credentials
+// (verify --live's probe users).
+func UserConfig(ctx context.Context, region string, a Account, base BaseConfig, creds aws.CredentialsProvider) (aws.Config, error) {
+	awsCfg, err := baseFor(ctx, region, a, base)
+	if err != nil {
+		return aws.Config{}, err
 	}
 	awsCfg.Credentials = creds
 	return awsCfg, nil

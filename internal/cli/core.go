@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
 	"github.com/xacct/xacct/internal/apply"
@@ -85,6 +86,7 @@ type session struct {
 	desired []resource.Resource
 	st      state.Store
 	clients map[string]*resource.Clients
+	awsCfgs map[string]aws.Config
 }
 
 // open loads and checks everything before any AWS call, then takes the
@@ -126,7 +128,7 @@ func open(ctx context.Context, o *coreOptions, operation string, lock bool, need
 		return nil, err
 	}
 	s := &session{cfg: cfg, desired: desired, digest: inputsDigest(cfg, codeSha)}
-	s.clients, err = awsacct.Connect(ctx, cfg, o.AWS, "xacct-"+cfg.Stack)
+	s.clients, s.awsCfgs, err = connectAll(ctx, cfg, o.AWS)
 	if err != nil {
 		var me *awsacct.MismatchError
 		if errors.As(err, &me) {
@@ -159,7 +161,7 @@ func (s *session) close() { _ = s.st.Release() }
 
 func (s *session) plan(ctx context.Context, o *coreOptions, destroy bool) (*plan.Plan, error) {
 	return plan.Compute(ctx, plan.Input{
-		Stack: s.cfg.Stack, Desired: s.desired, State: s.st.Snapshot(), Clients: s.clients,
+		Stack: s.cfg.Stack, Desired: s.desired, State: s.st.Snapshot(), Kinds: resource.AllKinds(), Clients: s.clients,
 		Parallelism: o.Parallelism, Destroy: destroy, Adopt: o.Adopt,
 	})
 }
@@ -191,6 +193,7 @@ var verbs = map[plan.Action][3]string{
 // run applies a plan, printing a line per change.
 func runPlan(ctx context.Context, o *coreOptions, s *session, p *plan.Plan, force bool) (apply.Result, error) {
 	return apply.Run(ctx, p, s.clients, s.st, apply.Options{
+		Kinds:           resource.AllKinds(),
 		Parallelism:     o.Parallelism,
 		ForceDeleteData: force,
 		Now:             o.Now,
@@ -325,7 +328,7 @@ func converge(ctx context.Context, o *coreOptions, operation string, auto, destr
 	if err != nil {
 		return err
 	}
-	if err := apply.CheckData(ctx, p, s.clients, force); err != nil {
+	if err := apply.CheckData(ctx, p, resource.AllKinds(), s.clients, force); err != nil {
 		return err
 	}
 	if o.JSON {
@@ -380,13 +383,13 @@ holds it is gone: two runs applying at once can leave resources behind.`,
 			}
 			where := cfg.State.Path
 			if cfg.State.Backend == "s3" {
-				clients, err := awsacct.Connect(cmd.Context(), cfg, o.AWS, "xacct-"+cfg.Stack)
+				clients, err := connect(cmd.Context(), cfg, o.AWS)
 				if err != nil {
 					return err
 				}
 				b := cfg.State.S3
 				where = "s3://" + b.Bucket + "/" + b.Key
-				err = state.ForceUnlockS3(cmd.Context(), clients[b.Account].S3, b.Bucket, b.Key, args[0])
+				err = state.ForceUnlockS3(cmd.Context(), clients[b.Account].S3.(*s3.Client), b.Bucket, b.Key, args[0])
 				if err != nil {
 					return err
 				}
@@ -441,7 +444,7 @@ type event struct {
 func convergeJSON(ctx context.Context, o *coreOptions, s *session, p *plan.Plan, force bool) error {
 	enc := json.NewEncoder(o.IO.Out)
 	res, err := apply.Run(ctx, p, s.clients, s.st, apply.Options{
-		Parallelism: o.Parallelism, ForceDeleteData: force, Now: o.Now,
+		Kinds: resource.AllKinds(), Parallelism: o.Parallelism, ForceDeleteData: force, Now: o.Now,
 		OnEvent: func(e apply.Event) {
 			ev := event{FormatVersion: 1, Type: "change_started", Address: e.Change.Addr.String(), Action: plan.ActionName(e.Change.Action)}
 			if e.Done {
@@ -462,7 +465,7 @@ func convergeJSON(ctx context.Context, o *coreOptions, s *session, p *plan.Plan,
 func applySaved(ctx context.Context, o *coreOptions, path string) error {
 	ctx, cancel := signalContext(ctx)
 	defer cancel()
-	saved, p, err := plan.Load(path)
+	saved, p, err := plan.Load(path, resource.AllKinds())
 	if err != nil {
 		return err
 	}
@@ -483,7 +486,7 @@ func applySaved(ctx context.Context, o *coreOptions, path string) error {
 	case saved.StateLineage != snap.Lineage || saved.StateSerial != snap.Serial:
 		return stale(fmt.Sprintf("the state moved on (serial %d, the plan read %d)", snap.Serial, saved.StateSerial))
 	}
-	current, err := plan.ReadChanges(ctx, p, s.clients, o.Parallelism)
+	current, err := plan.ReadChanges(ctx, p, resource.AllKinds(), s.clients, o.Parallelism)
 	if err != nil {
 		return err
 	}
@@ -518,7 +521,7 @@ func newCmdShow(f *Factory) *cobra.Command {
 		Short: "Print a saved plan",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, p, err := plan.Load(args[0])
+			_, p, err := plan.Load(args[0], resource.AllKinds())
 			if err != nil {
 				return err
 			}
@@ -536,7 +539,7 @@ func newCmdShow(f *Factory) *cobra.Command {
 func openState(ctx context.Context, cfg *config.Config, clients map[string]*resource.Clients) (state.Store, error) {
 	if cfg.State.Backend == "s3" {
 		b := cfg.State.S3
-		return state.OpenS3(ctx, clients[b.Account].S3, b.Bucket, b.Key, cfg.Stack)
+		return state.OpenS3(ctx, clients[b.Account].S3.(*s3.Client), b.Bucket, b.Key, cfg.Stack)
 	}
 	return state.Open(cfg.State.Path, cfg.Stack)
 }
@@ -548,4 +551,31 @@ func inputsDigest(cfg *config.Config, codeSha string) string {
 	h.Write(cfg.Raw)
 	fmt.Fprintf(h, "\x00%s\x00%s", policies.Digest(), codeSha)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// accountsOf lists the config's accounts for signing in.
+func accountsOf(cfg *config.Config) []awsacct.Account {
+	var out []awsacct.Account
+	for _, a := range cfg.Accounts.All() {
+		out = append(out, awsacct.Account{Name: a.Name, ID: a.ID, RoleARN: a.RoleARN, ExternalID: a.ExternalID, Profile: a.Profile, EndpointURL: a.EndpointURL})
+	}
+	return out
+}
+
+// connect signs in to every account and builds its clients.
+func connect(ctx context.Context, cfg *config.Config, base awsacct.BaseConfig) (map[string]*resource.Clients, error) {
+	c, _, err := connectAll(ctx, cfg, base)
+	return c, err
+}
+
+func connectAll(ctx context.Context, cfg *config.Config, base awsacct.BaseConfig) (map[string]*resource.Clients, map[string]aws.Config, error) {
+	cfgs, err := awsacct.Connect(ctx, cfg.Region, accountsOf(cfg), base, "xacct-"+cfg.Stack)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := map[string]*resource.Clients{}
+	for _, a := range cfg.Accounts.All() {
+		out[a.Name] = resource.NewClients(a.ID, cfgs[a.Name])
+	}
+	return out, cfgs, nil
 }

@@ -45,7 +45,7 @@ every kind xacct manages is the last part of the address.`,
 			if _, ok := s.st.Snapshot().Resources[addr.String()]; ok {
 				return fmt.Errorf("%s is already in the state", addr)
 			}
-			v, err := resource.Kinds[addr.Kind].Read(ctx, s.clients[addr.Account], addr.Name)
+			v, err := resource.AllKinds()[addr.Kind].Read(ctx, s.clients[addr.Account], addr.Name)
 			if err != nil {
 				return err
 			}

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
-	"github.com/xacct/xacct/internal/awsacct"
 	"github.com/xacct/xacct/internal/config"
 	"github.com/xacct/xacct/internal/resource"
 	"github.com/xacct/xacct/internal/stack"
@@ -31,7 +31,7 @@ func newCmdState(f *Factory) *cobra.Command {
 			st, err := state.Open(cfg.State.Path, cfg.Stack)
 			return cfg, st, err
 		}
-		clients, err := awsacct.Connect(context.Background(), cfg, f.AWS, "xacct-"+cfg.Stack)
+		clients, err := connect(context.Background(), cfg, f.AWS)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -151,7 +151,7 @@ func newCmdStateBootstrap(f *Factory, cfgFile *string) *cobra.Command {
 				return &hintError{err: fmt.Errorf("the config has no state.s3 block"), hint: "add state: {backend: s3, s3: {account: development, bucket: …, key: …}}"}
 			}
 			ctx := cmd.Context()
-			clients, err := awsacct.Connect(ctx, cfg, f.AWS, "xacct-"+cfg.Stack)
+			clients, err := connect(ctx, cfg, f.AWS)
 			if err != nil {
 				return err
 			}
@@ -161,7 +161,7 @@ func newCmdStateBootstrap(f *Factory, cfgFile *string) *cobra.Command {
 			desired := resource.BucketValue{Name: b.Bucket, Encryption: "AES256", Ownership: "BucketOwnerEnforced", Versioning: "Enabled", Tags: tags,
 				PublicAccessBlock: resource.PublicAccessBlock{BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true}}
 			want, _ := json.Marshal(desired)
-			bucket := resource.Kinds["s3_bucket"]
+			bucket := resource.AllKinds()["s3_bucket"]
 			cur, err := bucket.Read(ctx, c, b.Bucket)
 			if err != nil {
 				return err
@@ -182,7 +182,7 @@ func newCmdStateBootstrap(f *Factory, cfgFile *string) *cobra.Command {
 				return err
 			}
 			pol, _ := json.Marshal(resource.BucketPolicyValue{Bucket: b.Bucket, Policy: resource.PolicyValue(doc)})
-			if err := resource.Kinds["s3_bucket_policy"].Create(ctx, c, b.Bucket, pol); err != nil {
+			if err := resource.AllKinds()["s3_bucket_policy"].Create(ctx, c, b.Bucket, pol); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(f.IO.Out, "State bucket s3://%s in the %s account is ready: versioned, encrypted, public access blocked, TLS only.\n", b.Bucket, b.Account)
@@ -214,7 +214,7 @@ is never overwritten.`,
 				return &hintError{err: fmt.Errorf("the config has no state.s3 block"), hint: "add state.s3 {account, bucket, key} first"}
 			}
 			ctx := cmd.Context()
-			clients, err := awsacct.Connect(ctx, cfg, f.AWS, "xacct-"+cfg.Stack)
+			clients, err := connect(ctx, cfg, f.AWS)
 			if err != nil {
 				return err
 			}
@@ -223,7 +223,7 @@ is never overwritten.`,
 			if err != nil {
 				return err
 			}
-			remote, err := state.OpenS3(ctx, clients[b.Account].S3, b.Bucket, b.Key, cfg.Stack)
+			remote, err := state.OpenS3(ctx, clients[b.Account].S3.(*s3.Client), b.Bucket, b.Key, cfg.Stack)
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
 	"github.com/xacct/xacct/internal/awsacct"
@@ -14,6 +16,7 @@ import (
 	"github.com/xacct/xacct/internal/resource"
 	"github.com/xacct/xacct/internal/stack"
 	"github.com/xacct/xacct/internal/verify"
+	"github.com/xacct/xacct/lambda/processor"
 )
 
 // ExitMismatch is verify's exit code when the access is not the intended one.
@@ -99,9 +102,13 @@ func verifyWithLive(ctx context.Context, o *verifyOptions, s *session, values ma
 	m := verify.Compute(s.cfg, verify.FromValues(values))
 	fmt.Fprint(o.IO.ErrOut, verify.Describe(s.cfg))
 	live, err := verify.Live(ctx, verify.LiveInput{
-		Cfg: s.cfg, Admin: s.clients, Wait: o.LiveWait,
+		Cfg: s.cfg, Wait: o.LiveWait,
+		IAM:        iam.NewFromConfig(s.awsCfgs["development"]),
+		Production: resource.NewClients("", s.awsCfgs["production"]).S3.(*s3.Client),
+		Reporting:  resource.NewClients("", s.awsCfgs["reporting"]).S3.(*s3.Client),
+		RecordKey:  processor.RecordKey,
 		UserConfig: func(creds aws.CredentialsProvider) aws.Config {
-			c, _ := awsacct.UserConfig(ctx, s.cfg, o.AWS, creds)
+			c, _ := awsacct.UserConfig(ctx, s.cfg.Region, accountsOf(s.cfg)[0], o.AWS, creds)
 			return c
 		},
 		Logf: func(format string, args ...any) { fmt.Fprintf(o.IO.ErrOut, format+"\n", args...) },

@@ -89,6 +89,8 @@ type Input struct {
 	Stack   string
 	Desired []resource.Resource
 	State   *state.State
+	// Kinds reads each kind of resource.
+	Kinds resource.Kinds
 	// Clients by account name (development, production, reporting).
 	Clients     map[string]*resource.Clients
 	Parallelism int
@@ -104,11 +106,13 @@ type Input struct {
 type OwnershipError struct {
 	Addr  resource.Address
 	Stack string
+	// Tagged says whether the kind carries tags (then tagging it adopts it).
+	Tagged bool
 }
 
 func (e *OwnershipError) Error() string {
 	msg := fmt.Sprintf("%s already exists and xacct does not manage it (it is not in this stack's state", e.Addr)
-	if resource.Kinds[e.Addr.Kind].Tagged() {
+	if e.Tagged {
 		return msg + fmt.Sprintf(" and not tagged %s=%s); xacct will not take it over silently. To adopt it as it is, tag it %s=%s "+
 			"and run plan again, or take it over with xacct apply --adopt (the plan shows what would change on it); otherwise delete or rename it, or choose another name in the config",
 			resource.TagStack, e.Stack, resource.TagStack, e.Stack)
@@ -155,7 +159,7 @@ func Compute(ctx context.Context, in Input) (*Plan, error) {
 					creates = append(creates, Change{Addr: a, Action: Adopt, Before: before, After: r.Desired, DependsOn: deps(r)})
 					continue
 				}
-				errs = append(errs, &OwnershipError{Addr: a, Stack: in.Stack})
+				errs = append(errs, &OwnershipError{Addr: a, Stack: in.Stack, Tagged: in.Kinds[a.Kind].Tagged()})
 				continue
 			}
 			if !bytes.Equal(before, r.Desired) {
@@ -178,8 +182,7 @@ func Compute(ctx context.Context, in Input) (*Plan, error) {
 // stack's anyway: tagged for it, or (for kinds without tags) a part of a
 // resource that is in state.
 func owned(in Input, a resource.Address, v resource.Value) bool {
-	k := resource.Kinds[a.Kind]
-	if k.Tagged() {
+	if in.Kinds[a.Kind].Tagged() {
 		return resource.TagsOf(v)[resource.TagStack] == in.Stack
 	}
 	if parent, ok := resource.ParentOf(a); ok {
@@ -216,7 +219,7 @@ func readAll(ctx context.Context, in Input, addrs map[string]resource.Address) (
 	var wg sync.WaitGroup
 	for _, k := range slices.Sorted(maps.Keys(addrs)) {
 		a := addrs[k]
-		kind, ok := resource.Kinds[a.Kind]
+		kind, ok := in.Kinds[a.Kind]
 		c := in.Clients[a.Account]
 		if !ok || c == nil {
 			errs = append(errs, fmt.Errorf("%s: unknown resource kind or account", a))
@@ -333,10 +336,10 @@ func ReadAll(ctx context.Context, in Input) (map[string]resource.Value, error) {
 
 // ReadChanges reads the current value of every resource a plan changes,
 // for checking a saved plan against what exists now.
-func ReadChanges(ctx context.Context, p *Plan, clients map[string]*resource.Clients, parallelism int) (map[string]resource.Value, error) {
+func ReadChanges(ctx context.Context, p *Plan, kinds resource.Kinds, clients map[string]*resource.Clients, parallelism int) (map[string]resource.Value, error) {
 	addrs := map[string]resource.Address{}
 	for _, c := range p.Changes {
 		addrs[c.Addr.String()] = c.Addr
 	}
-	return readAll(ctx, Input{Clients: clients, Parallelism: parallelism}, addrs)
+	return readAll(ctx, Input{Kinds: kinds, Clients: clients, Parallelism: parallelism}, addrs)
 }

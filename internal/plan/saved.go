@@ -45,8 +45,8 @@ func Save(path string, p *Plan, stack, digest, lineage string, serial int64) err
 }
 
 // Load reads a saved plan back into a Plan (dependencies restored from the
-// parent rules and the order kept).
-func Load(path string) (*Saved, *Plan, error) {
+// parent rules and the order kept); every change must be of one of kinds.
+func Load(path string, kinds resource.Kinds) (*Saved, *Plan, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read saved plan: %w", err)
@@ -65,7 +65,7 @@ func Load(path string) (*Saved, *Plan, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if _, ok := resource.Kinds[a.Kind]; !ok {
+		if _, ok := kinds[a.Kind]; !ok {
 			return nil, nil, fmt.Errorf("%s: unknown resource kind %s", path, a.Kind)
 		}
 		c := Change{Addr: a, Before: valueOrNil(jc.Before), After: valueOrNil(jc.After)}

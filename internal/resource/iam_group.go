@@ -14,8 +14,6 @@ type groupAPI interface {
 	DeleteGroup(context.Context, *iam.DeleteGroupInput, ...func(*iam.Options)) (*iam.DeleteGroupOutput, error)
 }
 
-var _ groupAPI = (*iam.Client)(nil)
-
 // GroupValue is an IAM group. IAM groups carry no tags.
 type GroupValue struct {
 	Name string `json:"name"`
@@ -29,8 +27,7 @@ var _ Kind = groupKind{}
 func (groupKind) Tagged() bool { return false }
 
 func (groupKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
-	var api groupAPI = c.IAM
-	out, err := api.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(name)})
+	out, err := c.IAM.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(name)})
 	if isNotFound(err, "NoSuchEntity") {
 		return nil, nil
 	}
@@ -45,8 +42,7 @@ func (groupKind) Create(ctx context.Context, c *Clients, name string, v Value) e
 	if err := unmarshal(v, &g); err != nil {
 		return err
 	}
-	var api groupAPI = c.IAM
-	_, err := api.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(name), Path: aws.String(g.Path)})
+	_, err := c.IAM.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(name), Path: aws.String(g.Path)})
 	return err
 }
 
@@ -55,8 +51,7 @@ func (groupKind) Update(ctx context.Context, c *Clients, name string, before, af
 }
 
 func (groupKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
-	var api groupAPI = c.IAM
-	_, err := api.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String(name)})
+	_, err := c.IAM.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String(name)})
 	if isNotFound(err, "NoSuchEntity") {
 		return nil
 	}

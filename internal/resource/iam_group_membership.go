@@ -14,8 +14,6 @@ type membershipAPI interface {
 	RemoveUserFromGroup(context.Context, *iam.RemoveUserFromGroupInput, ...func(*iam.Options)) (*iam.RemoveUserFromGroupOutput, error)
 }
 
-var _ membershipAPI = (*iam.Client)(nil)
-
 // MembershipValue is an existing IAM user's membership of a group; its name
 // is GROUP/USER. xacct never creates or deletes the user itself.
 type MembershipValue struct {
@@ -34,8 +32,7 @@ func (membershipKind) Read(ctx context.Context, c *Clients, name string) (Value,
 	if err != nil {
 		return nil, err
 	}
-	var api membershipAPI = c.IAM
-	out, err := api.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(group)})
+	out, err := c.IAM.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(group)})
 	if isNotFound(err, "NoSuchEntity") {
 		return nil, nil
 	}
@@ -55,8 +52,7 @@ func (membershipKind) Create(ctx context.Context, c *Clients, name string, _ Val
 	if err != nil {
 		return err
 	}
-	var api membershipAPI = c.IAM
-	_, err = api.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String(group), UserName: aws.String(user)})
+	_, err = c.IAM.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String(group), UserName: aws.String(user)})
 	if isNotFound(err, "NoSuchEntity") {
 		return fmt.Errorf("add %s to IAM group %s: the user does not exist (xacct adds existing users; create the user first): %w", user, group, err)
 	}
@@ -70,8 +66,7 @@ func (membershipKind) Delete(ctx context.Context, c *Clients, name string, _ Val
 	if err != nil {
 		return err
 	}
-	var api membershipAPI = c.IAM
-	_, err = api.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: aws.String(group), UserName: aws.String(user)})
+	_, err = c.IAM.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: aws.String(group), UserName: aws.String(user)})
 	if isNotFound(err, "NoSuchEntity") {
 		return nil
 	}

@@ -84,26 +84,21 @@ type groupPolicyAPI interface {
 	DeleteGroupPolicy(context.Context, *iam.DeleteGroupPolicyInput, ...func(*iam.Options)) (*iam.DeleteGroupPolicyOutput, error)
 }
 
-var _ groupPolicyAPI = (*iam.Client)(nil)
-
 var groupPolicyKind = inlinePolicyKind{
 	parent: "IAM group",
 	get: func(ctx context.Context, c *Clients, group, name string) (string, error) {
-		var api groupPolicyAPI = c.IAM
-		out, err := api.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: aws.String(group), PolicyName: aws.String(name)})
+		out, err := c.IAM.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: aws.String(group), PolicyName: aws.String(name)})
 		if err != nil {
 			return "", err
 		}
 		return aws.ToString(out.PolicyDocument), nil
 	},
 	put: func(ctx context.Context, c *Clients, group, name, doc string) error {
-		var api groupPolicyAPI = c.IAM
-		_, err := api.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: aws.String(group), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})
+		_, err := c.IAM.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: aws.String(group), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})
 		return err
 	},
 	del: func(ctx context.Context, c *Clients, group, name string) error {
-		var api groupPolicyAPI = c.IAM
-		_, err := api.DeleteGroupPolicy(ctx, &iam.DeleteGroupPolicyInput{GroupName: aws.String(group), PolicyName: aws.String(name)})
+		_, err := c.IAM.DeleteGroupPolicy(ctx, &iam.DeleteGroupPolicyInput{GroupName: aws.String(group), PolicyName: aws.String(name)})
 		return err
 	},
 }

@@ -24,8 +24,6 @@ type roleAPI interface {
 	DeleteRole(context.Context, *iam.DeleteRoleInput, ...func(*iam.Options)) (*iam.DeleteRoleOutput, error)
 }
 
-var _ roleAPI = (*iam.Client)(nil)
-
 // RoleValue is an IAM role.
 type RoleValue struct {
 	Name               string            `json:"name"`
@@ -43,8 +41,7 @@ var _ Kind = roleKind{}
 func (roleKind) Tagged() bool { return true }
 
 func (roleKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
-	var api roleAPI = c.IAM
-	out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	out, err := c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 	if isNotFound(err, "NoSuchEntity") {
 		return nil, nil
 	}
@@ -81,13 +78,12 @@ func (roleKind) Create(ctx context.Context, c *Clients, name string, v Value) er
 	if err := unmarshal(v, &r); err != nil {
 		return err
 	}
-	var api roleAPI = c.IAM
 	in := &iam.CreateRoleInput{RoleName: aws.String(name), Path: aws.String(r.Path), AssumeRolePolicyDocument: aws.String(string(r.Trust)),
 		MaxSessionDuration: aws.Int32(r.MaxSessionDuration), Tags: iamTags(r.Tags)}
 	if r.Description != "" {
 		in.Description = aws.String(r.Description)
 	}
-	_, err := api.CreateRole(ctx, in)
+	_, err := c.IAM.CreateRole(ctx, in)
 	return err
 }
 
@@ -102,14 +98,13 @@ func (roleKind) Update(ctx context.Context, c *Clients, name string, before, aft
 	if a.Path != b.Path {
 		return fmt.Errorf("IAM role %s: the path cannot change in place", name)
 	}
-	var api roleAPI = c.IAM
 	if !bytes.Equal(a.Trust, b.Trust) {
-		if _, err := api.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(name), PolicyDocument: aws.String(string(a.Trust))}); err != nil {
+		if _, err := c.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(name), PolicyDocument: aws.String(string(a.Trust))}); err != nil {
 			return fmt.Errorf("update trust policy of %s: %w", name, err)
 		}
 	}
 	if a.Description != b.Description || a.MaxSessionDuration != b.MaxSessionDuration {
-		if _, err := api.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String(name), Description: aws.String(a.Description), MaxSessionDuration: aws.Int32(a.MaxSessionDuration)}); err != nil {
+		if _, err := c.IAM.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String(name), Description: aws.String(a.Description), MaxSessionDuration: aws.Int32(a.MaxSessionDuration)}); err != nil {
 			return fmt.Errorf("update IAM role %s: %w", name, err)
 		}
 	}
@@ -120,7 +115,7 @@ func (roleKind) Update(ctx context.Context, c *Clients, name string, before, aft
 		}
 	}
 	if len(changed) > 0 {
-		if _, err := api.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(changed)}); err != nil {
+		if _, err := c.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(changed)}); err != nil {
 			return fmt.Errorf("tag IAM role %s: %w", name, err)
 		}
 	}
@@ -128,8 +123,7 @@ func (roleKind) Update(ctx context.Context, c *Clients, name string, before, aft
 }
 
 func (roleKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
-	var api roleAPI = c.IAM
-	_, err := api.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
+	_, err := c.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
 	if isNotFound(err, "NoSuchEntity") {
 		return nil
 	}

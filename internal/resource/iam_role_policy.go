@@ -13,27 +13,22 @@ type rolePolicyAPI interface {
 	DeleteRolePolicy(context.Context, *iam.DeleteRolePolicyInput, ...func(*iam.Options)) (*iam.DeleteRolePolicyOutput, error)
 }
 
-var _ rolePolicyAPI = (*iam.Client)(nil)
-
 // rolePolicyKind is an IAM role's inline policies (see inlinePolicyKind).
 var rolePolicyKind = inlinePolicyKind{
 	parent: "IAM role",
 	get: func(ctx context.Context, c *Clients, role, name string) (string, error) {
-		var api rolePolicyAPI = c.IAM
-		out, err := api.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name)})
+		out, err := c.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name)})
 		if err != nil {
 			return "", err
 		}
 		return aws.ToString(out.PolicyDocument), nil
 	},
 	put: func(ctx context.Context, c *Clients, role, name, doc string) error {
-		var api rolePolicyAPI = c.IAM
-		_, err := api.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})
+		_, err := c.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})
 		return err
 	},
 	del: func(ctx context.Context, c *Clients, role, name string) error {
-		var api rolePolicyAPI = c.IAM
-		_, err := api.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name)})
+		_, err := c.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name)})
 		return err
 	},
 }

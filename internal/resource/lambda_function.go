@@ -20,8 +20,6 @@ type functionAPI interface {
 	DeleteFunction(context.Context, *lambda.DeleteFunctionInput, ...func(*lambda.Options)) (*lambda.DeleteFunctionOutput, error)
 }
 
-var _ functionAPI = (*lambda.Client)(nil)
-
 // FunctionValue is a Lambda function. CodeSha256 is the deployed package's
 // hash; the package itself comes from Clients.Packages.
 type FunctionValue struct {
@@ -44,8 +42,7 @@ var _ Kind = functionKind{}
 func (functionKind) Tagged() bool { return true }
 
 func (functionKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
-	var api functionAPI = c.Lambda
-	out, err := api.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
+	out, err := c.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
 	if isNotFound(err, "ResourceNotFoundException") {
 		return nil, nil
 	}
@@ -65,7 +62,7 @@ func (functionKind) Read(ctx context.Context, c *Clients, name string) (Value, e
 			v.Environment[k] = val
 		}
 	}
-	tags, err := api.ListTags(ctx, &lambda.ListTagsInput{Resource: f.FunctionArn})
+	tags, err := c.Lambda.ListTags(ctx, &lambda.ListTagsInput{Resource: f.FunctionArn})
 	if err != nil {
 		return nil, fmt.Errorf("read tags of function %s: %w", name, err)
 	}
@@ -84,8 +81,7 @@ func (functionKind) Create(ctx context.Context, c *Clients, name string, v Value
 	if !ok {
 		return fmt.Errorf("function %s: no package with SHA-256 %s was loaded", name, f.CodeSha256)
 	}
-	var api functionAPI = c.Lambda
-	_, err := api.CreateFunction(ctx, &lambda.CreateFunctionInput{
+	_, err := c.Lambda.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String(name), Runtime: lambdatypes.Runtime(f.Runtime), Handler: aws.String(f.Handler), Role: aws.String(f.Role),
 		Code: &lambdatypes.FunctionCode{ZipFile: pkg}, Architectures: []lambdatypes.Architecture{lambdatypes.Architecture(f.Architecture)},
 		MemorySize: aws.Int32(f.MemoryMB), Timeout: aws.Int32(f.TimeoutS), Environment: &lambdatypes.Environment{Variables: f.Environment},
@@ -94,7 +90,7 @@ func (functionKind) Create(ctx context.Context, c *Clients, name string, v Value
 	if err != nil {
 		return err
 	}
-	return waitReady(ctx, api, name)
+	return waitReady(ctx, c.Lambda, name)
 }
 
 // Update changes code, configuration and tags, waiting between calls as
@@ -107,37 +103,36 @@ func (functionKind) Update(ctx context.Context, c *Clients, name string, before,
 	if err := unmarshal(after, &a); err != nil {
 		return err
 	}
-	var api functionAPI = c.Lambda
 	if a.CodeSha256 != b.CodeSha256 || a.Architecture != b.Architecture {
 		pkg, ok := c.Packages[a.CodeSha256]
 		if !ok {
 			return fmt.Errorf("function %s: no package with SHA-256 %s was loaded", name, a.CodeSha256)
 		}
-		if _, err := api.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(name), ZipFile: pkg,
+		if _, err := c.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(name), ZipFile: pkg,
 			Architectures: []lambdatypes.Architecture{lambdatypes.Architecture(a.Architecture)}}); err != nil {
 			return fmt.Errorf("update code of %s: %w", name, err)
 		}
-		if err := waitReady(ctx, api, name); err != nil {
+		if err := waitReady(ctx, c.Lambda, name); err != nil {
 			return err
 		}
 	}
 	b.CodeSha256, b.Architecture, b.Tags = a.CodeSha256, a.Architecture, a.Tags
 	if string(marshal(a)) != string(marshal(b)) {
-		if _, err := api.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(name),
+		if _, err := c.Lambda.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(name),
 			Runtime: lambdatypes.Runtime(a.Runtime), Handler: aws.String(a.Handler), Role: aws.String(a.Role), MemorySize: aws.Int32(a.MemoryMB),
 			Timeout: aws.Int32(a.TimeoutS), Environment: &lambdatypes.Environment{Variables: a.Environment}}); err != nil {
 			return fmt.Errorf("update configuration of %s: %w", name, err)
 		}
-		if err := waitReady(ctx, api, name); err != nil {
+		if err := waitReady(ctx, c.Lambda, name); err != nil {
 			return err
 		}
 	}
-	out, err := api.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
+	out, err := c.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
 	if err != nil {
 		return err
 	}
 	if len(a.Tags) > 0 {
-		if _, err := api.TagResource(ctx, &lambda.TagResourceInput{Resource: out.Configuration.FunctionArn, Tags: a.Tags}); err != nil {
+		if _, err := c.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: out.Configuration.FunctionArn, Tags: a.Tags}); err != nil {
 			return fmt.Errorf("tag function %s: %w", name, err)
 		}
 	}
@@ -173,8 +168,7 @@ func waitReady(ctx context.Context, api functionAPI, name string) error {
 }
 
 func (functionKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
-	var api functionAPI = c.Lambda
-	_, err := api.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(name)})
+	_, err := c.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(name)})
 	if isNotFound(err, "ResourceNotFoundException") {
 		return nil
 	}

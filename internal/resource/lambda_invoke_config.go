@@ -14,8 +14,6 @@ type invokeConfigAPI interface {
 	DeleteFunctionEventInvokeConfig(context.Context, *lambda.DeleteFunctionEventInvokeConfigInput, ...func(*lambda.Options)) (*lambda.DeleteFunctionEventInvokeConfigOutput, error)
 }
 
-var _ invokeConfigAPI = (*lambda.Client)(nil)
-
 // InvokeConfigValue is a function's asynchronous invocation configuration:
 // how often a failed event is retried and how old it may get.
 type InvokeConfigValue struct {
@@ -31,8 +29,7 @@ var _ Kind = invokeConfigKind{}
 func (invokeConfigKind) Tagged() bool { return false }
 
 func (invokeConfigKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
-	var api invokeConfigAPI = c.Lambda
-	out, err := api.GetFunctionEventInvokeConfig(ctx, &lambda.GetFunctionEventInvokeConfigInput{FunctionName: aws.String(name)})
+	out, err := c.Lambda.GetFunctionEventInvokeConfig(ctx, &lambda.GetFunctionEventInvokeConfigInput{FunctionName: aws.String(name)})
 	if isNotFound(err, "ResourceNotFoundException") {
 		return nil, nil
 	}
@@ -51,15 +48,13 @@ func (invokeConfigKind) Update(ctx context.Context, c *Clients, name string, _, 
 	if err := unmarshal(after, &ic); err != nil {
 		return err
 	}
-	var api invokeConfigAPI = c.Lambda
-	_, err := api.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{FunctionName: aws.String(name),
+	_, err := c.Lambda.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{FunctionName: aws.String(name),
 		MaximumRetryAttempts: aws.Int32(ic.MaxRetryAttempts), MaximumEventAgeInSeconds: aws.Int32(ic.MaxEventAgeSeconds)})
 	return err
 }
 
 func (invokeConfigKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
-	var api invokeConfigAPI = c.Lambda
-	_, err := api.DeleteFunctionEventInvokeConfig(ctx, &lambda.DeleteFunctionEventInvokeConfigInput{FunctionName: aws.String(name)})
+	_, err := c.Lambda.DeleteFunctionEventInvokeConfig(ctx, &lambda.DeleteFunctionEventInvokeConfigInput{FunctionName: aws.String(name)})
 	if isNotFound(err, "ResourceNotFoundException") {
 		return nil
 	}

@@ -17,8 +17,6 @@ type permissionAPI interface {
 	RemovePermission(context.Context, *lambda.RemovePermissionInput, ...func(*lambda.Options)) (*lambda.RemovePermissionOutput, error)
 }
 
-var _ permissionAPI = (*lambda.Client)(nil)
-
 // PermissionValue is one statement of a function's resource policy; its
 // name is FUNCTION/STATEMENT_ID.
 type PermissionValue struct {
@@ -41,8 +39,7 @@ func (permissionKind) Read(ctx context.Context, c *Clients, name string) (Value,
 	if err != nil {
 		return nil, err
 	}
-	var api permissionAPI = c.Lambda
-	out, err := api.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String(fn)})
+	out, err := c.Lambda.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String(fn)})
 	if isNotFound(err, "ResourceNotFoundException") {
 		return nil, nil
 	}
@@ -82,7 +79,6 @@ func (permissionKind) Create(ctx context.Context, c *Clients, _ string, v Value)
 	if err := unmarshal(v, &p); err != nil {
 		return err
 	}
-	var api permissionAPI = c.Lambda
 	in := &lambda.AddPermissionInput{FunctionName: aws.String(p.Function), StatementId: aws.String(p.StatementID),
 		Action: aws.String(p.Action), Principal: aws.String(p.Principal)}
 	if p.SourceArn != "" {
@@ -91,7 +87,7 @@ func (permissionKind) Create(ctx context.Context, c *Clients, _ string, v Value)
 	if p.SourceAccount != "" {
 		in.SourceAccount = aws.String(p.SourceAccount)
 	}
-	_, err := api.AddPermission(ctx, in)
+	_, err := c.Lambda.AddPermission(ctx, in)
 	return err
 }
 
@@ -108,8 +104,7 @@ func (permissionKind) Delete(ctx context.Context, c *Clients, name string, _ Val
 	if err != nil {
 		return err
 	}
-	var api permissionAPI = c.Lambda
-	_, err = api.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(fn), StatementId: aws.String(sid)})
+	_, err = c.Lambda.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(fn), StatementId: aws.String(sid)})
 	if isNotFound(err, "ResourceNotFoundException") {
 		return nil
 	}

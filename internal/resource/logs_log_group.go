@@ -15,8 +15,6 @@ type logGroupAPI interface {
 	DeleteLogGroup(context.Context, *cloudwatchlogs.DeleteLogGroupInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DeleteLogGroupOutput, error)
 }
 
-var _ logGroupAPI = (*cloudwatchlogs.Client)(nil)
-
 // LogGroupValue is a CloudWatch Logs log group. Its tags are set when it is
 // created but not compared: ownership is the state's (see DESIGN.md).
 type LogGroupValue struct {
@@ -32,10 +30,9 @@ var _ Kind = logGroupKind{}
 func (logGroupKind) Tagged() bool { return false }
 
 func (logGroupKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
-	var api logGroupAPI = c.Logs
 	var token *string
 	for {
-		out, err := api.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name), NextToken: token})
+		out, err := c.Logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name), NextToken: token})
 		if err != nil {
 			return nil, fmt.Errorf("read log group %s: %w", name, err)
 		}
@@ -56,8 +53,7 @@ func (k logGroupKind) Create(ctx context.Context, c *Clients, name string, v Val
 	if err := unmarshal(v, &lg); err != nil {
 		return err
 	}
-	var api logGroupAPI = c.Logs
-	if _, err := api.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: c.Tags}); err != nil {
+	if _, err := c.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: c.Tags}); err != nil {
 		return err
 	}
 	return k.Update(ctx, c, name, marshal(LogGroupValue{Name: name}), v)
@@ -68,14 +64,12 @@ func (logGroupKind) Update(ctx context.Context, c *Clients, name string, before,
 	if err := unmarshal(after, &a); err != nil {
 		return err
 	}
-	var api logGroupAPI = c.Logs
-	_, err := api.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(name), RetentionInDays: aws.Int32(a.RetentionDays)})
+	_, err := c.Logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(name), RetentionInDays: aws.Int32(a.RetentionDays)})
 	return err
 }
 
 func (logGroupKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
-	var api logGroupAPI = c.Logs
-	_, err := api.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(name)})
+	_, err := c.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(name)})
 	if isNotFound(err, "ResourceNotFoundException") {
 		return nil
 	}

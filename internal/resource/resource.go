@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -59,10 +60,61 @@ type Clients struct {
 	Tags map[string]string
 	// Packages are the Lambda packages this run may deploy, by CodeSha256.
 	Packages map[string][]byte
-	IAM      *iam.Client
-	S3       *s3.Client
-	Logs     *cloudwatchlogs.Client
-	Lambda   *lambda.Client
+	IAM      IAMAPI
+	S3       S3API
+	Logs     LogsAPI
+	Lambda   LambdaAPI
+}
+
+// IAMAPI is every IAM operation the kinds call; *iam.Client satisfies it
+// and resourcetest.Fake does too.
+type IAMAPI interface {
+	groupAPI
+	groupPolicyAPI
+	membershipAPI
+	roleAPI
+	rolePolicyAPI
+}
+
+// S3API is every S3 operation the kinds call.
+type S3API interface {
+	bucketAPI
+	bucketPolicyAPI
+	notificationAPI
+}
+
+// LogsAPI is every CloudWatch Logs operation the kinds call.
+type LogsAPI interface{ logGroupAPI }
+
+// LambdaAPI is every Lambda operation the kinds call.
+type LambdaAPI interface {
+	functionAPI
+	invokeConfigAPI
+	permissionAPI
+}
+
+var (
+	_ IAMAPI    = (*iam.Client)(nil)
+	_ S3API     = (*s3.Client)(nil)
+	_ LogsAPI   = (*cloudwatchlogs.Client)(nil)
+	_ LambdaAPI = (*lambda.Client)(nil)
+)
+
+// NewClients builds an account's clients from its (signed-in) SDK config.
+// A custom endpoint (the local sandbox) is addressed path-style.
+func NewClients(accountID string, cfg aws.Config) *Clients {
+	return &Clients{
+		AccountID: accountID,
+		Region:    cfg.Region,
+		IAM:       iam.NewFromConfig(cfg),
+		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
+			o.UsePathStyle = cfg.BaseEndpoint != nil
+			// Objects written without a checksum are normal here; no log line.
+			o.DisableLogOutputChecksumValidationSkipped = true
+		}),
+		Logs:   cloudwatchlogs.NewFromConfig(cfg),
+		Lambda: lambda.NewFromConfig(cfg),
+	}
 }
 
 // Kind is one kind of resource.
@@ -88,20 +140,26 @@ type DataHolder interface {
 	Empty(ctx context.Context, c *Clients, name string) error
 }
 
-// Kinds are every kind xacct manages, by name.
-var Kinds = map[string]Kind{
-	"iam_group":              groupKind{},
-	"iam_group_policy":       groupPolicyKind,
-	"iam_group_membership":   membershipKind{},
-	"iam_role":               roleKind{},
-	"iam_role_policy":        rolePolicyKind,
-	"s3_bucket":              bucketKind{},
-	"s3_bucket_policy":       bucketPolicyKind{},
-	"logs_log_group":         logGroupKind{},
-	"lambda_function":        functionKind{},
-	"lambda_permission":      permissionKind{},
-	"lambda_invoke_config":   invokeConfigKind{},
-	"s3_bucket_notification": notificationKind{},
+// Kinds maps each kind's name to its implementation. The planner and the
+// applier take it as an argument, so tests can run them on kinds of their own.
+type Kinds map[string]Kind
+
+// AllKinds returns every kind xacct manages, by name.
+func AllKinds() Kinds {
+	return Kinds{
+		"iam_group":              groupKind{},
+		"iam_group_policy":       groupPolicyKind,
+		"iam_group_membership":   membershipKind{},
+		"iam_role":               roleKind{},
+		"iam_role_policy":        rolePolicyKind,
+		"s3_bucket":              bucketKind{},
+		"s3_bucket_policy":       bucketPolicyKind{},
+		"logs_log_group":         logGroupKind{},
+		"lambda_function":        functionKind{},
+		"lambda_permission":      permissionKind{},
+		"lambda_invoke_config":   invokeConfigKind{},
+		"s3_bucket_notification": notificationKind{},
+	}
 }
 
 // Tag keys xacct sets on everything it can tag.

@@ -29,8 +29,6 @@ type bucketAPI interface {
 	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
 }
 
-var _ bucketAPI = (*s3.Client)(nil)
-
 // PublicAccessBlock is a bucket's four Block Public Access settings.
 type PublicAccessBlock struct {
 	BlockPublicAcls       bool `json:"block_public_acls"`
@@ -59,9 +57,8 @@ var (
 func (bucketKind) Tagged() bool { return true }
 
 func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
-	var api bucketAPI = c.S3
 	b := aws.String(name)
-	if _, err := api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: b}); err != nil {
+	if _, err := c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: b}); err != nil {
 		if isNotFound(err, "NotFound", "NoSuchBucket") {
 			return nil, nil
 		}
@@ -71,12 +68,12 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
 	}
 	v := BucketValue{Name: name, Tags: map[string]string{}}
-	ver, err := api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
+	ver, err := c.S3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
 	if err != nil {
 		return nil, fmt.Errorf("read versioning of bucket %s: %w", name, err)
 	}
 	v.Versioning = string(ver.Status)
-	enc, err := api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
+	enc, err := c.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
 	switch {
 	case isNotFound(err, "ServerSideEncryptionConfigurationNotFoundError"):
 	case err != nil:
@@ -86,7 +83,7 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 			v.Encryption = string(d.SSEAlgorithm)
 		}
 	}
-	pab, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b})
+	pab, err := c.S3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b})
 	switch {
 	case isNotFound(err, "NoSuchPublicAccessBlockConfiguration"):
 	case err != nil:
@@ -95,7 +92,7 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 		p := pab.PublicAccessBlockConfiguration
 		v.PublicAccessBlock = PublicAccessBlock{aws.ToBool(p.BlockPublicAcls), aws.ToBool(p.BlockPublicPolicy), aws.ToBool(p.IgnorePublicAcls), aws.ToBool(p.RestrictPublicBuckets)}
 	}
-	own, err := api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
+	own, err := c.S3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
 	switch {
 	case isNotFound(err, "OwnershipControlsNotFoundError"):
 	case err != nil:
@@ -103,7 +100,7 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 	case own.OwnershipControls != nil && len(own.OwnershipControls.Rules) > 0:
 		v.Ownership = string(own.OwnershipControls.Rules[0].ObjectOwnership)
 	}
-	tags, err := api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b})
+	tags, err := c.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b})
 	switch {
 	case isNotFound(err, "NoSuchTagSet", "NoSuchTagSetError"):
 	case err != nil:
@@ -117,12 +114,11 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 }
 
 func (k bucketKind) Create(ctx context.Context, c *Clients, name string, v Value) error {
-	var api bucketAPI = c.S3
 	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
 	if c.Region != "" && c.Region != "us-east-1" {
 		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(c.Region)}
 	}
-	if _, err := api.CreateBucket(ctx, in); err != nil && !isNotFound(err, "BucketAlreadyOwnedByYou") {
+	if _, err := c.S3.CreateBucket(ctx, in); err != nil && !isNotFound(err, "BucketAlreadyOwnedByYou") {
 		return err
 	}
 	return k.Update(ctx, c, name, marshal(BucketValue{Name: name}), v)
@@ -138,30 +134,29 @@ func (bucketKind) Update(ctx context.Context, c *Clients, name string, before, a
 	if err := unmarshal(after, &a); err != nil {
 		return err
 	}
-	var api bucketAPI = c.S3
 	bk := aws.String(name)
 	if a.PublicAccessBlock != b.PublicAccessBlock {
 		p := a.PublicAccessBlock
-		if _, err := api.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: bk, PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+		if _, err := c.S3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: bk, PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
 			BlockPublicAcls: aws.Bool(p.BlockPublicAcls), BlockPublicPolicy: aws.Bool(p.BlockPublicPolicy),
 			IgnorePublicAcls: aws.Bool(p.IgnorePublicAcls), RestrictPublicBuckets: aws.Bool(p.RestrictPublicBuckets)}}); err != nil {
 			return fmt.Errorf("block public access on bucket %s: %w", name, err)
 		}
 	}
 	if a.Ownership != b.Ownership && a.Ownership != "" {
-		if _, err := api.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: bk, OwnershipControls: &s3types.OwnershipControls{
+		if _, err := c.S3.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: bk, OwnershipControls: &s3types.OwnershipControls{
 			Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnership(a.Ownership)}}}}); err != nil {
 			return fmt.Errorf("set object ownership of bucket %s: %w", name, err)
 		}
 	}
 	if a.Encryption != b.Encryption && a.Encryption != "" {
-		if _, err := api.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: bk, ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+		if _, err := c.S3.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: bk, ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
 			Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryption(a.Encryption)}}}}}); err != nil {
 			return fmt.Errorf("set default encryption of bucket %s: %w", name, err)
 		}
 	}
 	if a.Versioning != b.Versioning && a.Versioning != "" {
-		if _, err := api.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bk, VersioningConfiguration: &s3types.VersioningConfiguration{
+		if _, err := c.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bk, VersioningConfiguration: &s3types.VersioningConfiguration{
 			Status: s3types.BucketVersioningStatus(a.Versioning)}}); err != nil {
 			return fmt.Errorf("set versioning of bucket %s: %w", name, err)
 		}
@@ -171,7 +166,7 @@ func (bucketKind) Update(ctx context.Context, c *Clients, name string, before, a
 		for _, k := range slices.Sorted(maps.Keys(a.Tags)) {
 			set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(a.Tags[k])})
 		}
-		if _, err := api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: bk, Tagging: &s3types.Tagging{TagSet: set}}); err != nil {
+		if _, err := c.S3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: bk, Tagging: &s3types.Tagging{TagSet: set}}); err != nil {
 			return fmt.Errorf("tag bucket %s: %w", name, err)
 		}
 	}
@@ -191,8 +186,7 @@ func sameTags(a, b map[string]string) bool {
 }
 
 func (bucketKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
-	var api bucketAPI = c.S3
-	_, err := api.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
+	_, err := c.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
 	if isNotFound(err, "NoSuchBucket", "NotFound") {
 		return nil
 	}
@@ -201,8 +195,7 @@ func (bucketKind) Delete(ctx context.Context, c *Clients, name string, _ Value) 
 
 // Count counts object versions and delete markers, up to limit.
 func (bucketKind) Count(ctx context.Context, c *Clients, name string, limit int) (int, error) {
-	var api bucketAPI = c.S3
-	out, err := api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(name), MaxKeys: aws.Int32(int32(limit))})
+	out, err := c.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(name), MaxKeys: aws.Int32(int32(limit))})
 	if isNotFound(err, "NoSuchBucket") {
 		return 0, nil
 	}
@@ -214,9 +207,8 @@ func (bucketKind) Count(ctx context.Context, c *Clients, name string, limit int)
 
 // Empty deletes every object version and delete marker.
 func (bucketKind) Empty(ctx context.Context, c *Clients, name string) error {
-	var api bucketAPI = c.S3
 	for {
-		out, err := api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(name)})
+		out, err := c.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(name)})
 		if isNotFound(err, "NoSuchBucket") {
 			return nil
 		}
@@ -239,7 +231,7 @@ func (bucketKind) Empty(ctx context.Context, c *Clients, name string) error {
 			if v := aws.ToString(o.version); v != "" && v != "null" {
 				in.VersionId = o.version
 			}
-			if _, err := api.DeleteObject(ctx, in); err != nil {
+			if _, err := c.S3.DeleteObject(ctx, in); err != nil {
 				return fmt.Errorf("delete s3://%s/%s: %w", name, aws.ToString(o.key), err)
 			}
 		}

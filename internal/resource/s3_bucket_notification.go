@@ -16,8 +16,6 @@ type notificationAPI interface {
 	PutBucketNotificationConfiguration(context.Context, *s3.PutBucketNotificationConfigurationInput, ...func(*s3.Options)) (*s3.PutBucketNotificationConfigurationOutput, error)
 }
 
-var _ notificationAPI = (*s3.Client)(nil)
-
 // LambdaNotification is one Lambda destination of a bucket's notifications.
 type LambdaNotification struct {
 	ID          string   `json:"id"`
@@ -41,8 +39,7 @@ var _ Kind = notificationKind{}
 func (notificationKind) Tagged() bool { return false }
 
 func (notificationKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
-	var api notificationAPI = c.S3
-	out, err := api.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(name)})
+	out, err := c.S3.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(name)})
 	if isNotFound(err, "NoSuchBucket") {
 		return nil, nil
 	}
@@ -102,15 +99,13 @@ func (notificationKind) Update(ctx context.Context, c *Clients, name string, _, 
 		}
 		cfg.LambdaFunctionConfigurations = append(cfg.LambdaFunctionConfigurations, fc)
 	}
-	var api notificationAPI = c.S3
-	_, err := api.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(name), NotificationConfiguration: cfg})
+	_, err := c.S3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(name), NotificationConfiguration: cfg})
 	return err
 }
 
 // Delete empties the bucket's notification configuration.
 func (notificationKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
-	var api notificationAPI = c.S3
-	_, err := api.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(name),
+	_, err := c.S3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(name),
 		NotificationConfiguration: &s3types.NotificationConfiguration{}})
 	if isNotFound(err, "NoSuchBucket") {
 		return nil

@@ -17,8 +17,6 @@ type bucketPolicyAPI interface {
 	DeleteBucketPolicy(context.Context, *s3.DeleteBucketPolicyInput, ...func(*s3.Options)) (*s3.DeleteBucketPolicyOutput, error)
 }
 
-var _ bucketPolicyAPI = (*s3.Client)(nil)
-
 // BucketPolicyValue is a bucket's policy; its name is the bucket's.
 type BucketPolicyValue struct {
 	Bucket string          `json:"bucket"`
@@ -32,8 +30,7 @@ var _ Kind = bucketPolicyKind{}
 func (bucketPolicyKind) Tagged() bool { return false }
 
 func (bucketPolicyKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
-	var api bucketPolicyAPI = c.S3
-	out, err := api.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(name)})
+	out, err := c.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(name)})
 	if isNotFound(err, "NoSuchBucketPolicy", "NoSuchBucket") {
 		return nil, nil
 	}
@@ -56,14 +53,12 @@ func (bucketPolicyKind) Update(ctx context.Context, c *Clients, name string, _, 
 	if err := unmarshal(after, &p); err != nil {
 		return err
 	}
-	var api bucketPolicyAPI = c.S3
-	_, err := api.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(name), Policy: aws.String(string(p.Policy))})
+	_, err := c.S3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(name), Policy: aws.String(string(p.Policy))})
 	return err
 }
 
 func (bucketPolicyKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
-	var api bucketPolicyAPI = c.S3
-	_, err := api.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(name)})
+	_, err := c.S3.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(name)})
 	if isNotFound(err, "NoSuchBucket", "NoSuchBucketPolicy") {
 		return nil
 	}

@@ -20,15 +20,20 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/xacct/xacct/internal/config"
-	"github.com/xacct/xacct/internal/resource"
-	"github.com/xacct/xacct/lambda/processor"
 )
 
 // LiveInput is what live probing needs.
 type LiveInput struct {
 	Cfg *config.Config
-	// Admin are each account's clients (the role xacct applies with).
-	Admin map[string]*resource.Clients
+	// IAM is the Development account's IAM as xacct signs in to it: it
+	// creates the probe users and deletes them again.
+	IAM LiveIAM
+	// Production and Reporting are those accounts' S3 as xacct signs in:
+	// they seed probe objects, read the processor's records and clean up.
+	Production, Reporting LiveS3
+	// RecordKey is the key of the processor's record of an object
+	// (processor.RecordKey).
+	RecordKey func(prefix, bucket, key, versionID string) string
 	// UserConfig returns an AWS config for the Development account signed
 	// with the given credentials (endpoint, CA and region as xacct's own).
 	UserConfig func(creds aws.CredentialsProvider) aws.Config
@@ -38,6 +43,33 @@ type LiveInput struct {
 	// processor's record (default one minute).
 	Wait time.Duration
 }
+
+// LiveIAM is what live probing calls on the Development account's IAM.
+type LiveIAM interface {
+	CreateUser(context.Context, *iam.CreateUserInput, ...func(*iam.Options)) (*iam.CreateUserOutput, error)
+	AddUserToGroup(context.Context, *iam.AddUserToGroupInput, ...func(*iam.Options)) (*iam.AddUserToGroupOutput, error)
+	CreateAccessKey(context.Context, *iam.CreateAccessKeyInput, ...func(*iam.Options)) (*iam.CreateAccessKeyOutput, error)
+	ListAccessKeys(context.Context, *iam.ListAccessKeysInput, ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error)
+	DeleteAccessKey(context.Context, *iam.DeleteAccessKeyInput, ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error)
+	ListGroupsForUser(context.Context, *iam.ListGroupsForUserInput, ...func(*iam.Options)) (*iam.ListGroupsForUserOutput, error)
+	RemoveUserFromGroup(context.Context, *iam.RemoveUserFromGroupInput, ...func(*iam.Options)) (*iam.RemoveUserFromGroupOutput, error)
+	DeleteUser(context.Context, *iam.DeleteUserInput, ...func(*iam.Options)) (*iam.DeleteUserOutput, error)
+}
+
+// LiveS3 is what live probing calls on S3 as xacct.
+type LiveS3 interface {
+	GetBucketPolicy(context.Context, *s3.GetBucketPolicyInput, ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	ListObjectVersions(context.Context, *s3.ListObjectVersionsInput, ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+}
+
+var (
+	_ LiveIAM = (*iam.Client)(nil)
+	_ LiveS3  = (*s3.Client)(nil)
+)
 
 // Probe is one real call and what it got.
 type Probe struct {
@@ -119,7 +151,7 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 	}
 	cfg := in.Cfg
 	rep = &LiveReport{ID: newProbeID()}
-	dev, prodC, repC := in.Admin["development"], in.Admin["production"], in.Admin["reporting"]
+	dev, prodS3, repS3 := in.IAM, in.Production, in.Reporting
 	prefix := "xacct-probe/" + rep.ID + "/"
 	recordPrefix := cfg.Reporting.Prefix + cfg.Production.Bucket + "/" + prefix
 	var users []string
@@ -131,11 +163,11 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		defer cancel()
 		var errs []error
 		for _, u := range users {
-			errs = append(errs, deleteUser(cctx, dev.IAM, u))
+			errs = append(errs, deleteUser(cctx, dev, u))
 		}
-		errs = append(errs, emptyPrefix(cctx, prodC.S3, cfg.Production.Bucket, prefix))
-		errs = append(errs, emptyPrefix(cctx, repC.S3, cfg.Reporting.Bucket, recordPrefix))
-		errs = append(errs, emptyPrefix(cctx, repC.S3, cfg.Reporting.Bucket, prefix))
+		errs = append(errs, emptyPrefix(cctx, prodS3, cfg.Production.Bucket, prefix))
+		errs = append(errs, emptyPrefix(cctx, repS3, cfg.Reporting.Bucket, recordPrefix))
+		errs = append(errs, emptyPrefix(cctx, repS3, cfg.Reporting.Bucket, prefix))
 		if cerr := errors.Join(errs...); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("clean up probes %s: %w", rep.ID, cerr))
 		} else {
@@ -143,28 +175,28 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		}
 	}()
 
-	policy, err := prodC.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(cfg.Production.Bucket)})
+	policy, err := prodS3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(cfg.Production.Bucket)})
 	if err != nil {
 		return rep, fmt.Errorf("read the production bucket policy: %w", err)
 	}
 	seed := func() error {
-		_, err := prodC.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(prefix + "seed.txt"), Body: strings.NewReader("seed")})
+		_, err := prodS3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(prefix + "seed.txt"), Body: strings.NewReader("seed")})
 		return err
 	}
 
 	makeUser := func(suffix, group string) (aws.Config, error) {
 		name := "xacct-probe-" + rep.ID + "-" + suffix
-		if _, err := dev.IAM.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name),
+		if _, err := dev.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name),
 			Tags: []iamtypes.Tag{{Key: aws.String("xacct:probe"), Value: aws.String(cfg.Stack)}}}); err != nil {
 			return aws.Config{}, fmt.Errorf("create probe user %s: %w", name, err)
 		}
 		users = append(users, name)
 		if group != "" {
-			if _, err := dev.IAM.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String(group), UserName: aws.String(name)}); err != nil {
+			if _, err := dev.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String(group), UserName: aws.String(name)}); err != nil {
 				return aws.Config{}, fmt.Errorf("add probe user %s to %s: %w", name, group, err)
 			}
 		}
-		key, err := dev.IAM.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
+		key, err := dev.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
 		if err != nil {
 			return aws.Config{}, fmt.Errorf("create an access key for %s: %w", name, err)
 		}
@@ -272,8 +304,8 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 			return rep, err
 		}
 		if perr == nil {
-			recKey := processor.RecordKey(cfg.Reporting.Prefix, cfg.Production.Bucket, key, aws.ToString(put.VersionId))
-			body, werr := waitForObject(ctx, repC.S3, cfg.Reporting.Bucket, recKey, in.Wait)
+			recKey := in.RecordKey(cfg.Reporting.Prefix, cfg.Production.Bucket, key, aws.ToString(put.VersionId))
+			body, werr := waitForObject(ctx, repS3, cfg.Reporting.Bucket, recKey, in.Wait)
 			p := Probe{Principal: "metadata processor", Action: "record " + key, Resource: "arn:aws:s3:::" + cfg.Reporting.Bucket + "/" + recKey, Intended: true, Live: werr == nil}
 			if werr != nil {
 				p.Detail = werr.Error()
@@ -296,7 +328,7 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 	return rep, nil
 }
 
-func waitForObject(ctx context.Context, c *s3.Client, bucket, key string, wait time.Duration) ([]byte, error) {
+func waitForObject(ctx context.Context, c LiveS3, bucket, key string, wait time.Duration) ([]byte, error) {
 	deadline := time.Now().Add(wait)
 	for {
 		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
@@ -316,7 +348,7 @@ func waitForObject(ctx context.Context, c *s3.Client, bucket, key string, wait t
 }
 
 // emptyPrefix deletes every version of every object under prefix.
-func emptyPrefix(ctx context.Context, c *s3.Client, bucket, prefix string) error {
+func emptyPrefix(ctx context.Context, c LiveS3, bucket, prefix string) error {
 	out, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
 	if err != nil {
 		return err
@@ -347,7 +379,7 @@ func emptyPrefix(ctx context.Context, c *s3.Client, bucket, prefix string) error
 	return errors.Join(errs...)
 }
 
-func deleteUser(ctx context.Context, c *iam.Client, name string) error {
+func deleteUser(ctx context.Context, c LiveIAM, name string) error {
 	keys, err := c.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(name)})
 	if err == nil {
 		for _, k := range keys.AccessKeyMetadata {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/xacct/xacct/internal/config"
 	"github.com/xacct/xacct/internal/iampolicy"
-	"github.com/xacct/xacct/internal/resource"
 	"github.com/xacct/xacct/internal/stack"
 )
 
@@ -58,7 +57,7 @@ func (m *Matrix) Mismatches() int {
 type Policies map[string]json.RawMessage
 
 // FromValues extracts the policy documents of resource values.
-func FromValues(values map[string]resource.Value) Policies {
+func FromValues(values map[string]json.RawMessage) Policies {
 	out := Policies{}
 	for addr, v := range values {
 		var f map[string]json.RawMessage
