@@ -28,8 +28,8 @@ type Event struct {
 
 // Store is where apply records what it did.
 type Store interface {
-	Put(addr string, e state.Entry) error
-	Remove(addr string) error
+	Put(ctx context.Context, addr string, e state.Entry) error
+	Remove(ctx context.Context, addr string) error
 }
 
 // Options tune a run.
@@ -69,7 +69,7 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 		opts.Now = time.Now
 	}
 	for _, a := range p.Forget {
-		if err := st.Remove(a.String()); err != nil {
+		if err := st.Remove(ctx, a.String()); err != nil {
 			return Result{}, err
 		}
 	}
@@ -151,24 +151,26 @@ func applyOne(ctx context.Context, c plan.Change, cl *resource.Clients, st Store
 	}
 	entry := state.Entry{Kind: c.Addr.Kind, Account: c.Addr.Account, Name: c.Addr.Name}
 	addr := c.Addr.String()
+	// What was done is recorded even when the run is being interrupted.
+	sctx := context.WithoutCancel(ctx)
 	switch c.Action {
 	case plan.Create:
 		// Recorded before the call: if this process dies mid-call, the next
 		// run knows the resource is its own.
 		entry.Pending = true
-		if err := st.Put(addr, entry); err != nil {
+		if err := st.Put(sctx, addr, entry); err != nil {
 			return err
 		}
 		if err := retry(ctx, opts, func() error { return kind.Create(ctx, cl, c.Addr.Name, c.After) }); err != nil {
 			return err
 		}
 		entry.Pending, entry.Value = false, c.After
-		return st.Put(addr, entry)
+		return st.Put(sctx, addr, entry)
 	case plan.Update, plan.Adopt:
 		if c.Action == plan.Adopt {
 			// Owned from now on, even if the update below fails.
 			entry.Value = c.Before
-			if err := st.Put(addr, entry); err != nil {
+			if err := st.Put(sctx, addr, entry); err != nil {
 				return err
 			}
 		}
@@ -178,7 +180,7 @@ func applyOne(ctx context.Context, c plan.Change, cl *resource.Clients, st Store
 			}
 		}
 		entry.Value = c.After
-		return st.Put(addr, entry)
+		return st.Put(sctx, addr, entry)
 	case plan.Delete:
 		if dh, ok := kind.(resource.DataHolder); ok {
 			n, err := dh.Count(ctx, cl, c.Addr.Name, 1)
@@ -197,7 +199,7 @@ func applyOne(ctx context.Context, c plan.Change, cl *resource.Clients, st Store
 		if err := retry(ctx, opts, func() error { return kind.Delete(ctx, cl, c.Addr.Name, c.Before) }); err != nil {
 			return err
 		}
-		return st.Remove(addr)
+		return st.Remove(sctx, addr)
 	case plan.NoOp:
 	}
 	return nil

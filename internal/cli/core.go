@@ -146,7 +146,7 @@ func open(ctx context.Context, o *coreOptions, operation string, lock bool, need
 		return nil, err
 	}
 	if lock {
-		if err := s.st.Acquire(whoAmI(), operation, o.Now()); err != nil {
+		if err := s.st.Acquire(ctx, whoAmI(), operation, o.Now()); err != nil {
 			var le *state.LockedError
 			if errors.As(err, &le) {
 				return nil, &hintError{err: err, hint: "wait for it to finish; if that process is gone, run: xacct force-unlock " + le.Lock.ID}
@@ -157,7 +157,7 @@ func open(ctx context.Context, o *coreOptions, operation string, lock bool, need
 	return s, nil
 }
 
-func (s *session) close() { _ = s.st.Release() }
+func (s *session) close() { _ = s.st.Release(context.Background()) }
 
 func (s *session) plan(ctx context.Context, o *coreOptions, destroy bool) (*plan.Plan, error) {
 	return plan.Compute(ctx, plan.Input{

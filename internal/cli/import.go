@@ -52,7 +52,7 @@ every kind xacct manages is the last part of the address.`,
 			if v == nil {
 				return fmt.Errorf("%s does not exist in the %s account: nothing to import", addr, addr.Account)
 			}
-			if err := s.st.Put(addr.String(), state.Entry{Kind: addr.Kind, Account: addr.Account, Name: addr.Name, Value: v}); err != nil {
+			if err := s.st.Put(ctx, addr.String(), state.Entry{Kind: addr.Kind, Account: addr.Account, Name: addr.Name, Value: v}); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(o.IO.Out, "Imported %s. Run xacct plan to see what apply would change on it.\n", addr)

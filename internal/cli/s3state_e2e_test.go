@@ -45,7 +45,7 @@ func TestS3StateBackend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := other.Acquire("bob@ci", "apply", time.Now().Add(-90*time.Second)); err != nil {
+	if err := other.Acquire(ctx, "bob@ci", "apply", time.Now().Add(-90*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -56,7 +56,7 @@ func TestS3StateBackend(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the locked apply took %v to fail", d)
 	}
-	if err := other.Release(); err != nil {
+	if err := other.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
 
@@ -73,11 +73,11 @@ func TestS3StateBackend(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			if st.Acquire("racer", "apply", time.Now()) == nil {
+			if st.Acquire(ctx, "racer", "apply", time.Now()) == nil {
 				mu.Lock()
 				wins++
 				mu.Unlock()
-				defer func() { _ = st.Release() }()
+				defer func() { _ = st.Release(ctx) }()
 				time.Sleep(100 * time.Millisecond)
 			}
 		}()
@@ -91,10 +91,10 @@ func TestS3StateBackend(t *testing.T) {
 	// first's update.
 	a, _ := state.OpenS3(ctx, ds3, bucket, "xacct/state.json", e.stack)
 	b, _ := state.OpenS3(ctx, ds3, bucket, "xacct/state.json", e.stack)
-	if err := a.Put("production/iam_role/from-a", state.Entry{Kind: "iam_role", Account: "production", Name: "from-a"}); err != nil {
+	if err := a.Put(ctx, "production/iam_role/from-a", state.Entry{Kind: "iam_role", Account: "production", Name: "from-a"}); err != nil {
 		t.Fatal(err)
 	}
-	err = b.Put("production/iam_role/from-b", state.Entry{Kind: "iam_role", Account: "production", Name: "from-b"})
+	err = b.Put(ctx, "production/iam_role/from-b", state.Entry{Kind: "iam_role", Account: "production", Name: "from-b"})
 	var ce *state.ConflictError
 	if !errors.As(err, &ce) {
 		t.Fatalf("the second writer's Put: %v, want a conflict", err)
@@ -104,7 +104,7 @@ func TestS3StateBackend(t *testing.T) {
 	if res["production/iam_role/from-a"] == nil || res["production/iam_role/from-b"] != nil {
 		t.Errorf("state after the race: a=%v b=%v", res["production/iam_role/from-a"] != nil, res["production/iam_role/from-b"] != nil)
 	}
-	if err := a.Remove("production/iam_role/from-a"); err != nil {
+	if err := a.Remove(ctx, "production/iam_role/from-a"); err != nil {
 		t.Fatal(err)
 	}
 

@@ -120,11 +120,11 @@ for this stack).`,
 			if _, ok := st.Snapshot().Resources[args[0]]; !ok {
 				return &hintError{err: fmt.Errorf("%s is not in the state", args[0]), hint: "xacct state list shows what is"}
 			}
-			if err := st.Acquire(whoAmI(), "state rm", f.Now()); err != nil {
+			if err := st.Acquire(cmd.Context(), whoAmI(), "state rm", f.Now()); err != nil {
 				return err
 			}
-			defer func() { _ = st.Release() }()
-			if err := st.Remove(args[0]); err != nil {
+			defer func() { _ = st.Release(cmd.Context()) }()
+			if err := st.Remove(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(f.IO.Out, "Removed %s from the state; the resource itself is unchanged.\n", args[0])
@@ -227,19 +227,15 @@ is never overwritten.`,
 			if err != nil {
 				return err
 			}
-			type replacer interface {
-				state.Store
-				Replace(*state.State) error
-			}
-			var from, dst replacer = remote, local
+			var from, dst state.Store = remote, local
 			if to == "s3" {
 				from, dst = local, remote
 			}
-			for _, s := range []replacer{from, dst} {
-				if err := s.Acquire(whoAmI(), "state migrate", f.Now()); err != nil {
+			for _, s := range []state.Store{from, dst} {
+				if err := s.Acquire(ctx, whoAmI(), "state migrate", f.Now()); err != nil {
 					return err
 				}
-				defer func() { _ = s.Release() }()
+				defer func() { _ = s.Release(ctx) }()
 			}
 			src, cur := from.Snapshot(), dst.Snapshot()
 			if len(src.Resources) == 0 {
@@ -248,7 +244,7 @@ is never overwritten.`,
 			if len(cur.Resources) > 0 && cur.Lineage != src.Lineage {
 				return fmt.Errorf("the %s state already holds %d resources of another lineage (%s); it is not overwritten", to, len(cur.Resources), cur.Lineage)
 			}
-			if err := dst.Replace(src); err != nil {
+			if err := dst.Replace(ctx, src); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(f.IO.Out, "Copied %d resources (lineage %s, serial %d) to the %s state. Now set state.backend: %s in %s.\n",

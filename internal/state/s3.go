@@ -19,10 +19,16 @@ import (
 // Store is where the state lives: a local file or an S3 object.
 type Store interface {
 	Snapshot() *State
-	Put(addr string, e Entry) error
-	Remove(addr string) error
-	Acquire(who, operation string, now time.Time) error
-	Release() error
+	// Put records a resource and saves the state.
+	Put(ctx context.Context, addr string, e Entry) error
+	// Remove forgets a resource and saves the state.
+	Remove(ctx context.Context, addr string) error
+	// Acquire takes the lock, or fails at once naming its holder.
+	Acquire(ctx context.Context, who, operation string, now time.Time) error
+	// Release gives up the lock if this process holds it.
+	Release(ctx context.Context) error
+	// Replace overwrites the whole state, keeping its lineage and serial.
+	Replace(ctx context.Context, st *State) error
 }
 
 var (
@@ -51,7 +57,6 @@ func (e *ConflictError) Error() string {
 // (If-Match on the ETag read, If-None-Match: * for the first write), and
 // locked by a lock object created with If-None-Match: *.
 type S3 struct {
-	ctx    context.Context
 	api    S3API
 	bucket string
 	key    string
@@ -63,7 +68,7 @@ type S3 struct {
 
 // OpenS3 reads the state object (an absent one is an empty state).
 func OpenS3(ctx context.Context, api S3API, bucket, key, stack string) (*S3, error) {
-	s := &S3{ctx: context.WithoutCancel(ctx), api: api, bucket: bucket, key: key}
+	s := &S3{api: api, bucket: bucket, key: key}
 	out, err := api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if isCode(err, "NoSuchKey", "NotFound") {
 		s.st = &State{Version: Version, Stack: stack, Resources: map[string]*Entry{}}
@@ -93,12 +98,12 @@ func (s *S3) Snapshot() *State {
 }
 
 // Put records a resource and writes the state object.
-func (s *S3) Put(addr string, e Entry) error {
+func (s *S3) Put(ctx context.Context, addr string, e Entry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev := s.st.Resources[addr]
 	s.st.Resources[addr] = &e
-	if err := s.saveLocked(); err != nil {
+	if err := s.saveLocked(ctx); err != nil {
 		if prev == nil {
 			delete(s.st.Resources, addr)
 		} else {
@@ -110,7 +115,7 @@ func (s *S3) Put(addr string, e Entry) error {
 }
 
 // Remove forgets a resource and writes the state object.
-func (s *S3) Remove(addr string) error {
+func (s *S3) Remove(ctx context.Context, addr string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev, ok := s.st.Resources[addr]
@@ -118,14 +123,14 @@ func (s *S3) Remove(addr string) error {
 		return nil
 	}
 	delete(s.st.Resources, addr)
-	if err := s.saveLocked(); err != nil {
+	if err := s.saveLocked(ctx); err != nil {
 		s.st.Resources[addr] = prev
 		return err
 	}
 	return nil
 }
 
-func (s *S3) saveLocked() error {
+func (s *S3) saveLocked(ctx context.Context) error {
 	if s.st.Lineage == "" {
 		s.st.Lineage = newID()
 	}
@@ -141,7 +146,7 @@ func (s *S3) saveLocked() error {
 	} else {
 		in.IfMatch = aws.String(s.etag)
 	}
-	out, err := s.api.PutObject(s.ctx, in)
+	out, err := s.api.PutObject(ctx, in)
 	if isCode(err, "PreconditionFailed", "ConditionalRequestConflict") {
 		s.st.Serial--
 		return &ConflictError{Bucket: s.bucket, Key: s.key}
@@ -157,12 +162,12 @@ func (s *S3) saveLocked() error {
 func (s *S3) lockKey() string { return s.key + ".lock" }
 
 // Acquire creates the lock object, or fails at once naming its holder.
-func (s *S3) Acquire(who, operation string, now time.Time) error {
+func (s *S3) Acquire(ctx context.Context, who, operation string, now time.Time) error {
 	lk := Lock{ID: newID(), Who: who, PID: os.Getpid(), Operation: operation, Created: now.UTC()}
 	b, _ := json.Marshal(lk)
-	_, err := s.api.PutObject(s.ctx, &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.lockKey()), Body: bytes.NewReader(b), IfNoneMatch: aws.String("*")})
+	_, err := s.api.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.lockKey()), Body: bytes.NewReader(b), IfNoneMatch: aws.String("*")})
 	if isCode(err, "PreconditionFailed", "ConditionalRequestConflict") {
-		other, rerr := readLock(s.ctx, s.api, s.bucket, s.lockKey())
+		other, rerr := readLock(ctx, s.api, s.bucket, s.lockKey())
 		if rerr != nil {
 			return fmt.Errorf("state s3://%s/%s is locked (lock unreadable: %v)", s.bucket, s.key, rerr)
 		}
@@ -176,17 +181,17 @@ func (s *S3) Acquire(who, operation string, now time.Time) error {
 }
 
 // Release deletes the lock object if this process holds it.
-func (s *S3) Release() error {
+func (s *S3) Release(ctx context.Context) error {
 	if s.lock == nil {
 		return nil
 	}
-	cur, err := readLock(s.ctx, s.api, s.bucket, s.lockKey())
+	cur, err := readLock(ctx, s.api, s.bucket, s.lockKey())
 	id := s.lock.ID
 	s.lock = nil
 	if err != nil || cur.ID != id {
 		return nil
 	}
-	_, err = s.api.DeleteObject(s.ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.lockKey())})
+	_, err = s.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.lockKey())})
 	return err
 }
 
@@ -222,13 +227,13 @@ func readLock(ctx context.Context, api S3API, bucket, key string) (Lock, error) 
 
 // Replace overwrites the whole state (state migrate), keeping lineage and
 // serial of st.
-func (s *S3) Replace(st *State) error {
+func (s *S3) Replace(ctx context.Context, st *State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev := s.st
 	s.st = copyState(st)
 	s.st.Serial--
-	if err := s.saveLocked(); err != nil {
+	if err := s.saveLocked(ctx); err != nil {
 		s.st = prev
 		return err
 	}

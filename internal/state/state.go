@@ -5,6 +5,7 @@ package state
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -128,7 +129,7 @@ func copyState(st *State) *State {
 
 // Replace overwrites the whole state (state migrate), keeping lineage and
 // serial of st.
-func (l *Local) Replace(st *State) error {
+func (l *Local) Replace(_ context.Context, st *State) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.st = copyState(st)
@@ -137,7 +138,7 @@ func (l *Local) Replace(st *State) error {
 }
 
 // Put records a resource and saves.
-func (l *Local) Put(addr string, e Entry) error {
+func (l *Local) Put(_ context.Context, addr string, e Entry) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.st.Resources[addr] = &e
@@ -145,7 +146,7 @@ func (l *Local) Put(addr string, e Entry) error {
 }
 
 // Remove forgets a resource and saves.
-func (l *Local) Remove(addr string) error {
+func (l *Local) Remove(_ context.Context, addr string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, ok := l.st.Resources[addr]; !ok {
@@ -206,7 +207,7 @@ func (l *Local) lockPath() string { return l.path + ".lock" }
 
 // Acquire takes the lock for an operation, or fails at once naming the
 // holder.
-func (l *Local) Acquire(who, operation string, now time.Time) error {
+func (l *Local) Acquire(_ context.Context, who, operation string, now time.Time) error {
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return fmt.Errorf("lock state: %w", err)
 	}
@@ -233,7 +234,7 @@ func (l *Local) Acquire(who, operation string, now time.Time) error {
 }
 
 // Release gives the lock back if this process holds it.
-func (l *Local) Release() error {
+func (l *Local) Release(context.Context) error {
 	if l.lock == nil {
 		return nil
 	}

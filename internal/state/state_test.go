@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ func TestSaveAfterEveryChangeAndReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Put("production/iam_role/r", Entry{Kind: "iam_role", Account: "production", Name: "r", Value: []byte(`{"name":"r"}`)}); err != nil {
+	if err := l.Put(context.Background(), "production/iam_role/r", Entry{Kind: "iam_role", Account: "production", Name: "r", Value: []byte(`{"name":"r"}`)}); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(path)
@@ -34,7 +35,7 @@ func TestSaveAfterEveryChangeAndReopen(t *testing.T) {
 	if s.Serial != 1 || s.Lineage != l.Snapshot().Lineage || string(s.Resources["production/iam_role/r"].Value) != `{"name":"r"}` {
 		t.Errorf("reopened state = %+v", s)
 	}
-	if err := again.Remove("production/iam_role/r"); err != nil {
+	if err := again.Remove(context.Background(), "production/iam_role/r"); err != nil {
 		t.Fatal(err)
 	}
 	if s := again.Snapshot(); s.Serial != 2 || len(s.Resources) != 0 {
@@ -51,10 +52,10 @@ func TestLock(t *testing.T) {
 	a, _ := Open(path, "acme")
 	b, _ := Open(path, "acme")
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	if err := a.Acquire("alice@laptop", "apply", now); err != nil {
+	if err := a.Acquire(context.Background(), "alice@laptop", "apply", now); err != nil {
 		t.Fatal(err)
 	}
-	err := b.Acquire("bob@ci", "apply", now)
+	err := b.Acquire(context.Background(), "bob@ci", "apply", now)
 	var le *LockedError
 	if !errors.As(err, &le) || le.Lock.Who != "alice@laptop" || le.Lock.Operation != "apply" {
 		t.Fatalf("second acquire: %v", err)
@@ -68,17 +69,17 @@ func TestLock(t *testing.T) {
 	if err := ForceUnlock(path, le.Lock.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Acquire("bob@ci", "apply", now); err != nil {
+	if err := b.Acquire(context.Background(), "bob@ci", "apply", now); err != nil {
 		t.Fatalf("acquire after force-unlock: %v", err)
 	}
 	// a no longer holds the lock: its release must not remove b's.
-	if err := a.Release(); err != nil {
+	if err := a.Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path + ".lock"); err != nil {
 		t.Errorf("a released b's lock: %v", err)
 	}
-	if err := b.Release(); err != nil {
+	if err := b.Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path + ".lock"); !os.IsNotExist(err) {
