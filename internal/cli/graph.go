@@ -9,8 +9,14 @@ import (
 	"github.com/xacct/xacct/internal/graph"
 )
 
-func newCmdGraph(f *Factory) *cobra.Command {
-	var cfgFile, format string
+// graphOptions are the inputs of `xacct graph`.
+type graphOptions struct {
+	Config string
+	Format string
+}
+
+func newCmdGraph(f *Factory, runF func(*graphOptions) error) *cobra.Command {
+	opts := &graphOptions{}
 	cmd := &cobra.Command{
 		Use:   "graph",
 		Short: "Draw the pattern the config deploys (Mermaid or DOT)",
@@ -19,20 +25,23 @@ metadata processor and the writer role, each edge labelled with what it allows.
 Reads only the config.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := config.Load(cfgFile)
+			if opts.Format != "mermaid" && opts.Format != "dot" {
+				return fmt.Errorf("--format %q: must be mermaid or dot", opts.Format)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			cfg, err := config.Load(opts.Config)
 			if err != nil {
 				return err
 			}
-			switch format {
-			case "mermaid":
-				return graph.Mermaid(f.IO.Out, cfg)
-			case "dot":
+			if opts.Format == "dot" {
 				return graph.DOT(f.IO.Out, cfg)
 			}
-			return fmt.Errorf("--format %q: must be mermaid or dot", format)
+			return graph.Mermaid(f.IO.Out, cfg)
 		},
 	}
-	cmd.Flags().StringVarP(&cfgFile, "config", "c", config.DefaultFile, "the config `file`")
-	cmd.Flags().StringVar(&format, "format", "mermaid", "mermaid or dot")
+	cmd.Flags().StringVarP(&opts.Config, "config", "c", config.DefaultFile, "the config `file`")
+	cmd.Flags().StringVar(&opts.Format, "format", "mermaid", "mermaid or dot")
 	return cmd
 }

@@ -85,7 +85,7 @@ func simulateRun(opts *simulateOptions) error {
 	}
 	req, err := iampolicy.DecodeRequest(in)
 	if err != nil {
-		return &hintError{err: err, hint: "run `xacct policy simulate --help` for the request shape"}
+		return withHint(err, "run `xacct policy simulate --help` for the request shape")
 	}
 	res, err := iampolicy.Evaluate(req)
 	if err != nil {

@@ -5,41 +5,57 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
-	"github.com/xacct/xacct/internal/awsacct"
+	"github.com/xacct/xacct/internal/operation"
 	"github.com/xacct/xacct/internal/sandbox"
-)
-
-// Exit codes.
-const (
-	ExitOK      = 0
-	ExitError   = 1
-	ExitChanges = 2 // plan --detailed-exitcode: changes present
 )
 
 // Factory builds what commands depend on. Tests swap its fields.
 type Factory struct {
 	IO  *IOStreams
-	AWS awsacct.BaseConfig
+	AWS operation.BaseConfig
 	Now func() time.Time
 	// NoColor is set by the NO_COLOR environment variable.
 	NoColor bool
 }
 
-// hintError is an error with advice on what to do about it.
-type hintError struct {
-	err  error
-	hint string
+// env is what operations take from the world outside.
+func (f *Factory) env() operation.Env {
+	return operation.Env{AWS: f.AWS, Now: f.Now, Who: whoAmI()}
 }
 
-func (e *hintError) Error() string { return e.err.Error() }
-func (e *hintError) Unwrap() error { return e.err }
+// color says whether output may be colored: on a terminal, without NO_COLOR.
+func (f *Factory) color() bool { return f.IO.IsTTY && !f.NoColor }
+
+// whoAmI names this run in state locks.
+func whoAmI() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return name + "@" + host
+}
+
+// defaultAWSConfig loads the base credentials from the SDK's default chain
+// (environment, shared config and credentials files, SSO, instance roles).
+func defaultAWSConfig(ctx context.Context, profile string) (aws.Config, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	if profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(profile))
+	}
+	return awsconfig.LoadDefaultConfig(ctx, opts...)
+}
 
 // Main runs xacct with the process's arguments and streams and returns the
 // exit code.
@@ -68,9 +84,9 @@ func Run(f *Factory, args []string) int {
 		return ee.code
 	}
 	fmt.Fprintf(f.IO.ErrOut, "Error: %v\n", err)
-	var h *hintError
-	if errors.As(err, &h) && h.hint != "" {
-		fmt.Fprintf(f.IO.ErrOut, "Hint: %s\n", h.hint)
+	var h *operation.HintError
+	if errors.As(err, &h) && h.Hint != "" {
+		fmt.Fprintf(f.IO.ErrOut, "Hint: %s\n", h.Hint)
 	}
 	return ExitError
 }
@@ -92,7 +108,7 @@ proves that the access it deployed is exactly the access you meant.`,
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCmdPolicy(f))
 	root.AddCommand(newCmdSandbox(f, nil))
-	root.AddCommand(newCmdPlan(f), newCmdApply(f), newCmdDestroy(f), newCmdForceUnlock(f), newCmdVerify(f))
-	root.AddCommand(newCmdState(f), newCmdVersion(f), newCmdCompletion(f), newCmdGraph(f), newCmdShow(f), newCmdImport(f))
+	root.AddCommand(newCmdPlan(f, nil), newCmdApply(f, nil), newCmdDestroy(f, nil), newCmdForceUnlock(f, nil), newCmdVerify(f, nil))
+	root.AddCommand(newCmdState(f), newCmdVersion(f), newCmdCompletion(f), newCmdGraph(f, nil), newCmdShow(f, nil), newCmdImport(f, nil))
 	return root
 }

@@ -74,7 +74,7 @@ func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
 		},
 	})
 	if err != nil {
-		return &hintError{err: err, hint: "is another sandbox already listening on " + opts.Listen + "? Choose another with --listen"}
+		return withHint(err, "is another sandbox already listening on "+opts.Listen+"? Choose another with --listen")
 	}
 	defer sb.Close()
 	var lines strings.Builder

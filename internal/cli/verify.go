@@ -2,36 +2,27 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
-	"github.com/xacct/xacct/internal/awsacct"
-	"github.com/xacct/xacct/internal/config"
-	"github.com/xacct/xacct/internal/plan"
-	"github.com/xacct/xacct/internal/resource"
-	"github.com/xacct/xacct/internal/stack"
+	"github.com/xacct/xacct/internal/operation"
 	"github.com/xacct/xacct/internal/verify"
-	"github.com/xacct/xacct/lambda/processor"
 )
 
-// ExitMismatch is verify's exit code when the access is not the intended one.
-const ExitMismatch = 3
-
+// verifyOptions are the inputs of `xacct verify`.
 type verifyOptions struct {
-	coreOptions
+	stackOptions
 	Rendered bool
 	JSON     bool
 	Live     bool
 	LiveWait time.Duration
 }
 
-func newCmdVerify(f *Factory) *cobra.Command {
-	o := &verifyOptions{coreOptions: coreOptions{IO: f.IO, AWS: f.AWS, Now: f.Now, NoColor: f.NoColor}}
+func newCmdVerify(f *Factory, runF func(*verifyOptions) error) *cobra.Command {
+	o := &verifyOptions{}
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Prove that the access deployed is exactly the access intended",
@@ -51,7 +42,16 @@ probe fails or the command is interrupted.
 Exit status: 0 when effective equals intended, 3 when it does not, 1 on error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return verifyRun(cmd.Context(), o)
+			if err := o.validate(); err != nil {
+				return err
+			}
+			if o.Rendered && o.Live {
+				return errors.New("--rendered and --live cannot be used together: --rendered makes no AWS call")
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return verifyRun(cmd.Context(), f, o)
 		},
 	}
 	o.flags(cmd)
@@ -62,72 +62,45 @@ Exit status: 0 when effective equals intended, 3 when it does not, 1 on error.`,
 	return cmd
 }
 
-func verifyRun(ctx context.Context, o *verifyOptions) error {
+func verifyRun(ctx context.Context, f *Factory, o *verifyOptions) error {
 	ctx, cancel := signalContext(ctx)
 	defer cancel()
-	var cfg *config.Config
-	var values map[string]resource.Value
 	if o.Rendered {
-		c, err := config.Load(o.Config)
+		_, m, err := operation.Rendered(o.Config)
 		if err != nil {
 			return err
 		}
-		// The package's hash does not change who may do what.
-		desired, err := stack.Build(c, "rendered")
-		if err != nil {
-			return err
-		}
-		cfg, values = c, map[string]resource.Value{}
-		for _, r := range desired {
-			values[r.Addr.String()] = r.Desired
-		}
-	} else {
-		s, err := open(ctx, &o.coreOptions, "verify", false, needNames)
-		if err != nil {
-			return err
-		}
-		defer s.close()
-		cfg = s.cfg
-		if values, err = plan.ReadAll(ctx, plan.Input{Desired: s.desired, State: s.st.Snapshot(), Clients: s.clients, Parallelism: o.Parallelism}); err != nil {
-			return err
-		}
-		if o.Live {
-			return verifyWithLive(ctx, o, s, values)
-		}
+		return report(f, o, m, nil)
 	}
-	return report(o, verify.Compute(cfg, verify.FromValues(values)), nil)
-}
-
-func verifyWithLive(ctx context.Context, o *verifyOptions, s *session, values map[string]resource.Value) error {
-	m := verify.Compute(s.cfg, verify.FromValues(values))
-	fmt.Fprint(o.IO.ErrOut, verify.Describe(s.cfg))
-	live, err := verify.Live(ctx, verify.LiveInput{
-		Cfg: s.cfg, Wait: o.LiveWait,
-		IAM:        iam.NewFromConfig(s.awsCfgs["development"]),
-		Production: resource.NewClients("", s.awsCfgs["production"]).S3.(*s3.Client),
-		Reporting:  resource.NewClients("", s.awsCfgs["reporting"]).S3.(*s3.Client),
-		RecordKey:  processor.RecordKey,
-		UserConfig: func(creds aws.CredentialsProvider) aws.Config {
-			c, _ := awsacct.UserConfig(ctx, s.cfg.Region, accountsOf(s.cfg)[0], o.AWS, creds)
-			return c
-		},
-		Logf: func(format string, args ...any) { fmt.Fprintf(o.IO.ErrOut, format+"\n", args...) },
-	})
+	s, err := operation.Open(ctx, f.env(), o.operation(false), "verify", false, operation.NeedNames)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	m, err := s.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	if !o.Live {
+		return report(f, o, m, nil)
+	}
+	fmt.Fprint(f.IO.ErrOut, verify.Describe(s.Config))
+	live, err := s.Live(ctx, o.LiveWait, func(format string, args ...any) { fmt.Fprintf(f.IO.ErrOut, format+"\n", args...) })
 	if err != nil {
 		return fmt.Errorf("verify --live (probes %s): %w", live.ID, err)
 	}
-	return report(o, m, live)
+	return report(f, o, m, live)
 }
 
-func report(o *verifyOptions, m *verify.Matrix, live *verify.LiveReport) error {
+func report(f *Factory, o *verifyOptions, m *verify.Matrix, live *verify.LiveReport) error {
 	var err error
 	if o.JSON {
-		err = verify.JSON(o.IO.Out, m, live)
+		err = verifyJSON(f.IO.Out, m, live)
 	} else {
-		err = verify.Text(o.IO.Out, m, o.color())
+		err = verifyText(f.IO.Out, m, f.color())
 		if err == nil && live != nil {
-			fmt.Fprintln(o.IO.Out, "\nLive probes:")
-			err = verify.LiveText(o.IO.Out, live)
+			fmt.Fprintln(f.IO.Out, "\nLive probes:")
+			err = liveText(f.IO.Out, live)
 		}
 	}
 	if err != nil {
@@ -139,7 +112,7 @@ func report(o *verifyOptions, m *verify.Matrix, live *verify.LiveReport) error {
 	}
 	if n > 0 {
 		if !o.JSON {
-			fmt.Fprintf(o.IO.ErrOut, "%d checks differ from the intent\n", n)
+			fmt.Fprintf(f.IO.ErrOut, "%d checks differ from the intent\n", n)
 		}
 		return &exitError{code: ExitMismatch}
 	}

@@ -13,9 +13,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// Updating reports whether -update was given.
-func Updating() bool { return *update }
-
 // Check compares got with the file at path (relative to the test's package),
 // or writes it under -update.
 func Check(t testing.TB, path string, got []byte) {

@@ -32,7 +32,7 @@ func Save(path string, p *Plan, stack, digest, lineage string, serial int64) err
 	s := Saved{FormatVersion: SavedVersion, Stack: stack, InputsDigest: digest, StateLineage: lineage, StateSerial: serial,
 		Changes: []JSONChange{}, Forget: []string{}}
 	for _, c := range p.Changes {
-		s.Changes = append(s.Changes, jsonChange(c))
+		s.Changes = append(s.Changes, EncodeChange(c))
 	}
 	for _, a := range p.Forget {
 		s.Forget = append(s.Forget, a.String())
@@ -103,7 +103,9 @@ func Load(path string, kinds resource.Kinds) (*Saved, *Plan, error) {
 		}
 		p.Forget = append(p.Forget, a)
 	}
-	p.Changes = append(order(creates, false), order(deletes, true)...)
+	if p.Changes, err = orderAll(creates, deletes); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return &s, p, nil
 }
 

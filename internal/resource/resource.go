@@ -107,14 +107,20 @@ func NewClients(accountID string, cfg aws.Config) *Clients {
 		AccountID: accountID,
 		Region:    cfg.Region,
 		IAM:       iam.NewFromConfig(cfg),
-		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
-			o.UsePathStyle = cfg.BaseEndpoint != nil
-			// Objects written without a checksum are normal here; no log line.
-			o.DisableLogOutputChecksumValidationSkipped = true
-		}),
-		Logs:   cloudwatchlogs.NewFromConfig(cfg),
-		Lambda: lambda.NewFromConfig(cfg),
+		S3:        NewS3Client(cfg),
+		Logs:      cloudwatchlogs.NewFromConfig(cfg),
+		Lambda:    lambda.NewFromConfig(cfg),
 	}
+}
+
+// NewS3Client is an S3 client for an account's config, addressed
+// path-style at a custom endpoint (the local sandbox).
+func NewS3Client(cfg aws.Config) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = cfg.BaseEndpoint != nil
+		// Objects written without a checksum are normal here; no log line.
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
 }
 
 // Kind is one kind of resource.

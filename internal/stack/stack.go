@@ -42,11 +42,29 @@ func Build(c *config.Config, codeSha256 string) ([]resource.Resource, error) {
 	return b.out, nil
 }
 
+// StateBucket returns the S3 state backend's bucket (state.s3 of c),
+// hardened as the stack's buckets are and tagged xacct:role=state, and its
+// TLS-only policy.
+func StateBucket(c *config.Config) ([]resource.Resource, error) {
+	s := c.State.S3
+	if s.Bucket == "" {
+		return nil, fmt.Errorf("the config has no state.s3 block")
+	}
+	b := &builder{cfg: c, extraTags: map[string]string{"xacct:role": "state"}}
+	b.bucket(s.Account, s.Bucket)
+	if b.err != nil {
+		return nil, b.err
+	}
+	return b.out, nil
+}
+
 type builder struct {
 	cfg        *config.Config
 	codeSha256 string
-	out        []resource.Resource
-	err        error
+	// extraTags are added to Tags(cfg) on everything built.
+	extraTags map[string]string
+	out       []resource.Resource
+	err       error
 }
 
 func (b *builder) add(account, kind, name string, v resource.Value, deps ...resource.Address) resource.Address {
@@ -66,7 +84,13 @@ func (b *builder) render(tmpl string, data any) []byte {
 	return resource.PolicyValue(p)
 }
 
-func (b *builder) tags() map[string]string { return Tags(b.cfg) }
+func (b *builder) tags() map[string]string {
+	t := Tags(b.cfg)
+	for k, v := range b.extraTags {
+		t[k] = v
+	}
+	return t
+}
 
 // Tags are the tags every taggable resource of the stack carries: the
 // config's, plus xacct:stack and managed-by.

@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -36,7 +35,7 @@ type LiveInput struct {
 	RecordKey func(prefix, bucket, key, versionID string) string
 	// UserConfig returns an AWS config for the Development account signed
 	// with the given credentials (endpoint, CA and region as xacct's own).
-	UserConfig func(creds aws.CredentialsProvider) aws.Config
+	UserConfig func(creds aws.CredentialsProvider) (aws.Config, error)
 	// Logf reports progress.
 	Logf func(format string, args ...any)
 	// Wait bounds the waits for IAM to accept new users and for the
@@ -201,7 +200,11 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 			return aws.Config{}, fmt.Errorf("create an access key for %s: %w", name, err)
 		}
 		in.Logf("probe user %s created", name)
-		return in.UserConfig(credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")), nil
+		uc, err := in.UserConfig(credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), ""))
+		if err != nil {
+			return aws.Config{}, fmt.Errorf("sign in as probe user %s: %w", name, err)
+		}
+		return uc, nil
 	}
 	roleARN := func(role string) string {
 		return fmt.Sprintf("arn:aws:iam::%s:role/%s", cfg.Accounts.Production.ID, role)
@@ -396,31 +399,4 @@ func deleteUser(ctx context.Context, c LiveIAM, name string) error {
 		return fmt.Errorf("delete probe user %s: %w", name, err)
 	}
 	return nil
-}
-
-// LiveText writes the probes as a table and a verdict.
-func LiveText(w io.Writer, r *LiveReport) error {
-	m := &Matrix{}
-	for _, p := range r.Probes {
-		m.Checks = append(m.Checks, Check{Principal: p.Principal, Action: p.Action, Resource: p.Resource, Intended: p.Intended, Effective: p.Live, TLS: true,
-			Reasons: nonEmpty(p.Detail)})
-	}
-	var buf bytes.Buffer
-	if err := Text(&buf, m, false); err != nil {
-		return err
-	}
-	s := strings.Replace(buf.String(), "EFFECTIVE", "LIVE", 1)
-	s = strings.Replace(s, "Verified.", "Verified live.", 1)
-	if r.Record != "" {
-		s += "\nThe metadata record of the developer's probe upload:\n" + r.Record + "\n"
-	}
-	_, err := io.WriteString(w, s)
-	return err
-}
-
-func nonEmpty(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return []string{s}
 }

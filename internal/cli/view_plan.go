@@ -1,4 +1,4 @@
-package plan
+package cli
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/xacct/xacct/internal/iampolicy"
-	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/internal/plan"
 )
 
 const (
@@ -20,9 +20,9 @@ const (
 	reset  = "\x1b[0m"
 )
 
-// Text writes the plan the way Terraform does: one block per change with
+// planText writes the plan the way Terraform does: one block per change with
 // its fields (policies statement by statement), then the summary line.
-func Text(w io.Writer, p *Plan, color bool) error {
+func planText(w io.Writer, p *plan.Plan, color bool) error {
 	paint := func(c, s string) string {
 		if !color {
 			return s
@@ -42,19 +42,19 @@ func Text(w io.Writer, p *Plan, color bool) error {
 	for _, c := range p.Changes {
 		var verb, col string
 		switch c.Action {
-		case Create:
+		case plan.Create:
 			verb, col = "will be created", green
-		case Update:
+		case plan.Update:
 			verb, col = "will be updated in-place", yellow
-		case Delete:
+		case plan.Delete:
 			verb, col = "will be destroyed", red
-		case Adopt:
+		case plan.Adopt:
 			verb, col = "will be adopted (taken over as it is, then updated in-place)", yellow
-		case NoOp:
+		case plan.NoOp:
 			continue
 		}
 		sym := string(c.Action)
-		if c.Action == Adopt {
+		if c.Action == plan.Adopt {
 			sym = "<= adopt"
 		}
 		fmt.Fprintf(&b, "\n  %s\n", paint(bold, "# "+c.Addr.String()+" "+verb))
@@ -71,7 +71,7 @@ func Text(w io.Writer, p *Plan, color bool) error {
 	return err
 }
 
-func fieldsOf(v resource.Value) map[string]json.RawMessage {
+func fieldsOf(v json.RawMessage) map[string]json.RawMessage {
 	m := map[string]json.RawMessage{}
 	_ = json.Unmarshal(v, &m)
 	return m
@@ -99,7 +99,7 @@ func parsePolicy(raw json.RawMessage) *iampolicy.Policy {
 	return nil
 }
 
-func writeFields(b *strings.Builder, c Change, paint func(string, string) string, col string) {
+func writeFields(b *strings.Builder, c plan.Change, paint func(string, string) string, col string) {
 	before, after := fieldsOf(c.Before), fieldsOf(c.After)
 	keys := map[string]bool{}
 	for k := range before {
@@ -111,10 +111,10 @@ func writeFields(b *strings.Builder, c Change, paint func(string, string) string
 	var names []string
 	width := 0
 	for k := range keys {
-		if (c.Action == Update || c.Action == Adopt) && bytes.Equal(before[k], after[k]) {
+		if (c.Action == plan.Update || c.Action == plan.Adopt) && bytes.Equal(before[k], after[k]) {
 			continue
 		}
-		if c.Action == Delete {
+		if c.Action == plan.Delete {
 			continue
 		}
 		names = append(names, k)
@@ -125,7 +125,7 @@ func writeFields(b *strings.Builder, c Change, paint func(string, string) string
 		bv, av := before[k], after[k]
 		if isPolicy(av) || isPolicy(bv) {
 			sym := "+"
-			if c.Action == Update || c.Action == Adopt {
+			if c.Action == plan.Update || c.Action == plan.Adopt {
 				sym = "~"
 			}
 			fmt.Fprintf(b, "      %s %s\n", paint(col, sym), k)
@@ -139,7 +139,7 @@ func writeFields(b *strings.Builder, c Change, paint func(string, string) string
 			continue
 		}
 		switch {
-		case c.Action == Create:
+		case c.Action == plan.Create:
 			fmt.Fprintf(b, "      %s %-*s = %s\n", paint(green, "+"), width, k, av)
 		case bv == nil:
 			fmt.Fprintf(b, "      %s %-*s = %s\n", paint(green, "+"), width, k, av)
@@ -164,36 +164,14 @@ func colorLine(line string, paint func(string, string) string) string {
 	return line
 }
 
-// JSONVersion is the version of the plan's JSON form.
-const JSONVersion = 1
+// planJSONVersion is the version of the plan's JSON form.
+const planJSONVersion = 1
 
-// JSONChange is one change in the plan's JSON form.
-type JSONChange struct {
-	Address string          `json:"address"`
-	Account string          `json:"account"`
-	Kind    string          `json:"kind"`
-	Name    string          `json:"name"`
-	Action  string          `json:"action"` // create, update, delete
-	Before  json.RawMessage `json:"before"`
-	After   json.RawMessage `json:"after"`
-	// DependsOn are the changes that must finish first.
-	DependsOn []string `json:"depends_on"`
-}
-
-func jsonChange(c Change) JSONChange {
-	jc := JSONChange{Address: c.Addr.String(), Account: c.Addr.Account, Kind: c.Addr.Kind, Name: c.Addr.Name,
-		Action: ActionName(c.Action), Before: nullIfEmpty(c.Before), After: nullIfEmpty(c.After), DependsOn: []string{}}
-	for _, d := range c.DependsOn {
-		jc.DependsOn = append(jc.DependsOn, d.String())
-	}
-	return jc
-}
-
-// JSONPlan is the plan's JSON form.
-type JSONPlan struct {
-	FormatVersion int          `json:"format_version"`
-	Changes       []JSONChange `json:"changes"`
-	Forget        []string     `json:"forget"`
+// jsonPlan is the plan's JSON form.
+type jsonPlan struct {
+	FormatVersion int               `json:"format_version"`
+	Changes       []plan.JSONChange `json:"changes"`
+	Forget        []string          `json:"forget"`
 	Summary       struct {
 		Add     int `json:"add"`
 		Change  int `json:"change"`
@@ -201,27 +179,11 @@ type JSONPlan struct {
 	} `json:"summary"`
 }
 
-// ActionName is the word for an action in JSON output.
-func ActionName(a Action) string {
-	switch a {
-	case Create:
-		return "create"
-	case Update:
-		return "update"
-	case Delete:
-		return "delete"
-	case Adopt:
-		return "adopt"
-	case NoOp:
-	}
-	return "no-op"
-}
-
-// JSON writes the plan as one JSON document (JSONPlan).
-func JSON(w io.Writer, p *Plan) error {
-	out := JSONPlan{FormatVersion: JSONVersion, Changes: []JSONChange{}, Forget: []string{}}
+// planJSON writes the plan as one JSON document (jsonPlan).
+func planJSON(w io.Writer, p *plan.Plan) error {
+	out := jsonPlan{FormatVersion: planJSONVersion, Changes: []plan.JSONChange{}, Forget: []string{}}
 	for _, c := range p.Changes {
-		out.Changes = append(out.Changes, jsonChange(c))
+		out.Changes = append(out.Changes, plan.EncodeChange(c))
 	}
 	for _, a := range p.Forget {
 		out.Forget = append(out.Forget, a.String())
@@ -230,11 +192,4 @@ func JSON(w io.Writer, p *Plan) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
-}
-
-func nullIfEmpty(v resource.Value) json.RawMessage {
-	if len(v) == 0 {
-		return json.RawMessage("null")
-	}
-	return json.RawMessage(v)
 }

@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/xacct/xacct/internal/operation"
+	"github.com/xacct/xacct/internal/plan"
+)
+
+// applyView shows an apply or destroy as it runs: a line per change
+// starting and finishing, then the summary; or, in JSON, one event per line.
+type applyView struct {
+	f       *Factory
+	json    *json.Encoder // nil: human text
+	destroy bool
+}
+
+func newApplyView(f *Factory, asJSON, destroy bool) *applyView {
+	v := &applyView{f: f, destroy: destroy}
+	if asJSON {
+		v.json = json.NewEncoder(f.IO.Out)
+	}
+	return v
+}
+
+// applyEvent is one line of apply --json and destroy --json.
+type applyEvent struct {
+	FormatVersion int    `json:"format_version"`
+	Type          string `json:"type"` // change_started, change_finished, change_failed, summary
+	Address       string `json:"address,omitempty"`
+	Action        string `json:"action,omitempty"`
+	ElapsedMS     *int64 `json:"elapsed_ms,omitempty"`
+	Error         string `json:"error,omitempty"`
+	Added         *int   `json:"added,omitempty"`
+	Changed       *int   `json:"changed,omitempty"`
+	Destroyed     *int   `json:"destroyed,omitempty"`
+	// Adopted is left out when nothing was adopted.
+	Adopted int `json:"adopted,omitempty"`
+}
+
+// verbs are the words of a change's progress lines: starting, done, failed.
+var verbs = map[plan.Action][3]string{
+	plan.Create: {"Creating...", "Creation complete", "Creation failed"},
+	plan.Update: {"Modifying...", "Modifications complete", "Modification failed"},
+	plan.Delete: {"Destroying...", "Destruction complete", "Destruction failed"},
+	plan.Adopt:  {"Adopting...", "Adoption complete", "Adoption failed"},
+}
+
+// event shows a change starting or finishing (called serialized).
+func (v *applyView) event(e operation.Event) {
+	if v.json != nil {
+		ev := applyEvent{FormatVersion: 1, Type: "change_started", Address: e.Change.Addr.String(), Action: plan.ActionName(e.Change.Action)}
+		if e.Done {
+			ms := e.Elapsed.Milliseconds()
+			ev.ElapsedMS, ev.Type = &ms, "change_finished"
+			if e.Err != nil {
+				ev.Type, ev.Error = "change_failed", e.Err.Error()
+			}
+		}
+		_ = v.json.Encode(ev)
+		return
+	}
+	w := verbs[e.Change.Action]
+	switch {
+	case !e.Done:
+		fmt.Fprintf(v.f.IO.Out, "%s: %s\n", e.Change.Addr, w[0])
+	case e.Err != nil:
+		fmt.Fprintf(v.f.IO.Out, "%s: %s after %s\n", e.Change.Addr, w[2], e.Elapsed.Round(100*time.Millisecond))
+	default:
+		fmt.Fprintf(v.f.IO.Out, "%s: %s after %s\n", e.Change.Addr, w[1], e.Elapsed.Round(100*time.Millisecond))
+	}
+}
+
+// done ends the run: in JSON the summary event, always; in text the
+// summary line, when the run succeeded (its error is printed by Run).
+func (v *applyView) done(r operation.Result, err error) {
+	if v.json != nil {
+		_ = v.json.Encode(applyEvent{FormatVersion: 1, Type: "summary", Added: &r.Added, Changed: &r.Changed, Destroyed: &r.Destroyed, Adopted: r.Adopted})
+		return
+	}
+	if err == nil {
+		word := "Apply"
+		if v.destroy {
+			word = "Destroy"
+		}
+		fmt.Fprintf(v.f.IO.Out, "\n%s complete! Resources: %s.\n", word, resultSummary(r))
+	}
+}
+
+// resultSummary is what a run did, in the words of every summary:
+// "[N adopted, ]N added, N changed, N destroyed".
+func resultSummary(r operation.Result) string {
+	adopted := ""
+	if r.Adopted > 0 {
+		adopted = fmt.Sprintf("%d adopted, ", r.Adopted)
+	}
+	return fmt.Sprintf("%s%d added, %d changed, %d destroyed", adopted, r.Added, r.Changed, r.Destroyed)
+}

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/golden"
+	"github.com/xacct/xacct/internal/plan"
+	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/internal/stack"
+	"github.com/xacct/xacct/internal/state"
+)
+
+const viewCfgYAML = `stack: acme-data
+region: us-east-1
+accounts:
+  development: { id: "111111111111" }
+  production: { id: "222222222222" }
+  reporting: { id: "333333333333" }
+production: { bucket: acme-data-prod }
+reporting: { bucket: acme-data-reporting }
+`
+
+func viewDesired(t *testing.T) []resource.Resource {
+	t.Helper()
+	c, err := config.Parse([]byte(viewCfgYAML), "xacct.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := stack.Build(c, "dGVzdA==")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+// absentKind is a kind of which nothing exists yet.
+type absentKind struct{ resource.Kind }
+
+func (absentKind) Read(context.Context, *resource.Clients, string) (resource.Value, error) {
+	return nil, nil
+}
+
+// createAll is the plan for empty accounts.
+func createAll(t *testing.T) *plan.Plan {
+	t.Helper()
+	rs := viewDesired(t)
+	kinds := resource.Kinds{}
+	for _, r := range rs {
+		kinds[r.Addr.Kind] = absentKind{}
+	}
+	clients := map[string]*resource.Clients{"development": {}, "production": {}, "reporting": {}}
+	p, err := plan.Compute(context.Background(), plan.Input{Stack: "acme-data", Desired: rs, State: &state.State{}, Kinds: kinds, Clients: clients, Parallelism: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPlanTextCreateEverything(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := planText(&buf, createAll(t), false); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, filepath.Join("testdata", "plan", "create-all.txt"), buf.Bytes())
+}
+
+func TestPlanTextDriftAndDestroy(t *testing.T) {
+	t.Parallel()
+	var tester resource.Resource
+	for _, r := range viewDesired(t) {
+		if r.Addr.String() == "production/iam_role_policy/acme-data-testers/s3-access" {
+			tester = r
+		}
+	}
+	drifted := bytes.Replace(tester.Desired, []byte(`"s3:GetObject"`), []byte(`"s3:DeleteObject","s3:GetObject"`), 1)
+	p := &plan.Plan{Changes: []plan.Change{
+		{Addr: tester.Addr, Action: plan.Update, Before: drifted, After: tester.Desired},
+		{Addr: resource.Address{Account: "production", Kind: "iam_role", Name: "old-role"}, Action: plan.Delete, Before: []byte(`{"name":"old-role"}`)},
+	}}
+	var buf bytes.Buffer
+	if err := planText(&buf, p, false); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, filepath.Join("testdata", "plan", "drift.txt"), buf.Bytes())
+	var colored bytes.Buffer
+	_ = planText(&colored, p, true)
+	if !strings.Contains(colored.String(), "\x1b[") {
+		t.Error("no color on a terminal")
+	}
+	if strings.Contains(buf.String(), "\x1b[") {
+		t.Error("color without a terminal")
+	}
+}
+
+func TestPlanTextNoChanges(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		p    *plan.Plan
+		want string
+	}{
+		{"nothing", &plan.Plan{}, "No changes. Your infrastructure matches the configuration.\n"},
+		{"gone resources are forgotten", &plan.Plan{Forget: []resource.Address{{Account: "production", Kind: "iam_role", Name: "r"}}},
+			"No changes. Your infrastructure matches the configuration.\n\n1 resource(s) in the state no longer exist and will be forgotten by apply.\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			_ = planText(&buf, tt.p, false)
+			if buf.String() != tt.want {
+				t.Errorf("got %q, want %q", buf.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestPlanTextAdopt(t *testing.T) {
+	t.Parallel()
+	p := &plan.Plan{Changes: []plan.Change{{Addr: resource.Address{Account: "production", Kind: "s3_bucket", Name: "b"}, Action: plan.Adopt,
+		Before: []byte(`{"name":"b","versioning":"Suspended"}`), After: []byte(`{"name":"b","versioning":"Enabled"}`)}}}
+	var buf bytes.Buffer
+	_ = planText(&buf, p, false)
+	for _, want := range []string{"<= adopt production/s3_bucket/b", `~ versioning = "Suspended" -> "Enabled"`, "Plan: 1 to adopt, 0 to add, 0 to change, 0 to destroy."} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("plan text lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
+
+func TestPlanJSONGolden(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := planJSON(&buf, createAll(t)); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, filepath.Join("testdata", "plan", "create-all.json"), buf.Bytes())
+	var p jsonPlan
+	dec := json.NewDecoder(&buf)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	if p.FormatVersion != 1 || p.Summary.Add != len(p.Changes) || p.Changes[0].Action != "create" || string(p.Changes[0].Before) != "null" {
+		t.Errorf("plan JSON = %+v", p)
+	}
+}

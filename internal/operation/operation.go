@@ -1,0 +1,190 @@
+// Package operation owns the chain behind each command: open (config,
+// processor package, desired resources, sign-in to the accounts, state and
+// its lock), then plan, preflight, apply, apply a saved plan, destroy,
+// import, verify, and the state commands. It returns plain data and calls
+// back with events; it never prints, reads the environment or exits: that
+// is internal/cli's job.
+package operation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/xacct/xacct/internal/apply"
+	"github.com/xacct/xacct/internal/awsacct"
+	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/internal/stack"
+	"github.com/xacct/xacct/internal/state"
+	"github.com/xacct/xacct/lambda/artifact"
+)
+
+// BaseConfig returns the base AWS config for an account's profile (the
+// CLI: the SDK's default chain; tests: the sandbox's credentials).
+type BaseConfig = awsacct.BaseConfig
+
+// Env is what operations take from the world outside.
+type Env struct {
+	// AWS loads the base credentials of an account's profile.
+	AWS awsacct.BaseConfig
+	Now func() time.Time
+	// Who names this run in state locks (user@host).
+	Who string
+}
+
+// Options are the inputs that the commands working on a stack share.
+type Options struct {
+	// Config is the config file's path.
+	Config      string
+	Parallelism int
+	// Adopt takes over existing resources with the config's names instead
+	// of refusing them (apply --adopt).
+	Adopt bool
+}
+
+// HintError is an error with advice on what to do about it.
+type HintError struct {
+	Err  error
+	Hint string
+}
+
+func (e *HintError) Error() string { return e.Err.Error() }
+func (e *HintError) Unwrap() error { return e.Err }
+
+func withHint(err error, hint string) error { return &HintError{Err: err, Hint: hint} }
+
+// Need says what of the desired resources an operation needs.
+type Need int
+
+// What operations need.
+const (
+	// NeedPackage: the desired resources with the processor's package
+	// (plan, apply).
+	NeedPackage Need = iota
+	// NeedNames: the desired resources; the package's contents do not
+	// matter (verify, import).
+	NeedNames
+	// NeedState: only the state (destroy).
+	NeedState
+)
+
+// Event reports one change starting or finishing.
+type Event = apply.Event
+
+// Result counts what an apply or destroy did.
+type Result = apply.Result
+
+// Session is a loaded config, signed in to its accounts, with its state.
+type Session struct {
+	Config *config.Config
+	env    Env
+	opts   Options
+	kinds  resource.Kinds
+	// digest hashes the inputs of a plan: config file, templates, package.
+	digest  string
+	desired []resource.Resource
+	st      state.Store
+	// read is the state as the last plan read it (saved plans record it).
+	read    *state.State
+	clients map[string]*resource.Clients
+	awsCfgs map[string]aws.Config
+	locked  bool
+}
+
+// Open loads and checks everything that needs no AWS call, then signs in
+// to the accounts, opens the state and, when lock is set, takes its lock.
+// operation names the run in the lock.
+func Open(ctx context.Context, env Env, opts Options, operation string, lock bool, need Need) (*Session, error) {
+	if opts.Parallelism < 1 {
+		return nil, fmt.Errorf("--parallelism must be at least 1")
+	}
+	cfg, err := config.Load(opts.Config)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{Config: cfg, env: env, opts: opts, kinds: resource.AllKinds()}
+	var pkg []byte
+	var codeSha string
+	switch need {
+	case NeedPackage:
+		if pkg, err = loadPackage(cfg); err != nil {
+			return nil, err
+		}
+		codeSha = artifact.CodeSha256(pkg)
+		s.desired, err = stack.Build(cfg, codeSha)
+	case NeedNames:
+		// Who may do what does not depend on the package's contents.
+		s.desired, err = stack.Build(cfg, "not-loaded")
+	case NeedState:
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.digest = inputsDigest(cfg, codeSha)
+	if s.clients, s.awsCfgs, err = connect(ctx, env, cfg); err != nil {
+		return nil, err
+	}
+	if pkg != nil {
+		s.clients["production"].Packages = map[string][]byte{codeSha: pkg}
+	}
+	if s.st, err = openState(ctx, cfg, s.awsCfgs); err != nil {
+		return nil, err
+	}
+	if lock {
+		if err := acquire(ctx, env, s.st, operation); err != nil {
+			return nil, err
+		}
+		s.locked = true
+	}
+	return s, nil
+}
+
+// Close releases the state lock, if this session holds it. It runs even
+// after an interrupt, so it does not take the (cancelled) context.
+func (s *Session) Close() {
+	if s.locked {
+		_ = s.st.Release(context.Background())
+	}
+}
+
+func acquire(ctx context.Context, env Env, st state.Store, operation string) error {
+	err := st.Acquire(ctx, env.Who, operation, env.Now())
+	var le *state.LockedError
+	if errors.As(err, &le) {
+		return withHint(err, "wait for it to finish; if that process is gone, run: xacct force-unlock "+le.Lock.ID)
+	}
+	return err
+}
+
+// accountsOf lists the config's accounts for signing in.
+func accountsOf(cfg *config.Config) []awsacct.Account {
+	var out []awsacct.Account
+	for _, a := range cfg.Accounts.All() {
+		out = append(out, awsacct.Account{Name: a.Name, ID: a.ID, RoleARN: a.RoleARN, ExternalID: a.ExternalID, Profile: a.Profile, EndpointURL: a.EndpointURL})
+	}
+	return out
+}
+
+// connect signs in to every account and builds each one's clients.
+func connect(ctx context.Context, env Env, cfg *config.Config) (map[string]*resource.Clients, map[string]aws.Config, error) {
+	cfgs, err := awsacct.Connect(ctx, cfg.Region, accountsOf(cfg), env.AWS, "xacct-"+cfg.Stack)
+	if err != nil {
+		var me *awsacct.MismatchError
+		if errors.As(err, &me) {
+			return nil, nil, withHint(err, "check accounts."+me.Account+".id and the credentials or role_arn used for it")
+		}
+		return nil, nil, err
+	}
+	out := map[string]*resource.Clients{}
+	tags := stack.Tags(cfg)
+	for _, a := range cfg.Accounts.All() {
+		c := resource.NewClients(a.ID, cfgs[a.Name])
+		c.Tags = tags
+		out[a.Name] = c
+	}
+	return out, cfgs, nil
+}
