@@ -19,7 +19,8 @@ const module = "github.com/xacct/xacct/"
 // Beyond the table: internal/stack and internal/apply import
 // internal/resource, whose value types they build and whose kinds they
 // run; resourcetest is internal/resource's fake; golden is a test helper
-// that only tests import.
+// that only tests import; internal/awserr (AWS error codes) imports nothing
+// of ours, and the packages that tell AWS errors apart use it.
 var mayImport = map[string][]string{
 	"cmd/xacct":                      {"internal/cli"},
 	"internal/cli":                   {"internal/operation", "internal/config", "internal/plan", "internal/verify", "internal/sandbox", "internal/graph", "internal/iampolicy"},
@@ -29,14 +30,15 @@ var mayImport = map[string][]string{
 	"internal/iampolicy":             {},
 	"internal/awsacct":               {},
 	"internal/stack":                 {"internal/config", "policies", "internal/resource"},
-	"internal/resource":              {"internal/iampolicy"},
+	"internal/resource":              {"internal/iampolicy", "internal/awserr"},
 	"internal/resource/resourcetest": {"internal/resource", "internal/iampolicy"},
 	"internal/plan":                  {"internal/resource", "internal/state", "internal/iampolicy"},
 	"internal/apply":                 {"internal/plan", "internal/state", "internal/resource"},
-	"internal/state":                 {},
-	"internal/verify":                {"internal/iampolicy", "internal/config", "internal/stack"},
+	"internal/state":                 {"internal/awserr"},
+	"internal/awserr":                {},
+	"internal/verify":                {"internal/iampolicy", "internal/config", "internal/stack", "internal/awserr"},
 	"internal/graph":                 {"internal/config", "internal/stack"},
-	"internal/sandbox":               {"internal/iampolicy"},
+	"internal/sandbox":               {"internal/iampolicy", "internal/awserr"},
 	"internal/sandbox/testfn":        {},
 	"internal/golden":                {},
 	"internal/e2e":                   {"*"},

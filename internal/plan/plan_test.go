@@ -72,4 +72,3 @@ func TestOrderPutsPartsAfterTheirResourceAndDeletesBefore(t *testing.T) {
 		t.Error("two plans of the same inputs differ")
 	}
 }
-

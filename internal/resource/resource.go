@@ -7,7 +7,6 @@ package resource
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -16,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 
+	"github.com/xacct/xacct/internal/awserr"
 	"github.com/xacct/xacct/internal/iampolicy"
 )
 
@@ -213,18 +212,7 @@ func canonicalPolicy(doc string, kind iampolicy.Kind) (json.RawMessage, error) {
 // PolicyValue is the canonical JSON of a rendered policy, for desired values.
 func PolicyValue(p *iampolicy.Policy) json.RawMessage { return iampolicy.Canonical(p) }
 
-func isNotFound(err error, codes ...string) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	for _, c := range codes {
-		if ae.ErrorCode() == c {
-			return true
-		}
-	}
-	return false
-}
+func isNotFound(err error, codes ...string) bool { return awserr.Is(err, codes...) }
 
 func splitName(name string) (string, string, error) {
 	a, b, ok := strings.Cut(name, "/")

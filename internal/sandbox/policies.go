@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 
+	"github.com/xacct/xacct/internal/awserr"
 	"github.com/xacct/xacct/internal/iampolicy"
 )
 
@@ -86,7 +85,7 @@ func (g *gateway) rolePolicies(ctx context.Context, b *backend, role string) ([]
 	var docs []namedDoc
 	names, err := b.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
 	if err != nil {
-		if isCode(err, "NoSuchEntity") {
+		if awserr.Is(err, "NoSuchEntity") {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("list role policies of %s: %w", role, err)
@@ -135,7 +134,7 @@ func (g *gateway) bucketPolicy(ctx context.Context, bucket string, b *backend) (
 			return nil, fmt.Errorf("bucket policy of %s: %w", bucket, perr)
 		}
 		np = &iampolicy.NamedPolicy{Name: "bucket policy", Policy: pol}
-	case isCode(err, "NoSuchBucketPolicy"), isCode(err, "NoSuchBucket"):
+	case awserr.Is(err, "NoSuchBucketPolicy"), awserr.Is(err, "NoSuchBucket"):
 	default:
 		return nil, fmt.Errorf("read bucket policy of %s: %w", bucket, err)
 	}
@@ -144,9 +143,4 @@ func (g *gateway) bucketPolicy(ctx context.Context, bucket string, b *backend) (
 	g.cache.hasBP[bucket] = true
 	g.cache.mu.Unlock()
 	return np, nil
-}
-
-func isCode(err error, code string) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == code
 }

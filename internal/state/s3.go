@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
+
+	"github.com/xacct/xacct/internal/awserr"
 )
 
 // Store is where the state lives: a local file or an S3 object.
@@ -70,7 +70,7 @@ type S3 struct {
 func OpenS3(ctx context.Context, api S3API, bucket, key, stack string) (*S3, error) {
 	s := &S3{api: api, bucket: bucket, key: key}
 	out, err := api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if isCode(err, "NoSuchKey", "NotFound") {
+	if awserr.Is(err, "NoSuchKey", "NotFound") {
 		s.st = &State{Version: Version, Stack: stack, Resources: map[string]*Entry{}}
 		return s, nil
 	}
@@ -147,7 +147,7 @@ func (s *S3) saveLocked(ctx context.Context) error {
 		in.IfMatch = aws.String(s.etag)
 	}
 	out, err := s.api.PutObject(ctx, in)
-	if isCode(err, "PreconditionFailed", "ConditionalRequestConflict") {
+	if awserr.Is(err, "PreconditionFailed", "ConditionalRequestConflict") {
 		s.st.Serial--
 		return &ConflictError{Bucket: s.bucket, Key: s.key}
 	}
@@ -166,7 +166,7 @@ func (s *S3) Acquire(ctx context.Context, who, operation string, now time.Time) 
 	lk := Lock{ID: newID(), Who: who, PID: os.Getpid(), Operation: operation, Created: now.UTC()}
 	b, _ := json.Marshal(lk)
 	_, err := s.api.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.lockKey()), Body: bytes.NewReader(b), IfNoneMatch: aws.String("*")})
-	if isCode(err, "PreconditionFailed", "ConditionalRequestConflict") {
+	if awserr.Is(err, "PreconditionFailed", "ConditionalRequestConflict") {
 		other, rerr := readLock(ctx, s.api, s.bucket, s.lockKey())
 		if rerr != nil {
 			return fmt.Errorf("state s3://%s/%s is locked (lock unreadable: %v)", s.bucket, s.key, rerr)
@@ -198,7 +198,7 @@ func (s *S3) Release(ctx context.Context) error {
 // ForceUnlockS3 deletes the lock object whose ID is id.
 func ForceUnlockS3(ctx context.Context, api S3API, bucket, key, id string) error {
 	cur, err := readLock(ctx, api, bucket, key+".lock")
-	if isCode(err, "NoSuchKey", "NotFound") {
+	if awserr.Is(err, "NoSuchKey", "NotFound") {
 		return fmt.Errorf("state s3://%s/%s is not locked", bucket, key)
 	}
 	if err != nil {
@@ -238,17 +238,4 @@ func (s *S3) Replace(ctx context.Context, st *State) error {
 		return err
 	}
 	return nil
-}
-
-func isCode(err error, codes ...string) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	for _, c := range codes {
-		if ae.ErrorCode() == c {
-			return true
-		}
-	}
-	return false
 }

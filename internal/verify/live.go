@@ -16,8 +16,8 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 
+	"github.com/xacct/xacct/internal/awserr"
 	"github.com/xacct/xacct/internal/config"
 )
 
@@ -122,15 +122,12 @@ func newProbeID() string {
 	return hex.EncodeToString(b)
 }
 
+// code is an error's AWS error code, or its text when it has none.
 func code(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
+	if c := awserr.Code(err); c != "" || err == nil {
+		return c
 	}
-	if err != nil {
-		return err.Error()
-	}
-	return ""
+	return err.Error()
 }
 
 // denied tells an authorization refusal from any other failure, which is

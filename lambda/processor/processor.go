@@ -53,9 +53,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SourceBucketOwner: getenv("SOURCE_BUCKET_OWNER"),
 	}
 	var missing []string
-	for name, v := range map[string]string{"WRITER_ROLE_ARN": c.WriterRoleARN, "REPORT_BUCKET": c.ReportBucket} {
-		if v == "" {
-			missing = append(missing, name)
+	// In a fixed order: the message is the same on every cold start.
+	for _, v := range []struct{ name, value string }{{"WRITER_ROLE_ARN", c.WriterRoleARN}, {"REPORT_BUCKET", c.ReportBucket}} {
+		if v.value == "" {
+			missing = append(missing, v.name)
 		}
 	}
 	if len(missing) > 0 {
