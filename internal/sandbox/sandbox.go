@@ -334,6 +334,17 @@ func (sb *Sandbox) ChildPIDs() []int {
 	return out
 }
 
+// KumoURL is the plain-HTTP endpoint of the kumo process of the account
+// with the given ID ("" for an unknown account). It answers any credential
+// and enforces nothing: it is there to measure what the gateway adds.
+func (sb *Sandbox) KumoURL(accountID string) string {
+	b, ok := sb.accounts[accountID]
+	if !ok || b.url == nil {
+		return ""
+	}
+	return b.url.String()
+}
+
 // Close stops the gateway, the Lambda runtimes and every kumo process, and
 // removes the temporary data directory.
 func (sb *Sandbox) Close() {

@@ -1,4 +1,4 @@
-package cli
+package e2e
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/xacct/xacct/internal/cli"
 	"github.com/xacct/xacct/internal/state"
 )
 
@@ -23,16 +24,16 @@ func TestS3StateBackend(t *testing.T) {
 	e.write(strings.Replace(string(yaml), "state: { path:", "state: { backend: s3, s3: { account: development, bucket: "+bucket+", key: xacct/state.json }, path:", 1))
 
 	e.mustRun("state", "bootstrap")
-	_, ds3 := admin(t, "111111111111")
-	ver, err := ds3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(bucket)})
+	devAdmin := orgAdmin(t, "111111111111")
+	ver, err := devAdmin.s3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(bucket)})
 	if err != nil || ver.Status != "Enabled" {
 		t.Fatalf("state bucket versioning: %v %v", err, ver)
 	}
-	if pol, err := ds3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)}); err != nil || !strings.Contains(aws.ToString(pol.Policy), "aws:SecureTransport") {
+	if pol, err := devAdmin.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)}); err != nil || !strings.Contains(aws.ToString(pol.Policy), "aws:SecureTransport") {
 		t.Fatalf("state bucket policy: %v", err)
 	}
 	e.mustRun("apply", "--auto-approve")
-	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {
 		t.Fatalf("plan with S3 state after apply:\n%s", out)
 	}
 	if !strings.Contains(e.mustRun("state", "list"), "production/s3_bucket/"+e.stack+"-prod") {
@@ -41,7 +42,7 @@ func TestS3StateBackend(t *testing.T) {
 
 	// Another engineer's apply holds the lock: this one fails at once,
 	// naming the holder and the lock's age.
-	other, err := state.OpenS3(ctx, ds3, bucket, "xacct/state.json", e.stack)
+	other, err := state.OpenS3(ctx, devAdmin.s3, bucket, "xacct/state.json", e.stack)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestS3StateBackend(t *testing.T) {
 	}
 	start := time.Now()
 	code, out, errOut := e.run("apply", "--auto-approve")
-	if code != ExitError || !strings.Contains(errOut, "locked by bob@ci") || !strings.Contains(errOut, "ago") || strings.Contains(out, "Creating") {
+	if code != cli.ExitError || !strings.Contains(errOut, "locked by bob@ci") || !strings.Contains(errOut, "ago") || strings.Contains(out, "Creating") {
 		t.Fatalf("apply while locked: exit %d\n%s%s", code, out, errOut)
 	}
 	if d := time.Since(start); d > 10*time.Second {
@@ -68,7 +69,7 @@ func TestS3StateBackend(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st, err := state.OpenS3(ctx, ds3, bucket, "xacct/state.json", e.stack)
+			st, err := state.OpenS3(ctx, devAdmin.s3, bucket, "xacct/state.json", e.stack)
 			if err != nil {
 				t.Error(err)
 				return
@@ -89,8 +90,8 @@ func TestS3StateBackend(t *testing.T) {
 
 	// Two writers that read the same state: the second never overwrites the
 	// first's update.
-	a, _ := state.OpenS3(ctx, ds3, bucket, "xacct/state.json", e.stack)
-	b, _ := state.OpenS3(ctx, ds3, bucket, "xacct/state.json", e.stack)
+	a, _ := state.OpenS3(ctx, devAdmin.s3, bucket, "xacct/state.json", e.stack)
+	b, _ := state.OpenS3(ctx, devAdmin.s3, bucket, "xacct/state.json", e.stack)
 	if err := a.Put(ctx, "production/iam_role/from-a", state.Entry{Kind: "iam_role", Account: "production", Name: "from-a"}); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestS3StateBackend(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("the second writer's Put: %v, want a conflict", err)
 	}
-	now, _ := state.OpenS3(ctx, ds3, bucket, "xacct/state.json", e.stack)
+	now, _ := state.OpenS3(ctx, devAdmin.s3, bucket, "xacct/state.json", e.stack)
 	res := now.Snapshot().Resources
 	if res["production/iam_role/from-a"] == nil || res["production/iam_role/from-b"] != nil {
 		t.Errorf("state after the race: a=%v b=%v", res["production/iam_role/from-a"] != nil, res["production/iam_role/from-b"] != nil)

@@ -1,4 +1,4 @@
-package sandbox
+package e2e
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ func BenchmarkS3GetObject(b *testing.B) {
 	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: bytes.NewReader(make([]byte, 1024))}))(b)
 	reader, _ := sessionWith(b, prodID, allowS3(bucket, `["s3:GetObject"]`))
 
-	direct := newClient(b, shared, shared.accounts[prodID].url.String(), "kumo", "kumo", "")
+	direct := newClient(b, shared, shared.KumoURL(prodID), "kumo", "kumo", "")
 	cases := []struct {
 		name string
 		c    *client

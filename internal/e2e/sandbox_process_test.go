@@ -1,4 +1,4 @@
-package sandbox
+package e2e
 
 import (
 	"bufio"
@@ -12,24 +12,24 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/xacct/xacct/internal/sandbox"
 )
 
-// sandboxMainArg makes the test binary run a sandbox as its own process,
-// the way `xacct sandbox` does, so that tests can kill it.
-const sandboxMainArg = "__sandbox_main__"
-
+// sandboxMain runs a sandbox in this process, the way `xacct sandbox` does,
+// and prints "ready" and its kumo children's PIDs (see sandboxMainArg).
 func sandboxMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	opts := Options{
-		Accounts: []Account{{Name: "development", ID: devID}, {Name: "production", ID: prodID}, {Name: "reporting", ID: repID}},
+	opts := sandbox.Options{
+		Accounts: threeAccounts(),
 		Listen:   "127.0.0.1:0",
 	}
 	if len(os.Args) > 2 {
 		// The test's own directory, so that a SIGKILL leaves nothing in /tmp.
 		opts.DataDir = os.Args[2]
 	}
-	sb, err := Start(ctx, opts)
+	sb, err := sandbox.Start(ctx, opts)
 	if err != nil {
 		fmt.Println("error:", err)
 		return 1
@@ -56,6 +56,9 @@ func alive(pid int) bool {
 	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z' && s[i+2] != 'X'
 }
 
+// TestStoppingTheSandboxLeavesNoProcess starts sandboxes of its own, each in
+// a process of its own: it signals (and SIGKILLs) that process, which the
+// shared sandbox, living in the test binary, must survive.
 func TestStoppingTheSandboxLeavesNoProcess(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {

@@ -1,4 +1,4 @@
-package sandbox
+package e2e
 
 import (
 	"context"
@@ -250,7 +250,7 @@ func TestPresignedURLs(t *testing.T) {
 	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("report.csv"), Body: strings.NewReader("a,b")}))(t)
 	reader, _ := sessionWith(t, prodID, allowS3(bucket, `"s3:GetObject"`))
 	presign := s3.NewPresignClient(reader.s3)
-	httpc := httpClientFor(t, shared)
+	httpc := &http.Client{Transport: transport(t, shared)}
 	get := func(u string) (int, string) {
 		resp, err := httpc.Get(u)
 		if err != nil {

@@ -1,9 +1,11 @@
-package cli
+package e2e
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/xacct/xacct/internal/cli"
 )
 
 func TestStateCommands(t *testing.T) {
@@ -27,7 +29,7 @@ func TestStateCommands(t *testing.T) {
 	if !strings.Contains(show, `"DenyInsecureTransport"`) || !strings.Contains(show, `"kind": "s3_bucket_policy"`) {
 		t.Errorf("state show:\n%s", show)
 	}
-	if code, _, errOut := e.run("state", "show", "production/iam_role/nope"); code != ExitError || !strings.Contains(errOut, "is not in the state") {
+	if code, _, errOut := e.run("state", "show", "production/iam_role/nope"); code != cli.ExitError || !strings.Contains(errOut, "is not in the state") {
 		t.Errorf("state show of an unknown address: %d %s", code, errOut)
 	}
 	// Forgetting the bucket policy leaves it in AWS; the bucket is still
@@ -36,24 +38,8 @@ func TestStateCommands(t *testing.T) {
 	if strings.Contains(e.mustRun("state", "list"), addr+"\n") {
 		t.Error("state rm did not forget")
 	}
-	if code, out, errOut := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+	if code, out, errOut := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {
 		t.Errorf("plan after state rm of a part: exit %d\n%s%s", code, out, errOut)
-	}
-}
-
-func TestVersionAndCompletion(t *testing.T) {
-	code, out, _ := run(t, "", "version")
-	if code != ExitOK || !strings.HasPrefix(out, "xacct ") || !strings.Contains(out, "go1.") {
-		t.Errorf("version: %d %q", code, out)
-	}
-	for _, sh := range []string{"bash", "zsh", "fish"} {
-		code, out, _ := run(t, "", "completion", sh)
-		if code != ExitOK || !strings.Contains(out, "xacct") {
-			t.Errorf("completion %s: exit %d", sh, code)
-		}
-	}
-	if code, _, _ := run(t, "", "completion", "ksh"); code != ExitError {
-		t.Errorf("completion ksh: exit %d", code)
 	}
 }
 
@@ -75,7 +61,7 @@ func TestJSONOutputs(t *testing.T) {
 	if err := dec.Decode(&p); err != nil || p.FormatVersion != 1 || p.Summary.Add != 21 || len(p.Changes) != 21 {
 		t.Fatalf("plan --json: %v\n%s", err, out)
 	}
-	if code, _, errOut := e.run("apply", "--json"); code != ExitError || !strings.Contains(errOut, "--json needs --auto-approve") {
+	if code, _, errOut := e.run("apply", "--json"); code != cli.ExitError || !strings.Contains(errOut, "--json needs --auto-approve") {
 		t.Errorf("apply --json without --auto-approve: %d %s", code, errOut)
 	}
 	out = e.mustRun("apply", "--json", "--auto-approve")

@@ -1,4 +1,4 @@
-package sandbox
+package e2e
 
 import (
 	"archive/zip"
@@ -53,7 +53,7 @@ func functionZip(t *testing.T, goarch string) []byte {
 		}
 		for _, arch := range []string{"amd64", "arm64"} {
 			bin := filepath.Join(dir, "bootstrap-"+arch)
-			src := "./testfn"
+			src := "github.com/xacct/xacct/internal/sandbox/testfn"
 			if arch != runtime.GOARCH {
 				src = filepath.Join(other, "main.go")
 			}
@@ -165,7 +165,7 @@ func TestS3NotificationRunsFunctionThatWritesToAnotherAccount(t *testing.T) {
 			break
 		}
 		if time.Since(start) > 10*time.Second {
-			t.Fatalf("no record %s in %s after 10s (last error %v); sandbox log:\n%s", recKey, p.report, err, strings.Join(logs.lines, "\n"))
+			t.Fatalf("no record %s in %s after 10s (last error %v); sandbox log:\n%s", recKey, p.report, err, sandboxLog)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -196,7 +196,7 @@ func TestBootstrapForAnotherArchitectureIsLogged(t *testing.T) {
 	}
 	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(p.src), Key: aws.String("x"), Body: strings.NewReader("x")}))(t)
 	want := "function " + p.fn + ": its bootstrap is built for linux/" + other
-	for start := time.Now(); !logs.contains(want); time.Sleep(50 * time.Millisecond) {
+	for start := time.Now(); !sandboxLog.contains(want); time.Sleep(50 * time.Millisecond) {
 		if time.Since(start) > 10*time.Second {
 			t.Fatalf("no log line %q", want)
 		}

@@ -1,4 +1,4 @@
-package sandbox
+package e2e
 
 import (
 	"context"
@@ -10,24 +10,28 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/xacct/xacct/internal/sandbox"
 )
 
+// TestDataDirKeepsStateAcrossRestarts starts a sandbox of its own: it closes
+// and restarts it on a data dir, which the shared sandbox has not.
 func TestDataDirKeepsStateAcrossRestarts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	opts := Options{
-		Accounts: []Account{{Name: "development", ID: devID}, {Name: "production", ID: prodID}, {Name: "reporting", ID: repID}},
+	opts := sandbox.Options{
+		Accounts: threeAccounts(),
 		Listen:   "127.0.0.1:0",
 		DataDir:  dir,
 	}
-	sb, err := Start(ctx, opts)
+	sb, err := sandbox.Start(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	adm := newClient(t, sb, sb.URL, sb.AdminKey, sb.AdminSecret, "")
-	prod := adm.assumeIn(t, sb, "arn:aws:iam::"+prodID+":role/"+DefaultAdminRoleName)
-	dev := adm.assumeIn(t, sb, "arn:aws:iam::"+devID+":role/"+DefaultAdminRoleName)
+	adm := adminOf(t, sb)
+	prod := adm.assume(t, "arn:aws:iam::"+prodID+":role/"+sandbox.DefaultAdminRoleName, "test")
+	dev := adm.assume(t, "arn:aws:iam::"+devID+":role/"+sandbox.DefaultAdminRoleName, "test")
 	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("kept")}))(t)
 	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("kept"), Key: aws.String("k"), Body: strings.NewReader("still here")}))(t)
 	must(dev.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("Developers")}))(t)
@@ -37,7 +41,7 @@ func TestDataDirKeepsStateAcrossRestarts(t *testing.T) {
 	adminKey, caFile := sb.AdminKey, sb.CAFile
 	sb.Close()
 
-	sb, err = Start(ctx, opts)
+	sb, err = sandbox.Start(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +49,9 @@ func TestDataDirKeepsStateAcrossRestarts(t *testing.T) {
 	if sb.AdminKey != adminKey || sb.CAFile != caFile {
 		t.Errorf("admin key or CA changed across a restart: %s %s, was %s %s", sb.AdminKey, sb.CAFile, adminKey, caFile)
 	}
-	adm = newClient(t, sb, sb.URL, sb.AdminKey, sb.AdminSecret, "")
-	prod = adm.assumeIn(t, sb, "arn:aws:iam::"+prodID+":role/"+DefaultAdminRoleName)
-	dev = adm.assumeIn(t, sb, "arn:aws:iam::"+devID+":role/"+DefaultAdminRoleName)
+	adm = adminOf(t, sb)
+	prod = adm.assume(t, "arn:aws:iam::"+prodID+":role/"+sandbox.DefaultAdminRoleName, "test")
+	dev = adm.assume(t, "arn:aws:iam::"+devID+":role/"+sandbox.DefaultAdminRoleName, "test")
 	obj := must(prod.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("kept"), Key: aws.String("k")}))(t)
 	body, _ := io.ReadAll(obj.Body)
 	obj.Body.Close()

@@ -1,4 +1,4 @@
-package cli
+package e2e
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/xacct/xacct/internal/cli"
 	"github.com/xacct/xacct/lambda/processor"
 )
 
@@ -22,28 +23,27 @@ import (
 // of AWS API calls each makes (sign-in included). Each iteration uses a new
 // stack and destroys it afterwards (not timed).
 func BenchmarkApplyAndPlan(b *testing.B) {
-	t := &testing.T{}
 	var applyTimes, planTimes []time.Duration
 	var applyCalls, planCalls int64
 	n := 0
 	for b.Loop() {
 		b.StopTimer()
-		e := newEnv(t, "")
+		e := newEnv(b, "")
 		b.StartTimer()
 		start := time.Now()
-		if code, out, errOut := e.run("apply", "--auto-approve"); code != ExitOK {
+		if code, out, errOut := e.run("apply", "--auto-approve"); code != cli.ExitOK {
 			b.Fatalf("apply: %s %s", out, errOut)
 		}
 		applyTimes = append(applyTimes, time.Since(start))
 		applyCalls += e.calls.n.Swap(0)
 		start = time.Now()
-		if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+		if code, out, _ := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {
 			b.Fatalf("plan after apply: %s", out)
 		}
 		planTimes = append(planTimes, time.Since(start))
 		planCalls += e.calls.n.Swap(0)
 		b.StopTimer()
-		if code, out, errOut := e.run("destroy", "--auto-approve", "--force-delete-data"); code != ExitOK {
+		if code, out, errOut := e.run("destroy", "--auto-approve", "--force-delete-data"); code != cli.ExitOK {
 			b.Fatalf("destroy: %s %s", out, errOut)
 		}
 		b.StartTimer()
@@ -67,21 +67,20 @@ func median(ds []time.Duration) time.Duration {
 // goes to a new key, so every write is a real one.
 func BenchmarkProcessorRecord(b *testing.B) {
 	ctx := context.Background()
-	t := &testing.T{}
-	e := newEnv(t, "")
-	if code, out, errOut := e.run("apply", "--auto-approve"); code != ExitOK {
+	e := newEnv(b, "")
+	if code, out, errOut := e.run("apply", "--auto-approve"); code != cli.ExitOK {
 		b.Fatalf("apply: %s %s", out, errOut)
 	}
 	c := e.loadConfig()
-	_, ps3 := admin(t, "222222222222")
-	_, rs3 := admin(t, "333333333333")
-	put, err := ps3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String("bench/object.csv"), Body: strings.NewReader("a,b\n1,2\n")})
+	prodAdmin := orgAdmin(b, "222222222222")
+	repAdmin := orgAdmin(b, "333333333333")
+	put, err := prodAdmin.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String("bench/object.csv"), Body: strings.NewReader("a,b\n1,2\n")})
 	if err != nil {
 		b.Fatal(err)
 	}
 	h := &processor.Handler{
 		Config: processor.Config{ReportBucket: c.Reporting.Bucket, ReportBucketOwner: "333333333333", SourceBucketOwner: "222222222222"},
-		Source: ps3, Writer: rs3, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: time.Now,
+		Source: prodAdmin.s3, Writer: repAdmin.s3, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: time.Now,
 	}
 	var ev events.S3Event
 	ev.Records = make([]events.S3EventRecord, 1)

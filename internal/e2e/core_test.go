@@ -1,150 +1,24 @@
-package cli
+package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 
-	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/cli"
 	"github.com/xacct/xacct/internal/stack"
 	"github.com/xacct/xacct/lambda/artifact"
 )
-
-// counting counts the HTTP requests xacct sends.
-type counting struct {
-	n    atomic.Int64
-	next http.RoundTripper
-}
-
-func (c *counting) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return c.next.RoundTrip(r)
-}
-
-func sandboxTransport(t testing.TB) http.RoundTripper {
-	t.Helper()
-	pem, err := os.ReadFile(sb.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	return &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
-}
-
-// env is one test's stack: its own names, config file and state.
-type env struct {
-	t     *testing.T
-	dir   string
-	cfg   string
-	stack string
-	calls *counting
-}
-
-func newEnv(t *testing.T, extra string) *env {
-	t.Helper()
-	dir := t.TempDir()
-	name := fmt.Sprintf("t%d", time.Now().UnixNano()%1e9)
-	yaml := fmt.Sprintf(`stack: %[1]s
-region: us-east-1
-accounts:
-  development: { id: "111111111111", role_arn: "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
-  production: { id: "222222222222", role_arn: "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
-  reporting: { id: "333333333333", role_arn: "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
-production: { bucket: %[1]s-prod, processor: { package: %[5]q, architecture: %[6]s } }
-reporting: { bucket: %[1]s-reporting }
-state: { path: %[3]q }
-%[4]s`, name, sb.URL, filepath.Join(dir, "state.json"), extra, filepath.Join(dir, "processor.zip"), hostArch)
-	if err := os.WriteFile(filepath.Join(dir, "processor.zip"), pkg, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(extra, "groups:") {
-		// Group names are per account: each test gets its own.
-		yaml += fmt.Sprintf("groups:\n  developers: { group_name: %[1]s-Developers }\n  testers: { group_name: %[1]s-Testers }\n", name)
-	}
-	e := &env{t: t, dir: dir, cfg: filepath.Join(dir, "xacct.yaml"), stack: name, calls: &counting{next: sandboxTransport(t)}}
-	e.write(yaml)
-	return e
-}
-
-func (e *env) write(yaml string) {
-	e.t.Helper()
-	if err := os.WriteFile(e.cfg, []byte(yaml), 0o600); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
-func (e *env) factory(stdin string) (*Factory, *bytes.Buffer, *bytes.Buffer) {
-	var out, errOut bytes.Buffer
-	return &Factory{
-		IO: &IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
-		AWS: func(ctx context.Context, profile string) (aws.Config, error) {
-			return aws.Config{
-				Region:      sb.Region,
-				Credentials: credentials.NewStaticCredentialsProvider(sb.AdminKey, sb.AdminSecret, ""),
-				HTTPClient:  &http.Client{Transport: e.calls},
-			}, nil
-		},
-		Now: time.Now,
-	}, &out, &errOut
-}
-
-// run runs xacct with the env's config and returns exit code and output.
-func (e *env) run(args ...string) (int, string, string) {
-	e.t.Helper()
-	f, out, errOut := e.factory("")
-	code := Run(f, append(args, "-c", e.cfg))
-	return code, out.String(), errOut.String()
-}
-
-func (e *env) mustRun(args ...string) string {
-	e.t.Helper()
-	code, out, errOut := e.run(args...)
-	if code != ExitOK {
-		e.t.Fatalf("xacct %v: exit %d\n%s\n%s", args, code, out, errOut)
-	}
-	return out
-}
-
-// admin returns SDK clients of an account's OrganizationAccountAccessRole.
-func admin(t *testing.T, account string) (*iam.Client, *s3.Client) {
-	t.Helper()
-	base := aws.Config{Region: sb.Region, Credentials: credentials.NewStaticCredentialsProvider(sb.AdminKey, sb.AdminSecret, ""),
-		HTTPClient: &http.Client{Transport: sandboxTransport(t)}, BaseEndpoint: aws.String(sb.URL)}
-	cfg := base.Copy()
-	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(base), "arn:aws:iam::"+account+":role/OrganizationAccountAccessRole"))
-	return iam.NewFromConfig(cfg), s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-}
-
-func (e *env) loadConfig() *config.Config {
-	e.t.Helper()
-	c, err := config.Load(e.cfg)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return c
-}
 
 func TestApplyFromEmptyThenNoChanges(t *testing.T) {
 	e := newEnv(t, "")
@@ -166,7 +40,7 @@ func TestApplyFromEmptyThenNoChanges(t *testing.T) {
 		t.Fatalf("apply output lacks %q:\n%s", want, out)
 	}
 	code, out, errOut := e.run("plan", "--detailed-exitcode")
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("plan after apply: exit %d, want 0 (a diff right after apply is a canonicalization bug)\n%s%s", code, out, errOut)
 	}
 	if !strings.Contains(out, "No changes.") {
@@ -174,12 +48,12 @@ func TestApplyFromEmptyThenNoChanges(t *testing.T) {
 	}
 	// The deployed pattern works: a tester's role reads but cannot write.
 	c := e.loadConfig()
-	piam, ps3 := admin(t, "222222222222")
-	role, err := piam.GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String(c.Groups[1].RoleName)})
+	prodAdmin := orgAdmin(t, "222222222222")
+	role, err := prodAdmin.iam.GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String(c.Groups[1].RoleName)})
 	if err != nil || !strings.Contains(aws.ToString(role.Role.Arn), "222222222222") {
 		t.Fatalf("tester role: %v", err)
 	}
-	if _, err := ps3.GetBucketPolicy(context.Background(), &s3.GetBucketPolicyInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
+	if _, err := prodAdmin.s3.GetBucketPolicy(context.Background(), &s3.GetBucketPolicyInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
 		t.Errorf("production bucket policy: %v", err)
 	}
 }
@@ -189,28 +63,28 @@ func TestDriftIsShownAndReverted(t *testing.T) {
 	e := newEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
 	c := e.loadConfig()
-	piam, _ := admin(t, "222222222222")
+	prodAdmin := orgAdmin(t, "222222222222")
 	tester := c.Groups[1].RoleName
-	got, err := piam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName)})
+	got, err := prodAdmin.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A document AWS merely re-orders is not a change.
 	reordered := `{"Statement":[{"Resource":"arn:aws:s3:::` + c.Production.Bucket + `","Action":"s3:ListBucket","Effect":"Allow","Sid":"BucketAccess"},` +
 		`{"Sid":"ObjectAccess","Resource":["arn:aws:s3:::` + c.Production.Bucket + `/*"],"Effect":"Allow","Action":["s3:GetObject"]}],"Version":"2012-10-17"}`
-	if _, err := piam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName), PolicyDocument: aws.String(reordered)}); err != nil {
+	if _, err := prodAdmin.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName), PolicyDocument: aws.String(reordered)}); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {
 		t.Fatalf("a re-ordered document shows as a change (exit %d):\n%s\noriginal: %s", code, out, aws.ToString(got.PolicyDocument))
 	}
 	// Granting testers DeleteObject behind xacct's back is.
 	drift := strings.Replace(reordered, `"Action":["s3:GetObject"]`, `"Action":["s3:GetObject","s3:DeleteObject"]`, 1)
-	if _, err := piam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName), PolicyDocument: aws.String(drift)}); err != nil {
+	if _, err := prodAdmin.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName), PolicyDocument: aws.String(drift)}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ := e.run("plan", "--detailed-exitcode")
-	if code != ExitChanges {
+	if code != cli.ExitChanges {
 		t.Fatalf("plan after drift: exit %d, want 2\n%s", code, out)
 	}
 	addr := "production/iam_role_policy/" + tester + "/" + stack.RolePolicyName
@@ -221,7 +95,7 @@ func TestDriftIsShownAndReverted(t *testing.T) {
 		t.Errorf("plan summary:\n%s", out)
 	}
 	e.mustRun("apply", "--auto-approve")
-	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {
 		t.Fatalf("apply did not revert the drift:\n%s", out)
 	}
 }
@@ -244,11 +118,11 @@ func TestRenamingARoleReplacesIt(t *testing.T) {
 		}
 	}
 	e.mustRun("apply", "--auto-approve")
-	piam, _ := admin(t, "222222222222")
-	if _, err := piam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(old)}); err == nil {
+	prodAdmin := orgAdmin(t, "222222222222")
+	if _, err := prodAdmin.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(old)}); err == nil {
 		t.Errorf("the old role %s is left behind", old)
 	}
-	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {
 		t.Errorf("plan after the rename:\n%s", out)
 	}
 }
@@ -258,15 +132,15 @@ func TestDestroyLeavesNothingAndProtectsData(t *testing.T) {
 	e := newEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
 	c := e.loadConfig()
-	_, ps3 := admin(t, "222222222222")
-	if _, err := ps3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String("keep.txt"), Body: strings.NewReader("data")}); err != nil {
+	prodAdmin := orgAdmin(t, "222222222222")
+	if _, err := prodAdmin.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String("keep.txt"), Body: strings.NewReader("data")}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := e.run("destroy", "--auto-approve")
-	if code != ExitError || !strings.Contains(errOut, "holds objects") || !strings.Contains(errOut, "--force-delete-data") {
+	if code != cli.ExitError || !strings.Contains(errOut, "holds objects") || !strings.Contains(errOut, "--force-delete-data") {
 		t.Fatalf("destroy of a non-empty bucket: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if _, err := ps3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
+	if _, err := prodAdmin.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
 		t.Fatalf("the refused destroy deleted something: %v", err)
 	}
 	desired, _ := stack.Build(c, artifact.CodeSha256(pkg))
@@ -276,8 +150,8 @@ func TestDestroyLeavesNothingAndProtectsData(t *testing.T) {
 	}
 	// Nothing of the stack is left in any account.
 	for _, acct := range []string{"111111111111", "222222222222", "333333333333"} {
-		aiam, as3 := admin(t, acct)
-		roles, err := aiam.ListRoles(ctx, &iam.ListRolesInput{})
+		adm := orgAdmin(t, acct)
+		roles, err := adm.iam.ListRoles(ctx, &iam.ListRolesInput{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -286,7 +160,7 @@ func TestDestroyLeavesNothingAndProtectsData(t *testing.T) {
 				t.Errorf("account %s still has role %s", acct, aws.ToString(r.RoleName))
 			}
 		}
-		groups, err := aiam.ListGroups(ctx, &iam.ListGroupsInput{})
+		groups, err := adm.iam.ListGroups(ctx, &iam.ListGroupsInput{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,7 +173,7 @@ func TestDestroyLeavesNothingAndProtectsData(t *testing.T) {
 				}
 			}
 		}
-		buckets, err := as3.ListBuckets(ctx, &s3.ListBucketsInput{})
+		buckets, err := adm.s3.ListBuckets(ctx, &s3.ListBucketsInput{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +192,7 @@ func TestWrongAccountStopsBeforeAnyChange(t *testing.T) {
 	bad := strings.Replace(string(yaml), `reporting: { id: "333333333333", role_arn: "arn:aws:iam::333333333333:`, `reporting: { id: "444444444444", role_arn: "arn:aws:iam::444444444444:`, 1)
 	e.write(bad)
 	code, out, errOut := e.run("apply", "--auto-approve")
-	if code != ExitError {
+	if code != cli.ExitError {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	if !strings.Contains(errOut, "reporting account 444444444444") {
@@ -331,7 +205,7 @@ func TestWrongAccountStopsBeforeAnyChange(t *testing.T) {
 	// the base credentials (the management account's) are used as they are.
 	e.write(strings.Replace(string(yaml), `reporting: { id: "333333333333", role_arn: "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole", `, `reporting: { id: "333333333333", `, 1))
 	code, out, errOut = e.run("apply", "--auto-approve")
-	if code != ExitError || !strings.Contains(errOut, "the reporting account is 333333333333 in the config, but its credentials are for account "+sb.ManagementAccount) {
+	if code != cli.ExitError || !strings.Contains(errOut, "the reporting account is 333333333333 in the config, but its credentials are for account "+shared.ManagementAccount) {
 		t.Errorf("account guard: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if strings.Contains(out, "Creating") {
@@ -339,7 +213,7 @@ func TestWrongAccountStopsBeforeAnyChange(t *testing.T) {
 	}
 	// A role_arn in another account than the one it is for.
 	e.write(strings.Replace(string(yaml), `production: { id: "222222222222", role_arn: "arn:aws:iam::222222222222:`, `production: { id: "222222222222", role_arn: "arn:aws:iam::111111111111:`, 1))
-	if code, _, errOut := e.run("plan"); code != ExitError || !strings.Contains(errOut, "role arn:aws:iam::111111111111:role/OrganizationAccountAccessRole is in account 111111111111") {
+	if code, _, errOut := e.run("plan"); code != cli.ExitError || !strings.Contains(errOut, "role arn:aws:iam::111111111111:role/OrganizationAccountAccessRole is in account 111111111111") {
 		t.Errorf("role in the wrong account: exit %d, %s", code, errOut)
 	}
 }
@@ -371,7 +245,7 @@ func TestBadConfigMakesNoAWSCall(t *testing.T) {
 				if tc.name == "missing package" {
 					where = "Hint: build it: make lambda ARCH=" + hostArch
 				}
-				if code != ExitError || out != "" || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, where) {
+				if code != cli.ExitError || out != "" || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, where) {
 					t.Errorf("%v: exit %d, stdout %q, stderr %q", cmd, code, out, errOut)
 				}
 			}
@@ -386,8 +260,8 @@ func TestKilledApplyConvergesWhenRunAgain(t *testing.T) {
 	e := newEnv(t, "")
 	cmd := exec.Command(os.Args[0], xacctMainArg, "apply", "--auto-approve", "--parallelism", "1", "-c", e.cfg)
 	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID="+sb.AdminKey, "AWS_SECRET_ACCESS_KEY="+sb.AdminSecret, "AWS_REGION="+sb.Region,
-		"AWS_CA_BUNDLE="+sb.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+		"AWS_ACCESS_KEY_ID="+shared.AdminKey, "AWS_SECRET_ACCESS_KEY="+shared.AdminSecret, "AWS_REGION="+shared.Region,
+		"AWS_CA_BUNDLE="+shared.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -413,7 +287,7 @@ func TestKilledApplyConvergesWhenRunAgain(t *testing.T) {
 	// The lock of the killed run is left behind, as on Terraform; the next
 	// run names it and force-unlock clears it.
 	code, _, errOut := e.run("apply", "--auto-approve")
-	if code != ExitError || !strings.Contains(errOut, "xacct force-unlock ") {
+	if code != cli.ExitError || !strings.Contains(errOut, "xacct force-unlock ") {
 		t.Fatalf("a run after the kill: exit %d, %s", code, errOut)
 	}
 	id := errOut[strings.Index(errOut, "force-unlock ")+len("force-unlock "):]
@@ -423,7 +297,7 @@ func TestKilledApplyConvergesWhenRunAgain(t *testing.T) {
 	if !strings.Contains(out, "Apply complete!") {
 		t.Fatalf("second apply:\n%s", out)
 	}
-	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {
 		t.Fatalf("not converged after the kill and a second apply:\n%s", out)
 	}
 	// No duplicate: each role exists once (IAM names are unique, so a
@@ -437,23 +311,23 @@ func TestKilledApplyConvergesWhenRunAgain(t *testing.T) {
 func TestApplyAsksForYesOnATerminalAndRefusesWithoutOne(t *testing.T) {
 	e := newEnv(t, "")
 	code, out, errOut := e.run("apply")
-	if code != ExitError || !strings.Contains(errOut, "no terminal to confirm on") || !strings.Contains(errOut, "--auto-approve") || strings.Contains(out, "Creating") {
+	if code != cli.ExitError || !strings.Contains(errOut, "no terminal to confirm on") || !strings.Contains(errOut, "--auto-approve") || strings.Contains(out, "Creating") {
 		t.Fatalf("apply without a terminal: exit %d\n%s\n%s", code, out, errOut)
 	}
 	for _, tc := range []struct {
 		answer string
 		want   int
-	}{{"no\n", ExitError}, {"yes\n", ExitOK}} {
+	}{{"no\n", cli.ExitError}, {"yes\n", cli.ExitOK}} {
 		f, out, errOut := e.factory(tc.answer)
 		f.IO.IsTTY = true
 		f.NoColor = true
-		if code := Run(f, []string{"apply", "-c", e.cfg}); code != tc.want {
+		if code := cli.Run(f, []string{"apply", "-c", e.cfg}); code != tc.want {
 			t.Fatalf("answer %q: exit %d\n%s\n%s", tc.answer, code, out, errOut)
 		}
 		if !strings.Contains(out.String(), "Only 'yes' will be accepted") {
 			t.Errorf("no prompt:\n%s", out)
 		}
-		if tc.want == ExitError && (strings.Contains(out.String(), "Creating") || !strings.Contains(errOut.String(), "cancelled")) {
+		if tc.want == cli.ExitError && (strings.Contains(out.String(), "Creating") || !strings.Contains(errOut.String(), "cancelled")) {
 			t.Errorf("answer %q changed something:\n%s\n%s", tc.answer, out, errOut)
 		}
 	}
@@ -463,25 +337,17 @@ func TestExistingResourceNotOwnedIsRefusedWithAdvice(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "")
 	c := e.loadConfig()
-	_, ps3 := admin(t, "222222222222")
-	if _, err := ps3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
+	prodAdmin := orgAdmin(t, "222222222222")
+	if _, err := prodAdmin.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := e.run("plan")
-	if code != ExitError || !strings.Contains(errOut, "production/s3_bucket/"+c.Production.Bucket+" already exists and xacct does not manage it") ||
+	if code != cli.ExitError || !strings.Contains(errOut, "production/s3_bucket/"+c.Production.Bucket+" already exists and xacct does not manage it") ||
 		!strings.Contains(errOut, "To adopt it as it is, tag it xacct:stack="+e.stack) {
 		t.Fatalf("plan with a hand-made bucket: exit %d\n%s\n%s", code, out, errOut)
 	}
 	code, out, _ = e.run("apply", "--auto-approve")
-	if code != ExitError || strings.Contains(out, "Creating") {
+	if code != cli.ExitError || strings.Contains(out, "Creating") {
 		t.Fatalf("apply went ahead: exit %d\n%s", code, out)
 	}
-}
-
-func errorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
 }

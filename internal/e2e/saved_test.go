@@ -1,4 +1,4 @@
-package cli
+package e2e
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/xacct/xacct/internal/cli"
 )
 
 func TestSavedPlans(t *testing.T) {
@@ -21,7 +23,7 @@ func TestSavedPlans(t *testing.T) {
 	e.mustRun("plan", "--out", planFile)
 	e.write(string(yaml) + "tags: { team: other }\n")
 	code, out, errOut := e.run("apply", planFile)
-	if code != ExitError || !strings.Contains(errOut, "the config, the policy templates or the processor package changed") || strings.Contains(out, "Creating") {
+	if code != cli.ExitError || !strings.Contains(errOut, "the config, the policy templates or the processor package changed") || strings.Contains(out, "Creating") {
 		t.Fatalf("apply of a plan whose config changed: exit %d\n%s%s", code, out, errOut)
 	}
 	e.write(string(yaml))
@@ -29,15 +31,15 @@ func TestSavedPlans(t *testing.T) {
 	// Drift in AWS after the plan: refused.
 	e.mustRun("plan", "--out", planFile)
 	c := e.loadConfig()
-	_, rs3 := admin(t, "333333333333")
-	if _, err := rs3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(c.Reporting.Bucket)}); err != nil {
+	repAdmin := orgAdmin(t, "333333333333")
+	if _, err := repAdmin.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(c.Reporting.Bucket)}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut = e.run("apply", planFile)
-	if code != ExitError || !strings.Contains(errOut, "changed since the plan read them: reporting/s3_bucket/"+c.Reporting.Bucket) || strings.Contains(out, "Creating") {
+	if code != cli.ExitError || !strings.Contains(errOut, "changed since the plan read them: reporting/s3_bucket/"+c.Reporting.Bucket) || strings.Contains(out, "Creating") {
 		t.Fatalf("apply of a plan after drift: exit %d\n%s%s", code, out, errOut)
 	}
-	if _, err := rs3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(c.Reporting.Bucket)}); err != nil {
+	if _, err := repAdmin.s3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(c.Reporting.Bucket)}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -51,15 +53,15 @@ func TestSavedPlans(t *testing.T) {
 	if !strings.Contains(out, "Apply complete! Resources: 21 added, 0 changed, 0 destroyed.") {
 		t.Fatalf("apply of the saved plan:\n%s", out)
 	}
-	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {
 		t.Fatalf("the result differs from what the plan showed:\n%s", out)
 	}
 	// The state has moved on since that plan: applying it again is refused.
 	code, _, errOut = e.run("apply", planFile)
-	if code != ExitError || !strings.Contains(errOut, "the state moved on") {
+	if code != cli.ExitError || !strings.Contains(errOut, "the state moved on") {
 		t.Errorf("re-applying a used plan: exit %d %s", code, errOut)
 	}
-	if code, out, _ := run(t, "", "show", planFile, "--json"); code != ExitOK || !strings.Contains(out, `"format_version": 1`) {
+	if code, out, _ := run(t, "", "show", planFile, "--json"); code != cli.ExitOK || !strings.Contains(out, `"format_version": 1`) {
 		t.Errorf("show --json: %d\n%s", code, out)
 	}
 }

@@ -1,4 +1,4 @@
-package cli
+package e2e
 
 import (
 	"context"
@@ -9,26 +9,28 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/xacct/xacct/internal/cli"
 )
 
 func TestAdoptExistingBucketAndRole(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "")
 	c := e.loadConfig()
-	piam, ps3 := admin(t, "222222222222")
+	prodAdmin := orgAdmin(t, "222222222222")
 	role := c.Groups[0].RoleName
-	if _, err := ps3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
+	if _, err := prodAdmin.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
 		t.Fatal(err)
 	}
-	created, err := piam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role),
+	created, err := prodAdmin.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bucketCreated := bucketDate(t, ps3, c.Production.Bucket)
+	bucketCreated := bucketDate(t, prodAdmin.s3, c.Production.Bucket)
 
 	code, _, errOut := e.run("plan")
-	if code != ExitError || !strings.Contains(errOut, "production/s3_bucket/"+c.Production.Bucket+" already exists") || !strings.Contains(errOut, "xacct apply --adopt") {
+	if code != cli.ExitError || !strings.Contains(errOut, "production/s3_bucket/"+c.Production.Bucket+" already exists") || !strings.Contains(errOut, "xacct apply --adopt") {
 		t.Fatalf("plan with hand-made resources: exit %d\n%s", code, errOut)
 	}
 	out := e.mustRun("apply", "--auto-approve", "--adopt")
@@ -37,17 +39,17 @@ func TestAdoptExistingBucketAndRole(t *testing.T) {
 			t.Errorf("apply --adopt output lacks %q:\n%s", want, out)
 		}
 	}
-	got, err := piam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)})
+	got, err := prodAdmin.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !aws.ToTime(got.Role.CreateDate).Equal(aws.ToTime(created.Role.CreateDate)) || aws.ToString(got.Role.RoleId) != aws.ToString(created.Role.RoleId) {
 		t.Errorf("the role was recreated")
 	}
-	if !bucketDate(t, ps3, c.Production.Bucket).Equal(bucketCreated) {
+	if !bucketDate(t, prodAdmin.s3, c.Production.Bucket).Equal(bucketCreated) {
 		t.Errorf("the bucket was recreated")
 	}
-	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {
 		t.Fatalf("plan after adoption:\n%s", out)
 	}
 }
@@ -56,12 +58,12 @@ func TestImport(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "")
 	c := e.loadConfig()
-	_, rs3 := admin(t, "333333333333")
-	if _, err := rs3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(c.Reporting.Bucket)}); err != nil {
+	repAdmin := orgAdmin(t, "333333333333")
+	if _, err := repAdmin.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(c.Reporting.Bucket)}); err != nil {
 		t.Fatal(err)
 	}
 	addr := "reporting/s3_bucket/" + c.Reporting.Bucket
-	if code, _, errOut := e.run("import", addr, "other-name"); code != ExitError || !strings.Contains(errOut, "does not match") {
+	if code, _, errOut := e.run("import", addr, "other-name"); code != cli.ExitError || !strings.Contains(errOut, "does not match") {
 		t.Errorf("import with a wrong ID: %d %s", code, errOut)
 	}
 	e.mustRun("import", addr, c.Reporting.Bucket)

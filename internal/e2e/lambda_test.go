@@ -1,4 +1,4 @@
-package cli
+package e2e
 
 import (
 	"context"
@@ -11,46 +11,23 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"net/http"
 
+	"github.com/xacct/xacct/internal/cli"
 	"github.com/xacct/xacct/lambda/artifact"
 	"github.com/xacct/xacct/lambda/processor"
 )
 
-// userClients returns S3 clients for a Development user (made with an
-// access key) after assuming roleARN.
-func userSession(t *testing.T, user, roleARN string) *s3.Client {
-	t.Helper()
-	ctx := context.Background()
-	diam, _ := admin(t, "111111111111")
-	key, err := diam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := aws.Config{Region: sb.Region, BaseEndpoint: aws.String(sb.URL), HTTPClient: &http.Client{Transport: sandboxTransport(t)},
-		Credentials: credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")}
-	out, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String(user)})
-	if err != nil {
-		t.Fatalf("%s assumes %s: %v", user, roleARN, err)
-	}
-	c := out.Credentials
-	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
-	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-}
-
 func TestProcessorWritesARecordForEachDeveloperUpload(t *testing.T) {
 	ctx := context.Background()
-	diam, _ := admin(t, "111111111111")
+	devAdmin := orgAdmin(t, "111111111111")
 	e := newEnv(t, "")
 	alice, bob := e.stack+"-alice", e.stack+"-bob"
 	for _, u := range []string{alice, bob} {
-		if _, err := diam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(u)}); err != nil {
+		if _, err := devAdmin.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(u)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -61,7 +38,7 @@ func TestProcessorWritesARecordForEachDeveloperUpload(t *testing.T) {
 	).Replace(string(yaml)))
 	e.mustRun("apply", "--auto-approve")
 	c := e.loadConfig()
-	_, rs3 := admin(t, "333333333333")
+	repAdmin := orgAdmin(t, "333333333333")
 
 	key := "reports/Q1 summary+final.csv"
 	dev := userSession(t, alice, "arn:aws:iam::222222222222:role/"+e.stack+"-developers")
@@ -73,7 +50,7 @@ func TestProcessorWritesARecordForEachDeveloperUpload(t *testing.T) {
 	recKey := processor.RecordKey(c.Reporting.Prefix, c.Production.Bucket, key, aws.ToString(put.VersionId))
 	var rec processor.Record
 	for {
-		obj, err := rs3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.Reporting.Bucket), Key: aws.String(recKey)})
+		obj, err := repAdmin.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.Reporting.Bucket), Key: aws.String(recKey)})
 		if err == nil {
 			b, _ := io.ReadAll(obj.Body)
 			obj.Body.Close()
@@ -104,7 +81,7 @@ func TestProcessorWritesARecordForEachDeveloperUpload(t *testing.T) {
 		t.Fatalf("tester upload: %v, want AccessDenied", err)
 	}
 	time.Sleep(time.Second)
-	list, err := rs3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(c.Reporting.Bucket), Prefix: aws.String(c.Reporting.Prefix + c.Production.Bucket + "/reports/bob.csv")})
+	list, err := repAdmin.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(c.Reporting.Bucket), Prefix: aws.String(c.Reporting.Prefix + c.Production.Bucket + "/reports/bob.csv")})
 	if err != nil || len(list.Contents) != 0 {
 		t.Errorf("a denied upload produced records: %v %v", err, list.Contents)
 	}
@@ -118,18 +95,18 @@ func TestProcessorWritesARecordForEachDeveloperUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut := e.run("plan", "--detailed-exitcode")
-	if code != ExitChanges || !strings.Contains(out, "Plan: 0 to add, 1 to change, 0 to destroy.") ||
+	if code != cli.ExitChanges || !strings.Contains(out, "Plan: 0 to add, 1 to change, 0 to destroy.") ||
 		!strings.Contains(out, "~ production/lambda_function/"+c.Production.Processor.FunctionName+"\n") ||
 		!strings.Contains(out, "~ code_sha256") || strings.Count(out, "\n      ~ ") != 1 {
 		t.Fatalf("plan after a handler change: exit %d\n%s%s", code, out, errOut)
 	}
 	e.mustRun("apply", "--auto-approve")
-	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != ExitOK {
+	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {
 		t.Fatalf("plan after deploying the new code:\n%s", out)
 	}
 
 	e.mustRun("destroy", "--auto-approve", "--force-delete-data")
-	piam, _ := admin(t, "222222222222")
+	prodAdmin := orgAdmin(t, "222222222222")
 	lc, logs := lambdaClients(t)
 	if _, err := lc.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(c.Production.Processor.FunctionName)}); errorCode(err) != "ResourceNotFoundException" {
 		t.Errorf("function after destroy: %v", err)
@@ -142,24 +119,8 @@ func TestProcessorWritesARecordForEachDeveloperUpload(t *testing.T) {
 		t.Errorf("log group left after destroy")
 	}
 	for _, r := range []string{c.Production.Processor.FunctionName, e.stack + "-developers", e.stack + "-testers"} {
-		if _, err := piam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r)}); err == nil {
+		if _, err := prodAdmin.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r)}); err == nil {
 			t.Errorf("role %s left after destroy", r)
 		}
 	}
-}
-
-// lambdaClients are Lambda and CloudWatch Logs clients of the Production
-// administrator.
-func lambdaClients(t *testing.T) (*lambda.Client, *cloudwatchlogs.Client) {
-	t.Helper()
-	base := aws.Config{Region: sb.Region, Credentials: credentials.NewStaticCredentialsProvider(sb.AdminKey, sb.AdminSecret, ""),
-		HTTPClient: &http.Client{Transport: sandboxTransport(t)}, BaseEndpoint: aws.String(sb.URL)}
-	out, err := sts.NewFromConfig(base).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn: aws.String("arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("test")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := base.Copy()
-	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
-	return lambda.NewFromConfig(cfg), cloudwatchlogs.NewFromConfig(cfg)
 }

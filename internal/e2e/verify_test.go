@@ -1,4 +1,4 @@
-package cli
+package e2e
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/xacct/xacct/internal/cli"
 	"github.com/xacct/xacct/internal/stack"
 )
 
@@ -21,36 +22,36 @@ func TestVerifyDeployedAndRendered(t *testing.T) {
 	e := newEnv(t, "")
 	// Offline, before anything exists: the templates match the intent.
 	code, out, errOut := e.run("verify", "--rendered")
-	if code != ExitOK || !strings.Contains(out, "Verified.") {
+	if code != cli.ExitOK || !strings.Contains(out, "Verified.") {
 		t.Fatalf("verify --rendered: exit %d\n%s%s", code, out, errOut)
 	}
 	if n := e.calls.n.Load(); n != 0 {
 		t.Errorf("verify --rendered made %d AWS calls", n)
 	}
 	// Nothing deployed: the intended grants are missing.
-	if code, _, _ := e.run("verify"); code != ExitMismatch {
+	if code, _, _ := e.run("verify"); code != cli.ExitMismatch {
 		t.Errorf("verify before apply: exit %d, want 3", code)
 	}
 	e.mustRun("apply", "--auto-approve")
-	if code, out, errOut := e.run("verify"); code != ExitOK {
+	if code, out, errOut := e.run("verify"); code != cli.ExitOK {
 		t.Fatalf("verify after apply: exit %d\n%s%s", code, out, errOut)
 	}
 	// Testers given s3:PutObject behind xacct's back.
 	c := e.loadConfig()
-	piam, _ := admin(t, "222222222222")
+	prodAdmin := orgAdmin(t, "222222222222")
 	tester := c.Groups[1].RoleName
 	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"ObjectAccess","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::` + c.Production.Bucket + `/*"},` +
 		`{"Sid":"BucketAccess","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::` + c.Production.Bucket + `"}]}`
-	if _, err := piam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName), PolicyDocument: aws.String(doc)}); err != nil {
+	if _, err := prodAdmin.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName), PolicyDocument: aws.String(doc)}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ = e.run("verify")
 	want := "decided by production/iam_role_policy/" + tester + "/" + stack.RolePolicyName + " statement ObjectAccess (Allow)"
-	if code != ExitMismatch || !strings.Contains(out, c.Groups[1].GroupName+" member via "+tester+" s3:PutObject on arn:aws:s3:::"+c.Production.Bucket+"/*: intended deny, effective allow") || !strings.Contains(out, want) {
+	if code != cli.ExitMismatch || !strings.Contains(out, c.Groups[1].GroupName+" member via "+tester+" s3:PutObject on arn:aws:s3:::"+c.Production.Bucket+"/*: intended deny, effective allow") || !strings.Contains(out, want) {
 		t.Fatalf("verify after drift: exit %d\n%s", code, out)
 	}
 	code, out, _ = e.run("verify", "--json")
-	if code != ExitMismatch || !strings.Contains(out, `"ok": false`) {
+	if code != cli.ExitMismatch || !strings.Contains(out, `"ok": false`) {
 		t.Errorf("verify --json after drift: exit %d\n%s", code, out)
 	}
 }
@@ -60,7 +61,7 @@ func TestVerifyLive(t *testing.T) {
 	e := newEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
 	code, out, errOut := e.run("verify", "--live", "--live-wait", "10s")
-	if code != ExitOK || !strings.Contains(out, "Verified live.") || !strings.Contains(out, `"schema_version":1`) {
+	if code != cli.ExitOK || !strings.Contains(out, "Verified live.") || !strings.Contains(out, `"schema_version":1`) {
 		t.Fatalf("verify --live: exit %d\n%s\n%s", code, out, errOut)
 	}
 	live := out[strings.Index(out, "Live probes:"):]
@@ -73,15 +74,15 @@ func TestVerifyLive(t *testing.T) {
 
 	// Drift: testers may now write. Both verifications catch it.
 	c := e.loadConfig()
-	piam, _ := admin(t, "222222222222")
+	prodAdmin := orgAdmin(t, "222222222222")
 	tester := c.Groups[1].RoleName
 	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"ObjectAccess","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::` + c.Production.Bucket + `/*"},` +
 		`{"Sid":"BucketAccess","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::` + c.Production.Bucket + `"}]}`
-	if _, err := piam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName), PolicyDocument: aws.String(doc)}); err != nil {
+	if _, err := prodAdmin.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(tester), PolicyName: aws.String(stack.RolePolicyName), PolicyDocument: aws.String(doc)}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut = e.run("verify", "--live", "--live-wait", "10s")
-	if code != ExitMismatch || !strings.Contains(out, "statement ObjectAccess (Allow)") {
+	if code != cli.ExitMismatch || !strings.Contains(out, "statement ObjectAccess (Allow)") {
 		t.Fatalf("verify --live after drift: exit %d\n%s\n%s", code, out, errOut)
 	}
 	live = out[strings.Index(out, "Live probes:"):]
@@ -96,8 +97,8 @@ func assertNoProbes(t *testing.T, e *env) {
 	t.Helper()
 	ctx := context.Background()
 	c := e.loadConfig()
-	diam, _ := admin(t, "111111111111")
-	users, err := diam.ListUsers(ctx, &iam.ListUsersInput{})
+	devAdmin := orgAdmin(t, "111111111111")
+	users, err := devAdmin.iam.ListUsers(ctx, &iam.ListUsersInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func assertNoProbes(t *testing.T, e *env) {
 		}
 	}
 	for _, b := range []struct{ account, bucket string }{{"222222222222", c.Production.Bucket}, {"333333333333", c.Reporting.Bucket}} {
-		_, s := admin(t, b.account)
+		s := orgAdmin(t, b.account).s3
 		out, err := s.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(b.bucket)})
 		if err != nil {
 			t.Fatal(err)
@@ -125,8 +126,8 @@ func TestVerifyLiveCleansUpWhenInterrupted(t *testing.T) {
 	e.mustRun("apply", "--auto-approve")
 	cmd := exec.Command(os.Args[0], xacctMainArg, "verify", "--live", "--live-wait", "10s", "-c", e.cfg)
 	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID="+sb.AdminKey, "AWS_SECRET_ACCESS_KEY="+sb.AdminSecret, "AWS_REGION="+sb.Region,
-		"AWS_CA_BUNDLE="+sb.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+		"AWS_ACCESS_KEY_ID="+shared.AdminKey, "AWS_SECRET_ACCESS_KEY="+shared.AdminSecret, "AWS_REGION="+shared.Region,
+		"AWS_CA_BUNDLE="+shared.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -159,10 +160,10 @@ func TestVerifyNeedsNoPackage(t *testing.T) {
 	if err := os.Remove(e.dir + "/processor.zip"); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut := e.run("verify"); code != ExitOK {
+	if code, out, errOut := e.run("verify"); code != cli.ExitOK {
 		t.Fatalf("verify without the package: exit %d\n%s%s", code, out, errOut)
 	}
-	if code, _, errOut := e.run("plan"); code != ExitError || !strings.Contains(errOut, "make lambda") {
+	if code, _, errOut := e.run("plan"); code != cli.ExitError || !strings.Contains(errOut, "make lambda") {
 		t.Errorf("plan without the package: exit %d %s", code, errOut)
 	}
 }

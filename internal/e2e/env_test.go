@@ -1,0 +1,125 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/xacct/xacct/internal/cli"
+	"github.com/xacct/xacct/internal/config"
+)
+
+// counting counts the HTTP requests xacct sends.
+type counting struct {
+	n    atomic.Int64
+	next http.RoundTripper
+}
+
+func (c *counting) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+// env is one test's stack on the shared sandbox: its own names, config file
+// and state.
+type env struct {
+	t     testing.TB
+	dir   string
+	cfg   string
+	stack string
+	calls *counting
+}
+
+func newEnv(t testing.TB, extra string) *env {
+	t.Helper()
+	dir := t.TempDir()
+	name := fmt.Sprintf("t%d", time.Now().UnixNano()%1e9)
+	yaml := fmt.Sprintf(`stack: %[1]s
+region: us-east-1
+accounts:
+  development: { id: "111111111111", role_arn: "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
+  production: { id: "222222222222", role_arn: "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
+  reporting: { id: "333333333333", role_arn: "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
+production: { bucket: %[1]s-prod, processor: { package: %[5]q, architecture: %[6]s } }
+reporting: { bucket: %[1]s-reporting }
+state: { path: %[3]q }
+%[4]s`, name, shared.URL, filepath.Join(dir, "state.json"), extra, filepath.Join(dir, "processor.zip"), hostArch)
+	if err := os.WriteFile(filepath.Join(dir, "processor.zip"), pkg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(extra, "groups:") {
+		// Group names are per account: each test gets its own.
+		yaml += fmt.Sprintf("groups:\n  developers: { group_name: %[1]s-Developers }\n  testers: { group_name: %[1]s-Testers }\n", name)
+	}
+	e := &env{t: t, dir: dir, cfg: filepath.Join(dir, "xacct.yaml"), stack: name, calls: &counting{next: transport(t, shared)}}
+	e.write(yaml)
+	return e
+}
+
+func (e *env) write(yaml string) {
+	e.t.Helper()
+	if err := os.WriteFile(e.cfg, []byte(yaml), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) factory(stdin string) (*cli.Factory, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return &cli.Factory{
+		IO: &cli.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
+		AWS: func(ctx context.Context, profile string) (aws.Config, error) {
+			return aws.Config{
+				Region:      shared.Region,
+				Credentials: credentials.NewStaticCredentialsProvider(shared.AdminKey, shared.AdminSecret, ""),
+				HTTPClient:  &http.Client{Transport: e.calls},
+			}, nil
+		},
+		Now: time.Now,
+	}, &out, &errOut
+}
+
+// run runs xacct with the env's config and returns exit code and output.
+func (e *env) run(args ...string) (int, string, string) {
+	e.t.Helper()
+	f, out, errOut := e.factory("")
+	code := cli.Run(f, append(args, "-c", e.cfg))
+	return code, out.String(), errOut.String()
+}
+
+func (e *env) mustRun(args ...string) string {
+	e.t.Helper()
+	code, out, errOut := e.run(args...)
+	if code != cli.ExitOK {
+		e.t.Fatalf("xacct %v: exit %d\n%s\n%s", args, code, out, errOut)
+	}
+	return out
+}
+
+func (e *env) loadConfig() *config.Config {
+	e.t.Helper()
+	c, err := config.Load(e.cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// run executes xacct with args and stdin, with no AWS access, and returns
+// the exit code and both output streams.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	f := &cli.Factory{IO: &cli.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut}}
+	code := cli.Run(f, args)
+	return code, out.String(), errOut.String()
+}

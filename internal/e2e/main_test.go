@@ -1,0 +1,117 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/xacct/xacct/internal/cli"
+	"github.com/xacct/xacct/internal/sandbox"
+	"github.com/xacct/xacct/lambda/artifact"
+)
+
+// The sandbox's member accounts.
+const (
+	devID  = "111111111111"
+	prodID = "222222222222"
+	repID  = "333333333333"
+)
+
+// The test binary runs as something else when its first argument is one of
+// these, so that tests can kill a real process: xacct itself (with the
+// process's environment), or a sandbox the way `xacct sandbox` runs one.
+const (
+	xacctMainArg   = "__xacct_main__"
+	sandboxMainArg = "__sandbox_main__"
+)
+
+var (
+	// shared is the sandbox every test uses unless it says why it needs
+	// one of its own; sandboxLog keeps its log for failing tests to show.
+	shared     *sandbox.Sandbox
+	sandboxLog = &logBuffer{}
+	// pkg is the metadata processor built for this machine, the one the
+	// sandbox can run.
+	pkg      []byte
+	hostArch = map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
+)
+
+// threeAccounts are the accounts of every sandbox the tests start.
+func threeAccounts() []sandbox.Account {
+	return []sandbox.Account{{Name: "development", ID: devID}, {Name: "production", ID: prodID}, {Name: "reporting", ID: repID}}
+}
+
+func TestMain(m *testing.M) {
+	if sandbox.IsChild(os.Args) {
+		os.Exit(sandbox.RunChild(os.Args, os.Stdin, os.Stdout))
+	}
+	if len(os.Args) > 1 && os.Args[1] == xacctMainArg {
+		f := &cli.Factory{IO: cli.System(), AWS: defaultAWSConfig, Now: time.Now}
+		os.Exit(cli.Run(f, os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == sandboxMainArg {
+		os.Exit(sandboxMain())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	var err error
+	if pkg, err = artifact.Build(ctx, "../..", hostArch, ""); err != nil {
+		cancel()
+		fmt.Fprintln(os.Stderr, "build the processor:", err)
+		os.Exit(1)
+	}
+	shared, err = sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf})
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start sandbox:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	shared.Close()
+	os.Exit(code)
+}
+
+// defaultAWSConfig is what xacct's main uses: the SDK's default chain.
+func defaultAWSConfig(ctx context.Context, profile string) (aws.Config, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	if profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(profile))
+	}
+	return awsconfig.LoadDefaultConfig(ctx, opts...)
+}
+
+// logBuffer collects a sandbox's log lines.
+type logBuffer struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logBuffer) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+func (l *logBuffer) contains(s string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.lines {
+		if strings.Contains(line, s) {
+			return true
+		}
+	}
+	return false
+}
