@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,6 +56,28 @@ func TestApplyFromEmptyThenNoChanges(t *testing.T) {
 	}
 	if _, err := prodAdmin.s3.GetBucketPolicy(context.Background(), &s3.GetBucketPolicyInput{Bucket: aws.String(c.Production.Bucket)}); err != nil {
 		t.Errorf("production bucket policy: %v", err)
+	}
+	ctx := context.Background()
+	if _, err := prodAdmin.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String("reports/q1.csv"), Body: strings.NewReader("quarter,total\n")}); err != nil {
+		t.Fatal(err)
+	}
+	// A Development user in the Testers group (added by hand, as an
+	// administrator would) assumes the testers' role through the group's
+	// policy and the role's trust.
+	member := devUser(t, orgAdmin(t, "111111111111"), e.stack+"-tess", c.Groups[1].GroupName)
+	tester := member.assume(t, aws.ToString(role.Role.Arn), "tess").s3
+	obj, err := tester.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String("reports/q1.csv")})
+	if err != nil {
+		t.Fatalf("tester read: %v", err)
+	}
+	body, err := io.ReadAll(obj.Body)
+	obj.Body.Close()
+	if err != nil || string(body) != "quarter,total\n" {
+		t.Errorf("tester read %q, %v", body, err)
+	}
+	_, err = tester.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String("reports/tess.csv"), Body: strings.NewReader("x")})
+	if errorCode(err) != "AccessDenied" {
+		t.Errorf("tester upload: %v, want AccessDenied", err)
 	}
 }
 
@@ -302,7 +325,10 @@ func TestKilledApplyConvergesWhenRunAgain(t *testing.T) {
 	}
 	// No duplicate: each role exists once (IAM names are unique, so a
 	// duplicate create would have failed); the state holds each resource once.
-	st, _ := os.ReadFile(filepath.Join(e.dir, "state.json"))
+	st, err := os.ReadFile(filepath.Join(e.dir, "state.json"))
+	if err != nil {
+		t.Fatalf("read the state: %v", err)
+	}
 	if strings.Contains(string(st), `"pending": true`) {
 		t.Errorf("state still has a pending resource:\n%s", st)
 	}
