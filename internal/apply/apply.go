@@ -105,14 +105,16 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 					<-done[d]
 				}
 			}
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			// Checked once a slot is ours: a failure or an interrupt while
+			// waiting for it stops this change too.
 			mu.Lock()
 			stop := failed
 			mu.Unlock()
 			if stop || ctx.Err() != nil {
 				return
 			}
-			sem <- struct{}{}
-			defer func() { <-sem }()
 			start := opts.Now()
 			emit(Event{Change: c})
 			err := applyOne(ctx, c, clients[c.Addr.Account], st, opts)
@@ -265,7 +267,11 @@ func CheckData(ctx context.Context, p *plan.Plan, kinds resource.Kinds, clients 
 		if !ok {
 			continue
 		}
-		n, err := dh.Count(ctx, clients[c.Addr.Account], c.Addr.Name, 1)
+		cl := clients[c.Addr.Account]
+		if cl == nil {
+			return fmt.Errorf("%s: unknown account", c.Addr)
+		}
+		n, err := dh.Count(ctx, cl, c.Addr.Name, 1)
 		if err != nil {
 			return err
 		}

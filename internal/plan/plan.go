@@ -11,6 +11,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/xacct/xacct/internal/resource"
@@ -174,8 +175,32 @@ func Compute(ctx context.Context, in Input) (*Plan, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	p.Changes = append(order(creates, false), order(deletes, true)...)
+	if p.Changes, err = orderAll(creates, deletes); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// orderAll orders the creates, then the deletes. order leaves out the changes
+// on a dependency cycle, which can never be applied: an error, not a plan
+// that silently lacks them.
+func orderAll(creates, deletes []Change) ([]Change, error) {
+	out := append(order(creates, false), order(deletes, true)...)
+	if len(out) == len(creates)+len(deletes) {
+		return out, nil
+	}
+	placed := map[resource.Address]bool{}
+	for _, c := range out {
+		placed[c.Addr] = true
+	}
+	var stuck []string
+	for _, c := range slices.Concat(creates, deletes) {
+		if !placed[c.Addr] {
+			stuck = append(stuck, c.Addr.String())
+		}
+	}
+	sort.Strings(stuck)
+	return nil, fmt.Errorf("dependency cycle among %s", strings.Join(stuck, ", "))
 }
 
 // owned reports whether an existing resource that is not in state is this
@@ -222,7 +247,10 @@ func readAll(ctx context.Context, in Input, addrs map[string]resource.Address) (
 		kind, ok := in.Kinds[a.Kind]
 		c := in.Clients[a.Account]
 		if !ok || c == nil {
+			// Reads started above append to errs too.
+			mu.Lock()
 			errs = append(errs, fmt.Errorf("%s: unknown resource kind or account", a))
+			mu.Unlock()
 			continue
 		}
 		wg.Add(1)
