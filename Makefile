@@ -4,7 +4,7 @@ BIN      ?= bin/xacct
 FUZZTIME ?= 60s
 ARCH     ?= arm64
 
-.PHONY: build test check bench fuzz demo clean lambda
+.PHONY: build test unit e2e check bench bench-e2e fuzz demo clean lambda
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
@@ -12,14 +12,26 @@ COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
 build:
 	$(GO) build -ldflags "-X github.com/xacct/xacct/internal/cli.version=$(VERSION) -X github.com/xacct/xacct/internal/cli.commit=$(COMMIT)" -o $(BIN) ./cmd/xacct
 
+# Two layers: unit tests (no sandbox, every package but internal/e2e), then
+# the end-to-end tests (one local sandbox for the whole test binary).
+E2E  := ./internal/e2e/
+UNIT  = $(shell $(GO) list ./... | grep -v '/internal/e2e$$')
+
 test:
-	$(GO) test -race ./...
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory e2e
+
+unit:
+	$(GO) test -race $(UNIT)
+
+e2e:
+	$(GO) test -race $(E2E)
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
-	$(GO) test -race ./...
+	@$(MAKE) --no-print-directory test
 
 # The metadata processor's package, reproducible: same source, same bytes.
 lambda:
@@ -27,6 +39,11 @@ lambda:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./internal/iampolicy/
+
+# The benchmarks that need the sandbox: the gateway against kumo direct,
+# apply and no-op plan, the processor's handler.
+bench-e2e:
+	$(GO) test -run='^$$' -bench=. -benchmem $(E2E)
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParseCanonical -fuzztime=$(FUZZTIME) ./internal/iampolicy/
