@@ -42,8 +42,10 @@ func (groupKind) Create(ctx context.Context, c *Clients, name string, v Value) e
 	if err := unmarshal(v, &g); err != nil {
 		return err
 	}
-	_, err := c.IAM.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(name), Path: aws.String(g.Path)})
-	return err
+	if _, err := c.IAM.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(name), Path: aws.String(g.Path)}); err != nil {
+		return fmt.Errorf("create IAM group %s: %w", name, err)
+	}
+	return nil
 }
 
 func (groupKind) Update(ctx context.Context, c *Clients, name string, before, after Value) error {
@@ -52,8 +54,8 @@ func (groupKind) Update(ctx context.Context, c *Clients, name string, before, af
 
 func (groupKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
 	_, err := c.IAM.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String(name)})
-	if isNotFound(err, "NoSuchEntity") {
-		return nil
+	if err != nil && !isNotFound(err, "NoSuchEntity") {
+		return fmt.Errorf("delete IAM group %s: %w", name, err)
 	}
-	return err
+	return nil
 }

@@ -32,19 +32,26 @@ func (membershipKind) Read(ctx context.Context, c *Clients, name string) (Value,
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.IAM.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(group)})
-	if isNotFound(err, "NoSuchEntity") {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read members of IAM group %s: %w", group, err)
-	}
-	for _, u := range out.Users {
-		if aws.ToString(u.UserName) == user {
-			return marshal(MembershipValue{Group: group, User: user}), nil
+	// IAM lists a group's members a page at a time.
+	var marker *string
+	for {
+		out, err := c.IAM.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(group), Marker: marker})
+		if isNotFound(err, "NoSuchEntity") {
+			return nil, nil
 		}
+		if err != nil {
+			return nil, fmt.Errorf("read members of IAM group %s: %w", group, err)
+		}
+		for _, u := range out.Users {
+			if aws.ToString(u.UserName) == user {
+				return marshal(MembershipValue{Group: group, User: user}), nil
+			}
+		}
+		if !out.IsTruncated {
+			return nil, nil
+		}
+		marker = out.Marker
 	}
-	return nil, nil
 }
 
 func (membershipKind) Create(ctx context.Context, c *Clients, name string, _ Value) error {
@@ -56,7 +63,10 @@ func (membershipKind) Create(ctx context.Context, c *Clients, name string, _ Val
 	if isNotFound(err, "NoSuchEntity") {
 		return fmt.Errorf("add %s to IAM group %s: the user does not exist (xacct adds existing users; create the user first): %w", user, group, err)
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("add %s to IAM group %s: %w", user, group, err)
+	}
+	return nil
 }
 
 func (membershipKind) Update(context.Context, *Clients, string, Value, Value) error { return nil }
@@ -67,8 +77,8 @@ func (membershipKind) Delete(ctx context.Context, c *Clients, name string, _ Val
 		return err
 	}
 	_, err = c.IAM.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: aws.String(group), UserName: aws.String(user)})
-	if isNotFound(err, "NoSuchEntity") {
-		return nil
+	if err != nil && !isNotFound(err, "NoSuchEntity") {
+		return fmt.Errorf("remove %s from IAM group %s: %w", user, group, err)
 	}
-	return err
+	return nil
 }

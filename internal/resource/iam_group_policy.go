@@ -64,7 +64,10 @@ func (k inlinePolicyKind) write(ctx context.Context, c *Clients, v Value) error 
 	if err := unmarshal(v, &p); err != nil {
 		return err
 	}
-	return k.put(ctx, c, p.Parent, p.Name, string(p.Policy))
+	if err := k.put(ctx, c, p.Parent, p.Name, string(p.Policy)); err != nil {
+		return fmt.Errorf("put inline policy %s of %s %s: %w", p.Name, k.parent, p.Parent, err)
+	}
+	return nil
 }
 
 func (k inlinePolicyKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
@@ -73,7 +76,7 @@ func (k inlinePolicyKind) Delete(ctx context.Context, c *Clients, name string, _
 		return err
 	}
 	if err := k.del(ctx, c, parent, pol); err != nil && !isNotFound(err, "NoSuchEntity") {
-		return err
+		return fmt.Errorf("delete inline policy %s of %s %s: %w", pol, k.parent, parent, err)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ type roleAPI interface {
 	UpdateAssumeRolePolicy(context.Context, *iam.UpdateAssumeRolePolicyInput, ...func(*iam.Options)) (*iam.UpdateAssumeRolePolicyOutput, error)
 	UpdateRole(context.Context, *iam.UpdateRoleInput, ...func(*iam.Options)) (*iam.UpdateRoleOutput, error)
 	TagRole(context.Context, *iam.TagRoleInput, ...func(*iam.Options)) (*iam.TagRoleOutput, error)
+	UntagRole(context.Context, *iam.UntagRoleInput, ...func(*iam.Options)) (*iam.UntagRoleOutput, error)
 	DeleteRole(context.Context, *iam.DeleteRoleInput, ...func(*iam.Options)) (*iam.DeleteRoleOutput, error)
 }
 
@@ -83,8 +84,10 @@ func (roleKind) Create(ctx context.Context, c *Clients, name string, v Value) er
 	if r.Description != "" {
 		in.Description = aws.String(r.Description)
 	}
-	_, err := c.IAM.CreateRole(ctx, in)
-	return err
+	if _, err := c.IAM.CreateRole(ctx, in); err != nil {
+		return fmt.Errorf("create IAM role %s: %w", name, err)
+	}
+	return nil
 }
 
 func (roleKind) Update(ctx context.Context, c *Clients, name string, before, after Value) error {
@@ -108,24 +111,42 @@ func (roleKind) Update(ctx context.Context, c *Clients, name string, before, aft
 			return fmt.Errorf("update IAM role %s: %w", name, err)
 		}
 	}
-	changed := map[string]string{}
-	for k, v := range a.Tags {
-		if b.Tags[k] != v {
-			changed[k] = v
-		}
-	}
+	changed, removed := tagChanges(b.Tags, a.Tags)
 	if len(changed) > 0 {
 		if _, err := c.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(changed)}); err != nil {
 			return fmt.Errorf("tag IAM role %s: %w", name, err)
 		}
 	}
+	if len(removed) > 0 {
+		if _, err := c.IAM.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: removed}); err != nil {
+			return fmt.Errorf("untag IAM role %s: %w", name, err)
+		}
+	}
 	return nil
+}
+
+// tagChanges returns the tags to set and the keys to remove to go from
+// before to after (tagging only adds or overwrites).
+func tagChanges(before, after map[string]string) (map[string]string, []string) {
+	changed := map[string]string{}
+	for k, v := range after {
+		if bv, ok := before[k]; !ok || bv != v {
+			changed[k] = v
+		}
+	}
+	var removed []string
+	for _, k := range slices.Sorted(maps.Keys(before)) {
+		if _, ok := after[k]; !ok {
+			removed = append(removed, k)
+		}
+	}
+	return changed, removed
 }
 
 func (roleKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
 	_, err := c.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
-	if isNotFound(err, "NoSuchEntity") {
-		return nil
+	if err != nil && !isNotFound(err, "NoSuchEntity") {
+		return fmt.Errorf("delete IAM role %s: %w", name, err)
 	}
-	return err
+	return nil
 }

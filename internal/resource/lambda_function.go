@@ -17,6 +17,7 @@ type functionAPI interface {
 	UpdateFunctionConfiguration(context.Context, *lambda.UpdateFunctionConfigurationInput, ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error)
 	ListTags(context.Context, *lambda.ListTagsInput, ...func(*lambda.Options)) (*lambda.ListTagsOutput, error)
 	TagResource(context.Context, *lambda.TagResourceInput, ...func(*lambda.Options)) (*lambda.TagResourceOutput, error)
+	UntagResource(context.Context, *lambda.UntagResourceInput, ...func(*lambda.Options)) (*lambda.UntagResourceOutput, error)
 	DeleteFunction(context.Context, *lambda.DeleteFunctionInput, ...func(*lambda.Options)) (*lambda.DeleteFunctionOutput, error)
 }
 
@@ -88,7 +89,7 @@ func (functionKind) Create(ctx context.Context, c *Clients, name string, v Value
 		Tags: f.Tags,
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("create function %s: %w", name, err)
 	}
 	return waitReady(ctx, c.Lambda, name)
 }
@@ -116,6 +117,7 @@ func (functionKind) Update(ctx context.Context, c *Clients, name string, before,
 			return err
 		}
 	}
+	beforeTags := b.Tags
 	b.CodeSha256, b.Architecture, b.Tags = a.CodeSha256, a.Architecture, a.Tags
 	if string(marshal(a)) != string(marshal(b)) {
 		if _, err := c.Lambda.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(name),
@@ -127,13 +129,23 @@ func (functionKind) Update(ctx context.Context, c *Clients, name string, before,
 			return err
 		}
 	}
+	changed, removed := tagChanges(beforeTags, a.Tags)
+	if len(changed) == 0 && len(removed) == 0 {
+		return nil
+	}
+	// Tags are set by ARN.
 	out, err := c.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
 	if err != nil {
-		return err
+		return fmt.Errorf("read function %s: %w", name, err)
 	}
-	if len(a.Tags) > 0 {
-		if _, err := c.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: out.Configuration.FunctionArn, Tags: a.Tags}); err != nil {
+	if len(changed) > 0 {
+		if _, err := c.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: out.Configuration.FunctionArn, Tags: changed}); err != nil {
 			return fmt.Errorf("tag function %s: %w", name, err)
+		}
+	}
+	if len(removed) > 0 {
+		if _, err := c.Lambda.UntagResource(ctx, &lambda.UntagResourceInput{Resource: out.Configuration.FunctionArn, TagKeys: removed}); err != nil {
+			return fmt.Errorf("untag function %s: %w", name, err)
 		}
 	}
 	return nil
@@ -145,7 +157,7 @@ func waitReady(ctx context.Context, api functionAPI, name string) error {
 	for {
 		out, err := api.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
 		if err != nil {
-			return err
+			return fmt.Errorf("wait for function %s: %w", name, err)
 		}
 		f := out.Configuration
 		switch {
@@ -169,8 +181,8 @@ func waitReady(ctx context.Context, api functionAPI, name string) error {
 
 func (functionKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
 	_, err := c.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(name)})
-	if isNotFound(err, "ResourceNotFoundException") {
-		return nil
+	if err != nil && !isNotFound(err, "ResourceNotFoundException") {
+		return fmt.Errorf("delete function %s: %w", name, err)
 	}
-	return err
+	return nil
 }

@@ -50,13 +50,16 @@ func (invokeConfigKind) Update(ctx context.Context, c *Clients, name string, _, 
 	}
 	_, err := c.Lambda.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{FunctionName: aws.String(name),
 		MaximumRetryAttempts: aws.Int32(ic.MaxRetryAttempts), MaximumEventAgeInSeconds: aws.Int32(ic.MaxEventAgeSeconds)})
-	return err
+	if err != nil {
+		return fmt.Errorf("put event invoke config of %s: %w", name, err)
+	}
+	return nil
 }
 
 func (invokeConfigKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
 	_, err := c.Lambda.DeleteFunctionEventInvokeConfig(ctx, &lambda.DeleteFunctionEventInvokeConfigInput{FunctionName: aws.String(name)})
-	if isNotFound(err, "ResourceNotFoundException") {
-		return nil
+	if err != nil && !isNotFound(err, "ResourceNotFoundException") {
+		return fmt.Errorf("delete event invoke config of %s: %w", name, err)
 	}
-	return err
+	return nil
 }

@@ -87,8 +87,10 @@ func (permissionKind) Create(ctx context.Context, c *Clients, _ string, v Value)
 	if p.SourceAccount != "" {
 		in.SourceAccount = aws.String(p.SourceAccount)
 	}
-	_, err := c.Lambda.AddPermission(ctx, in)
-	return err
+	if _, err := c.Lambda.AddPermission(ctx, in); err != nil {
+		return fmt.Errorf("add permission %s to function %s: %w", p.StatementID, p.Function, err)
+	}
+	return nil
 }
 
 // Update replaces the statement: Lambda has no in-place update of one.
@@ -105,8 +107,8 @@ func (permissionKind) Delete(ctx context.Context, c *Clients, name string, _ Val
 		return err
 	}
 	_, err = c.Lambda.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(fn), StatementId: aws.String(sid)})
-	if isNotFound(err, "ResourceNotFoundException") {
-		return nil
+	if err != nil && !isNotFound(err, "ResourceNotFoundException") {
+		return fmt.Errorf("remove permission %s from function %s: %w", sid, fn, err)
 	}
-	return err
+	return nil
 }

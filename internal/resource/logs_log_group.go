@@ -54,7 +54,7 @@ func (k logGroupKind) Create(ctx context.Context, c *Clients, name string, v Val
 		return err
 	}
 	if _, err := c.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: c.Tags}); err != nil {
-		return err
+		return fmt.Errorf("create log group %s: %w", name, err)
 	}
 	return k.Update(ctx, c, name, marshal(LogGroupValue{Name: name}), v)
 }
@@ -64,14 +64,16 @@ func (logGroupKind) Update(ctx context.Context, c *Clients, name string, before,
 	if err := unmarshal(after, &a); err != nil {
 		return err
 	}
-	_, err := c.Logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(name), RetentionInDays: aws.Int32(a.RetentionDays)})
-	return err
+	if _, err := c.Logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(name), RetentionInDays: aws.Int32(a.RetentionDays)}); err != nil {
+		return fmt.Errorf("set retention of log group %s: %w", name, err)
+	}
+	return nil
 }
 
 func (logGroupKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
 	_, err := c.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(name)})
-	if isNotFound(err, "ResourceNotFoundException") {
-		return nil
+	if err != nil && !isNotFound(err, "ResourceNotFoundException") {
+		return fmt.Errorf("delete log group %s: %w", name, err)
 	}
-	return err
+	return nil
 }

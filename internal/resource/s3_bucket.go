@@ -119,7 +119,7 @@ func (k bucketKind) Create(ctx context.Context, c *Clients, name string, v Value
 		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(c.Region)}
 	}
 	if _, err := c.S3.CreateBucket(ctx, in); err != nil && !isNotFound(err, "BucketAlreadyOwnedByYou") {
-		return err
+		return fmt.Errorf("create bucket %s: %w", name, err)
 	}
 	return k.Update(ctx, c, name, marshal(BucketValue{Name: name}), v)
 }
@@ -187,10 +187,10 @@ func sameTags(a, b map[string]string) bool {
 
 func (bucketKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
 	_, err := c.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
-	if isNotFound(err, "NoSuchBucket", "NotFound") {
-		return nil
+	if err != nil && !isNotFound(err, "NoSuchBucket", "NotFound") {
+		return fmt.Errorf("delete bucket %s: %w", name, err)
 	}
-	return err
+	return nil
 }
 
 // Count counts object versions and delete markers, up to limit.
@@ -227,8 +227,10 @@ func (bucketKind) Empty(ctx context.Context, c *Clients, name string) error {
 			return nil
 		}
 		for _, o := range all {
+			// Always by version ID, "null" included: without one, a
+			// versioned bucket only gets another delete marker.
 			in := &s3.DeleteObjectInput{Bucket: aws.String(name), Key: o.key}
-			if v := aws.ToString(o.version); v != "" && v != "null" {
+			if aws.ToString(o.version) != "" {
 				in.VersionId = o.version
 			}
 			if _, err := c.S3.DeleteObject(ctx, in); err != nil {

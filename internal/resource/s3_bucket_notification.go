@@ -99,16 +99,18 @@ func (notificationKind) Update(ctx context.Context, c *Clients, name string, _, 
 		}
 		cfg.LambdaFunctionConfigurations = append(cfg.LambdaFunctionConfigurations, fc)
 	}
-	_, err := c.S3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(name), NotificationConfiguration: cfg})
-	return err
+	if _, err := c.S3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(name), NotificationConfiguration: cfg}); err != nil {
+		return fmt.Errorf("put notifications of bucket %s: %w", name, err)
+	}
+	return nil
 }
 
 // Delete empties the bucket's notification configuration.
 func (notificationKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
 	_, err := c.S3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(name),
 		NotificationConfiguration: &s3types.NotificationConfiguration{}})
-	if isNotFound(err, "NoSuchBucket") {
-		return nil
+	if err != nil && !isNotFound(err, "NoSuchBucket") {
+		return fmt.Errorf("remove notifications of bucket %s: %w", name, err)
 	}
-	return err
+	return nil
 }

@@ -53,14 +53,16 @@ func (bucketPolicyKind) Update(ctx context.Context, c *Clients, name string, _, 
 	if err := unmarshal(after, &p); err != nil {
 		return err
 	}
-	_, err := c.S3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(name), Policy: aws.String(string(p.Policy))})
-	return err
+	if _, err := c.S3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(name), Policy: aws.String(string(p.Policy))}); err != nil {
+		return fmt.Errorf("put policy of bucket %s: %w", name, err)
+	}
+	return nil
 }
 
 func (bucketPolicyKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
 	_, err := c.S3.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(name)})
-	if isNotFound(err, "NoSuchBucket", "NoSuchBucketPolicy") {
-		return nil
+	if err != nil && !isNotFound(err, "NoSuchBucket", "NoSuchBucketPolicy") {
+		return fmt.Errorf("delete policy of bucket %s: %w", name, err)
 	}
-	return err
+	return nil
 }

@@ -1,0 +1,178 @@
+package resource_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+
+	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/internal/resource/resourcetest"
+)
+
+func TestFunctionCreateNeedsPackage(t *testing.T) {
+	t.Parallel()
+	c, f := resourcetest.New(prodAccount, region)
+	c.Packages = map[string][]byte{shaB: zipB}
+	err := kindOf(t, "lambda_function").Create(context.Background(), c, functionName, value(t, functionValue()))
+	if err == nil || !strings.Contains(err.Error(), functionName) || !strings.Contains(err.Error(), shaA) {
+		t.Fatalf("Create = %v, want an error naming the function and the missing package", err)
+	}
+	wantOps(t, "Create", f.Ops(), nil)
+}
+
+// TestFunctionCreateWaitsForActive creates a function that Lambda keeps
+// Pending for a while: Create returns only once it is Active, when it can
+// take the next change.
+func TestFunctionCreateWaitsForActive(t *testing.T) {
+	t.Parallel()
+	c, f := resourcetest.New(prodAccount, region)
+	c.Packages = map[string][]byte{shaA: zipA}
+	f.PendingReads = 1
+	want := value(t, functionValue())
+	if err := kindOf(t, "lambda_function").Create(context.Background(), c, functionName, want); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	wantOps(t, "Create", f.Ops(), []string{"CreateFunction", "GetFunction", "GetFunction"})
+	wantValue(t, c, "lambda_function", functionName, want)
+}
+
+func TestFunctionWaitCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	c, f := resourcetest.New(prodAccount, region)
+	c.Packages = map[string][]byte{shaA: zipA}
+	f.PendingReads = 100
+	err := kindOf(t, "lambda_function").Create(ctx, c, functionName, value(t, functionValue()))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Create = %v, want the context's error", err)
+	}
+}
+
+// TestFunctionUpdate changes a function in the ways a plan can. Each update
+// is waited for (see TestFunctionCreateWaitsForActive) before the next call,
+// which Lambda would refuse while the last update is in progress.
+func TestFunctionUpdate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		change  func(*resource.FunctionValue)
+		wantOps []string
+		wantErr string
+	}{
+		{name: "tag value", change: func(f *resource.FunctionValue) { f.Tags = withTags(f.Tags, map[string]string{"team": "platform"}) },
+			wantOps: []string{"GetFunction", "TagResource"}},
+		{name: "tag removed", change: func(f *resource.FunctionValue) { f.Tags = withTags(f.Tags, nil, "team") },
+			wantOps: []string{"GetFunction", "UntagResource"}},
+		{name: "environment", change: func(f *resource.FunctionValue) { f.Environment = map[string]string{"REPORT_BUCKET": "other"} },
+			wantOps: []string{"UpdateFunctionConfiguration", "GetFunction"}},
+		{name: "code", change: func(f *resource.FunctionValue) { f.CodeSha256 = shaB },
+			wantOps: []string{"UpdateFunctionCode", "GetFunction"}},
+		{name: "architecture", change: func(f *resource.FunctionValue) { f.Architecture = "x86_64" },
+			wantOps: []string{"UpdateFunctionCode", "GetFunction"}},
+		{name: "code, timeout and tags", change: func(f *resource.FunctionValue) {
+			f.CodeSha256, f.TimeoutS, f.Tags = shaB, 60, withTags(f.Tags, map[string]string{"cost-center": "42"}, "team")
+		}, wantOps: []string{"UpdateFunctionCode", "GetFunction", "UpdateFunctionConfiguration", "GetFunction", "GetFunction", "TagResource", "UntagResource"}},
+		{name: "code not loaded", change: func(f *resource.FunctionValue) { f.CodeSha256 = "bm90IGxvYWRlZA==" }, wantErr: "bm90IGxvYWRlZA=="},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			c, f := resourcetest.New(prodAccount, region)
+			c.Packages = map[string][]byte{shaA: zipA, shaB: zipB}
+			k := kindOf(t, "lambda_function")
+			fv := functionValue()
+			fv.Tags, fv.Environment = maps.Clone(fv.Tags), maps.Clone(fv.Environment)
+			before := value(t, fv)
+			if err := k.Create(ctx, c, functionName, before); err != nil {
+				t.Fatal(err)
+			}
+			tt.change(&fv)
+			after := value(t, fv)
+			n := len(f.Calls())
+			err := k.Update(ctx, c, functionName, before, after)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), functionName) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Update = %v, want an error naming the function and %s", err, tt.wantErr)
+				}
+				wantOps(t, "Update", opsSince(f, n), nil)
+				return
+			}
+			if err != nil {
+				t.Fatalf("Update: %v", err)
+			}
+			wantOps(t, "Update", opsSince(f, n), tt.wantOps)
+			wantValue(t, c, "lambda_function", functionName, after)
+		})
+	}
+}
+
+// TestPermissionAmongOthers reads one statement of a function policy that
+// holds others.
+func TestPermissionAmongOthers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _ := setup(t, kindCase{parents: []part{{"lambda_function", functionName, value(t, functionValue())}}})
+	k := kindOf(t, "lambda_permission")
+	other := permissionValue("acme-data-staging")
+	other.StatementID = "AllowStagingBucket"
+	if err := k.Create(ctx, c, functionName+"/AllowStagingBucket", value(t, other)); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, c, "lambda_permission", functionName+"/AllowProductionBucket"); got != nil {
+		t.Fatalf("Read of a statement not in the policy = %s, want absent", got)
+	}
+	want := value(t, permissionValue(bucketName))
+	if err := k.Create(ctx, c, functionName+"/AllowProductionBucket", want); err != nil {
+		t.Fatal(err)
+	}
+	wantValue(t, c, "lambda_permission", functionName+"/AllowProductionBucket", want)
+	wantValue(t, c, "lambda_permission", functionName+"/AllowStagingBucket", value(t, other))
+}
+
+// TestLogGroupCreateTags checks that a log group gets the run's tags when it
+// is created, the only time xacct sets them.
+func TestLogGroupCreateTags(t *testing.T) {
+	t.Parallel()
+	c, f := resourcetest.New(prodAccount, region)
+	c.Tags = stackTags()
+	name := "/aws/lambda/" + functionName
+	if err := kindOf(t, "logs_log_group").Create(context.Background(), c, name, value(t, resource.LogGroupValue{Name: name, RetentionDays: 14})); err != nil {
+		t.Fatal(err)
+	}
+	calls := f.Calls()
+	in, ok := calls[0].Input.(*cloudwatchlogs.CreateLogGroupInput)
+	if !ok {
+		t.Fatalf("first call %s, want CreateLogGroup", calls[0].Op)
+	}
+	if !maps.Equal(in.Tags, stackTags()) {
+		t.Errorf("CreateLogGroup tags = %v, want %v", in.Tags, stackTags())
+	}
+}
+
+// TestLogGroupNamePrefix reads a log group whose name is a prefix of
+// others'.
+func TestLogGroupNamePrefix(t *testing.T) {
+	t.Parallel()
+	c, _ := resourcetest.New(prodAccount, region)
+	k := kindOf(t, "logs_log_group")
+	name := "/aws/lambda/" + functionName
+	longer := name + "-canary"
+	if err := k.Create(context.Background(), c, longer, value(t, resource.LogGroupValue{Name: longer, RetentionDays: 7})); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, c, "logs_log_group", name); got != nil {
+		t.Fatalf("Read = %s, want absent", got)
+	}
+	want := value(t, resource.LogGroupValue{Name: name, RetentionDays: 14})
+	if err := k.Create(context.Background(), c, name, want); err != nil {
+		t.Fatal(err)
+	}
+	wantValue(t, c, "logs_log_group", name, want)
+}

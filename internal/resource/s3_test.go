@@ -1,0 +1,213 @@
+package resource_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/internal/resource/resourcetest"
+)
+
+func locationIn(region string) *s3types.CreateBucketConfiguration {
+	if region == "us-east-1" {
+		return nil
+	}
+	return &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(region)}
+}
+
+// TestBucketCreateInRegion creates a bucket where S3 wants no location
+// constraint (us-east-1) and where it wants the region's.
+func TestBucketCreateInRegion(t *testing.T) {
+	t.Parallel()
+	for _, r := range []string{"us-east-1", "eu-west-1", "ap-southeast-2"} {
+		t.Run(r, func(t *testing.T) {
+			t.Parallel()
+			c, _ := resourcetest.New(prodAccount, r)
+			want := value(t, bucketValue())
+			if err := kindOf(t, "s3_bucket").Create(context.Background(), c, bucketName, want); err != nil {
+				t.Fatalf("Create: %v", err)
+			}
+			wantValue(t, c, "s3_bucket", bucketName, want)
+		})
+	}
+}
+
+// TestBucketCreateOwned creates a bucket this account already has (an
+// interrupted apply, a state bucket made before): the settings are applied.
+func TestBucketCreateOwned(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _ := resourcetest.New(prodAccount, region)
+	if _, err := c.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucketName), CreateBucketConfiguration: locationIn(region)}); err != nil {
+		t.Fatal(err)
+	}
+	want := value(t, bucketValue())
+	if err := kindOf(t, "s3_bucket").Create(ctx, c, bucketName, want); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	wantValue(t, c, "s3_bucket", bucketName, want)
+}
+
+func TestBucketOfAnotherAccount(t *testing.T) {
+	t.Parallel()
+	c, f := resourcetest.New(prodAccount, region)
+	f.FailNext("HeadBucket", resourcetest.APIError("Forbidden", "Forbidden"))
+	v, err := kindOf(t, "s3_bucket").Read(context.Background(), c, bucketName)
+	if err == nil || !strings.Contains(err.Error(), bucketName) || !strings.Contains(err.Error(), "another account") {
+		t.Fatalf("Read = %s, %v; want an error saying the bucket is another account's", v, err)
+	}
+}
+
+// TestBucketUpdate changes one setting at a time: each takes its own call
+// and no other.
+func TestBucketUpdate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		change  func(*resource.BucketValue)
+		wantOps []string
+	}{
+		{name: "tag added", change: func(b *resource.BucketValue) { b.Tags = withTags(b.Tags, map[string]string{"cost-center": "42"}) }, wantOps: []string{"PutBucketTagging"}},
+		{name: "tag removed", change: func(b *resource.BucketValue) { b.Tags = withTags(b.Tags, nil, "team") }, wantOps: []string{"PutBucketTagging"}},
+		{name: "versioning", change: func(b *resource.BucketValue) { b.Versioning = "Suspended" }, wantOps: []string{"PutBucketVersioning"}},
+		{name: "encryption", change: func(b *resource.BucketValue) { b.Encryption = "aws:kms" }, wantOps: []string{"PutBucketEncryption"}},
+		{name: "ownership", change: func(b *resource.BucketValue) { b.Ownership = "BucketOwnerPreferred" }, wantOps: []string{"PutBucketOwnershipControls"}},
+		{name: "public access", change: func(b *resource.BucketValue) { b.PublicAccessBlock.RestrictPublicBuckets = false }, wantOps: []string{"PutPublicAccessBlock"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			c, f := resourcetest.New(prodAccount, region)
+			k := kindOf(t, "s3_bucket")
+			b := bucketValue()
+			before := value(t, b)
+			if err := k.Create(ctx, c, bucketName, before); err != nil {
+				t.Fatal(err)
+			}
+			tt.change(&b)
+			after := value(t, b)
+			n := len(f.Calls())
+			if err := k.Update(ctx, c, bucketName, before, after); err != nil {
+				t.Fatalf("Update: %v", err)
+			}
+			wantOps(t, "Update", opsSince(f, n), tt.wantOps)
+			wantValue(t, c, "s3_bucket", bucketName, after)
+		})
+	}
+}
+
+// TestBucketCountAndEmpty counts what destroy would lose, every version and
+// delete marker, then empties the bucket so that it can be deleted.
+func TestBucketCountAndEmpty(t *testing.T) {
+	t.Parallel()
+	type step struct {
+		versioning string // set before the writes below, "" to leave it
+		put        []string
+		del        []string // deleted without a version ID
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		want  int
+	}{
+		{name: "empty", want: 0},
+		{name: "unversioned objects", steps: []step{{put: []string{"a", "b"}}}, want: 2},
+		{name: "versions and a delete marker", steps: []step{{versioning: "Enabled", put: []string{"a", "a", "b"}, del: []string{"a"}}}, want: 4},
+		{name: "written before versioning was enabled", steps: []step{{put: []string{"a"}}, {versioning: "Enabled", put: []string{"a"}}}, want: 2},
+		{name: "versioning suspended", steps: []step{
+			{versioning: "Enabled", put: []string{"a", "b"}},
+			{versioning: "Suspended", put: []string{"a"}, del: []string{"b"}},
+		}, want: 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// A kind that loops forever over what it cannot delete fails
+			// here instead of hanging.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			c, f := resourcetest.New(prodAccount, region)
+			b := aws.String(bucketName)
+			if _, err := c.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b, CreateBucketConfiguration: locationIn(region)}); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tt.steps {
+				if s.versioning != "" {
+					if _, err := c.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b,
+						VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatus(s.versioning)}}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for _, key := range s.put {
+					if err := f.PutObject(bucketName, key); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for _, key := range s.del {
+					if _, err := c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: b, Key: aws.String(key)}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			k := kindOf(t, "s3_bucket").(resource.DataHolder)
+			if n, err := k.Count(ctx, c, bucketName, 1000); err != nil || n != tt.want {
+				t.Fatalf("Count = %d, %v; want %d", n, err, tt.want)
+			}
+			if n, err := k.Count(ctx, c, bucketName, 1); err != nil || n != min(tt.want, 1) {
+				t.Fatalf("Count up to 1 = %d, %v; want %d", n, err, min(tt.want, 1))
+			}
+			if err := k.Empty(ctx, c, bucketName); err != nil {
+				t.Fatalf("Empty: %v", err)
+			}
+			if n, err := k.Count(ctx, c, bucketName, 1000); err != nil || n != 0 {
+				t.Fatalf("after Empty, Count = %d, %v; want 0", n, err)
+			}
+			if err := kindOf(t, "s3_bucket").Delete(ctx, c, bucketName, nil); err != nil {
+				t.Fatalf("Delete after Empty: %v", err)
+			}
+		})
+	}
+}
+
+func TestBucketCountAndEmptyAbsent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _ := resourcetest.New(prodAccount, region)
+	k := kindOf(t, "s3_bucket").(resource.DataHolder)
+	if n, err := k.Count(ctx, c, bucketName, 1); err != nil || n != 0 {
+		t.Errorf("Count = %d, %v; want 0, nil", n, err)
+	}
+	if err := k.Empty(ctx, c, bucketName); err != nil {
+		t.Errorf("Empty: %v", err)
+	}
+}
+
+func TestBucketEmptyFails(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, f := resourcetest.New(prodAccount, region)
+	if err := kindOf(t, "s3_bucket").Create(ctx, c, bucketName, value(t, bucketValue())); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.PutObject(bucketName, "incoming/a.json"); err != nil {
+		t.Fatal(err)
+	}
+	k := kindOf(t, "s3_bucket").(resource.DataHolder)
+	for _, op := range []string{"ListObjectVersions", "DeleteObject"} {
+		f.FailNext(op, resourcetest.APIError("InternalError", "injected failure"))
+		if err := k.Empty(ctx, c, bucketName); err == nil || !strings.Contains(err.Error(), bucketName) {
+			t.Errorf("Empty with %s failing = %v, want an error naming the bucket", op, err)
+		}
+	}
+	f.FailNext("ListObjectVersions", resourcetest.APIError("InternalError", "injected failure"))
+	if _, err := k.Count(ctx, c, bucketName, 1); err == nil || !strings.Contains(err.Error(), bucketName) {
+		t.Errorf("Count with ListObjectVersions failing = %v, want an error naming the bucket", err)
+	}
+}
