@@ -99,12 +99,35 @@ type Session struct {
 // to the accounts, opens the state and, when lock is set, takes its lock.
 // operation names the run in the lock.
 func Open(ctx context.Context, env Env, opts Options, operation string, lock bool, need Need) (*Session, error) {
+	s, pkg, err := load(env, opts, need)
+	if err != nil {
+		return nil, err
+	}
+	if s.clients, s.awsCfgs, err = connect(ctx, env, s.Config); err != nil {
+		return nil, err
+	}
+	if s.st, err = openState(ctx, s.Config, s.awsCfgs); err != nil {
+		return nil, err
+	}
+	s.deploys(pkg)
+	if lock {
+		if err := acquire(ctx, env, s.st, operation); err != nil {
+			return nil, err
+		}
+		s.locked = true
+	}
+	return s, nil
+}
+
+// load reads and checks what needs no AWS call: the config, the
+// processor's package (returned) and the desired resources.
+func load(env Env, opts Options, need Need) (*Session, []byte, error) {
 	if opts.Parallelism < 1 {
-		return nil, fmt.Errorf("--parallelism must be at least 1")
+		return nil, nil, fmt.Errorf("--parallelism must be at least 1")
 	}
 	cfg, err := config.Load(opts.Config)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &Session{Config: cfg, env: env, opts: opts, kinds: resource.AllKinds()}
 	var pkg []byte
@@ -112,7 +135,7 @@ func Open(ctx context.Context, env Env, opts Options, operation string, lock boo
 	switch need {
 	case NeedPackage:
 		if pkg, err = loadPackage(cfg); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		codeSha = artifact.CodeSha256(pkg)
 		s.desired, err = stack.Build(cfg, codeSha)
@@ -122,25 +145,18 @@ func Open(ctx context.Context, env Env, opts Options, operation string, lock boo
 	case NeedState:
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.digest = inputsDigest(cfg, codeSha)
-	if s.clients, s.awsCfgs, err = connect(ctx, env, cfg); err != nil {
-		return nil, err
-	}
+	return s, pkg, nil
+}
+
+// deploys hands the processor's package to the production account's
+// clients, which create or update the function with it.
+func (s *Session) deploys(pkg []byte) {
 	if pkg != nil {
-		s.clients["production"].Packages = map[string][]byte{codeSha: pkg}
+		s.clients["production"].Packages = map[string][]byte{artifact.CodeSha256(pkg): pkg}
 	}
-	if s.st, err = openState(ctx, cfg, s.awsCfgs); err != nil {
-		return nil, err
-	}
-	if lock {
-		if err := acquire(ctx, env, s.st, operation); err != nil {
-			return nil, err
-		}
-		s.locked = true
-	}
-	return s, nil
 }
 
 // Close releases the state lock, if this session holds it. It runs even
