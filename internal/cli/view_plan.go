@@ -176,6 +176,8 @@ type jsonPlan struct {
 		Add     int `json:"add"`
 		Change  int `json:"change"`
 		Destroy int `json:"destroy"`
+		// Adopt is left out when nothing is adopted.
+		Adopt int `json:"adopt,omitempty"`
 	} `json:"summary"`
 }
 
@@ -189,6 +191,7 @@ func planJSON(w io.Writer, p *plan.Plan) error {
 		out.Forget = append(out.Forget, a.String())
 	}
 	out.Summary.Add, out.Summary.Change, out.Summary.Destroy = p.Counts()
+	out.Summary.Adopt = p.Adopted()
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)

@@ -152,3 +152,20 @@ func TestPlanJSONGolden(t *testing.T) {
 		t.Errorf("plan JSON = %+v", p)
 	}
 }
+
+func TestPlanJSONCountsAdoptions(t *testing.T) {
+	t.Parallel()
+	p := &plan.Plan{Changes: []plan.Change{{Addr: resource.Address{Account: "production", Kind: "s3_bucket", Name: "b"}, Action: plan.Adopt,
+		Before: []byte(`{"name":"b"}`), After: []byte(`{"name":"b"}`)}}}
+	var buf bytes.Buffer
+	if err := planJSON(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	var got jsonPlan
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Summary.Adopt != 1 || got.Summary.Add != 0 || got.Changes[0].Action != "adopt" {
+		t.Errorf("summary %+v, action %q", got.Summary, got.Changes[0].Action)
+	}
+}

@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xacct/xacct/internal/operation"
+	"github.com/xacct/xacct/internal/plan"
+	"github.com/xacct/xacct/internal/resource"
+)
+
+func TestApplyView(t *testing.T) {
+	t.Parallel()
+	role := plan.Change{Addr: resource.Address{Account: "production", Kind: "iam_role", Name: "r"}, Action: plan.Create}
+	bucket := plan.Change{Addr: resource.Address{Account: "production", Kind: "s3_bucket", Name: "b"}, Action: plan.Adopt}
+	events := []operation.Event{
+		{Change: role},
+		{Change: role, Done: true, Elapsed: 1234 * time.Millisecond},
+		{Change: bucket},
+		{Change: bucket, Done: true, Err: errors.New("AccessDenied"), Elapsed: 50 * time.Millisecond},
+	}
+	tests := []struct {
+		name    string
+		json    bool
+		destroy bool
+		result  operation.Result
+		err     error
+		want    string
+	}{
+		{name: "apply", result: operation.Result{Added: 1, Changed: 2}, want: `production/iam_role/r: Creating...
+production/iam_role/r: Creation complete after 1.2s
+production/s3_bucket/b: Adopting...
+production/s3_bucket/b: Adoption failed after 100ms
+
+Apply complete! Resources: 1 added, 2 changed, 0 destroyed.
+`},
+		{name: "adopted are counted", result: operation.Result{Adopted: 1, Destroyed: 3}, destroy: true, want: `production/iam_role/r: Creating...
+production/iam_role/r: Creation complete after 1.2s
+production/s3_bucket/b: Adopting...
+production/s3_bucket/b: Adoption failed after 100ms
+
+Destroy complete! Resources: 1 adopted, 0 added, 0 changed, 3 destroyed.
+`},
+		{name: "stopped: no summary line", err: errors.New("stopped"), want: `production/iam_role/r: Creating...
+production/iam_role/r: Creation complete after 1.2s
+production/s3_bucket/b: Adopting...
+production/s3_bucket/b: Adoption failed after 100ms
+`},
+		{name: "json", json: true, result: operation.Result{Added: 1, Adopted: 1}, err: errors.New("stopped"), want: `{"format_version":1,"type":"change_started","address":"production/iam_role/r","action":"create"}
+{"format_version":1,"type":"change_finished","address":"production/iam_role/r","action":"create","elapsed_ms":1234}
+{"format_version":1,"type":"change_started","address":"production/s3_bucket/b","action":"adopt"}
+{"format_version":1,"type":"change_failed","address":"production/s3_bucket/b","action":"adopt","elapsed_ms":50,"error":"AccessDenied"}
+{"format_version":1,"type":"summary","added":1,"changed":0,"destroyed":0,"adopted":1}
+`},
+		{name: "json without adoptions", json: true, result: operation.Result{Destroyed: 2}, want: `{"format_version":1,"type":"change_started","address":"production/iam_role/r","action":"create"}
+{"format_version":1,"type":"change_finished","address":"production/iam_role/r","action":"create","elapsed_ms":1234}
+{"format_version":1,"type":"change_started","address":"production/s3_bucket/b","action":"adopt"}
+{"format_version":1,"type":"change_failed","address":"production/s3_bucket/b","action":"adopt","elapsed_ms":50,"error":"AccessDenied"}
+{"format_version":1,"type":"summary","added":0,"changed":0,"destroyed":2}
+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			v := newApplyView(&Factory{IO: &IOStreams{Out: &out}}, tt.json, tt.destroy)
+			for _, e := range events {
+				v.event(e)
+			}
+			v.done(tt.result, tt.err)
+			if out.String() != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", out.String(), tt.want)
+			}
+			if strings.Contains(out.String(), "\x1b[") {
+				t.Error("color in progress output")
+			}
+		})
+	}
+}

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/golden"
+	"github.com/xacct/xacct/internal/stack"
+	"github.com/xacct/xacct/internal/verify"
+)
+
+const thirdGroupYAML = viewCfgYAML + `groups:
+  developers: {}
+  testers: {}
+  auditors:
+    actions: [s3:ListBucket, s3:GetBucketPolicy]
+`
+
+func renderedMatrix(t *testing.T, yaml string) *verify.Matrix {
+	t.Helper()
+	c, err := config.Parse([]byte(yaml), "xacct.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := stack.Build(c, "dGVzdA==")
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]json.RawMessage{}
+	for _, r := range rs {
+		values[r.Addr.String()] = r.Desired
+	}
+	return verify.Compute(c, verify.FromValues(values))
+}
+
+func TestVerifyTextGolden(t *testing.T) {
+	t.Parallel()
+	for name, yaml := range map[string]string{"default": viewCfgYAML, "third-group": thirdGroupYAML} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			if err := verifyText(&buf, renderedMatrix(t, yaml), false); err != nil {
+				t.Fatal(err)
+			}
+			golden.Check(t, filepath.Join("testdata", "verify", name+".txt"), buf.Bytes())
+		})
+	}
+}
+
+func TestVerifyTextNamesEachMismatch(t *testing.T) {
+	t.Parallel()
+	m := &verify.Matrix{Checks: []verify.Check{
+		{Principal: "Testers member", Action: "s3:PutObject", Resource: "arn:aws:s3:::b/*", Intended: false, Effective: true, TLS: true,
+			Reasons: []string{"production/iam_role_policy/t/s3-access statement ObjectAccess (Allow)"}},
+		{Principal: "anonymous", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*", TLS: false},
+	}}
+	var buf bytes.Buffer
+	if err := verifyText(&buf, m, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"arn:aws:s3:::b/* (no TLS)",
+		"1 of 2 checks differ from the intent:",
+		"Testers member s3:PutObject on arn:aws:s3:::b/*: intended deny, effective allow",
+		"decided by production/iam_role_policy/t/s3-access statement ObjectAccess (Allow)",
+		"\x1b[31mVerification failed: the access granted is not the access intended.",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
+
+func TestLiveText(t *testing.T) {
+	t.Parallel()
+	r := &verify.LiveReport{ID: "ab12", Record: `{"schema_version":1}`, Probes: []verify.Probe{
+		{Principal: "Developers member", Action: "sts:AssumeRole", Resource: "arn:aws:iam::222222222222:role/d", Intended: true, Live: true},
+		{Principal: "Testers member via t", Action: "s3:PutObject", Resource: "arn:aws:s3:::b/x", Intended: false, Live: false, Detail: "AccessDenied"},
+	}}
+	var buf bytes.Buffer
+	if err := liveText(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	header, _, _ := strings.Cut(out, "\n")
+	if !strings.HasSuffix(header, "INTENDED  LIVE") || strings.Contains(out, "EFFECTIVE") {
+		t.Errorf("header = %q", header)
+	}
+	if !strings.Contains(out, "Verified live. 2 checks") || !strings.HasSuffix(out, "The metadata record of the developer's probe upload:\n{\"schema_version\":1}\n") {
+		t.Errorf("live text:\n%s", out)
+	}
+	r.Probes[1].Live = true
+	buf.Reset()
+	_ = liveText(&buf, r)
+	if !strings.Contains(buf.String(), "intended deny, effective allow") || !strings.Contains(buf.String(), "decided by AccessDenied") {
+		t.Errorf("a live mismatch is not named:\n%s", buf.String())
+	}
+}
+
+func TestVerifyJSON(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := verifyJSON(&buf, renderedMatrix(t, viewCfgYAML), &verify.LiveReport{ID: "ab12"}); err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		FormatVersion int  `json:"format_version"`
+		OK            bool `json:"ok"`
+		Mismatches    int  `json:"mismatches"`
+		Checks        []struct {
+			Principal, Action, Resource, Decision string
+			Intended, Effective                   bool
+		} `json:"checks"`
+		Live *struct {
+			ID string `json:"probe_id"`
+		} `json:"live"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.FormatVersion != 1 || !out.OK || out.Mismatches != 0 || len(out.Checks) == 0 || out.Checks[0].Principal == "" || out.Live == nil || out.Live.ID != "ab12" {
+		t.Errorf("JSON = %+v", out)
+	}
+}
