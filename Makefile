@@ -25,7 +25,7 @@ unit:
 	$(GO) test -race $(UNIT)
 
 e2e:
-	$(GO) test -race $(E2E)
+	$(GO) test -race -timeout 30m $(E2E)
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -2,7 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -52,13 +56,18 @@ var mayImport = map[string][]string{
 var importedOnlyByTests = []string{"internal/golden", "internal/resource/resourcetest", "internal/e2e"}
 
 type pkg struct {
-	ImportPath string
-	Imports    []string
+	ImportPath   string
+	Name         string
+	Dir          string
+	GoFiles      []string
+	Imports      []string
+	TestImports  []string
+	XTestImports []string
 }
 
 func listPackages(t *testing.T) []pkg {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-json=ImportPath,Imports", module+"...")
+	cmd := exec.Command("go", "list", "-json=ImportPath,Name,Dir,GoFiles,Imports,TestImports,XTestImports", module+"...")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
@@ -100,6 +109,61 @@ func TestImportsFollowTheLayout(t *testing.T) {
 			if !slices.Contains(allowed, "*") && !slices.Contains(allowed, dep) {
 				t.Errorf("%s imports %s; the layout allows only %v", name, dep, allowed)
 			}
+		}
+	}
+}
+
+// TestOnlyE2EStartsTheSandbox: the unit layer's tests start nothing, and
+// internal/resource's tests do not reach up into the planner.
+func TestOnlyE2EStartsTheSandbox(t *testing.T) {
+	for _, p := range listPackages(t) {
+		name := strings.TrimPrefix(p.ImportPath, module)
+		for _, imp := range slices.Concat(p.TestImports, p.XTestImports) {
+			dep, ours := strings.CutPrefix(imp, module)
+			if !ours {
+				continue
+			}
+			if dep == "internal/sandbox" && name != "internal/e2e" {
+				t.Errorf("the tests of %s import internal/sandbox: tests that start the sandbox belong in internal/e2e", name)
+			}
+			if name == "internal/resource" && (dep == "internal/plan" || dep == "internal/apply") {
+				t.Errorf("the tests of internal/resource import %s", dep)
+			}
+		}
+	}
+}
+
+// TestOnlyMainsAndTheCLITouchTheProcess: outside internal/cli and the main
+// packages, nothing prints to the process's streams, reads the
+// environment or exits.
+func TestOnlyMainsAndTheCLITouchTheProcess(t *testing.T) {
+	forbidden := map[string][]string{
+		"fmt": {"Print", "Printf", "Println"},
+		// os.Environ is allowed: handing the environment on to a child
+		// process (kumo, go build) reads no setting.
+		"os": {"Exit", "Getenv", "LookupEnv", "Stdout", "Stderr", "Stdin"},
+	}
+	for _, p := range listPackages(t) {
+		name := strings.TrimPrefix(p.ImportPath, module)
+		if p.Name == "main" || name == "internal/cli" {
+			continue
+		}
+		for _, file := range p.GoFiles {
+			path := filepath.Join(p.Dir, file)
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				sel, ok := n.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				if x, ok := sel.X.(*ast.Ident); ok && slices.Contains(forbidden[x.Name], sel.Sel.Name) {
+					t.Errorf("%s/%s uses %s.%s: only internal/cli and main packages touch the process", name, file, x.Name, sel.Sel.Name)
+				}
+				return true
+			})
 		}
 	}
 }

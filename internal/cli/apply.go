@@ -104,14 +104,21 @@ func applyRun(ctx context.Context, f *Factory, opts *applyOptions) error {
 	if opts.Destroy {
 		name, need = "destroy", operation.NeedState
 	}
+	var saved *operation.SavedPlan
+	if opts.PlanFile != "" {
+		var err error
+		if saved, err = operation.ReadSaved(opts.PlanFile); err != nil {
+			return err
+		}
+	}
 	s, err := operation.Open(ctx, f.env(), opts.operation(opts.Adopt), name, true, need)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	var p *plan.Plan
-	if opts.PlanFile != "" {
-		p, err = s.LoadSaved(ctx, opts.PlanFile)
+	if saved != nil {
+		p, err = s.CheckSaved(ctx, saved)
 	} else {
 		p, err = s.Plan(ctx, opts.Destroy)
 	}
@@ -135,14 +142,14 @@ func applyRun(ctx context.Context, f *Factory, opts *applyOptions) error {
 				return err
 			}
 		}
-		if !p.Empty() {
+		if !p.Empty() || saved != nil {
 			fmt.Fprintln(f.IO.Out)
 		}
 	}
 	res, err := s.Apply(ctx, p, opts.ForceDeleteData, view.event)
 	view.done(res, err)
-	if err != nil {
+	if err != nil && !opts.JSON {
 		return fmt.Errorf("%s stopped: %w", name, err)
 	}
-	return nil
+	return err
 }

@@ -29,7 +29,7 @@ every kind xacct manages is the last part of the address.`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Address, opts.ID = args[0], args[1]
-			if err := operation.ParseAddress(opts.Address); err != nil {
+			if err := operation.CheckImport(opts.Address, opts.ID); err != nil {
 				return err
 			}
 			if runF != nil {

@@ -113,6 +113,7 @@ func TestImportFlags(t *testing.T) {
 		{name: "address and id", args: []string{"production/s3_bucket/b", "b"}, want: importOptions{Config: "xacct.yaml", Address: "production/s3_bucket/b", ID: "b"}},
 		{name: "config", args: []string{"-c", "x.yaml", "production/iam_role/r", "r"}, want: importOptions{Config: "x.yaml", Address: "production/iam_role/r", ID: "r"}},
 		{name: "not an address", args: []string{"bucket", "b"}, wantErr: "is not a resource address"},
+		{name: "ID is not the name", args: []string{"production/s3_bucket/b", "c"}, wantErr: `ID "c" does not match the address's name "b"`},
 		{name: "no id", args: []string{"production/s3_bucket/b"}, wantErr: "accepts 2 arg(s)"},
 	})
 }

@@ -23,14 +23,14 @@ func newCmdShow(f *Factory, runF func(*showOptions) error) *cobra.Command {
 			if runF != nil {
 				return runF(opts)
 			}
-			p, err := operation.ShowSaved(opts.PlanFile)
+			sp, err := operation.ReadSaved(opts.PlanFile)
 			if err != nil {
 				return err
 			}
 			if opts.JSON {
-				return planJSON(f.IO.Out, p)
+				return planJSON(f.IO.Out, sp.Plan)
 			}
-			return planText(f.IO.Out, p, f.color())
+			return planText(f.IO.Out, sp.Plan, f.color())
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the plan as JSON")

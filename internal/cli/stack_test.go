@@ -48,16 +48,36 @@ func TestConfirm(t *testing.T) {
 	}
 }
 
-func TestRunPrintsErrorAndHint(t *testing.T) {
+// TestInputsAreCheckedBeforeAnyCall: with no config and no AWS at all,
+// these commands fail on their own arguments first.
+func TestInputsAreCheckedBeforeAnyCall(t *testing.T) {
 	t.Parallel()
-	var out, errOut bytes.Buffer
-	f := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}}
-	code := Run(f, []string{"apply", "--json"})
-	if code != ExitError {
-		t.Errorf("exit %d, want %d", code, ExitError)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"json without approval", []string{"apply", "--json"},
+			"Error: --json needs --auto-approve: there is no prompt in JSON mode\nHint: review the plan with xacct plan --json first\n"},
+		{"saved plan missing", []string{"apply", "missing.plan", "-c", "missing.yaml"},
+			"Error: read saved plan: open missing.plan: no such file or directory\n"},
+		{"import ID", []string{"import", "production/s3_bucket/b", "c", "-c", "missing.yaml"},
+			"Error: ID \"c\" does not match the address's name \"b\": xacct names resources by their AWS name\n"},
+		{"state rm address", []string{"state", "rm", "b", "-c", "missing.yaml"},
+			"Error: \"b\" is not a resource address (account/kind/name)\n"},
+		{"parallelism", []string{"destroy", "--parallelism", "0", "-c", "missing.yaml"}, "Error: --parallelism must be at least 1\n"},
 	}
-	want := "Error: --json needs --auto-approve: there is no prompt in JSON mode\nHint: review the plan with xacct plan --json first\n"
-	if errOut.String() != want || out.Len() != 0 {
-		t.Errorf("stderr %q, stdout %q; want stderr %q", errOut.String(), out.String(), want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out, errOut bytes.Buffer
+			f := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}}
+			if code := Run(f, tt.args); code != ExitError {
+				t.Errorf("exit %d, want %d", code, ExitError)
+			}
+			if errOut.String() != tt.want || out.Len() != 0 {
+				t.Errorf("stderr %q, stdout %q; want stderr %q", errOut.String(), out.String(), tt.want)
+			}
+		})
 	}
 }

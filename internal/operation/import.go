@@ -12,12 +12,9 @@ import (
 // is. address is account/kind/name; id is its name in AWS, which for every
 // kind xacct manages is the address's last part.
 func (s *Session) Import(ctx context.Context, address, id string) error {
-	addr, err := resource.ParseAddress(address)
+	addr, err := importAddress(address, id)
 	if err != nil {
 		return err
-	}
-	if addr.Name != id {
-		return fmt.Errorf("ID %q does not match the address's name %q: xacct names resources by their AWS name", id, addr.Name)
 	}
 	found := false
 	for _, r := range s.desired {
@@ -43,4 +40,22 @@ func (s *Session) Import(ctx context.Context, address, id string) error {
 func ParseAddress(s string) error {
 	_, err := resource.ParseAddress(s)
 	return err
+}
+
+// CheckImport checks an import's arguments before anything is read or
+// called: an address, and an ID that is its name.
+func CheckImport(address, id string) error {
+	_, err := importAddress(address, id)
+	return err
+}
+
+func importAddress(address, id string) (resource.Address, error) {
+	addr, err := resource.ParseAddress(address)
+	if err != nil {
+		return addr, err
+	}
+	if addr.Name != id {
+		return addr, fmt.Errorf("ID %q does not match the address's name %q: xacct names resources by their AWS name", id, addr.Name)
+	}
+	return addr, nil
 }

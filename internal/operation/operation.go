@@ -160,10 +160,13 @@ func (s *Session) deploys(pkg []byte) {
 }
 
 // Close releases the state lock, if this session holds it. It runs even
-// after an interrupt, so it does not take the (cancelled) context.
+// after an interrupt, so it does not take the (cancelled) context, and it
+// gives up after a while: a lock left behind is reported by the next run.
 func (s *Session) Close() {
 	if s.locked {
-		_ = s.st.Release(context.Background())
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = s.st.Release(ctx)
 	}
 }
 
@@ -180,9 +183,13 @@ func acquire(ctx context.Context, env Env, st state.Store, operation string) err
 func accountsOf(cfg *config.Config) []awsacct.Account {
 	var out []awsacct.Account
 	for _, a := range cfg.Accounts.All() {
-		out = append(out, awsacct.Account{Name: a.Name, ID: a.ID, RoleARN: a.RoleARN, ExternalID: a.ExternalID, Profile: a.Profile, EndpointURL: a.EndpointURL})
+		out = append(out, account(*a))
 	}
 	return out
+}
+
+func account(a config.Account) awsacct.Account {
+	return awsacct.Account{Name: a.Name, ID: a.ID, RoleARN: a.RoleARN, ExternalID: a.ExternalID, Profile: a.Profile, EndpointURL: a.EndpointURL}
 }
 
 // connect signs in to every account and builds each one's clients.

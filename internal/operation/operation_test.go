@@ -284,8 +284,11 @@ func TestSavedPlanIsRefusedWhenAnythingMoved(t *testing.T) {
 			if tt.move != nil {
 				tt.move(w, s)
 			}
-			later := w.open(NeedPackage, false)
-			got, err := later.LoadSaved(context.Background(), path)
+			sp, err := ReadSaved(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := w.open(NeedPackage, false).CheckSaved(context.Background(), sp)
 			if tt.wantErr == "" {
 				if err != nil || len(got.Changes) != len(p.Changes) {
 					t.Fatalf("LoadSaved = %d changes, %v; want the saved %d", len(got.Changes), err, len(p.Changes))
@@ -314,12 +317,19 @@ func TestSavedPlanOfAnotherStackIsRefused(t *testing.T) {
 	if err := s.SavePlan(path, p); err != nil {
 		t.Fatal(err)
 	}
-	_, err = w.open(NeedPackage, false).LoadSaved(context.Background(), path)
+	sp, err := ReadSaved(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.open(NeedPackage, false).CheckSaved(context.Background(), sp)
 	if err == nil || !strings.Contains(err.Error(), `it is for stack "other", the config is for "acme-data"`) {
 		t.Fatalf("error = %v", err)
 	}
 	if err := (&Session{}).SavePlan(path, p); err == nil {
 		t.Error("a session that computed no plan saved one")
+	}
+	if _, err := ReadSaved(path + ".missing"); err == nil || !strings.Contains(err.Error(), "read saved plan") {
+		t.Errorf("a missing plan file: %v", err)
 	}
 }
 

@@ -54,15 +54,28 @@ func (s *Session) Apply(ctx context.Context, p *plan.Plan, force bool, on func(E
 	})
 }
 
-// LoadSaved reads a saved plan and checks that it still applies: same
-// stack, same config, templates and package, the state not moved on, and
-// every resource it changes still as it was read. A plan that no longer
-// applies is refused with nothing changed.
-func (s *Session) LoadSaved(ctx context.Context, path string) (*plan.Plan, error) {
-	saved, p, err := plan.Load(path, s.kinds)
+// SavedPlan is a saved plan as read from its file.
+type SavedPlan struct {
+	Path  string
+	Plan  *plan.Plan
+	saved *plan.Saved
+}
+
+// ReadSaved reads a saved plan file, before anything else is opened.
+func ReadSaved(path string) (*SavedPlan, error) {
+	saved, p, err := plan.Load(path, resource.AllKinds())
 	if err != nil {
 		return nil, err
 	}
+	return &SavedPlan{Path: path, Plan: p, saved: saved}, nil
+}
+
+// CheckSaved checks that a saved plan still applies: same stack, same
+// config, templates and package, the state not moved on, and every
+// resource it changes still as it was read. A plan that no longer applies
+// is refused with nothing changed.
+func (s *Session) CheckSaved(ctx context.Context, sp *SavedPlan) (*plan.Plan, error) {
+	path, saved, p := sp.Path, sp.saved, sp.Plan
 	stale := func(why string) error {
 		return withHint(fmt.Errorf("the saved plan %s no longer applies: %s; nothing was changed", path, why), "plan again: xacct plan --out "+path)
 	}
@@ -89,12 +102,6 @@ func (s *Session) LoadSaved(ctx context.Context, path string) (*plan.Plan, error
 		return nil, stale("these resources changed since the plan read them: " + strings.Join(moved, ", "))
 	}
 	return p, nil
-}
-
-// ShowSaved reads a saved plan for display.
-func ShowSaved(path string) (*plan.Plan, error) {
-	_, p, err := plan.Load(path, resource.AllKinds())
-	return p, err
 }
 
 // loadPackage reads the processor's package and checks it is a Lambda

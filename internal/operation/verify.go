@@ -50,7 +50,7 @@ func (s *Session) Verify(ctx context.Context) (*verify.Matrix, error) {
 // reporting progress through logf.
 func (s *Session) Live(ctx context.Context, wait time.Duration, logf func(format string, args ...any)) (*verify.LiveReport, error) {
 	cfg := s.Config
-	dev := accountsOf(cfg)[0]
+	dev := account(cfg.Accounts.Development)
 	return verify.Live(ctx, verify.LiveInput{
 		Cfg:        cfg,
 		Wait:       wait,

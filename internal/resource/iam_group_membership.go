@@ -47,7 +47,7 @@ func (membershipKind) Read(ctx context.Context, c *Clients, name string) (Value,
 				return marshal(MembershipValue{Group: group, User: user}), nil
 			}
 		}
-		if !out.IsTruncated {
+		if !out.IsTruncated || out.Marker == nil {
 			return nil, nil
 		}
 		marker = out.Marker

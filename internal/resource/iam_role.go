@@ -56,7 +56,9 @@ func (roleKind) Read(ctx context.Context, c *Clients, name string) (Value, error
 	}
 	tags := map[string]string{}
 	for _, t := range r.Tags {
-		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		if !reservedTag(aws.ToString(t.Key)) {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
 	}
 	max := aws.ToInt32(r.MaxSessionDuration)
 	if max == 0 {

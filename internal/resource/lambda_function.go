@@ -68,7 +68,9 @@ func (functionKind) Read(ctx context.Context, c *Clients, name string) (Value, e
 		return nil, fmt.Errorf("read tags of function %s: %w", name, err)
 	}
 	for k, val := range tags.Tags {
-		v.Tags[k] = val
+		if !reservedTag(k) {
+			v.Tags[k] = val
+		}
 	}
 	return marshal(v), nil
 }

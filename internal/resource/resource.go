@@ -173,6 +173,11 @@ const (
 	TagManagedBy = "managed-by"
 )
 
+// reservedTag tells the tags AWS reserves for itself (aws:…, such as
+// CloudFormation's): xacct neither compares nor changes them, and AWS
+// refuses to let anyone remove them.
+func reservedTag(key string) bool { return strings.HasPrefix(key, "aws:") }
+
 // TagsOf returns the "tags" field of a value.
 func TagsOf(v Value) map[string]string {
 	var x struct {

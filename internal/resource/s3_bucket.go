@@ -107,7 +107,9 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 		return nil, fmt.Errorf("read tags of bucket %s: %w", name, err)
 	default:
 		for _, t := range tags.TagSet {
-			v.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			if !reservedTag(aws.ToString(t.Key)) {
+				v.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			}
 		}
 	}
 	return marshal(v), nil
@@ -207,6 +209,7 @@ func (bucketKind) Count(ctx context.Context, c *Clients, name string, limit int)
 
 // Empty deletes every object version and delete marker.
 func (bucketKind) Empty(ctx context.Context, c *Clients, name string) error {
+	var previous []string
 	for {
 		out, err := c.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(name)})
 		if isNotFound(err, "NoSuchBucket") {
@@ -226,6 +229,16 @@ func (bucketKind) Empty(ctx context.Context, c *Clients, name string) error {
 		if len(all) == 0 {
 			return nil
 		}
+		// Each pass deletes what it listed: the same listing twice means
+		// the deletes do not take, and another pass would not either.
+		listed := make([]string, len(all))
+		for i, o := range all {
+			listed[i] = aws.ToString(o.key) + "\x00" + aws.ToString(o.version)
+		}
+		if slices.Equal(listed, previous) {
+			return fmt.Errorf("empty bucket %s: %d objects are still listed after they were deleted", name, len(all))
+		}
+		previous = listed
 		for _, o := range all {
 			// Always by version ID, "null" included: without one, a
 			// versioned bucket only gets another delete marker.
