@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -281,10 +280,7 @@ func TestBadConfigMakesNoAWSCall(t *testing.T) {
 
 func TestKilledApplyConvergesWhenRunAgain(t *testing.T) {
 	e := newEnv(t, "")
-	cmd := exec.Command(os.Args[0], xacctMainArg, "apply", "--auto-approve", "--parallelism", "1", "-c", e.cfg)
-	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID="+shared.AdminKey, "AWS_SECRET_ACCESS_KEY="+shared.AdminSecret, "AWS_REGION="+shared.Region,
-		"AWS_CA_BUNDLE="+shared.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	cmd := xacctProcess("apply", "--auto-approve", "--parallelism", "1", "-c", e.cfg)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

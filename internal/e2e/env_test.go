@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -122,4 +123,15 @@ func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 	f := &cli.Factory{IO: &cli.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut}}
 	code := cli.Run(f, args)
 	return code, out.String(), errOut.String()
+}
+
+// xacctProcess is xacct run as a process of its own (this test binary
+// re-executed), signed in as the sandbox's administrator through the
+// environment, so that a test can interrupt or kill it.
+func xacctProcess(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], append([]string{xacctMainArg}, args...)...)
+	cmd.Env = append(os.Environ(),
+		"AWS_ACCESS_KEY_ID="+shared.AdminKey, "AWS_SECRET_ACCESS_KEY="+shared.AdminSecret, "AWS_REGION="+shared.Region,
+		"AWS_CA_BUNDLE="+shared.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	return cmd
 }

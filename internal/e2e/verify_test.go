@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -124,10 +123,7 @@ func assertNoProbes(t *testing.T, e *env) {
 func TestVerifyLiveCleansUpWhenInterrupted(t *testing.T) {
 	e := newEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
-	cmd := exec.Command(os.Args[0], xacctMainArg, "verify", "--live", "--live-wait", "10s", "-c", e.cfg)
-	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID="+shared.AdminKey, "AWS_SECRET_ACCESS_KEY="+shared.AdminSecret, "AWS_REGION="+shared.Region,
-		"AWS_CA_BUNDLE="+shared.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	cmd := xacctProcess("verify", "--live", "--live-wait", "10s", "-c", e.cfg)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
