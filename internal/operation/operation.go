@@ -99,7 +99,7 @@ type Session struct {
 // to the accounts, opens the state and, when lock is set, takes its lock.
 // operation names the run in the lock.
 func Open(ctx context.Context, env Env, opts Options, operation string, lock bool, need Need) (*Session, error) {
-	s, pkg, err := load(env, opts, need)
+	s, pkgs, err := load(env, opts, need)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func Open(ctx context.Context, env Env, opts Options, operation string, lock boo
 	if s.st, err = openState(ctx, s.Config, s.awsCfgs); err != nil {
 		return nil, err
 	}
-	s.deploys(pkg)
+	s.deploys(pkgs)
 	if lock {
 		if err := acquire(ctx, env, s.st, operation); err != nil {
 			return nil, err
@@ -120,8 +120,9 @@ func Open(ctx context.Context, env Env, opts Options, operation string, lock boo
 }
 
 // load reads and checks what needs no AWS call: the config, the
-// processor's package (returned) and the desired resources.
-func load(env Env, opts Options, need Need) (*Session, []byte, error) {
+// processor's package (returned by its CodeSha256, nil when not needed)
+// and the desired resources.
+func load(env Env, opts Options, need Need) (*Session, map[string][]byte, error) {
 	if opts.Parallelism < 1 {
 		return nil, nil, fmt.Errorf("--parallelism must be at least 1")
 	}
@@ -148,14 +149,17 @@ func load(env Env, opts Options, need Need) (*Session, []byte, error) {
 		return nil, nil, err
 	}
 	s.digest = inputsDigest(cfg, codeSha)
-	return s, pkg, nil
+	if pkg == nil {
+		return s, nil, nil
+	}
+	return s, map[string][]byte{codeSha: pkg}, nil
 }
 
 // deploys hands the processor's package to the production account's
 // clients, which create or update the function with it.
-func (s *Session) deploys(pkg []byte) {
-	if pkg != nil {
-		s.clients["production"].Packages = map[string][]byte{artifact.CodeSha256(pkg): pkg}
+func (s *Session) deploys(pkgs map[string][]byte) {
+	if pkgs != nil {
+		s.clients["production"].Packages = pkgs
 	}
 }
 

@@ -79,7 +79,7 @@ state: { path: %q }
 func (w *world) open(need Need, adopt bool) *Session {
 	w.t.Helper()
 	env := Env{Now: time.Now, Who: "test@host"}
-	s, pkg, err := load(env, Options{Config: w.cfg, Parallelism: 4, Adopt: adopt}, need)
+	s, pkgs, err := load(env, Options{Config: w.cfg, Parallelism: 4, Adopt: adopt}, need)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func (w *world) open(need Need, adopt bool) *Session {
 	if s.st, err = state.Open(s.Config.State.Path, s.Config.Stack); err != nil {
 		w.t.Fatal(err)
 	}
-	s.deploys(pkg)
+	s.deploys(pkgs)
 	return s
 }
 
