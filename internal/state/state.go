@@ -132,17 +132,17 @@ func copyState(st *State) *State {
 func (l *Local) Replace(_ context.Context, st *State) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.st = copyState(st)
-	l.st.Serial--
-	return l.saveLocked()
+	return l.updateLocked(func(next *State) {
+		*next = *copyState(st)
+		next.Serial-- // the write counts one up again: st's serial is kept
+	})
 }
 
 // Put records a resource and saves.
 func (l *Local) Put(_ context.Context, addr string, e Entry) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.st.Resources[addr] = &e
-	return l.saveLocked()
+	return l.updateLocked(func(next *State) { next.Resources[addr] = &e })
 }
 
 // Remove forgets a resource and saves.
@@ -152,30 +152,64 @@ func (l *Local) Remove(_ context.Context, addr string) error {
 	if _, ok := l.st.Resources[addr]; !ok {
 		return nil
 	}
-	delete(l.st.Resources, addr)
-	return l.saveLocked()
+	return l.updateLocked(func(next *State) { delete(next.Resources, addr) })
 }
 
-func (l *Local) saveLocked() error {
-	if l.st.Lineage == "" {
-		l.st.Lineage = newID()
+// updateLocked applies change to a copy of the state, with the next serial,
+// writes it, and only once it is on disk makes it the state: a failed write
+// leaves the state as it was, in memory and on disk.
+func (l *Local) updateLocked(change func(*State)) error {
+	next := copyState(l.st)
+	change(next)
+	if next.Lineage == "" {
+		next.Lineage = newID()
 	}
-	l.st.Serial++
-	b, err := json.MarshalIndent(l.st, "", "  ")
+	next.Serial++
+	b, err := json.MarshalIndent(next, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
-		return fmt.Errorf("save state: %w", err)
+	if err := writeFileAtomic(l.path, append(b, '\n')); err != nil {
+		return fmt.Errorf("save state %s: %w", l.path, err)
 	}
-	tmp := l.path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	if err := os.Rename(tmp, l.path); err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
+	l.st = next
 	return nil
+}
+
+// writeFileAtomic replaces path with data (mode 0600) so that a crash at any
+// point leaves either the old file or the new one, whole: a temporary file in
+// the same directory, synced, renamed over path, and the directory synced.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op once renamed
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // Lock is who holds a state's lock.

@@ -86,3 +86,56 @@ func TestLock(t *testing.T) {
 		t.Errorf("lock file remains after release: %v", err)
 	}
 }
+
+// TestFailedWriteChangesNothing: the serial and the resources change only
+// once the new state is on disk, and no temporary file is left behind.
+func TestFailedWriteChangesNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	l, err := Open(path, "acme-data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Put(ctx, "production/iam_role/a", Entry{Kind: "iam_role", Account: "production", Name: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	// A directory where the state file is makes the rename fail.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, write := range []func() error{
+		func() error { return l.Put(ctx, "production/iam_role/b", Entry{Kind: "iam_role", Account: "production", Name: "b"}) },
+		func() error { return l.Remove(ctx, "production/iam_role/a") },
+		func() error { return l.Replace(ctx, &State{Stack: "acme-data", Lineage: "x", Serial: 9}) },
+	} {
+		if err := write(); err == nil || !strings.Contains(err.Error(), "save state "+path) {
+			t.Fatalf("write over a directory: %v", err)
+		}
+		snap := l.Snapshot()
+		if snap.Serial != 1 || len(snap.Resources) != 1 || snap.Resources["production/iam_role/a"] == nil {
+			t.Fatalf("after a failed write: serial %d, resources %v", snap.Serial, snap.Addresses())
+		}
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Put(ctx, "production/iam_role/b", Entry{Kind: "iam_role", Account: "production", Name: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(path, "acme-data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap := again.Snapshot(); snap.Serial != 2 || len(snap.Resources) != 2 {
+		t.Errorf("on disk: serial %d, resources %v; want serial 2 with a and b", snap.Serial, snap.Addresses())
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*.tmp-*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
