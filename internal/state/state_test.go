@@ -109,7 +109,9 @@ func TestFailedWriteChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, write := range []func() error{
-		func() error { return l.Put(ctx, "production/iam_role/b", Entry{Kind: "iam_role", Account: "production", Name: "b"}) },
+		func() error {
+			return l.Put(ctx, "production/iam_role/b", Entry{Kind: "iam_role", Account: "production", Name: "b"})
+		},
 		func() error { return l.Remove(ctx, "production/iam_role/a") },
 		func() error { return l.Replace(ctx, &State{Stack: "acme-data", Lineage: "x", Serial: 9}) },
 	} {
