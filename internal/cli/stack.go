@@ -38,10 +38,11 @@ func (o *stackOptions) operation(adopt bool) operation.Options {
 	return operation.Options{Config: o.Config, Parallelism: o.Parallelism, Adopt: adopt}
 }
 
-// signalContext is cancelled by Ctrl-C or SIGTERM, so that a run stops
+// signalContext is cancelled by Ctrl-C, SIGTERM or SIGHUP (a closed
+// terminal), so that a run stops
 // starting changes, records what it did and releases its lock.
 func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	return signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 }
 
 // confirm asks for "yes" on a terminal; without one it refuses.

@@ -656,10 +656,16 @@ func (d *decoder) validate(c *Config) {
 			g.Actions[i] = canon
 		}
 		sort.Strings(g.Actions)
+		members := map[string]bool{}
 		for i, m := range g.Members {
+			mkey := fmt.Sprintf("%s.members[%d]", key, i)
 			if len(m) > 64 || !iamNameRE.MatchString(m) {
-				d.errorf(nil, fmt.Sprintf("%s.members[%d]", key, i), "%q is not a valid IAM user name", m)
+				d.errorf(nil, mkey, "%q is not a valid IAM user name", m)
 			}
+			if members[strings.ToLower(m)] {
+				d.errorf(nil, mkey, "%q is listed twice (IAM names are case-insensitive)", m)
+			}
+			members[strings.ToLower(m)] = true
 		}
 	}
 	for _, w := range []struct{ key, name string }{{"reporting.writer_role_name", c.Reporting.WriterRoleName}} {
@@ -685,6 +691,11 @@ func (d *decoder) validate(c *Config) {
 	pr := c.Production.Processor
 	if !functionRE.MatchString(pr.FunctionName) {
 		d.errorf(nil, "production.processor.function_name", "%q is not a valid Lambda function name (letters, digits, - and _, at most 64)", pr.FunctionName)
+	}
+	// The processor's execution role is a Production role named after the
+	// function, beside the groups' roles.
+	if other, dup := roles[strings.ToLower(pr.FunctionName)]; dup {
+		d.errorf(nil, "production.processor.function_name", "%q is also the role name of %s: the processor's execution role has the function's name", pr.FunctionName, other)
 	}
 	if pr.Architecture != "arm64" && pr.Architecture != "x86_64" {
 		d.errorf(nil, "production.processor.architecture", "%q: must be arm64 or x86_64", pr.Architecture)
@@ -730,6 +741,9 @@ func (d *decoder) validate(c *Config) {
 		}
 		if required("state.s3.bucket", s.Bucket, "the state bucket's name") {
 			d.bucketName("state.s3.bucket", s.Bucket)
+			if s.Bucket == c.Production.Bucket || s.Bucket == c.Reporting.Bucket {
+				d.errorf(nil, "state.s3.bucket", "%q is also a bucket of the stack: the state needs a bucket of its own", s.Bucket)
+			}
 		}
 		required("state.s3.key", s.Key, "the state object's key")
 	}

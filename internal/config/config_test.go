@@ -119,6 +119,11 @@ func TestErrors(t *testing.T) {
 		{"reserved tag", minimal + "tags: {\"aws:owner\": me}\n", "xacct.yaml:11: tags.aws:owner: tag keys starting with aws: are reserved"},
 		{"bad backend", minimal + "state: {backend: consul}\n", `xacct.yaml:11: state.backend: "consul": must be local or s3`},
 		{"repeated key", minimal + "stack: other\n", "xacct.yaml:11: stack: appears twice"},
+		{"group role named like the processor", minimal + "groups:\n  developers:\n    role_name: acme-data-metadata-processor\n",
+			`production.processor.function_name: "acme-data-metadata-processor" is also the role name of groups.developers`},
+		{"member listed twice", minimal + "groups:\n  developers:\n    members: [alice, Alice]\n", `groups.developers.members[1]: "Alice" is listed twice`},
+		{"state bucket of the stack", minimal + "state: {backend: s3, s3: {account: development, bucket: acme-data-prod, key: s.json}}\n",
+			`state.s3.bucket: "acme-data-prod" is also a bucket of the stack`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
