@@ -39,8 +39,8 @@ func (o *stackOptions) operation(adopt bool) operation.Options {
 }
 
 // signalContext is cancelled by Ctrl-C, SIGTERM or SIGHUP (a closed
-// terminal), so that a run stops
-// starting changes, records what it did and releases its lock.
+// terminal), so that a run stops starting changes, records what it did,
+// cleans up and releases its lock.
 func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 }
