@@ -28,7 +28,12 @@ func BenchmarkS3GetObject(b *testing.B) {
 	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: bytes.NewReader(make([]byte, 1024))}))(b)
 	reader, _ := sessionWith(b, prodID, allowS3(bucket, `["s3:GetObject"]`))
 
-	direct := newClient(b, shared, shared.KumoURL(prodID), "kumo", "kumo", "")
+	// kumo listens on a Unix socket only the sandbox reaches: the direct
+	// client borrows the sandbox's own connection to it.
+	kumoURL, kumoHTTP := shared.KumoClient(prodID)
+	direct := newClient(b, shared, kumoURL, "kumo", "kumo", "")
+	direct.cfg.HTTPClient = kumoHTTP
+	direct.s3 = s3.NewFromConfig(direct.cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	cases := []struct {
 		name string
 		c    *client

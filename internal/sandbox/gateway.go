@@ -32,15 +32,8 @@ const (
 // maxBody bounds what the gateway buffers of one request.
 const maxBody = 256 << 20
 
-var kumoHTTPClient = &http.Client{
-	Transport: &http.Transport{
-		Proxy:               nil,
-		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 64,
-		IdleConnTimeout:     90 * time.Second,
-	},
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
+// Each backend has its own HTTP client (backend.client), which dials the
+// account's kumo over its Unix socket.
 
 func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
 
@@ -406,7 +399,7 @@ func (g *gateway) proxy(c *call, b *backend, rw rewriter) (int, []byte, http.Hea
 		req.Header[k] = vs
 	}
 	req.ContentLength = int64(len(body))
-	resp, err := kumoHTTPClient.Do(req)
+	resp, err := b.client.Do(req)
 	if err != nil {
 		return 0, nil, nil, err
 	}

@@ -393,7 +393,7 @@ func (rt *runtimes) proxy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Header = r.Header.Clone()
-	resp, err := runtimeHTTPClient.Do(req)
+	resp, err := b.client.Do(req)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
@@ -408,9 +408,6 @@ func (rt *runtimes) proxy(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, resp.Body)
 }
-
-// runtimeHTTPClient has no timeout: /next is a long poll.
-var runtimeHTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 
 // lineLogger passes a process's output to logf line by line.
 type lineLogger struct {

@@ -91,11 +91,15 @@ type Sandbox struct {
 }
 
 // backend is one account's kumo process and the SDK clients the gateway
-// uses to read it directly.
+// uses to read it directly. The child listens on a Unix socket only (see
+// RunChild): url is a placeholder base URL whose host kumo does not read as a
+// bucket, and client dials the socket whatever the URL says.
 type backend struct {
 	id     string
 	name   string
 	url    *url.URL
+	sock   string
+	client *http.Client
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	done   chan struct{}
@@ -239,7 +243,15 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 // startChild starts one account's kumo and waits for its URL.
 func (sb *Sandbox) startChild(ctx context.Context, a Account, command []string) (*backend, error) {
 	args := append(append([]string(nil), command[1:]...), childArg)
-	env := append(os.Environ(), "KUMO_LOG_LEVEL=error")
+	// kumo reads its settings from KUMO_* variables; none of the caller's
+	// may reach it (KUMO_PPROF would open a TCP port).
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KUMO_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "KUMO_LOG_LEVEL=error")
 	if !sb.tempDir {
 		dir := filepath.Join(sb.dataDir, "accounts", a.ID)
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -274,12 +286,11 @@ func (sb *Sandbox) startChild(ctx context.Context, a Account, command []string) 
 	}()
 	select {
 	case s := <-line:
-		u, err := url.Parse(s)
-		if err != nil || u.Host == "" {
+		if !filepath.IsAbs(s) || filepath.Base(s) != socketName {
 			b.stop()
 			return nil, fmt.Errorf("sandbox: kumo for %s account did not start (said %q)", a.Name, s)
 		}
-		b.url = u
+		b.sock = s
 	case <-time.After(60 * time.Second):
 		b.stop()
 		return nil, fmt.Errorf("sandbox: kumo for %s account did not start within 60s", a.Name)
@@ -287,10 +298,12 @@ func (sb *Sandbox) startChild(ctx context.Context, a Account, command []string) 
 		b.stop()
 		return nil, ctx.Err()
 	}
+	b.url = &url.URL{Scheme: "http", Host: "localhost"}
+	b.client = unixClient(b.sock)
 	cfg := aws.Config{
 		Region:      sb.Region,
 		Credentials: credentials.NewStaticCredentialsProvider("kumo", "kumo", ""),
-		HTTPClient:  kumoHTTPClient,
+		HTTPClient:  b.client,
 	}
 	b.iam = iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(b.url.String()) })
 	b.s3 = s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(b.url.String()); o.UsePathStyle = true })
@@ -298,8 +311,28 @@ func (sb *Sandbox) startChild(ctx context.Context, a Account, command []string) 
 	return b, nil
 }
 
+// unixClient is an HTTP client that sends every request to the Unix socket
+// at sock, whatever its URL's host. It has no timeout: the Runtime API's
+// /next is a long poll.
+func unixClient(sock string) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy: nil,
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				var d net.Dialer
+				return d.DialContext(ctx, "unix", sock)
+			},
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 64,
+			IdleConnTimeout:     90 * time.Second,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
 // stop closes the child's standard input, which ends it, and kills it if it
-// has not gone within five seconds.
+// has not gone within five seconds. The child removes its socket directory;
+// stop removes it too in case the child was killed.
 func (b *backend) stop() {
 	_ = b.stdin.Close()
 	select {
@@ -307,6 +340,12 @@ func (b *backend) stop() {
 	case <-time.After(5 * time.Second):
 		_ = b.cmd.Process.Kill()
 		<-b.done
+	}
+	if b.client != nil {
+		b.client.CloseIdleConnections()
+	}
+	if dir := filepath.Dir(b.sock); b.sock != "" && strings.HasPrefix(filepath.Base(dir), "xacct-kumo-") {
+		_ = os.RemoveAll(dir)
 	}
 }
 
@@ -334,15 +373,17 @@ func (sb *Sandbox) ChildPIDs() []int {
 	return out
 }
 
-// KumoURL is the plain-HTTP endpoint of the kumo process of the account
-// with the given ID ("" for an unknown account). It answers any credential
-// and enforces nothing: it is there to measure what the gateway adds.
-func (sb *Sandbox) KumoURL(accountID string) string {
+// KumoClient returns a base URL and an HTTP client that reach the kumo
+// process of the account with the given ID directly, over its Unix socket
+// ("" and nil for an unknown account). kumo answers any credential and
+// enforces nothing: this is there to measure what the gateway adds, from
+// inside the sandbox's process; no other process can reach a child.
+func (sb *Sandbox) KumoClient(accountID string) (string, *http.Client) {
 	b, ok := sb.accounts[accountID]
-	if !ok || b.url == nil {
-		return ""
+	if !ok || b.client == nil {
+		return "", nil
 	}
-	return b.url.String()
+	return b.url.String(), b.client
 }
 
 // Close stops the gateway, the Lambda runtimes and every kumo process, and
