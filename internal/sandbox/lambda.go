@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -14,81 +15,113 @@ import (
 	"github.com/xacct/xacct/internal/iampolicy"
 )
 
-// lambdaOp classifies a Lambda REST request: its IAM action and function.
-func lambdaOp(method, path string) (action, function string) {
-	seg := strings.Split(strings.Trim(path, "/"), "/")
-	at := func(i int) string {
-		if i < len(seg) {
-			s, _ := url.PathUnescape(seg[i])
-			return s
+// lambdaOp classifies a Lambda REST request by its method and escaped path:
+// its IAM action and the function's name. Each operation has an exact number
+// of segments; a segment that is empty, "." or ".." (raw or percent-encoded),
+// or a function reference Lambda would refuse, is a *validationError, so
+// that nothing a later hop might clean or decode differently reaches kumo.
+// An unknown operation is "" with no error.
+func lambdaOp(method, escapedPath string) (action, function string, err error) {
+	raw := strings.Split(strings.TrimSuffix(strings.TrimPrefix(escapedPath, "/"), "/"), "/")
+	seg := make([]string, len(raw))
+	for i, r := range raw {
+		s, err := url.PathUnescape(r)
+		if err != nil || s == "" || s == "." || s == ".." {
+			return "", "", &validationError{fmt.Sprintf("1 validation error detected: the request path %q has an empty, malformed or dot segment", escapedPath)}
 		}
-		return ""
+		seg[i] = s
 	}
-	if len(seg) >= 2 && seg[1] == "tags" {
+	if len(seg) < 2 {
+		return "", "", nil
+	}
+	fnAt := func(i int) (string, error) { return parseFunctionRef(seg[i], false) }
+	if seg[1] == "tags" {
+		if len(seg) != 3 {
+			return "", "", nil
+		}
+		fn, err := fnAt(2)
+		if err != nil {
+			return "", "", err
+		}
 		switch method {
 		case http.MethodPost:
-			return "lambda:TagResource", functionName(at(2))
+			return "lambda:TagResource", fn, nil
 		case http.MethodGet:
-			return "lambda:ListTags", functionName(at(2))
+			return "lambda:ListTags", fn, nil
 		case http.MethodDelete:
-			return "lambda:UntagResource", functionName(at(2))
+			return "lambda:UntagResource", fn, nil
 		}
-		return "", ""
+		return "", "", nil
 	}
-	if len(seg) < 2 || seg[1] != "functions" {
-		return "", ""
+	if seg[1] != "functions" {
+		return "", "", nil
 	}
 	if len(seg) == 2 {
 		switch method {
 		case http.MethodPost:
-			return "lambda:CreateFunction", ""
+			return "lambda:CreateFunction", "", nil
 		case http.MethodGet:
-			return "lambda:ListFunctions", ""
+			return "lambda:ListFunctions", "", nil
 		}
-		return "", ""
+		return "", "", nil
 	}
-	fn := functionName(at(2))
-	sub := at(3)
+	fn, err := fnAt(2)
+	if err != nil {
+		return "", "", err
+	}
+	if len(seg) == 5 && seg[3] == "policy" && method == http.MethodDelete {
+		if !statementIDRE.MatchString(seg[4]) {
+			return "", "", &validationError{fmt.Sprintf("1 validation error detected: Value '%s' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)", seg[4])}
+		}
+		return "lambda:RemovePermission", fn, nil
+	}
+	if len(seg) > 4 {
+		return "", "", nil
+	}
+	sub := ""
+	if len(seg) == 4 {
+		sub = seg[3]
+	}
 	switch {
 	case sub == "" && method == http.MethodGet:
-		return "lambda:GetFunction", fn
+		return "lambda:GetFunction", fn, nil
 	case sub == "" && method == http.MethodDelete:
-		return "lambda:DeleteFunction", fn
+		return "lambda:DeleteFunction", fn, nil
 	case sub == "configuration" && method == http.MethodGet:
-		return "lambda:GetFunctionConfiguration", fn
+		return "lambda:GetFunctionConfiguration", fn, nil
 	case sub == "configuration" && method == http.MethodPut:
-		return "lambda:UpdateFunctionConfiguration", fn
+		return "lambda:UpdateFunctionConfiguration", fn, nil
 	case sub == "code" && method == http.MethodPut:
-		return "lambda:UpdateFunctionCode", fn
+		return "lambda:UpdateFunctionCode", fn, nil
 	case sub == "invocations" && method == http.MethodPost:
-		return "lambda:InvokeFunction", fn
+		return "lambda:InvokeFunction", fn, nil
 	case sub == "policy" && method == http.MethodPost:
-		return "lambda:AddPermission", fn
+		return "lambda:AddPermission", fn, nil
 	case sub == "policy" && method == http.MethodGet:
-		return "lambda:GetPolicy", fn
-	case sub == "policy" && method == http.MethodDelete:
-		return "lambda:RemovePermission", fn
+		return "lambda:GetPolicy", fn, nil
 	case sub == "event-invoke-config" && method == http.MethodPut:
-		return "lambda:PutFunctionEventInvokeConfig", fn
+		return "lambda:PutFunctionEventInvokeConfig", fn, nil
 	case sub == "event-invoke-config" && method == http.MethodPost:
-		return "lambda:UpdateFunctionEventInvokeConfig", fn
+		return "lambda:UpdateFunctionEventInvokeConfig", fn, nil
 	case sub == "event-invoke-config" && method == http.MethodGet:
-		return "lambda:GetFunctionEventInvokeConfig", fn
+		return "lambda:GetFunctionEventInvokeConfig", fn, nil
 	case sub == "event-invoke-config" && method == http.MethodDelete:
-		return "lambda:DeleteFunctionEventInvokeConfig", fn
+		return "lambda:DeleteFunctionEventInvokeConfig", fn, nil
 	case sub == "versions" && method == http.MethodGet:
-		return "lambda:ListVersionsByFunction", fn
+		return "lambda:ListVersionsByFunction", fn, nil
 	}
-	return "", ""
+	return "", "", nil
 }
 
+var statementIDRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,100}$`)
+
 // functionName takes a function name, partial ARN or ARN (with or without
-// qualifier) and returns the name.
+// qualifier) and returns the name; "" when Lambda would refuse it.
 func functionName(s string) string {
-	if i := strings.Index(s, "function:"); i >= 0 {
-		s = s[i+len("function:"):]
+	name, err := parseFunctionRef(s, false)
+	if err != nil {
+		return ""
 	}
-	name, _, _ := strings.Cut(s, ":")
 	return name
 }
 
@@ -99,7 +132,11 @@ func (g *gateway) functionARN(account, name string) string {
 func (g *gateway) serveLambda(c *call) {
 	ctx := c.r.Context()
 	p := c.principal()
-	action, fn := lambdaOp(c.r.Method, c.r.URL.Path)
+	action, fn, err := lambdaOp(c.r.Method, c.r.URL.EscapedPath())
+	if err != nil {
+		g.fail(c, http.StatusBadRequest, "ValidationException", err.Error())
+		return
+	}
 	if action == "" {
 		g.fail(c, http.StatusNotImplemented, "NotImplemented", fmt.Sprintf("the xacct sandbox does not serve Lambda %s %s", c.r.Method, c.r.URL.Path))
 		return
@@ -114,7 +151,10 @@ func (g *gateway) serveLambda(c *call) {
 			g.fail(c, http.StatusBadRequest, "InvalidRequestContentException", "could not parse request body into json: "+err.Error())
 			return
 		}
-		fn = create.FunctionName
+		if fn, err = parseFunctionRef(create.FunctionName, true); err != nil {
+			g.fail(c, http.StatusBadRequest, "ValidationException", err.Error())
+			return
+		}
 	}
 	resource := "*"
 	if fn != "" {

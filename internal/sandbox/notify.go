@@ -130,7 +130,8 @@ func parseFunctionARN(arn string) (account, name string, ok bool) {
 	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "lambda" || parts[5] != "function" || !accountIDRE.MatchString(parts[4]) {
 		return "", "", false
 	}
-	return parts[4], functionName(arn), true
+	name = functionName(arn)
+	return parts[4], name, name != ""
 }
 
 var sequencer atomic.Uint64
