@@ -3,9 +3,12 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/xacct/xacct/internal/awserr"
 )
 
 // adminUserName is the management account's administrator.
@@ -53,7 +56,7 @@ func (sb *Sandbox) bootstrap(ctx context.Context) error {
 				ARN:      "arn:aws:iam::" + mg.id + ":user/" + adminUserName,
 				Kind:     "user",
 				UserName: adminUserName,
-				UserID:   aws.ToString(u.User.UserId),
+				UserID:   awsID(aws.ToString(u.User.UserId)),
 			},
 		}
 		if err := sb.st.update(func() error { sb.st.Creds[key.AccessKey] = key; return nil }); err != nil {
@@ -70,10 +73,24 @@ func (sb *Sandbox) bootstrap(ctx context.Context) error {
 				return fmt.Errorf("create %s in %s account: %w", a.AdminRoleName, a.Name, err)
 			}
 		}
-		if _, err := b.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(a.AdminRoleName),
-			PolicyName: aws.String("AdministratorAccess"), PolicyDocument: aws.String(adminPolicy)}); err != nil {
-			return fmt.Errorf("admin policy of %s in %s account: %w", a.AdminRoleName, a.Name, err)
+		// Organizations attaches the AWS-managed AdministratorAccess; a data
+		// dir from before the sandbox knew it has an inline copy instead.
+		if _, err := b.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(a.AdminRoleName),
+			PolicyName: aws.String("AdministratorAccess")}); err != nil && !awserr.Is(err, "NoSuchEntity") {
+			return fmt.Errorf("old inline admin policy of %s in %s account: %w", a.AdminRoleName, a.Name, err)
+		}
+		err := sb.st.update(func() error {
+			as := sb.st.account(a.ID)
+			if !slices.Contains(as.RoleAttached[a.AdminRoleName], administratorAccessARN) {
+				as.RoleAttached[a.AdminRoleName] = append(as.RoleAttached[a.AdminRoleName], administratorAccessARN)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("attach AdministratorAccess to %s in %s account: %w", a.AdminRoleName, a.Name, err)
 		}
 	}
 	return nil
 }
+
+const administratorAccessARN = "arn:aws:iam::aws:policy/AdministratorAccess"

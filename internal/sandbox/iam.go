@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -20,8 +19,6 @@ import (
 
 const iamNS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
-var iamNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
-
 // iamResource is the ARN an IAM action acts on, as far as its parameters say.
 func iamResource(account string, form url.Values) string {
 	base := "arn:aws:iam::" + account + ":"
@@ -30,7 +27,9 @@ func iamResource(account string, form url.Values) string {
 		path = "/"
 	}
 	switch {
-	case form.Get("PolicyArn") != "":
+	case form.Get("PolicyArn") != "" && form.Get("GroupName") == "" && form.Get("UserName") == "" && form.Get("RoleName") == "":
+		// GetPolicy, DeletePolicy...: the policy; attaching one acts on
+		// the user, group or role it is attached to.
 		return form.Get("PolicyArn")
 	case form.Get("GroupName") != "" && form.Get("UserName") == "":
 		return base + "group" + path + form.Get("GroupName")
@@ -57,6 +56,10 @@ func (g *gateway) serveIAM(c *call) {
 	if (action == "GetUser" || action == "CreateAccessKey" || action == "ListAccessKeys") && form.Get("UserName") == "" && p.Kind == "user" {
 		form.Set("UserName", p.UserName)
 	}
+	if msg := validateIAM(action, form); msg != "" {
+		g.fail(c, http.StatusBadRequest, "ValidationError", msg)
+		return
+	}
 	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "iam:" + action, resource: iamResource(p.Account, form)})
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "ServiceFailure", err.Error())
@@ -69,11 +72,23 @@ func (g *gateway) serveIAM(c *call) {
 	if !strings.HasPrefix(action, "Get") && !strings.HasPrefix(action, "List") {
 		defer g.cache.bumpIAM(p.Account)
 	}
-	if g.serveIAMLocal(c, p.Account, action, form) {
+	if g.serveIAMLocal(c, p.Account, action, form) || g.serveIAMList(c, p.Account, action, form) || g.serveManagedPolicy(c, p.Account, action, form) {
 		return
 	}
 	b := g.sb.accounts[p.Account]
 	switch action {
+	case "DeleteRole":
+		if msg := g.roleDeleteConflict(c.r.Context(), p.Account, form.Get("RoleName")); msg != "" {
+			g.fail(c, http.StatusConflict, "DeleteConflict", msg)
+			return
+		}
+	case "DeletePolicy":
+		var n int
+		g.st.view(func() { n = g.st.account(p.Account).localAttachments(form.Get("PolicyArn")) })
+		if n > 0 {
+			g.fail(c, http.StatusConflict, "DeleteConflict", "Cannot delete a policy attached to entities.")
+			return
+		}
 	case "DeleteUser":
 		if msg := g.userDeleteConflict(p.Account, form.Get("UserName")); msg != "" {
 			g.fail(c, http.StatusConflict, "DeleteConflict", msg)
@@ -106,6 +121,7 @@ func (g *gateway) serveIAM(c *call) {
 			g.fail(c, http.StatusInternalServerError, "ServiceFailure", err.Error())
 			return
 		}
+		body = rewriteIDs(body)
 		if arn := g.boundaryOf(p.Account, "role/"+form.Get("RoleName")); arn != "" && status/100 == 2 {
 			body = bytes.Replace(body, []byte("</Role>"), []byte("<PermissionsBoundary><PermissionsBoundaryType>Policy</PermissionsBoundaryType><PermissionsBoundaryArn>"+
 				xmlEscape(arn)+"</PermissionsBoundaryArn></PermissionsBoundary></Role>"), 1)
@@ -113,8 +129,15 @@ func (g *gateway) serveIAM(c *call) {
 		g.relay(c, status, body, h)
 		return
 	}
-	status, body, ok := g.forward(c, b, rewriteIAM)
-	if !ok || status/100 != 2 {
+	status, body, h, err := g.proxy(c, b, rewriteIAM)
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: "+b.name+" account: "+err.Error())
+		return
+	}
+	// kumo's unique IDs are UUID pieces; callers see AWS-shaped ones.
+	body = rewriteIDs(body)
+	g.relay(c, status, body, h)
+	if status/100 != 2 {
 		return
 	}
 	switch action {
@@ -168,7 +191,7 @@ func (g *gateway) learnAccessKey(c *call, b *backend, body []byte) {
 			ARN:      strings.ReplaceAll(aws.ToString(u.User.Arn), kumoIAMAccount, b.id),
 			Kind:     "user",
 			UserName: out.UserName,
-			UserID:   aws.ToString(u.User.UserId),
+			UserID:   awsID(aws.ToString(u.User.UserId)),
 		}}
 		return nil
 	})
@@ -281,28 +304,18 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 				continue
 			}
 			users.WriteString(fmt.Sprintf("<member><Path>%s</Path><UserName>%s</UserName><UserId>%s</UserId><Arn>%s</Arn><CreateDate>%s</CreateDate></member>",
-				xmlEscape(aws.ToString(u.User.Path)), xmlEscape(m), xmlEscape(aws.ToString(u.User.UserId)),
+				xmlEscape(aws.ToString(u.User.Path)), xmlEscape(m), xmlEscape(awsID(aws.ToString(u.User.UserId))),
 				xmlEscape(strings.ReplaceAll(aws.ToString(u.User.Arn), kumoIAMAccount, account)), aws.ToTime(u.User.CreateDate).UTC().Format(time.RFC3339)))
 		}
 		ok("<Group>" + inner(marshalXML(groupXML(account, gr))) + "</Group><Users>" + users.String() + "</Users><IsTruncated>false</IsTruncated>")
-	case "ListGroups", "ListGroupsForUser":
-		if action == "ListGroupsForUser" && !userExists() {
+	case "ListGroupsForUser":
+		if !userExists() {
 			return true
 		}
 		var members strings.Builder
 		g.st.view(func() {
 			as := g.st.account(account)
-			var list []*group
-			if action == "ListGroupsForUser" {
-				list = as.groupsOf(userName)
-			} else {
-				for _, n := range slices.Sorted(maps.Keys(as.Groups)) {
-					if strings.HasPrefix(as.Groups[n].Path, pathPrefix(form)) {
-						list = append(list, as.Groups[n])
-					}
-				}
-			}
-			for _, gr := range list {
+			for _, gr := range as.groupsOf(userName) {
 				members.WriteString("<member>" + inner(marshalXML(groupXML(account, gr))) + "</member>")
 			}
 		})

@@ -16,8 +16,8 @@ import (
 )
 
 // identityPolicies returns the principal's identity-based policies: a user's
-// inline policies and its groups' inline policies; a role session's role
-// inline and attached managed policies.
+// inline and attached managed policies and its groups'; a role session's
+// role inline and attached managed policies (customer and AWS-managed).
 func (g *gateway) identityPolicies(ctx context.Context, p *principal) ([]iampolicy.NamedPolicy, error) {
 	key := p.Account + "|" + p.ARN
 	g.cache.mu.Lock()
@@ -100,8 +100,14 @@ func (g *gateway) rolePolicies(ctx context.Context, b *backend, role string) ([]
 	}
 	att, err := b.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
 	if err == nil {
+		arns := make([]string, 0, len(att.AttachedPolicies))
 		for _, ap := range att.AttachedPolicies {
-			arn := aws.ToString(ap.PolicyArn)
+			arns = append(arns, realIAMARN(b.id, aws.ToString(ap.PolicyArn)))
+		}
+		// kumo keeps the customer policies attached to the role, the
+		// gateway the AWS-managed ones.
+		g.st.view(func() { arns = append(arns, g.st.account(b.id).RoleAttached[role]...) })
+		for _, arn := range arns {
 			var doc string
 			var ok bool
 			g.st.view(func() { doc, ok = g.st.account(b.id).managedDoc(arn) })

@@ -59,6 +59,7 @@ type accountState struct {
 	UserPolicies map[string]map[string]string `json:"user_policies"` // user -> name -> document
 	Managed      map[string]string            `json:"managed"`       // policy ARN -> document
 	UserAttached map[string][]string          `json:"user_attached"` // user -> managed policy ARNs
+	RoleAttached map[string][]string          `json:"role_attached"` // role -> AWS-managed policy ARNs (kumo keeps the customer ones)
 	InvokeConfig map[string]json.RawMessage   `json:"invoke_config"` // function -> event invoke config
 	Boundaries   map[string]string            `json:"boundaries"`    // "role/NAME" or "user/NAME" -> policy ARN
 }
@@ -88,6 +89,10 @@ func loadState(dir string) (*state, error) {
 	}
 	if err := json.Unmarshal(b, st); err != nil {
 		return nil, fmt.Errorf("sandbox state %s: %w", st.path, err)
+	}
+	for _, c := range st.Creds {
+		// Saved before the gateway showed AWS-shaped IDs.
+		c.Principal.UserID, c.Principal.RoleID = awsID(c.Principal.UserID), awsID(c.Principal.RoleID)
 	}
 	return st, nil
 }
@@ -143,6 +148,9 @@ func (st *state) account(id string) *accountState {
 	if a.UserAttached == nil {
 		a.UserAttached = map[string][]string{}
 	}
+	if a.RoleAttached == nil {
+		a.RoleAttached = map[string][]string{}
+	}
 	if a.InvokeConfig == nil {
 		a.InvokeConfig = map[string]json.RawMessage{}
 	}
@@ -179,10 +187,11 @@ func (a *accountState) groupsOf(user string) []*group {
 }
 
 // managedDoc is the document of a managed policy the account can attach:
-// one created through the sandbox, or AWS's AdministratorAccess.
+// one created through the sandbox, or one of the AWS-managed policies the
+// sandbox knows (managed.go).
 func (a *accountState) managedDoc(arn string) (string, bool) {
-	if arn == "arn:aws:iam::aws:policy/AdministratorAccess" {
-		return adminPolicy, true
+	if m, ok := awsManagedByARN(arn); ok {
+		return m.Doc, true
 	}
 	d, ok := a.Managed[arn]
 	return d, ok

@@ -157,7 +157,7 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 			Kind:           "session",
 			RoleName:       roleName,
 			RoleARN:        realARN,
-			RoleID:         aws.ToString(role.Role.RoleId),
+			RoleID:         awsID(aws.ToString(role.Role.RoleId)),
 			SessionName:    session,
 			SessionPolicy:  sessionPolicy,
 			MFA:            mfa,

@@ -1,0 +1,272 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/xacct/xacct/internal/sandbox"
+)
+
+// createUsers makes n users under path, in parallel, and returns their names.
+func createUsers(t *testing.T, c *client, path string, n int) []string {
+	t.Helper()
+	names := make([]string, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		names[i] = fmt.Sprintf("pg-%02d-%s", n-i, strings.Trim(path, "/"))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.iam.CreateUser(context.Background(), &iam.CreateUserInput{UserName: aws.String(names[i]), Path: aws.String(path)})
+			if err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func TestIAMListUsersPagesEveryUserOnceInOrder(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	path := "/" + uniq(t, "paging") + "/"
+	want := createUsers(t, dev, path, 26)
+
+	first := must(dev.iam.ListUsers(ctx, &iam.ListUsersInput{PathPrefix: aws.String(path), MaxItems: aws.Int32(10)}))(t)
+	if !first.IsTruncated || aws.ToString(first.Marker) == "" || len(first.Users) != 10 {
+		t.Fatalf("first page: %d users, IsTruncated %v, Marker %q; want 10, true and a marker", len(first.Users), first.IsTruncated, aws.ToString(first.Marker))
+	}
+	for round := range 2 { // the same order every time
+		var got []string
+		p := iam.NewListUsersPaginator(dev.iam, &iam.ListUsersInput{PathPrefix: aws.String(path), MaxItems: aws.Int32(7)})
+		pages := 0
+		for p.HasMorePages() {
+			page := must(p.NextPage(ctx))(t)
+			pages++
+			for _, u := range page.Users {
+				got = append(got, aws.ToString(u.UserName))
+			}
+		}
+		if !slices.Equal(got, want) || pages != 4 {
+			t.Fatalf("round %d: %d pages gave %v, want 4 pages of %v", round, pages, got, want)
+		}
+	}
+	last := must(dev.iam.ListUsers(ctx, &iam.ListUsersInput{PathPrefix: aws.String(path)}))(t)
+	if last.IsTruncated || last.Marker != nil || len(last.Users) != 26 {
+		t.Errorf("unpaged list: %d users, IsTruncated %v, Marker %v", len(last.Users), last.IsTruncated, last.Marker)
+	}
+	_, err := dev.iam.ListUsers(ctx, &iam.ListUsersInput{MaxItems: aws.Int32(0)})
+	wantCode(t, err, "ValidationError")
+}
+
+func TestIAMListRolesAndGroupsPage(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	path := "/" + uniq(t, "rolepaging") + "/"
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	var roles, groups []string
+	for i := range 5 {
+		roles = append(roles, fmt.Sprintf("r%d-%s", i, strings.Trim(path, "/")))
+		groups = append(groups, fmt.Sprintf("G%d-%s", i, strings.Trim(path, "/")))
+		must(dev.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(roles[i]), Path: aws.String(path), AssumeRolePolicyDocument: aws.String(trust)}))(t)
+		must(dev.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(groups[i]), Path: aws.String(path)}))(t)
+	}
+	var gotRoles []string
+	rp := iam.NewListRolesPaginator(dev.iam, &iam.ListRolesInput{PathPrefix: aws.String(path), MaxItems: aws.Int32(2)})
+	for rp.HasMorePages() {
+		for _, r := range must(rp.NextPage(ctx))(t).Roles {
+			gotRoles = append(gotRoles, aws.ToString(r.RoleName))
+			if !regexp.MustCompile(`^AROA[A-Z0-9]{17}$`).MatchString(aws.ToString(r.RoleId)) {
+				t.Errorf("role ID %q is not AWS-shaped", aws.ToString(r.RoleId))
+			}
+		}
+	}
+	if !slices.Equal(gotRoles, roles) {
+		t.Errorf("roles %v, want %v", gotRoles, roles)
+	}
+	one := must(dev.iam.ListGroups(ctx, &iam.ListGroupsInput{PathPrefix: aws.String(path), MaxItems: aws.Int32(3)}))(t)
+	if len(one.Groups) != 3 || !one.IsTruncated {
+		t.Fatalf("ListGroups MaxItems 3: %d groups, IsTruncated %v", len(one.Groups), one.IsTruncated)
+	}
+	var gotGroups []string
+	gp := iam.NewListGroupsPaginator(dev.iam, &iam.ListGroupsInput{PathPrefix: aws.String(path), MaxItems: aws.Int32(3)})
+	for gp.HasMorePages() {
+		for _, g := range must(gp.NextPage(ctx))(t).Groups {
+			gotGroups = append(gotGroups, aws.ToString(g.GroupName))
+		}
+	}
+	if !slices.Equal(gotGroups, groups) {
+		t.Errorf("groups %v, want %v", gotGroups, groups)
+	}
+}
+
+func TestIAMDeleteConflicts(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	role := uniq(t, "conflicted")
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	must(dev.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust)}))(t)
+	must(dev.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("inline"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)}))(t)
+	_, err := dev.iam.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(role)})
+	wantCode(t, err, "DeleteConflict")
+	must(dev.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("inline")}))(t)
+	basic := "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+	must(dev.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(basic)}))(t)
+	_, err = dev.iam.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(role)})
+	wantCode(t, err, "DeleteConflict")
+	must(dev.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(basic)}))(t)
+	must(dev.iam.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(role)}))(t)
+
+	user := uniq(t, "keyholder")
+	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}))(t)
+	userKey(t, dev, user)
+	_, err = dev.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(user)})
+	wantCode(t, err, "DeleteConflict")
+}
+
+func TestIAMNamesAreValidated(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	trust := aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	for name, call := range map[string]func() error{
+		"user with a slash": func() error {
+			_, err := dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("a/b")})
+			return err
+		},
+		"user of 65": func() error {
+			_, err := dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(strings.Repeat("u", 65))})
+			return err
+		},
+		"role of 65": func() error {
+			_, err := dev.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(strings.Repeat("r", 65)), AssumeRolePolicyDocument: trust})
+			return err
+		},
+		"role path without slash": func() error {
+			_, err := dev.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), Path: aws.String("x"), AssumeRolePolicyDocument: trust})
+			return err
+		},
+		"group of 129": func() error {
+			_, err := dev.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(strings.Repeat("g", 129))})
+			return err
+		},
+		"policy with a space": func() error {
+			_, err := dev.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("a b"),
+				PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)})
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) { wantCode(t, call(), "ValidationError") })
+	}
+	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(strings.Repeat("u", 50) + "+=,.@-_9")}))(t)
+}
+
+func TestAWSManagedPolicies(t *testing.T) {
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	admin := "arn:aws:iam::aws:policy/AdministratorAccess"
+	att := must(prod.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(sandbox.DefaultAdminRoleName)}))(t)
+	if len(att.AttachedPolicies) != 1 || aws.ToString(att.AttachedPolicies[0].PolicyArn) != admin {
+		t.Errorf("OrganizationAccountAccessRole has %+v attached, want AdministratorAccess", att.AttachedPolicies)
+	}
+	inline := must(prod.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(sandbox.DefaultAdminRoleName)}))(t)
+	if len(inline.PolicyNames) != 0 {
+		t.Errorf("OrganizationAccountAccessRole has inline policies %v", inline.PolicyNames)
+	}
+	pol := must(prod.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")}))(t)
+	ver := must(prod.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: pol.Policy.Arn, VersionId: pol.Policy.DefaultVersionId}))(t)
+	doc, _ := url.QueryUnescape(aws.ToString(ver.PolicyVersion.Document))
+	if !strings.Contains(doc, `"s3:Get*"`) || !ver.PolicyVersion.IsDefaultVersion {
+		t.Errorf("AmazonS3ReadOnlyAccess %s: %s", aws.ToString(ver.PolicyVersion.VersionId), doc)
+	}
+	_, err := prod.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/NoSuchPolicyHere")})
+	wantCode(t, err, "NoSuchEntity")
+	listed := map[string]bool{}
+	lp := iam.NewListPoliciesPaginator(prod.iam, &iam.ListPoliciesInput{Scope: "AWS", MaxItems: aws.Int32(4)})
+	for lp.HasMorePages() {
+		for _, p := range must(lp.NextPage(ctx))(t).Policies {
+			listed[aws.ToString(p.PolicyName)] = true
+		}
+	}
+	for _, n := range []string{"AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess", "IAMFullAccess", "IAMReadOnlyAccess", "AmazonS3FullAccess",
+		"AmazonS3ReadOnlyAccess", "AWSLambdaBasicExecutionRole", "AWSLambda_FullAccess", "CloudWatchLogsFullAccess"} {
+		if !listed[n] {
+			t.Errorf("ListPolicies Scope=AWS lacks %s", n)
+		}
+	}
+
+	// Attached to a role, an AWS-managed policy is enforced.
+	bucket := uniq(t, "managed")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("1")}))(t)
+	role := uniq(t, "reader")
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + shared.ManagementAccount + `:root"},"Action":"sts:AssumeRole"}]}`
+	must(prod.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust)}))(t)
+	must(prod.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: pol.Policy.Arn}))(t)
+	sess := adminOf(t, shared).assume(t, "arn:aws:iam::"+prodID+":role/"+role, "reader")
+	obj := must(sess.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("k")}))(t)
+	obj.Body.Close()
+	_, err = sess.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k2"), Body: strings.NewReader("2")})
+	wantCode(t, err, "AccessDenied")
+	got := must(prod.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: pol.Policy.Arn}))(t)
+	if aws.ToInt32(got.Policy.AttachmentCount) < 1 {
+		t.Errorf("AttachmentCount %d after attaching", aws.ToInt32(got.Policy.AttachmentCount))
+	}
+
+	// And to a user: IAMReadOnlyAccess reads IAM and writes nothing.
+	dev := orgAdmin(t, devID)
+	name := uniq(t, "auditor")
+	user := devUser(t, dev, name, "")
+	must(dev.iam.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String(name), PolicyArn: aws.String("arn:aws:iam::aws:policy/IAMReadOnlyAccess")}))(t)
+	must(user.iam.ListRoles(ctx, &iam.ListRolesInput{}))(t)
+	_, err = user.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(uniq(t, "nope"))})
+	wantCode(t, err, "AccessDenied")
+}
+
+func TestIDsAreAWSShaped(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	name := uniq(t, "shaped")
+	u := must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}))(t)
+	if id := aws.ToString(u.User.UserId); !regexp.MustCompile(`^AIDA[A-Z0-9]{17}$`).MatchString(id) {
+		t.Errorf("user ID %q", id)
+	}
+	got := must(dev.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)}))(t)
+	if aws.ToString(got.User.UserId) != aws.ToString(u.User.UserId) {
+		t.Errorf("GetUser ID %q, CreateUser said %q", aws.ToString(got.User.UserId), aws.ToString(u.User.UserId))
+	}
+	key := must(dev.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)}))(t)
+	if id := aws.ToString(key.AccessKey.AccessKeyId); !regexp.MustCompile(`^AKIA[A-Z0-9]{16}$`).MatchString(id) {
+		t.Errorf("access key ID %q", id)
+	}
+	user := newClient(t, shared, shared.URL, aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")
+	who := must(user.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}))(t)
+	if aws.ToString(who.UserId) != aws.ToString(u.User.UserId) {
+		t.Errorf("GetCallerIdentity UserId %q, want %q", aws.ToString(who.UserId), aws.ToString(u.User.UserId))
+	}
+	out := must(admin(t).sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + devID + ":role/" + sandbox.DefaultAdminRoleName), RoleSessionName: aws.String("shape")}))(t)
+	if id := aws.ToString(out.Credentials.AccessKeyId); !regexp.MustCompile(`^ASIA[A-Z0-9]{16}$`).MatchString(id) {
+		t.Errorf("session key ID %q", id)
+	}
+	if id := aws.ToString(out.AssumedRoleUser.AssumedRoleId); !regexp.MustCompile(`^AROA[A-Z0-9]{17}:shape$`).MatchString(id) {
+		t.Errorf("assumed role ID %q", id)
+	}
+}
