@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -181,6 +183,10 @@ func (g *gateway) serveLambda(c *call) {
 			return
 		}
 	}
+	if action == "lambda:InvokeFunction" {
+		g.invoke(c, b, p.Account, fn)
+		return
+	}
 	if strings.HasSuffix(action, "EventInvokeConfig") {
 		g.eventInvokeConfig(c, p.Account, fn, action)
 		return
@@ -197,6 +203,70 @@ func (g *gateway) serveLambda(c *call) {
 		g.runtimes.stop(p.Account, fn)
 	case "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction":
 		g.runtimes.stop(p.Account, fn)
+	}
+}
+
+// invoke serves Invoke at any time, as Lambda does: a synchronous call
+// starts the function's process if it is not running and waits for the
+// result; an asynchronous one (Event) is accepted (202) and delivered like an
+// S3 event, with the function's retry configuration.
+func (g *gateway) invoke(c *call, b *backend, account, fn string) {
+	ctx := c.r.Context()
+	typ := c.r.Header.Get("X-Amz-Invocation-Type")
+	switch typ {
+	case "", "RequestResponse", "Event":
+	case "DryRun":
+		g.forward(c, b, rewriteRegion)
+		return
+	default:
+		g.fail(c, http.StatusBadRequest, "InvalidParameterValueException", "Unsupported invocation type "+typ)
+		return
+	}
+	if _, err := b.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)}); err != nil {
+		g.forward(c, b, rewriteRegion) // kumo's own ResourceNotFoundException
+		return
+	}
+	if typ == "Event" {
+		payload := c.body
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+			defer cancel()
+			if err := g.runtimes.invokeAsync(ctx, account, fn, payload); err != nil {
+				g.sb.logf("sandbox: asynchronous invocation of %s: %v", fn, err)
+			}
+		}()
+		c.w.Header().Set("X-Amzn-RequestId", c.reqID)
+		c.w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	if _, err := g.runtimes.ensure(ctx, account, fn); err != nil {
+		// The function could not start: Lambda reports that as the
+		// function's error.
+		c.w.Header().Set("X-Amzn-RequestId", c.reqID)
+		c.w.Header().Set("X-Amz-Function-Error", "Unhandled")
+		c.w.Header().Set("Content-Type", "application/json")
+		c.w.WriteHeader(http.StatusOK)
+		_ = json.NewEncoder(c.w).Encode(map[string]string{"errorType": "Runtime.ExitError", "errorMessage": err.Error()})
+		return
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		status, body, h, err := g.proxy(c, b, rewriteRegion)
+		if err != nil {
+			g.fail(c, http.StatusInternalServerError, "ServiceException", "sandbox: "+b.name+" account: "+err.Error())
+			return
+		}
+		// The first poll has reached the gateway but not yet kumo.
+		if status == http.StatusBadGateway && bytes.Contains(body, []byte("has no runtime handler")) && time.Now().Before(deadline) {
+			select {
+			case <-time.After(10 * time.Millisecond):
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		g.relay(c, status, body, h)
+		return
 	}
 }
 

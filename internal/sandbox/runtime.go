@@ -4,7 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
 	"debug/elf"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -39,6 +43,9 @@ type runtimes struct {
 
 type fnRuntime struct {
 	key      string
+	account  string
+	fn       string
+	secret   string // the path segment its AWS_LAMBDA_RUNTIME_API carries
 	codeSha  string
 	cmd      *exec.Cmd
 	polled   chan struct{}
@@ -46,19 +53,65 @@ type fnRuntime struct {
 	done     chan struct{}
 	started  time.Time
 	coldOnce sync.Once
+	log      *functionLog
+	memoryMB int
+	// began is when each invocation in progress was handed to the process,
+	// for its REPORT line.
+	beganMu sync.Mutex
+	began   map[string]time.Time
+}
+
+// invocationStarted and invocationEnded write Lambda's START, END and
+// REPORT lines around one invocation.
+func (r *fnRuntime) invocationStarted(requestID string) {
+	r.beganMu.Lock()
+	r.began[requestID] = time.Now()
+	r.beganMu.Unlock()
+	r.log.Printf("START RequestId: %s Version: $LATEST", requestID)
+}
+
+func (r *fnRuntime) invocationEnded(requestID string) {
+	r.beganMu.Lock()
+	t, ok := r.began[requestID]
+	delete(r.began, requestID)
+	r.beganMu.Unlock()
+	if !ok {
+		return
+	}
+	d := time.Since(t)
+	r.log.Printf("END RequestId: %s", requestID)
+	r.log.Printf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB",
+		requestID, float64(d.Microseconds())/1000, d.Milliseconds()+1, r.memoryMB)
 }
 
 func newRuntimes(g *gateway) *runtimes {
 	return &runtimes{g: g, procs: map[string]*fnRuntime{}}
 }
 
-func (rt *runtimes) codePath(account, fn string) string {
-	return filepath.Join(rt.g.sb.dataDir, "lambda", account, fn+".zip")
+// codePath is where a function's zip is kept, and runDir where its
+// bootstrap runs. Both refuse anything but an account ID and a function name,
+// each a single path segment that cannot leave the data dir.
+func (rt *runtimes) codePath(account, fn string) (string, error) {
+	if !accountIDRE.MatchString(account) || !validFunctionName(fn) {
+		return "", fmt.Errorf("function %q of account %q: not a valid function name", fn, account)
+	}
+	return filepath.Join(rt.g.sb.dataDir, "lambda", account, fn+".zip"), nil
+}
+
+func (rt *runtimes) runDir(account, fn string) (string, error) {
+	if !accountIDRE.MatchString(account) || !validFunctionName(fn) {
+		return "", fmt.Errorf("function %q of account %q: not a valid function name", fn, account)
+	}
+	return filepath.Join(rt.g.sb.dataDir, "lambda", account, fn+".run"), nil
 }
 
 // saveCode keeps a function's zip as it was sent, since kumo does not serve
 // it back.
 func (rt *runtimes) saveCode(ctx context.Context, account, fn string, body []byte, create bool) error {
+	p, err := rt.codePath(account, fn)
+	if err != nil {
+		return err
+	}
 	var in struct {
 		ZipFile  []byte
 		S3Bucket string
@@ -99,7 +152,6 @@ func (rt *runtimes) saveCode(ctx context.Context, account, fn string, body []byt
 	if len(zipBytes) == 0 {
 		return nil
 	}
-	p := rt.codePath(account, fn)
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}
@@ -238,7 +290,15 @@ func elfArch(m elf.Machine) string {
 
 func (rt *runtimes) start(ctx context.Context, account, fn string, conf *lambdatypes.FunctionConfiguration) (*fnRuntime, error) {
 	g := rt.g
-	zipBytes, err := os.ReadFile(rt.codePath(account, fn))
+	codePath, err := rt.codePath(account, fn)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := rt.runDir(account, fn)
+	if err != nil {
+		return nil, err
+	}
+	zipBytes, err := os.ReadFile(codePath)
 	if err != nil {
 		return nil, fmt.Errorf("function %s: its code was not uploaded through the sandbox: %w", fn, err)
 	}
@@ -246,7 +306,6 @@ func (rt *runtimes) start(ctx context.Context, account, fn string, conf *lambdat
 	if err != nil {
 		return nil, fmt.Errorf("function %s: code is not a zip: %w", fn, err)
 	}
-	dir := filepath.Join(g.sb.dataDir, "lambda", account, fn+".run")
 	_ = os.RemoveAll(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -325,12 +384,15 @@ func (rt *runtimes) start(ctx context.Context, account, fn string, conf *lambdat
 		return nil, err
 	}
 
+	// The process's key to the Runtime API: it names this function, and
+	// only while this process is the function's current one.
+	secret := newRuntimeSecret()
 	env := []string{
 		"PATH=/usr/local/bin:/usr/bin:/bin",
 		"TZ=:UTC",
 		"LAMBDA_TASK_ROOT=" + dir,
 		"_HANDLER=" + aws.ToString(conf.Handler),
-		"AWS_LAMBDA_RUNTIME_API=" + strings.TrimPrefix(g.httpURL, "http://") + "/_runtime/" + account + "/" + fn,
+		"AWS_LAMBDA_RUNTIME_API=" + strings.TrimPrefix(g.httpURL, "http://") + "/_runtime/" + secret,
 		"AWS_LAMBDA_FUNCTION_NAME=" + fn,
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(int(aws.ToInt32(conf.MemorySize))),
@@ -352,50 +414,146 @@ func (rt *runtimes) start(ctx context.Context, account, fn string, conf *lambdat
 	cmd.Dir = dir
 	cmd.Env = env
 	setChildAttrs(cmd)
-	logw := &lineLogger{logf: g.sb.logf, prefix: "lambda " + fn + ": "}
+	logw := rt.newFunctionLog(account, fn, cred)
 	cmd.Stdout, cmd.Stderr = logw, logw
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("function %s: start bootstrap: %w", fn, err)
 	}
-	r := &fnRuntime{key: account + "/" + fn, codeSha: aws.ToString(conf.CodeSha256), cmd: cmd, polled: make(chan struct{}), done: make(chan struct{}), started: time.Now()}
-	go func() { _ = cmd.Wait(); close(r.done) }()
+	r := &fnRuntime{key: account + "/" + fn, account: account, fn: fn, secret: secret, codeSha: aws.ToString(conf.CodeSha256),
+		cmd: cmd, polled: make(chan struct{}), done: make(chan struct{}), started: time.Now(),
+		log: logw, memoryMB: int(aws.ToInt32(conf.MemorySize)), began: map[string]time.Time{}}
+	go func() { _ = cmd.Wait(); logw.flush(); close(r.done) }()
 	return r, nil
 }
 
-// proxy serves /_runtime/<account>/<function>/... by forwarding to the
-// account's kumo Runtime API.
+// runtimeAPIPrefix is where a bootstrap's Runtime API lives on the gateway's
+// plain-HTTP port: /_runtime/<secret>/2018-06-01/runtime/...
+const runtimeAPIPrefix = "/_runtime/"
+
+// newRuntimeSecret is 256 random bits, hex: one safe path segment.
+func newRuntimeSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+var (
+	runtimeSecretRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	// A request ID kumo hands out is a UUID; anything that is one safe path
+	// segment is passed on, and kumo answers an unknown one itself.
+	runtimeRequestIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
+)
+
+// runtimeCall is one Runtime API request as the gateway understood it.
+type runtimeCall struct {
+	secret    string
+	op        string // next, response, error, init-error
+	requestID string // response and error only
+}
+
+// path is the call's path below kumo's /_runtime/<function>, rebuilt from
+// its parsed parts.
+func (rc runtimeCall) path() string {
+	switch rc.op {
+	case "next":
+		return "/2018-06-01/runtime/invocation/next"
+	case "response", "error":
+		return "/2018-06-01/runtime/invocation/" + rc.requestID + "/" + rc.op
+	default: // init-error
+		return "/2018-06-01/runtime/init/error"
+	}
+}
+
+// parseRuntimeCall accepts exactly the Runtime API's own operations, from
+// the request's escaped path: GET .../invocation/next, POST
+// .../invocation/<request-id>/response and /error, POST .../init/error.
+// Anything else (another method, a query, a percent-encoded or dot segment,
+// a malformed secret or request ID) is not a Runtime API call.
+func parseRuntimeCall(method, escapedPath, rawQuery string) (runtimeCall, bool) {
+	rest, ok := strings.CutPrefix(escapedPath, runtimeAPIPrefix)
+	if !ok || rawQuery != "" {
+		return runtimeCall{}, false
+	}
+	seg := strings.Split(rest, "/")
+	if len(seg) < 5 || !runtimeSecretRE.MatchString(seg[0]) || seg[1] != "2018-06-01" || seg[2] != "runtime" {
+		return runtimeCall{}, false
+	}
+	rc := runtimeCall{secret: seg[0]}
+	switch op := seg[3:]; {
+	case len(op) == 2 && op[0] == "invocation" && op[1] == "next" && method == http.MethodGet:
+		rc.op = "next"
+	case len(op) == 3 && op[0] == "invocation" && (op[2] == "response" || op[2] == "error") && method == http.MethodPost && runtimeRequestIDRE.MatchString(op[1]):
+		rc.op, rc.requestID = op[2], op[1]
+	case len(op) == 2 && op[0] == "init" && op[1] == "error" && method == http.MethodPost:
+		rc.op = "init-error"
+	default:
+		return runtimeCall{}, false
+	}
+	return rc, true
+}
+
+// maxRuntimeBody bounds a response or error a function posts (Lambda's
+// synchronous payload limit is 6 MB).
+const maxRuntimeBody = 6 << 20
+
+// runtimeHeaders are the request headers the Runtime API reads; no other
+// header is passed on.
+var runtimeHeaders = []string{"Content-Type", "Lambda-Runtime-Function-Error-Type", "Lambda-Runtime-Function-Xray-Error-Cause"}
+
+// proxy serves the Runtime API of the bootstraps the sandbox started, on the
+// gateway's plain-HTTP port: a request whose secret is that of a running
+// function process, for one of the Runtime API's operations, is rebuilt
+// from its parsed parts and sent to that function's Runtime API in its
+// account's kumo. Anything else is refused and nothing is forwarded.
 func (rt *runtimes) proxy(w http.ResponseWriter, r *http.Request) {
-	rest := strings.TrimPrefix(r.URL.Path, "/_runtime/")
-	account, rest, _ := strings.Cut(rest, "/")
-	fn, tail, _ := strings.Cut(rest, "/")
-	b := rt.g.sb.accounts[account]
-	if b == nil || fn == "" {
-		http.NotFound(w, r)
+	rc, ok := parseRuntimeCall(r.Method, r.URL.EscapedPath(), r.URL.RawQuery)
+	if !ok {
+		runtimeError(w, http.StatusNotFound, "InvalidRequest", "not a Runtime API operation")
 		return
 	}
-	if strings.HasSuffix(tail, "invocation/next") {
-		rt.mu.Lock()
-		if p := rt.procs[account+"/"+fn]; p != nil {
-			p.once.Do(func() { close(p.polled) })
+	p := rt.bySecret(rc.secret)
+	if p == nil {
+		runtimeError(w, http.StatusForbidden, "AccessDenied", "not the Runtime API of a running function")
+		return
+	}
+	b := rt.g.sb.accounts[p.account]
+	if b == nil {
+		runtimeError(w, http.StatusForbidden, "AccessDenied", "not the Runtime API of a running function")
+		return
+	}
+	if rc.op == "next" {
+		p.once.Do(func() { close(p.polled) })
+	}
+	var body []byte
+	if r.Method == http.MethodPost {
+		data, err := io.ReadAll(io.LimitReader(r.Body, maxRuntimeBody+1))
+		if err != nil {
+			runtimeError(w, http.StatusBadRequest, "InvalidRequest", "read request body")
+			return
 		}
-		rt.mu.Unlock()
+		if len(data) > maxRuntimeBody {
+			runtimeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "the payload exceeds 6 MB")
+			return
+		}
+		body = data
+		if rc.op != "response" {
+			// What Lambda would put in the function's log: the failure.
+			rt.g.sb.logf("lambda %s: invocation failed: %s", p.fn, data)
+		}
 	}
-	var body io.Reader = r.Body
-	if strings.HasSuffix(tail, "/error") {
-		// What Lambda would put in the function's log: the failure.
-		data, _ := io.ReadAll(r.Body)
-		rt.g.sb.logf("lambda %s: invocation failed: %s", fn, data)
-		body = bytes.NewReader(data)
-	}
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, b.url.String()+"/_runtime/"+fn+"/"+tail, body)
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, b.url.String()+"/_runtime/"+p.fn+rc.path(), bytes.NewReader(body))
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		runtimeError(w, http.StatusInternalServerError, "ServiceException", err.Error())
 		return
 	}
-	req.Header = r.Header.Clone()
+	for _, h := range runtimeHeaders {
+		if v := r.Header.Values(h); len(v) > 0 {
+			req.Header[h] = v
+		}
+	}
 	resp, err := b.client.Do(req)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
+		runtimeError(w, http.StatusBadGateway, "ServiceException", err.Error())
 		return
 	}
 	defer resp.Body.Close()
@@ -403,31 +561,40 @@ func (rt *runtimes) proxy(w http.ResponseWriter, r *http.Request) {
 		w.Header()[k] = vs
 	}
 	if resp.Header.Get("Lambda-Runtime-Invoked-Function-Arn") != "" {
-		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", rt.g.functionARN(account, fn))
+		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", rt.g.functionARN(p.account, p.fn))
+	}
+	switch id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id"); {
+	case rc.op == "next" && resp.StatusCode == http.StatusOK && runtimeRequestIDRE.MatchString(id):
+		p.invocationStarted(id)
+	case (rc.op == "response" || rc.op == "error") && resp.StatusCode/100 == 2:
+		p.invocationEnded(rc.requestID)
 	}
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, resp.Body)
 }
 
-// lineLogger passes a process's output to logf line by line.
-type lineLogger struct {
-	mu     sync.Mutex
-	buf    []byte
-	logf   func(string, ...any)
-	prefix string
+// bySecret is the running function process whose Runtime API secret this
+// is; nil for any other string (a stopped or replaced process's secret
+// included).
+func (rt *runtimes) bySecret(secret string) *fnRuntime {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for _, p := range rt.procs {
+		if subtle.ConstantTimeCompare([]byte(p.secret), []byte(secret)) == 1 {
+			select {
+			case <-p.done:
+				return nil
+			default:
+				return p
+			}
+		}
+	}
+	return nil
 }
 
-func (l *lineLogger) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf = append(l.buf, p...)
-	for {
-		i := bytes.IndexByte(l.buf, '\n')
-		if i < 0 {
-			break
-		}
-		l.logf("%s%s", l.prefix, l.buf[:i])
-		l.buf = l.buf[i+1:]
-	}
-	return len(p), nil
+// runtimeError answers a Runtime API request in the API's error shape.
+func runtimeError(w http.ResponseWriter, status int, typ, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"errorType": typ, "errorMessage": msg})
 }

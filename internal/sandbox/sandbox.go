@@ -28,6 +28,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -106,6 +107,7 @@ type backend struct {
 	iam    *iam.Client
 	s3     *s3.Client
 	lambda *lambda.Client
+	logs   *cloudwatchlogs.Client
 }
 
 var accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
@@ -308,6 +310,7 @@ func (sb *Sandbox) startChild(ctx context.Context, a Account, command []string) 
 	b.iam = iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(b.url.String()) })
 	b.s3 = s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(b.url.String()); o.UsePathStyle = true })
 	b.lambda = lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = aws.String(b.url.String()) })
+	b.logs = cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = aws.String(b.url.String()) })
 	return b, nil
 }
 
