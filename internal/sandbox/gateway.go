@@ -29,7 +29,7 @@ const (
 	kumoOtherAccount = "000000000000"
 )
 
-// maxBody bounds what the gateway buffers of one request.
+// maxBody bounds what the gateway buffers of one S3 request.
 const maxBody = 256 << 20
 
 // Each backend has its own HTTP client (backend.client), which dials the
@@ -44,10 +44,11 @@ type gateway struct {
 	httpURL  string
 	cache    *policyCache
 	runtimes *runtimes
+	slots    chan struct{} // one per request in flight
 }
 
 func newGateway(sb *Sandbox) *gateway {
-	g := &gateway{sb: sb, st: sb.st, cache: newPolicyCache()}
+	g := &gateway{sb: sb, st: sb.st, cache: newPolicyCache(), slots: make(chan struct{}, maxInFlight)}
 	g.runtimes = newRuntimes(g)
 	return g
 }
@@ -58,13 +59,20 @@ func (g *gateway) close() { g.runtimes.close() }
 type call struct {
 	w        http.ResponseWriter
 	r        *http.Request
-	body     []byte
+	body     []byte // read only once the request is authenticated (S3: authorized)
 	secure   bool
 	sourceIP string
 	service  string
 	region   string
 	cred     *credential // nil: anonymous
 	reqID    string
+	// payload is the S3 request's declared x-amz-content-sha256 ("" when
+	// anonymous); sig verifies its chunk signatures when it streams.
+	payload  string
+	sig      *sigContext
+	bodyRead bool
+	// out is the request forwarded to kumo, rebuilt from what was parsed.
+	out outbound
 }
 
 func (c *call) principal() *principal {
@@ -80,6 +88,22 @@ func newRequestID() string {
 	return strings.ToUpper(hex.EncodeToString(b))
 }
 
+// maxInFlight bounds the requests the gateway serves at once; a request
+// that finds no slot within admitWait is answered SlowDown (503).
+const (
+	maxInFlight = 128
+	admitWait   = 5 * time.Second
+	// bodyTimeout bounds the time a request's body may take to arrive.
+	bodyTimeout = 2 * time.Minute
+)
+
+// Body caps of the other services: Lambda takes a zip inline (50 MB,
+// base64 in JSON); IAM, STS and Logs take small documents.
+const (
+	maxLambdaBody = 70 << 20
+	maxSmallBody  = 2 << 20
+)
+
 func (g *gateway) serve(w http.ResponseWriter, r *http.Request, secure bool) {
 	if !secure && strings.HasPrefix(r.URL.Path, "/_runtime/") {
 		g.runtimes.proxy(w, r)
@@ -87,17 +111,35 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, secure bool) {
 	}
 	c := &call{w: w, r: r, secure: secure, reqID: newRequestID()}
 	c.sourceIP, _, _ = net.SplitHostPort(r.RemoteAddr)
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		http.Error(w, "read request body", http.StatusBadRequest)
-		return
+	c.service = guessService(r)
+	select {
+	case g.slots <- struct{}{}:
+	default:
+		t := time.NewTimer(admitWait)
+		select {
+		case g.slots <- struct{}{}:
+			t.Stop()
+		case <-t.C:
+			g.fail(c, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
+			return
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
 	}
-	if len(body) > maxBody {
-		http.Error(w, "request body too large for the sandbox", http.StatusRequestEntityTooLarge)
-		return
-	}
-	c.body = body
+	defer func() { <-g.slots }()
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyTimeout))
+	g.serveCall(c)
+}
 
+// serveCall authenticates a request from its headers alone, then reads its
+// body (S3: once authorized) and dispatches it.
+func (g *gateway) serveCall(c *call) {
+	r := c.r
+	if sigV2(r) {
+		g.fail(c, http.StatusBadRequest, "InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+		return
+	}
 	if presigned(r) {
 		g.servePresigned(c)
 		return
@@ -105,12 +147,16 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, secure bool) {
 	si, err := parseAuthorization(r.Header.Get("Authorization"))
 	switch {
 	case errors.Is(err, errNoAuth):
-		// Only S3 serves anonymous callers.
-		c.service = "s3"
-		g.serveS3(c)
+		switch c.service {
+		case "s3": // only S3 serves anonymous callers, once a policy allows them
+			g.serveS3(c)
+		case "lambda", "logs":
+			g.fail(c, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
+		default:
+			g.fail(c, http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
+		}
 		return
 	case err != nil:
-		c.service = guessService(r)
 		g.fail(c, http.StatusBadRequest, "IncompleteSignature", err.Error())
 		return
 	}
@@ -135,40 +181,170 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, secure bool) {
 		g.fail(c, http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
 		return
 	}
-	if err := verifySignature(r, body, si, cred.Secret, cred.Token); err != nil {
+	sigCode := "SignatureDoesNotMatch"
+	if c.service == "lambda" || c.service == "logs" {
+		sigCode = "InvalidSignatureException"
+	}
+	now := time.Now().UTC()
+	t, err := requestTime(r, si, now)
+	const amz = "20060102T150405Z"
+	switch {
+	case errors.Is(err, errSkewed) && c.service == "s3":
+		g.fail(c, http.StatusForbidden, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
+		return
+	case errors.Is(err, errSkewed) && t.Before(now):
+		g.fail(c, http.StatusForbidden, sigCode, fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - 15 min.)",
+			t.Format(amz), now.Add(-15*time.Minute).Format(amz), now.Format(amz)))
+		return
+	case errors.Is(err, errSkewed):
+		g.fail(c, http.StatusForbidden, sigCode, fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + 15 min.)",
+			t.Format(amz), now.Add(15*time.Minute).Format(amz), now.Format(amz)))
+		return
+	case err != nil:
+		g.fail(c, http.StatusForbidden, sigCode, "Signature verification failed: "+err.Error())
+		return
+	}
+	var payloadHash string
+	if c.service == "s3" {
+		// S3 signs the declared payload hash; the body is held to it once read.
+		payloadHash = r.Header.Get("X-Amz-Content-Sha256")
+		if payloadHash == "" {
+			g.fail(c, http.StatusBadRequest, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
+			return
+		}
+		if !validPayloadMode(payloadHash) {
+			g.fail(c, http.StatusBadRequest, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
+			return
+		}
+		c.payload = payloadHash
+		c.sig = &sigContext{key: signingKey(cred.Secret, si.Date, si.Region, si.Service), amzDate: r.Header.Get("X-Amz-Date"),
+			scope: si.Date + "/" + si.Region + "/" + si.Service + "/aws4_request", seed: si.Signature}
+	} else {
+		// The other services sign the body itself: an x-amz-content-sha256
+		// header does not stand in for it. The key is known, the signature
+		// not yet checked, so the body is read under a small cap.
+		limit := int64(maxSmallBody)
+		if c.service == "lambda" {
+			limit = maxLambdaBody
+		}
+		if e := g.readBody(c, limit); e != nil {
+			g.failWith(c, e)
+			return
+		}
+		payloadHash = sha256Hex(c.body)
+	}
+	if err := verifySignature(r, payloadHash, si, cred.Secret, cred.Token, t); err != nil {
 		msg := "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."
 		if !errors.Is(err, errSignatureMismatch) {
 			msg = "Signature verification failed: " + err.Error()
 		}
-		g.fail(c, http.StatusForbidden, "SignatureDoesNotMatch", msg)
+		g.fail(c, http.StatusForbidden, sigCode, msg)
 		return
 	}
 	c.cred = cred
 	switch c.service {
-	case "sts":
-		g.serveSTS(c)
-	case "iam":
-		g.serveIAM(c)
+	case "sts", "iam":
+		form, e := queryProtocolForm(r.Header, r.URL.RawQuery, c.body)
+		if e != nil {
+			g.failWith(c, e)
+			return
+		}
+		c.body = []byte(form.Encode())
+		h := forwardHeaders(c.service, c.region, nil)
+		h.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+		c.out = outbound{method: http.MethodPost, path: "/", header: h}
+		if c.service == "sts" {
+			g.serveSTS(c)
+		} else {
+			g.serveIAM(c)
+		}
 	case "s3":
 		g.serveS3(c)
 	case "lambda":
+		path, e := checkServicePath(r.URL.Path)
+		if e != nil {
+			g.failWith(c, e)
+			return
+		}
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			g.fail(c, http.StatusBadRequest, "ValidationException", "The query string does not parse: "+err.Error())
+			return
+		}
+		c.out = outbound{method: r.Method, path: path, query: encodeQuery(q), header: forwardHeaders("lambda", c.region, r.Header)}
 		g.serveLambda(c)
 	case "logs":
+		if r.URL.Path != "/" || r.URL.RawQuery != "" {
+			g.fail(c, http.StatusBadRequest, "UnknownOperationException", "CloudWatch Logs takes POST / with an X-Amz-Target header")
+			return
+		}
+		c.out = outbound{method: r.Method, path: "/", header: forwardHeaders("logs", c.region, r.Header)}
 		g.serveLogs(c)
 	default:
 		g.fail(c, http.StatusBadRequest, "UnsupportedService", fmt.Sprintf("the xacct sandbox does not serve %q", c.service))
 	}
 }
 
+// readBody reads the request's body, at most limit bytes, once.
+func (g *gateway) readBody(c *call, limit int64) *apiError {
+	if c.bodyRead {
+		return nil
+	}
+	c.bodyRead = true
+	tooLarge := &apiError{http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", fmt.Sprintf("The request body exceeds the sandbox's limit of %d bytes.", limit)}
+	if c.service == "s3" {
+		tooLarge = &apiError{http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"}
+	}
+	if c.r.ContentLength > limit {
+		return tooLarge
+	}
+	if c.r.ContentLength == 0 || c.r.Body == nil || c.r.Body == http.NoBody {
+		return nil
+	}
+	var buf bytes.Buffer
+	if c.r.ContentLength > 0 {
+		buf.Grow(int(c.r.ContentLength) + 1)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(c.r.Body, limit+1)); err != nil {
+		return &apiError{http.StatusBadRequest, "IncompleteBody", "The request body could not be read: " + err.Error()}
+	}
+	if int64(buf.Len()) > limit {
+		return tooLarge
+	}
+	c.body = buf.Bytes()
+	return nil
+}
+
+// failWith writes a refusal.
+func (g *gateway) failWith(c *call, e *apiError) {
+	g.fail(c, e.status, e.code, e.msg)
+}
+
+// guessService names the service of a request that has no credential
+// scope to say it, so that a refusal takes that service's shape.
 func guessService(r *http.Request) string {
+	if si, err := parseAuthorization(r.Header.Get("Authorization")); err == nil && si.Service != "" {
+		return si.Service
+	}
 	if t := r.Header.Get("X-Amz-Target"); strings.HasPrefix(t, "Logs_") {
 		return "logs"
 	}
 	if strings.HasPrefix(r.URL.Path, "/20") {
 		return "lambda"
 	}
+	if r.URL.Path == "/" && (r.Method == http.MethodPost || r.URL.Query().Get("Action") != "") && virtualHostBucket(r.Host) == "" {
+		if stsActions[r.URL.Query().Get("Action")] || strings.Contains(r.Header.Get("User-Agent"), "api/sts") {
+			return "sts"
+		}
+		return "iam"
+	}
 	return "s3"
 }
+
+// stsActions are the operations of STS, told apart from IAM's by name.
+var stsActions = map[string]bool{"AssumeRole": true, "AssumeRoleWithSAML": true, "AssumeRoleWithWebIdentity": true,
+	"DecodeAuthorizationMessage": true, "GetAccessKeyInfo": true, "GetCallerIdentity": true, "GetFederationToken": true,
+	"GetSessionToken": true, "AssumeRoot": true}
 
 // fail writes an error in the shape the call's service uses.
 func (g *gateway) fail(c *call, status int, code, msg string) {
@@ -383,21 +559,22 @@ func (rw rewriter) response(account, region string, body []byte) []byte {
 // proxy forwards the call to an account's kumo.
 func (g *gateway) proxy(c *call, b *backend, rw rewriter) (int, []byte, http.Header, error) {
 	body := rw.request(b.id, c.body)
-	u := b.url.String() + rw.path(b.id, c.r.URL.EscapedPath())
-	if c.r.URL.RawQuery != "" {
-		u += "?" + c.r.URL.RawQuery
+	if c.out.header == nil {
+		return 0, nil, nil, errors.New("the gateway built no request to forward")
 	}
-	req, err := http.NewRequestWithContext(c.r.Context(), c.r.Method, u, bytes.NewReader(body))
+	u := b.url.String() + rw.path(b.id, c.out.path)
+	if c.out.query != "" {
+		u += "?" + c.out.query
+	}
+	method := c.out.method
+	if method == "" {
+		method = c.r.Method
+	}
+	req, err := http.NewRequestWithContext(c.r.Context(), method, u, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	for k, vs := range c.r.Header {
-		switch k {
-		case "Content-Length", "Host", "Connection":
-			continue
-		}
-		req.Header[k] = vs
-	}
+	req.Header = c.out.header.Clone()
 	req.ContentLength = int64(len(body))
 	resp, err := b.client.Do(req)
 	if err != nil {

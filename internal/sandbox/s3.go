@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -17,31 +16,11 @@ import (
 
 // s3Op is one S3 request as the gateway classifies it.
 type s3Op struct {
-	bucket string
-	key    string // "" for bucket-level and service-level operations
-	query  url.Values
-	action string // the IAM action that authorizes it; "" when unknown
-}
-
-var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-
-// classifyS3 works out bucket, key and IAM action of a path-style (or
-// <bucket>.localhost virtual-hosted) S3 request.
-func classifyS3(r *http.Request) s3Op {
-	op := s3Op{query: r.URL.Query()}
-	path := strings.TrimPrefix(r.URL.Path, "/")
-	host := r.Host
-	if h, _, ok := strings.Cut(host, ":"); ok {
-		host = h
-	}
-	if strings.HasSuffix(host, ".localhost") {
-		op.bucket = strings.TrimSuffix(strings.TrimSuffix(host, ".localhost"), ".s3")
-		op.key = path
-	} else {
-		op.bucket, op.key, _ = strings.Cut(path, "/")
-	}
-	op.action = s3Action(r.Method, op, r.Header)
-	return op
+	bucket  string
+	key     string // "" for bucket-level and service-level operations
+	query   url.Values
+	action  string // the IAM action that authorizes it; "" when unknown
+	virtual bool   // the bucket came from the Host header
 }
 
 // bucketSubresources maps a bucket subresource to its Get and Put actions
@@ -64,7 +43,7 @@ var bucketSubresources = map[string][2]string{
 	"policyStatus":      {"s3:GetBucketPolicyStatus", ""},
 }
 
-func s3Action(method string, op s3Op, h http.Header) string {
+func s3Action(method string, op s3Op) string {
 	q := op.query
 	if op.bucket == "" {
 		if method == http.MethodGet {
@@ -159,7 +138,8 @@ func hasOtherSubresource(q url.Values) bool {
 			continue // a presigned URL's authentication
 		}
 		switch k {
-		case "prefix", "delimiter", "max-keys", "marker", "encoding-type", "continuation-token", "fetch-owner", "start-after", "x-id":
+		case "prefix", "delimiter", "max-keys", "marker", "encoding-type", "continuation-token", "fetch-owner", "start-after", "x-id",
+			"list-type", "optional-object-attributes":
 		default:
 			return true
 		}
@@ -179,15 +159,30 @@ func (op s3Op) arn() string {
 
 func (g *gateway) serveS3(c *call) {
 	ctx := c.r.Context()
-	op := classifyS3(c.r)
+	op, e := parseS3(c.r.Method, c.r.Host, c.r.URL.Path, c.r.URL.RawQuery)
+	if e != nil {
+		g.failWith(c, e)
+		return
+	}
 	if op.action == "" {
 		g.fail(c, http.StatusNotImplemented, "NotImplemented", fmt.Sprintf("the xacct sandbox does not know which permission %s %s needs", c.r.Method, c.r.URL.RequestURI()))
 		return
 	}
+	c.out = outbound{method: c.r.Method, path: op.forwardPath(), query: encodeQuery(op.query), header: forwardHeaders("s3", g.sb.Region, c.r.Header)}
 	p := c.principal()
 	if op.bucket == "" {
 		if p == nil {
 			g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
+			return
+		}
+		const all = "arn:aws:s3:::*"
+		res, err := g.authorize(ctx, c, authzRequest{action: op.action, resource: all, resourceAccount: p.Account})
+		if err != nil {
+			g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
+			return
+		}
+		if res.Decision != iampolicy.Allowed {
+			g.deny(c, op.action, all, res)
 			return
 		}
 		g.forward(c, g.sb.accounts[p.Account], rewriteNone)
@@ -248,6 +243,10 @@ func (g *gateway) serveS3(c *call) {
 			return
 		}
 	}
+	if e := g.readS3Body(c, maxBody); e != nil {
+		g.failWith(c, e)
+		return
+	}
 
 	_, ownership := op.query["ownershipControls"]
 	_, notification := op.query["notification"]
@@ -270,14 +269,6 @@ func (g *gateway) serveS3(c *call) {
 			g.fail(c, http.StatusBadRequest, "AccessControlListNotSupported", "The bucket does not allow ACLs")
 			return
 		}
-	}
-	if c.r.Method == http.MethodPut || c.r.Method == http.MethodPost {
-		decoded, err := decodeAWSChunked(c.r.Header, c.body)
-		if err != nil {
-			g.fail(c, http.StatusBadRequest, "IncompleteBody", err.Error())
-			return
-		}
-		c.body = decoded
 	}
 	status, body, h, err := g.proxy(c, b, rewriteNone)
 	if err != nil {
@@ -313,7 +304,7 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 		g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
 		return
 	}
-	if !bucketNameRE.MatchString(op.bucket) || strings.Contains(op.bucket, "..") {
+	if !validBucketName(op.bucket) {
 		g.fail(c, http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid.")
 		return
 	}
@@ -334,6 +325,10 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 		g.deny(c, "s3:CreateBucket", op.arn(), res)
 		return
 	}
+	if e := g.readS3Body(c, maxSmallBody); e != nil {
+		g.failWith(c, e)
+		return
+	}
 	status, _, ok := g.forward(c, g.sb.accounts[p.Account], rewriteNone)
 	if ok && status/100 == 2 {
 		_ = g.st.update(func() error { g.st.Buckets[op.bucket] = &bucketMeta{Owner: p.Account}; return nil })
@@ -341,11 +336,14 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 	}
 }
 
-// authorizeCopySource checks s3:GetObject on the source of a copy.
+// authorizeCopySource checks s3:GetObject (s3:GetObjectVersion for a
+// version) on the source of a copy, and forwards the source it checked.
 func (g *gateway) authorizeCopySource(c *call, src string) bool {
-	src, _ = url.PathUnescape(strings.TrimPrefix(src, "/"))
-	src, _, _ = strings.Cut(src, "?versionId=")
-	bucket, key, _ := strings.Cut(src, "/")
+	bucket, key, version, e := parseCopySource(src)
+	if e != nil {
+		g.failWith(c, e)
+		return false
+	}
 	var owner string
 	g.st.view(func() {
 		if m := g.st.Buckets[bucket]; m != nil {
@@ -356,18 +354,82 @@ func (g *gateway) authorizeCopySource(c *call, src string) bool {
 		g.fail(c, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
 		return false
 	}
+	if want := c.r.Header.Get("X-Amz-Source-Expected-Bucket-Owner"); want != "" && want != owner {
+		g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
+		return false
+	}
 	bp, err := g.bucketPolicy(c.r.Context(), bucket, g.sb.accounts[owner])
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 		return false
 	}
+	action := "s3:GetObject"
+	if version != "" {
+		action = "s3:GetObjectVersion"
+	}
 	arn := "arn:aws:s3:::" + bucket + "/" + key
-	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "s3:GetObject", resource: arn, resourceAccount: owner, resourcePolicy: bp})
+	res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: arn, resourceAccount: owner, resourcePolicy: bp})
 	if err != nil || res.Decision != iampolicy.Allowed {
-		g.deny(c, "s3:GetObject", arn, res)
+		g.deny(c, action, arn, res)
 		return false
 	}
+	fwd := "/" + s3EscapePath(bucket) + "/" + s3EscapePath(key)
+	if version != "" {
+		fwd += "?versionId=" + url.QueryEscape(version)
+	}
+	c.out.header.Set("X-Amz-Copy-Source", fwd)
 	return true
+}
+
+// readS3Body reads an S3 request's body (at most limit bytes) and holds it
+// to what the request declared: its x-amz-content-sha256 (a SHA-256, or a
+// streaming form whose chunk signatures and trailing checksums are
+// verified), Content-MD5 and x-amz-checksum-*. kumo receives the plain
+// payload.
+func (g *gateway) readS3Body(c *call, limit int64) *apiError {
+	if c.bodyRead {
+		return nil
+	}
+	if e := g.readBody(c, limit); e != nil {
+		return e
+	}
+	mode := c.payload
+	if mode == "" {
+		mode = c.r.Header.Get("X-Amz-Content-Sha256")
+	}
+	chunked := strings.Contains(c.r.Header.Get("Content-Encoding"), "aws-chunked")
+	var trailers http.Header
+	switch {
+	case strings.HasPrefix(mode, "STREAMING-") || chunked:
+		if !strings.HasPrefix(mode, "STREAMING-") {
+			mode = streamingUnsignedTrailer
+		}
+		payload, tr, e := decodeStreaming(mode, c.body, c.sig)
+		if e != nil {
+			return e
+		}
+		if v := c.r.Header.Get("X-Amz-Decoded-Content-Length"); v != "" && v != strconv.Itoa(len(payload)) {
+			return &apiError{http.StatusBadRequest, "IncompleteBody", "The request body's length does not match x-amz-decoded-content-length."}
+		}
+		c.body, trailers = payload, tr
+		fixChunkedHeaders(c.out.header)
+		for k, vs := range tr {
+			if strings.HasPrefix(k, "X-Amz-Checksum-") {
+				c.out.header[k] = vs
+			}
+		}
+	case mode == "" || mode == unsignedPayload:
+	case !validPayloadMode(mode):
+		return &apiError{http.StatusBadRequest, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD or a valid sha256 value."}
+	default:
+		if sha256Hex(c.body) != strings.ToLower(mode) {
+			return &apiError{http.StatusBadRequest, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."}
+		}
+	}
+	_, complete := c.r.URL.Query()["uploadId"]
+	complete = complete && c.r.Method == http.MethodPost
+	checksums := !complete && c.r.Header.Get("X-Amz-Copy-Source") == ""
+	return checkDigests(c.r.Header, trailers, c.body, checksums)
 }
 
 func (g *gateway) bucketOwnership(bucket string) string {
@@ -435,11 +497,11 @@ type deleteRequest struct {
 // allowed ones are deleted, and each refused one is an AccessDenied entry of
 // the result.
 func (g *gateway) deleteObjects(c *call, op s3Op, owner string, b *backend, bp *iampolicy.NamedPolicy, extra map[string][]string) {
-	body, err := decodeAWSChunked(c.r.Header, c.body)
-	if err != nil {
-		g.fail(c, http.StatusBadRequest, "IncompleteBody", err.Error())
+	if e := g.readS3Body(c, maxSmallBody); e != nil {
+		g.failWith(c, e)
 		return
 	}
+	body := c.body
 	var in deleteRequest
 	if err := xml.Unmarshal(body, &in); err != nil || len(in.Objects) == 0 || len(in.Objects) > 1000 {
 		g.fail(c, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
@@ -466,13 +528,13 @@ func (g *gateway) deleteObjects(c *call, op s3Op, owner string, b *backend, bp *
 		newBody, _ := xml.Marshal(allowed)
 		c.body = newBody
 		// The checksums the client sent were for the whole request.
-		for k := range c.r.Header {
+		for k := range c.out.header {
 			if k == "Content-Md5" || strings.HasPrefix(k, "X-Amz-Checksum-") || k == "X-Amz-Sdk-Checksum-Algorithm" {
-				c.r.Header.Del(k)
+				c.out.header.Del(k)
 			}
 		}
 		sum := md5.Sum(newBody)
-		c.r.Header.Set("Content-Md5", base64.StdEncoding.EncodeToString(sum[:]))
+		c.out.header.Set("Content-Md5", base64.StdEncoding.EncodeToString(sum[:]))
 		status, out, _, err := g.proxy(c, b, rewriteNone)
 		if err != nil || status/100 != 2 {
 			g.fail(c, http.StatusInternalServerError, "InternalError", fmt.Sprintf("delete objects: %v (status %d)", err, status))
