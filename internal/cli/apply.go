@@ -24,6 +24,9 @@ type applyOptions struct {
 	ForceDeleteData bool
 	// PlanFile is a saved plan to apply (apply PLAN_FILE).
 	PlanFile string
+	// ConfigGiven says --config was given; without it a saved plan is
+	// applied with the config it was made from.
+	ConfigGiven bool
 }
 
 // validate checks the flags before anything is read or called.
@@ -55,6 +58,7 @@ moved on, or any resource is no longer what the plan read.`,
 			if len(args) == 1 {
 				opts.PlanFile = args[0]
 			}
+			opts.ConfigGiven = cmd.Flags().Changed("config")
 			if err := opts.validate(); err != nil {
 				return err
 			}
@@ -111,7 +115,11 @@ func applyRun(ctx context.Context, f *Factory, opts *applyOptions) error {
 			return err
 		}
 	}
-	s, err := operation.Open(ctx, f.env(), opts.operation(opts.Adopt), name, true, need)
+	o := opts.operation(opts.Adopt)
+	if saved != nil && !opts.ConfigGiven && saved.Config() != "" {
+		o.Config = saved.Config()
+	}
+	s, err := operation.Open(ctx, f.env(), o, name, true, need)
 	if err != nil {
 		return err
 	}

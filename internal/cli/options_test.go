@@ -73,9 +73,9 @@ func TestApplyFlags(t *testing.T) {
 	checkOptions(t, newCmdApply, []optionsCase[applyOptions]{
 		{name: "defaults", want: applyOptions{stackOptions: defaults}},
 		{name: "every flag", args: []string{"--config", "x.yaml", "--parallelism", "2", "--auto-approve", "--adopt", "--json"},
-			want: applyOptions{stackOptions: stackOptions{Config: "x.yaml", Parallelism: 2}, AutoApprove: true, Adopt: true, JSON: true}},
+			want: applyOptions{stackOptions: stackOptions{Config: "x.yaml", Parallelism: 2}, AutoApprove: true, Adopt: true, JSON: true, ConfigGiven: true}},
 		{name: "saved plan", args: []string{"p.plan", "-c", "x.yaml"},
-			want: applyOptions{stackOptions: stackOptions{Config: "x.yaml", Parallelism: 10}, PlanFile: "p.plan"}},
+			want: applyOptions{stackOptions: stackOptions{Config: "x.yaml", Parallelism: 10}, PlanFile: "p.plan", ConfigGiven: true}},
 		{name: "saved plan as JSON needs no approval", args: []string{"p.plan", "--json"},
 			want: applyOptions{stackOptions: defaults, PlanFile: "p.plan", JSON: true}},
 		{name: "json without auto-approve", args: []string{"--json"}, wantErr: "--json needs --auto-approve"},

@@ -48,6 +48,9 @@ func planText(w io.Writer, p *plan.Plan, color bool) error {
 			verb, col = "will be updated in-place", yellow
 		case plan.Delete:
 			verb, col = "will be destroyed", red
+			if c.Outside {
+				verb = "will be removed (" + outsideNote(c.Addr.Kind) + ")"
+			}
 		case plan.Adopt:
 			verb, col = "will be adopted (taken over as it is, then updated in-place)", yellow
 		case plan.NoOp:
@@ -69,6 +72,17 @@ func planText(w io.Writer, p *plan.Plan, color bool) error {
 	fmt.Fprintf(&b, "\n%s %s%d to add, %d to change, %d to destroy.\n", paint(bold, "Plan:"), adopt, add, change, destroy)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// outsideNote says what removing a part made outside xacct does.
+func outsideNote(kind string) string {
+	switch kind {
+	case "iam_group_membership":
+		return "a member added outside xacct: the user is kept"
+	case "iam_group_policy_attachment", "iam_role_policy_attachment":
+		return "attached outside xacct: the policy is kept"
+	}
+	return "made outside xacct"
 }
 
 func fieldsOf(v json.RawMessage) map[string]json.RawMessage {

@@ -169,3 +169,26 @@ func TestPlanJSONCountsAdoptions(t *testing.T) {
 		t.Errorf("summary %+v, action %q", got.Summary, got.Changes[0].Action)
 	}
 }
+
+func TestPlanTextNamesWhatWasAddedOutsideXacct(t *testing.T) {
+	t.Parallel()
+	p := &plan.Plan{Changes: []plan.Change{
+		{Addr: resource.Address{Account: "development", Kind: "iam_group_membership", Name: "Developers/alice"}, Action: plan.Delete, Outside: true,
+			Before: []byte(`{"group":"Developers","user":"alice"}`)},
+		{Addr: resource.Address{Account: "development", Kind: "iam_group_policy_attachment", Name: "Developers/arn:aws:iam::aws:policy/ReadOnlyAccess"}, Action: plan.Delete, Outside: true,
+			Before: []byte(`{"parent":"Developers","policy_arn":"arn:aws:iam::aws:policy/ReadOnlyAccess"}`)},
+		{Addr: resource.Address{Account: "development", Kind: "iam_group", Name: "Developers"}, Action: plan.Delete, Before: []byte(`{"name":"Developers"}`)},
+	}}
+	var buf bytes.Buffer
+	_ = planText(&buf, p, false)
+	for _, want := range []string{
+		"# development/iam_group_membership/Developers/alice will be removed (a member added outside xacct: the user is kept)",
+		"# development/iam_group_policy_attachment/Developers/arn:aws:iam::aws:policy/ReadOnlyAccess will be removed (attached outside xacct: the policy is kept)",
+		"# development/iam_group/Developers will be destroyed",
+		"Plan: 0 to add, 0 to change, 3 to destroy.",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("plan text lacks %q:\n%s", want, buf.String())
+		}
+	}
+}

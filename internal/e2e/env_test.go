@@ -89,6 +89,14 @@ func (e *env) factory(stdin string) (*cli.Factory, *bytes.Buffer, *bytes.Buffer)
 	}, &out, &errOut
 }
 
+// runBare runs xacct with the env's credentials and no -c.
+func (e *env) runBare(args ...string) (int, string, string) {
+	e.t.Helper()
+	f, out, errOut := e.factory("")
+	code := cli.Run(f, args)
+	return code, out.String(), errOut.String()
+}
+
 // run runs xacct with the env's config and returns exit code and output.
 func (e *env) run(args ...string) (int, string, string) {
 	e.t.Helper()

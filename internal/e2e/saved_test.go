@@ -43,15 +43,40 @@ func TestSavedPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Nothing changed: applied, exactly as shown.
+	// The file edited to widen the testers' policy: refused, nothing made.
+	e.mustRun("plan", "--out", planFile)
+	b, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	widened := strings.Replace(string(b), `"s3:ListBucket"`, `"s3:*"`, 1)
+	if widened == string(b) {
+		t.Fatal("nothing to widen in the plan file")
+	}
+	if err := os.WriteFile(planFile, []byte(widened), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = e.runBare("apply", planFile)
+	if code != cli.ExitError || !strings.Contains(errOut, "was the file edited?") || !strings.Contains(errOut, "its after is not the config's") || strings.Contains(out, "Creating") {
+		t.Fatalf("apply of an edited plan: exit %d\n%s%s", code, out, errOut)
+	}
+	if v, err := repAdmin.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(c.Reporting.Bucket)}); err == nil {
+		t.Fatalf("the refused plan made the reporting bucket: %v", v)
+	}
+
+	// Nothing changed: applied, exactly as shown, with the command plan
+	// printed (no -c: the plan names its config).
 	planOut := e.mustRun("plan", "--out", planFile)
+	if !strings.Contains(planOut, "To apply exactly these changes: xacct apply "+planFile+"\n") {
+		t.Errorf("plan --out does not print the apply command:\n%s", planOut)
+	}
 	_, shown, _ := run(t, "", "show", planFile)
 	if !strings.Contains(planOut, strings.TrimSpace(strings.Split(shown, "Plan:")[0])) {
 		t.Errorf("show differs from the plan that was saved:\n%s\n---\n%s", shown, planOut)
 	}
-	out = e.mustRun("apply", planFile)
-	if !strings.Contains(out, "Apply complete! Resources: 21 added, 0 changed, 0 destroyed.") {
-		t.Fatalf("apply of the saved plan:\n%s", out)
+	code, out, errOut = e.runBare("apply", planFile)
+	if code != cli.ExitOK || !strings.Contains(out, "Apply complete! Resources: 21 added, 0 changed, 0 destroyed.") {
+		t.Fatalf("apply of the saved plan: exit %d\n%s%s", code, out, errOut)
 	}
 	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {
 		t.Fatalf("the result differs from what the plan showed:\n%s", out)

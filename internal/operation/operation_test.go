@@ -4,8 +4,11 @@ import (
 	"context"
 	"debug/elf"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"os"
 	"path/filepath"
 	"strings"
@@ -474,5 +477,138 @@ func TestLockedStateIsRefusedAndForceUnlocked(t *testing.T) {
 	}
 	if err := RemoveState(ctx, env, w.cfg, "production/iam_role/r"); err != nil {
 		t.Errorf("rm after force-unlock: %v", err)
+	}
+}
+
+// TestEditedSavedPlanIsRefused: a saved plan is applied only as far as the
+// config and the state vouch for it.
+func TestEditedSavedPlanIsRefused(t *testing.T) {
+	t.Parallel()
+	const testersPolicy = "production/iam_role_policy/acme-data-testers/s3-access"
+	tests := []struct {
+		name    string
+		edit    func(t *testing.T, s *plan.Saved)
+		wantErr string
+	}{
+		{name: "a policy widened", edit: func(t *testing.T, s *plan.Saved) {
+			for i, c := range s.Changes {
+				if c.Address == testersPolicy {
+					s.Changes[i].After = json.RawMessage(strings.Replace(string(c.After), `"s3:GetObject"`, `"s3:*"`, 1))
+					return
+				}
+			}
+			t.Fatal("no change to " + testersPolicy)
+		}, wantErr: testersPolicy + ": its after is not the config's"},
+		{name: "a foreign delete", edit: func(_ *testing.T, s *plan.Saved) {
+			s.Changes = append(s.Changes, plan.JSONChange{Address: "production/iam_role/someone-elses", Account: "production", Kind: "iam_role",
+				Name: "someone-elses", Action: "delete", Before: json.RawMessage(`{"name":"someone-elses"}`), After: json.RawMessage("null"), DependsOn: []string{}})
+		}, wantErr: "production/iam_role/someone-elses: a delete of something the state does not hold"},
+		{name: "a change left out", edit: func(_ *testing.T, s *plan.Saved) { s.Changes = s.Changes[1:] }, wantErr: "missing from the saved plan"},
+		{name: "a create turned into an adopt", edit: func(_ *testing.T, s *plan.Saved) { s.Changes[0].Action = "adopt" }, wantErr: "adopt, but the config gives create"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, "")
+			s := w.open(NeedPackage, false)
+			p, err := s.Plan(context.Background(), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(w.dir, "p.plan")
+			if err := s.SavePlan(path, p); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var saved plan.Saved
+			if err := json.Unmarshal(b, &saved); err != nil {
+				t.Fatal(err)
+			}
+			if saved.Config != w.cfg {
+				t.Errorf("the plan records config %q, want %q", saved.Config, w.cfg)
+			}
+			tt.edit(t, &saved)
+			if b, err = json.Marshal(saved); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			sp, err := ReadSaved(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			later := w.open(NeedPackage, false)
+			_, err = later.CheckSaved(context.Background(), sp)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "nothing was changed") {
+				t.Fatalf("CheckSaved = %v, want %q", err, tt.wantErr)
+			}
+			if len(w.fakes["production"].Calls()) == 0 {
+				return
+			}
+			for _, c := range w.fakes["production"].Ops() {
+				if !strings.HasPrefix(c, "Get") && !strings.HasPrefix(c, "Head") && !strings.HasPrefix(c, "List") && !strings.HasPrefix(c, "Describe") {
+					t.Errorf("a refused plan called %s", c)
+				}
+			}
+		})
+	}
+}
+
+// TestDestroyRemovesWhatWasAddedByHand: a member added and a policy
+// attached outside xacct do not stop destroy half-way: the plan shows them,
+// the destroy removes them first, and the user and the policy are kept.
+func TestDestroyRemovesWhatWasAddedByHand(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	w.converge(false)
+	ctx := context.Background()
+	dev := w.clients["development"]
+	w.fakes["development"].AddUser("alice")
+	w.fakes["development"].AttachPolicy("arn:aws:iam::aws:policy/ReadOnlyAccess")
+	w.fakes["production"].AttachPolicy("arn:aws:iam::aws:policy/ReadOnlyAccess")
+	if _, err := dev.IAM.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("Developers"), UserName: aws.String("alice")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dev.IAM.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String("Testers"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.clients["production"].IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("acme-data-testers"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	p, res := w.converge(true)
+	var outside []string
+	for _, c := range p.Changes {
+		if c.Outside {
+			outside = append(outside, c.Addr.String())
+		}
+	}
+	want := []string{
+		"production/iam_role_policy_attachment/acme-data-testers/arn:aws:iam::aws:policy/ReadOnlyAccess",
+		"development/iam_group_policy_attachment/Testers/arn:aws:iam::aws:policy/ReadOnlyAccess",
+		"development/iam_group_membership/Developers/alice",
+	}
+	if strings.Join(outside, "\n") != strings.Join(want, "\n") {
+		t.Errorf("parts made outside xacct:\n%s\nwant:\n%s", strings.Join(outside, "\n"), strings.Join(want, "\n"))
+	}
+	if res.Destroyed != 24 {
+		t.Errorf("destroyed %d, want the 21 resources and the 3 parts", res.Destroyed)
+	}
+	for _, f := range w.fakes {
+		for _, op := range f.Ops() {
+			if op == "DeleteUser" || op == "DeletePolicy" {
+				t.Errorf("%s: users and policies are never deleted", op)
+			}
+		}
+	}
+	// The user is still there: it can join a group again.
+	if err := resource.AllKinds()["iam_group"].Create(ctx, dev, "Other", []byte(`{"name":"Other","path":"/"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dev.IAM.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("Other"), UserName: aws.String("alice")}); err != nil {
+		t.Errorf("alice after the destroy: %v", err)
 	}
 }

@@ -7,13 +7,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/xacct/xacct/internal/apply"
 	"github.com/xacct/xacct/internal/config"
 	"github.com/xacct/xacct/internal/plan"
 	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/internal/state"
 	"github.com/xacct/xacct/lambda/artifact"
 	"github.com/xacct/xacct/policies"
 )
@@ -30,12 +34,17 @@ func (s *Session) Plan(ctx context.Context, destroy bool) (*plan.Plan, error) {
 }
 
 // SavePlan writes p, computed by Plan, to path with what it was computed
-// from, for a later ApplySaved.
+// from (the config file's absolute path among it), for a later CheckSaved.
 func (s *Session) SavePlan(path string, p *plan.Plan) error {
 	if s.read == nil {
 		return errors.New("save the plan: no plan was computed")
 	}
-	if err := plan.Save(path, p, s.Config.Stack, s.digest, s.read.Lineage, s.read.Serial); err != nil {
+	cfgPath, err := filepath.Abs(s.Config.File)
+	if err != nil {
+		return fmt.Errorf("save the plan: %w", err)
+	}
+	from := plan.Provenance{Stack: s.Config.Stack, Config: cfgPath, InputsDigest: s.digest, StateLineage: s.read.Lineage, StateSerial: s.read.Serial}
+	if err := plan.Save(path, p, from); err != nil {
 		return fmt.Errorf("save the plan: %w", err)
 	}
 	return nil
@@ -61,6 +70,10 @@ type SavedPlan struct {
 	saved *plan.Saved
 }
 
+// Config is the config file the plan was made from ("" for a plan saved
+// before xacct recorded it).
+func (sp *SavedPlan) Config() string { return sp.saved.Config }
+
 // ReadSaved reads a saved plan file, before anything else is opened.
 func ReadSaved(path string) (*SavedPlan, error) {
 	saved, p, err := plan.Load(path, resource.AllKinds())
@@ -72,8 +85,12 @@ func ReadSaved(path string) (*SavedPlan, error) {
 
 // CheckSaved checks that a saved plan still applies: same stack, same
 // config, templates and package, the state not moved on, and every
-// resource it changes still as it was read. A plan that no longer applies
-// is refused with nothing changed.
+// resource it changes still as it was read. Then, since the file may have
+// been edited, it trusts none of it: it plans again and refuses unless the
+// saved changes are exactly the ones the config and the state give now
+// (every after the desired value, every delete of something the state
+// owns), and returns the plan it computed. A plan that no longer applies is
+// refused with nothing changed.
 func (s *Session) CheckSaved(ctx context.Context, sp *SavedPlan) (*plan.Plan, error) {
 	path, saved, p := sp.Path, sp.saved, sp.Plan
 	stale := func(why string) error {
@@ -88,6 +105,11 @@ func (s *Session) CheckSaved(ctx context.Context, sp *SavedPlan) (*plan.Plan, er
 	case saved.StateLineage != snap.Lineage || saved.StateSerial != snap.Serial:
 		return nil, stale(fmt.Sprintf("the state moved on (serial %d, the plan read %d)", snap.Serial, saved.StateSerial))
 	}
+	// What the file claims, checked against the config and the state
+	// before anything is read.
+	if bad := unvouched(p, s.desired, snap); len(bad) > 0 {
+		return nil, edited(path, bad)
+	}
 	current, err := plan.ReadChanges(ctx, p, s.kinds, s.clients, s.opts.Parallelism)
 	if err != nil {
 		return nil, err
@@ -101,7 +123,85 @@ func (s *Session) CheckSaved(ctx context.Context, sp *SavedPlan) (*plan.Plan, er
 	if len(moved) > 0 {
 		return nil, stale("these resources changed since the plan read them: " + strings.Join(moved, ", "))
 	}
-	return p, nil
+	fresh, err := s.Plan(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if diff := differences(p, fresh); len(diff) > 0 {
+		return nil, edited(path, diff)
+	}
+	return fresh, nil
+}
+
+func edited(path string, why []string) error {
+	return withHint(fmt.Errorf("the saved plan %s is not what its config and the state give (was the file edited?): %s; nothing was changed",
+		path, strings.Join(why, "; ")), "plan again: xacct plan --out "+path)
+}
+
+// unvouched lists the saved changes that neither the config nor the state
+// vouch for: an after that is not the desired value, a delete of something
+// the state does not hold.
+func unvouched(saved *plan.Plan, desired []resource.Resource, st *state.State) []string {
+	want := map[string]resource.Value{}
+	for _, r := range desired {
+		want[r.Addr.String()] = r.Desired
+	}
+	var out []string
+	for _, c := range saved.Changes {
+		k := c.Addr.String()
+		if c.Action == plan.Delete {
+			// A part made outside xacct is not in the state: the plan
+			// computed now must find it (see differences).
+			if _, ok := st.Resources[k]; !ok && !c.Outside {
+				out = append(out, k+": a delete of something the state does not hold")
+			}
+			continue
+		}
+		if v, ok := want[k]; !ok || !bytes.Equal(v, c.After) {
+			out = append(out, k+": its after is not the config's")
+		}
+	}
+	return out
+}
+
+// differences lists how a saved plan differs from the plan computed now.
+func differences(saved, now *plan.Plan) []string {
+	want := map[string]plan.Change{}
+	for _, c := range now.Changes {
+		want[c.Addr.String()] = c
+	}
+	var out []string
+	for _, c := range saved.Changes {
+		k := c.Addr.String()
+		w, ok := want[k]
+		delete(want, k)
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("%s: %s is not a change the config gives", k, plan.ActionName(c.Action)))
+		case w.Action != c.Action:
+			out = append(out, fmt.Sprintf("%s: %s, but the config gives %s", k, plan.ActionName(c.Action), plan.ActionName(w.Action)))
+		case !bytes.Equal(w.After, c.After):
+			out = append(out, k+": its after is not the config's")
+		case w.Outside != c.Outside:
+			out = append(out, k+": not a part made outside xacct")
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		out = append(out, k+": missing from the saved plan")
+	}
+	if !slices.Equal(addresses(saved.Forget), addresses(now.Forget)) {
+		out = append(out, "the entries to forget are not the ones the state gives")
+	}
+	return out
+}
+
+func addresses(as []resource.Address) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.String()
+	}
+	slices.Sort(out)
+	return out
 }
 
 // loadPackage reads the processor's package and checks it is a Lambda

@@ -17,12 +17,14 @@ type JSONChange struct {
 	After   json.RawMessage `json:"after"`
 	// DependsOn are the changes that must finish first.
 	DependsOn []string `json:"depends_on"`
+	// Outside marks the delete of a part made outside xacct.
+	Outside bool `json:"outside,omitempty"`
 }
 
 // EncodeChange is a change in its JSON form.
 func EncodeChange(c Change) JSONChange {
 	jc := JSONChange{Address: c.Addr.String(), Account: c.Addr.Account, Kind: c.Addr.Kind, Name: c.Addr.Name,
-		Action: ActionName(c.Action), Before: nullIfEmpty(c.Before), After: nullIfEmpty(c.After), DependsOn: []string{}}
+		Action: ActionName(c.Action), Before: nullIfEmpty(c.Before), After: nullIfEmpty(c.After), DependsOn: []string{}, Outside: c.Outside}
 	for _, d := range c.DependsOn {
 		jc.DependsOn = append(jc.DependsOn, d.String())
 	}

@@ -46,6 +46,11 @@ type Change struct {
 	After  resource.Value
 	// DependsOn are the changes that must finish first.
 	DependsOn []resource.Address
+	// Outside marks the delete of a part someone made outside xacct (a
+	// member added by hand, a policy attached by hand) that its resource
+	// cannot be deleted with: only the part goes, never the user or the
+	// policy itself.
+	Outside bool
 }
 
 // Plan is an ordered list of changes (no-ops left out), and the state
@@ -175,6 +180,11 @@ func Compute(ctx context.Context, in Input) (*Plan, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	found, err := outsideParts(ctx, in, deletes, addrs)
+	if err != nil {
+		return nil, err
+	}
+	deletes = append(deletes, found...)
 	if p.Changes, err = orderAll(creates, deletes); err != nil {
 		return nil, err
 	}
@@ -201,6 +211,40 @@ func orderAll(creates, deletes []Change) ([]Change, error) {
 	}
 	sort.Strings(stuck)
 	return nil, fmt.Errorf("dependency cycle among %s", strings.Join(stuck, ", "))
+}
+
+// outsideParts reads, for every resource about to be deleted, the parts
+// AWS would refuse its deletion over (resource.PartsFinder) that neither
+// the config nor the state knows, and returns their deletes, so that an
+// obstacle xacct can read is dealt with before the first change rather than
+// half-way.
+func outsideParts(ctx context.Context, in Input, deletes []Change, known map[string]resource.Address) ([]Change, error) {
+	var out []Change
+	var errs []error
+	for _, d := range deletes {
+		pf, ok := in.Kinds[d.Addr.Kind].(resource.PartsFinder)
+		if !ok {
+			continue
+		}
+		parts, err := pf.Parts(ctx, in.Clients[d.Addr.Account], d.Addr.Name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", d.Addr, err))
+			continue
+		}
+		for _, part := range parts {
+			a := part.Addr
+			a.Account = d.Addr.Account
+			if _, ok := known[a.String()]; ok {
+				continue
+			}
+			if _, ok := in.Kinds[a.Kind]; !ok {
+				errs = append(errs, fmt.Errorf("%s: part %s of an unknown kind", d.Addr, a))
+				continue
+			}
+			out = append(out, Change{Addr: a, Action: Delete, Before: part.Value, Outside: true})
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 // owned reports whether an existing resource that is not in state is this

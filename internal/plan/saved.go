@@ -15,22 +15,29 @@ const SavedVersion = 1
 // Saved is a plan written by `plan --out`, with what it was computed from,
 // so that applying it can refuse when anything moved since.
 type Saved struct {
-	FormatVersion int    `json:"format_version"`
-	Stack         string `json:"stack"`
+	FormatVersion int `json:"format_version"`
+	Provenance
+	Changes []JSONChange `json:"changes"`
+	Forget  []string     `json:"forget"`
+}
+
+// Provenance is what a saved plan was computed from.
+type Provenance struct {
+	Stack string `json:"stack"`
+	// Config is the config file's absolute path, so that applying the plan
+	// needs nothing else (an older plan has none).
+	Config string `json:"config,omitempty"`
 	// InputsDigest hashes the config file, the policy templates and the
 	// processor package.
-	InputsDigest string       `json:"inputs_digest"`
-	StateLineage string       `json:"state_lineage"`
-	StateSerial  int64        `json:"state_serial"`
-	Changes      []JSONChange `json:"changes"`
-	Forget       []string     `json:"forget"`
+	InputsDigest string `json:"inputs_digest"`
+	StateLineage string `json:"state_lineage"`
+	StateSerial  int64  `json:"state_serial"`
 }
 
 // Save writes p with its provenance to path (mode 0600: it holds policy
 // documents).
-func Save(path string, p *Plan, stack, digest, lineage string, serial int64) error {
-	s := Saved{FormatVersion: SavedVersion, Stack: stack, InputsDigest: digest, StateLineage: lineage, StateSerial: serial,
-		Changes: []JSONChange{}, Forget: []string{}}
+func Save(path string, p *Plan, from Provenance) error {
+	s := Saved{FormatVersion: SavedVersion, Provenance: from, Changes: []JSONChange{}, Forget: []string{}}
 	for _, c := range p.Changes {
 		s.Changes = append(s.Changes, EncodeChange(c))
 	}
@@ -68,7 +75,7 @@ func Load(path string, kinds resource.Kinds) (*Saved, *Plan, error) {
 		if _, ok := kinds[a.Kind]; !ok {
 			return nil, nil, fmt.Errorf("%s: unknown resource kind %s", path, a.Kind)
 		}
-		c := Change{Addr: a, Before: valueOrNil(jc.Before), After: valueOrNil(jc.After)}
+		c := Change{Addr: a, Before: valueOrNil(jc.Before), After: valueOrNil(jc.After), Outside: jc.Outside}
 		switch jc.Action {
 		case "create":
 			c.Action = Create
@@ -80,6 +87,9 @@ func Load(path string, kinds resource.Kinds) (*Saved, *Plan, error) {
 			c.Action = Adopt
 		default:
 			return nil, nil, fmt.Errorf("%s: %s: unknown action %q", path, jc.Address, jc.Action)
+		}
+		if c.Outside && c.Action != Delete {
+			return nil, nil, fmt.Errorf("%s: %s: only a delete removes a part made outside xacct", path, jc.Address)
 		}
 		if c.Action != Delete {
 			for _, d := range jc.DependsOn {

@@ -52,7 +52,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Fatalf("the plan to save lacks an action: %v, forget %v", actions, p.Forget)
 	}
 	path := filepath.Join(t.TempDir(), "plan.json")
-	if err := Save(path, p, stackName, "sha256:inputs", "lineage-1", 7); err != nil {
+	if err := Save(path, p, Provenance{Stack: stackName, Config: "/work/xacct.yaml", InputsDigest: "sha256:inputs", StateLineage: "lineage-1", StateSerial: 7}); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(path)
@@ -70,7 +70,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Errorf("loaded plan (-saved +loaded):\n%s", d)
 	}
 	if saved.FormatVersion != SavedVersion || saved.Stack != stackName || saved.InputsDigest != "sha256:inputs" ||
-		saved.StateLineage != "lineage-1" || saved.StateSerial != 7 {
+		saved.StateLineage != "lineage-1" || saved.StateSerial != 7 || saved.Config != "/work/xacct.yaml" {
 		t.Errorf("provenance %d %q %q %q %d not kept", saved.FormatVersion, saved.Stack, saved.InputsDigest, saved.StateLineage, saved.StateSerial)
 	}
 }
@@ -78,7 +78,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 func TestSaveLoadEmptyPlan(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "plan.json")
-	if err := Save(path, &Plan{}, stackName, "d", "", 0); err != nil {
+	if err := Save(path, &Plan{}, Provenance{Stack: stackName, InputsDigest: "d"}); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(path)

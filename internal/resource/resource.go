@@ -68,6 +68,7 @@ type Clients struct {
 // IAMAPI is every IAM operation the kinds call; *iam.Client satisfies it
 // and resourcetest.Fake does too.
 type IAMAPI interface {
+	partsAPI
 	groupAPI
 	groupPolicyAPI
 	membershipAPI
@@ -152,18 +153,20 @@ type Kinds map[string]Kind
 // AllKinds returns every kind xacct manages, by name.
 func AllKinds() Kinds {
 	return Kinds{
-		"iam_group":              groupKind{},
-		"iam_group_policy":       groupPolicyKind,
-		"iam_group_membership":   membershipKind{},
-		"iam_role":               roleKind{},
-		"iam_role_policy":        rolePolicyKind,
-		"s3_bucket":              bucketKind{},
-		"s3_bucket_policy":       bucketPolicyKind{},
-		"logs_log_group":         logGroupKind{},
-		"lambda_function":        functionKind{},
-		"lambda_permission":      permissionKind{},
-		"lambda_invoke_config":   invokeConfigKind{},
-		"s3_bucket_notification": notificationKind{},
+		"iam_group":                   groupKind{},
+		"iam_group_policy":            groupPolicyKind,
+		"iam_group_membership":        membershipKind{},
+		"iam_role":                    roleKind{},
+		"iam_role_policy":             rolePolicyKind,
+		"iam_group_policy_attachment": groupAttachmentKind,
+		"iam_role_policy_attachment":  roleAttachmentKind,
+		"s3_bucket":                   bucketKind{},
+		"s3_bucket_policy":            bucketPolicyKind{},
+		"logs_log_group":              logGroupKind{},
+		"lambda_function":             functionKind{},
+		"lambda_permission":           permissionKind{},
+		"lambda_invoke_config":        invokeConfigKind{},
+		"s3_bucket_notification":      notificationKind{},
 	}
 }
 
@@ -229,13 +232,15 @@ func splitName(name string) (string, string, error) {
 
 // parentKinds says which kind each part-of-a-resource kind belongs to.
 var parentKinds = map[string]string{
-	"iam_group_policy":       "iam_group",
-	"iam_group_membership":   "iam_group",
-	"iam_role_policy":        "iam_role",
-	"s3_bucket_policy":       "s3_bucket",
-	"lambda_permission":      "lambda_function",
-	"lambda_invoke_config":   "lambda_function",
-	"s3_bucket_notification": "s3_bucket",
+	"iam_group_policy":            "iam_group",
+	"iam_group_membership":        "iam_group",
+	"iam_role_policy":             "iam_role",
+	"iam_group_policy_attachment": "iam_group",
+	"iam_role_policy_attachment":  "iam_role",
+	"s3_bucket_policy":            "s3_bucket",
+	"lambda_permission":           "lambda_function",
+	"lambda_invoke_config":        "lambda_function",
+	"s3_bucket_notification":      "s3_bucket",
 }
 
 // ParentOf returns the resource a part belongs to (a group's inline policy

@@ -41,6 +41,7 @@ type Fake struct {
 	calls     []Call
 	fail      map[string][]error
 	users     map[string]bool
+	policies  map[string]bool // managed policy ARNs that can be attached
 	groups    map[string]*group
 	roles     map[string]*role
 	buckets   map[string]*bucket
@@ -59,7 +60,7 @@ type Call struct {
 func New(accountID, region string) (*resource.Clients, *Fake) {
 	f := &Fake{
 		accountID: accountID, region: region,
-		fail: map[string][]error{}, users: map[string]bool{}, groups: map[string]*group{}, roles: map[string]*role{},
+		fail: map[string][]error{}, users: map[string]bool{}, policies: map[string]bool{}, groups: map[string]*group{}, roles: map[string]*role{},
 		buckets: map[string]*bucket{}, logGroups: map[string]*logGroup{}, functions: map[string]*function{},
 	}
 	return &resource.Clients{

@@ -27,6 +27,7 @@ type group struct {
 	path     string
 	users    map[string]bool
 	policies map[string]*document
+	attached map[string]bool // managed policy ARNs
 	hidden   int
 }
 
@@ -35,6 +36,7 @@ type role struct {
 	maxSession               int32
 	tags                     map[string]string
 	policies                 map[string]*document
+	attached                 map[string]bool // managed policy ARNs
 	hidden                   int
 }
 
@@ -121,7 +123,7 @@ func (x *IAM) CreateGroup(ctx context.Context, in *iam.CreateGroupInput, _ ...fu
 		if x.f.groups[name] != nil {
 			return apiErr("EntityAlreadyExists", "Group with name %s already exists.", name)
 		}
-		g := &group{path: pathOr(in.Path), users: map[string]bool{}, policies: map[string]*document{}, hidden: x.f.ReadLag}
+		g := &group{path: pathOr(in.Path), users: map[string]bool{}, policies: map[string]*document{}, attached: map[string]bool{}, hidden: x.f.ReadLag}
 		x.f.groups[name] = g
 		out = &iam.CreateGroupOutput{Group: &iamtypes.Group{GroupName: aws.String(name), Path: aws.String(g.path)}}
 		return nil
@@ -129,7 +131,8 @@ func (x *IAM) CreateGroup(ctx context.Context, in *iam.CreateGroupInput, _ ...fu
 	return out, err
 }
 
-// DeleteGroup deletes a group that has no members and no inline policies.
+// DeleteGroup deletes a group that has no members and no inline or
+// attached policies.
 func (x *IAM) DeleteGroup(ctx context.Context, in *iam.DeleteGroupInput, _ ...func(*iam.Options)) (*iam.DeleteGroupOutput, error) {
 	err := x.f.call(ctx, "IAM", "DeleteGroup", in, func() error {
 		name := aws.ToString(in.GroupName)
@@ -141,6 +144,8 @@ func (x *IAM) DeleteGroup(ctx context.Context, in *iam.DeleteGroupInput, _ ...fu
 			return apiErr("DeleteConflict", "Cannot delete entity, must remove users from group first.")
 		case len(g.policies) > 0:
 			return apiErr("DeleteConflict", "Cannot delete entity, must delete policies first.")
+		case len(g.attached) > 0:
+			return apiErr("DeleteConflict", "Cannot delete entity, must detach all policies first.")
 		}
 		delete(x.f.groups, name)
 		return nil
@@ -358,7 +363,7 @@ func (x *IAM) UntagRole(ctx context.Context, in *iam.UntagRoleInput, _ ...func(*
 	return ok(&iam.UntagRoleOutput{}, err)
 }
 
-// DeleteRole deletes a role that has no inline policies.
+// DeleteRole deletes a role that has no inline or attached policies.
 func (x *IAM) DeleteRole(ctx context.Context, in *iam.DeleteRoleInput, _ ...func(*iam.Options)) (*iam.DeleteRoleOutput, error) {
 	err := x.f.call(ctx, "IAM", "DeleteRole", in, func() error {
 		name := aws.ToString(in.RoleName)
@@ -368,6 +373,9 @@ func (x *IAM) DeleteRole(ctx context.Context, in *iam.DeleteRoleInput, _ ...func
 		}
 		if len(r.policies) > 0 {
 			return apiErr("DeleteConflict", "Cannot delete entity, must delete policies first.")
+		}
+		if len(r.attached) > 0 {
+			return apiErr("DeleteConflict", "Cannot delete entity, must detach all policies first.")
 		}
 		delete(x.f.roles, name)
 		return nil
@@ -416,4 +424,170 @@ func (x *IAM) DeleteRolePolicy(ctx context.Context, in *iam.DeleteRolePolicyInpu
 		return deletePolicy(r.policies, "role", aws.ToString(in.PolicyName))
 	})
 	return ok(&iam.DeleteRolePolicyOutput{}, err)
+}
+
+// page returns one page (100 names) of sorted names, whether more follow,
+// and the marker of the next page.
+func page(all []string, marker *string) ([]string, bool, *string) {
+	start, _ := strconv.Atoi(aws.ToString(marker))
+	start = min(start, len(all))
+	end := min(start+100, len(all))
+	if end < len(all) {
+		return all[start:end], true, aws.String(strconv.Itoa(end))
+	}
+	return all[start:end], false, nil
+}
+
+func attachedPolicies(arns map[string]bool, marker *string) ([]iamtypes.AttachedPolicy, bool, *string) {
+	names, more, next := page(slices.Sorted(maps.Keys(arns)), marker)
+	var out []iamtypes.AttachedPolicy
+	for _, a := range names {
+		name := a[strings.LastIndex(a, "/")+1:]
+		out = append(out, iamtypes.AttachedPolicy{PolicyArn: aws.String(a), PolicyName: aws.String(name)})
+	}
+	return out, more, next
+}
+
+// AttachPolicy makes the managed policy arn attachable (xacct never
+// creates managed policies). It is not recorded as a call.
+func (f *Fake) AttachPolicy(arn string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.policies[arn] = true
+}
+
+func (x *IAM) managed(arn string) error {
+	if !x.f.policies[arn] {
+		return apiErr("NoSuchEntity", "Policy %s does not exist or is not attachable.", arn)
+	}
+	return nil
+}
+
+// ListGroupPolicies lists a group's inline policy names.
+func (x *IAM) ListGroupPolicies(ctx context.Context, in *iam.ListGroupPoliciesInput, _ ...func(*iam.Options)) (*iam.ListGroupPoliciesOutput, error) {
+	var out *iam.ListGroupPoliciesOutput
+	err := x.f.call(ctx, "IAM", "ListGroupPolicies", in, func() error {
+		g, err := x.getGroup(aws.ToString(in.GroupName))
+		if err != nil {
+			return err
+		}
+		names, more, next := page(slices.Sorted(maps.Keys(g.policies)), in.Marker)
+		out = &iam.ListGroupPoliciesOutput{PolicyNames: names, IsTruncated: more, Marker: next}
+		return nil
+	})
+	return out, err
+}
+
+// ListRolePolicies lists a role's inline policy names.
+func (x *IAM) ListRolePolicies(ctx context.Context, in *iam.ListRolePoliciesInput, _ ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error) {
+	var out *iam.ListRolePoliciesOutput
+	err := x.f.call(ctx, "IAM", "ListRolePolicies", in, func() error {
+		r, err := x.getRole(aws.ToString(in.RoleName))
+		if err != nil {
+			return err
+		}
+		names, more, next := page(slices.Sorted(maps.Keys(r.policies)), in.Marker)
+		out = &iam.ListRolePoliciesOutput{PolicyNames: names, IsTruncated: more, Marker: next}
+		return nil
+	})
+	return out, err
+}
+
+// ListAttachedGroupPolicies lists the managed policies attached to a group.
+func (x *IAM) ListAttachedGroupPolicies(ctx context.Context, in *iam.ListAttachedGroupPoliciesInput, _ ...func(*iam.Options)) (*iam.ListAttachedGroupPoliciesOutput, error) {
+	var out *iam.ListAttachedGroupPoliciesOutput
+	err := x.f.call(ctx, "IAM", "ListAttachedGroupPolicies", in, func() error {
+		g, err := x.getGroup(aws.ToString(in.GroupName))
+		if err != nil {
+			return err
+		}
+		ps, more, next := attachedPolicies(g.attached, in.Marker)
+		out = &iam.ListAttachedGroupPoliciesOutput{AttachedPolicies: ps, IsTruncated: more, Marker: next}
+		return nil
+	})
+	return out, err
+}
+
+// ListAttachedRolePolicies lists the managed policies attached to a role.
+func (x *IAM) ListAttachedRolePolicies(ctx context.Context, in *iam.ListAttachedRolePoliciesInput, _ ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error) {
+	var out *iam.ListAttachedRolePoliciesOutput
+	err := x.f.call(ctx, "IAM", "ListAttachedRolePolicies", in, func() error {
+		r, err := x.getRole(aws.ToString(in.RoleName))
+		if err != nil {
+			return err
+		}
+		ps, more, next := attachedPolicies(r.attached, in.Marker)
+		out = &iam.ListAttachedRolePoliciesOutput{AttachedPolicies: ps, IsTruncated: more, Marker: next}
+		return nil
+	})
+	return out, err
+}
+
+// AttachGroupPolicy attaches a managed policy to a group.
+func (x *IAM) AttachGroupPolicy(ctx context.Context, in *iam.AttachGroupPolicyInput, _ ...func(*iam.Options)) (*iam.AttachGroupPolicyOutput, error) {
+	err := x.f.call(ctx, "IAM", "AttachGroupPolicy", in, func() error {
+		g, err := x.getGroup(aws.ToString(in.GroupName))
+		if err != nil {
+			return err
+		}
+		if err := x.managed(aws.ToString(in.PolicyArn)); err != nil {
+			return err
+		}
+		g.attached[aws.ToString(in.PolicyArn)] = true
+		return nil
+	})
+	return ok(&iam.AttachGroupPolicyOutput{}, err)
+}
+
+// DetachGroupPolicy detaches a managed policy from a group.
+func (x *IAM) DetachGroupPolicy(ctx context.Context, in *iam.DetachGroupPolicyInput, _ ...func(*iam.Options)) (*iam.DetachGroupPolicyOutput, error) {
+	err := x.f.call(ctx, "IAM", "DetachGroupPolicy", in, func() error {
+		g, err := x.getGroup(aws.ToString(in.GroupName))
+		if err != nil {
+			return err
+		}
+		arn := aws.ToString(in.PolicyArn)
+		if !g.attached[arn] {
+			return apiErr("NoSuchEntity", "Policy %s was not found.", arn)
+		}
+		delete(g.attached, arn)
+		return nil
+	})
+	return ok(&iam.DetachGroupPolicyOutput{}, err)
+}
+
+// AttachRolePolicy attaches a managed policy to a role.
+func (x *IAM) AttachRolePolicy(ctx context.Context, in *iam.AttachRolePolicyInput, _ ...func(*iam.Options)) (*iam.AttachRolePolicyOutput, error) {
+	err := x.f.call(ctx, "IAM", "AttachRolePolicy", in, func() error {
+		r, err := x.getRole(aws.ToString(in.RoleName))
+		if err != nil {
+			return err
+		}
+		if err := x.managed(aws.ToString(in.PolicyArn)); err != nil {
+			return err
+		}
+		if r.attached == nil {
+			r.attached = map[string]bool{}
+		}
+		r.attached[aws.ToString(in.PolicyArn)] = true
+		return nil
+	})
+	return ok(&iam.AttachRolePolicyOutput{}, err)
+}
+
+// DetachRolePolicy detaches a managed policy from a role.
+func (x *IAM) DetachRolePolicy(ctx context.Context, in *iam.DetachRolePolicyInput, _ ...func(*iam.Options)) (*iam.DetachRolePolicyOutput, error) {
+	err := x.f.call(ctx, "IAM", "DetachRolePolicy", in, func() error {
+		r, err := x.getRole(aws.ToString(in.RoleName))
+		if err != nil {
+			return err
+		}
+		arn := aws.ToString(in.PolicyArn)
+		if !r.attached[arn] {
+			return apiErr("NoSuchEntity", "Policy %s was not found.", arn)
+		}
+		delete(r.attached, arn)
+		return nil
+	})
+	return ok(&iam.DetachRolePolicyOutput{}, err)
 }
