@@ -1,0 +1,121 @@
+package sandbox
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestParseFunctionRef(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 64)
+	tests := []struct {
+		name, ref string
+		create    bool
+		want      string // "" means refused
+	}{
+		{"name", "acme-data-metadata-processor", false, "acme-data-metadata-processor"},
+		{"underscore and digits", "fn_1", true, "fn_1"},
+		{"64 characters", long, true, long},
+		{"ARN", "arn:aws:lambda:eu-west-1:222222222222:function:fn", false, "fn"},
+		{"ARN with qualifier", "arn:aws:lambda:us-east-1:222222222222:function:fn:$LATEST", false, "fn"},
+		{"partial ARN", "222222222222:function:fn", false, "fn"},
+		{"name with alias", "fn:prod", false, "fn"},
+		{"qualifier refused on create", "fn:prod", true, ""},
+		{"65 characters", long + "a", false, ""},
+		{"empty", "", false, ""},
+		{"dot dot", "..", false, ""},
+		{"traversal", "../../../tmp/evil", true, ""},
+		{"slash", "a/b", false, ""},
+		{"dot", "a.b", false, ""},
+		{"percent-encoded dots", "%2e%2e", false, ""},
+		{"space", "a b", false, ""},
+		{"NUL", "a\x00b", false, ""},
+		{"newline", "fn\n", false, ""},
+		{"too long ARN", "arn:aws:lambda:us-east-1:222222222222:function:" + long + ":" + strings.Repeat("q", 100), false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseFunctionRef(tc.ref, tc.create)
+			if tc.want == "" {
+				var ve *validationError
+				if !errors.As(err, &ve) {
+					t.Fatalf("parseFunctionRef(%q) = %q, %v; want a validation error", tc.ref, got, err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("parseFunctionRef(%q) = %q, %v; want %q", tc.ref, got, err, tc.want)
+			}
+			if !validFunctionName(got) {
+				t.Fatalf("%q is not a valid function name", got)
+			}
+		})
+	}
+}
+
+func TestLambdaOp(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, method, path string
+		action, fn         string
+		invalid            bool
+	}{
+		{"create", http.MethodPost, "/2015-03-31/functions", "lambda:CreateFunction", "", false},
+		{"list", http.MethodGet, "/2015-03-31/functions/", "lambda:ListFunctions", "", false},
+		{"get", http.MethodGet, "/2015-03-31/functions/fn", "lambda:GetFunction", "fn", false},
+		{"get by ARN", http.MethodGet, "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A222222222222%3Afunction%3Afn", "lambda:GetFunction", "fn", false},
+		{"invoke", http.MethodPost, "/2015-03-31/functions/fn/invocations", "lambda:InvokeFunction", "fn", false},
+		{"remove permission", http.MethodDelete, "/2015-03-31/functions/fn/policy/s3-invoke", "lambda:RemovePermission", "fn", false},
+		{"tags", http.MethodGet, "/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A222222222222%3Afunction%3Afn", "lambda:ListTags", "fn", false},
+		{"unknown", http.MethodGet, "/2015-03-31/functions/fn/aliases", "", "", false},
+		{"extra segment", http.MethodPost, "/2015-03-31/functions/fn/policy/x/y", "", "", false},
+		{"dot-dot name", http.MethodGet, "/2015-03-31/functions/..", "", "", true},
+		{"encoded slash in name", http.MethodPut, "/2015-03-31/functions/..%2F..%2Fevil/code", "", "", true},
+		{"encoded dot-dot name", http.MethodGet, "/2015-03-31/functions/%2e%2e", "", "", true},
+		{"traversal after the operation", http.MethodPost, "/2015-03-31/functions/mine/policy/../../victim/invocations", "", "", true},
+		{"encoded traversal after the operation", http.MethodPost, "/2015-03-31/functions/mine/policy/%2E%2E/%2e./victim/invocations", "", "", true},
+		{"empty segment", http.MethodGet, "/2015-03-31/functions//fn", "", "", true},
+		{"bad escape", http.MethodGet, "/2015-03-31/functions/%zz", "", "", true},
+		{"bad statement ID", http.MethodDelete, "/2015-03-31/functions/fn/policy/a%2Fb", "", "", true},
+		{"name too long", http.MethodGet, "/2015-03-31/functions/" + strings.Repeat("a", 65), "", "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			action, fn, err := lambdaOp(tc.method, tc.path)
+			var ve *validationError
+			if tc.invalid != errors.As(err, &ve) || (err != nil && ve == nil) {
+				t.Fatalf("lambdaOp(%s %s) error = %v, want invalid %v", tc.method, tc.path, err, tc.invalid)
+			}
+			if action != tc.action || fn != tc.fn {
+				t.Fatalf("lambdaOp(%s %s) = %q, %q; want %q, %q", tc.method, tc.path, action, fn, tc.action, tc.fn)
+			}
+		})
+	}
+}
+
+func TestCodePathRefusesUnsafeNames(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rt := &runtimes{g: &gateway{sb: &Sandbox{dataDir: dir}}}
+	for _, fn := range []string{"", ".", "..", "../x", "a/b", "x/../../y", "%2e%2e", strings.Repeat("a", 65), "a\x00"} {
+		if p, err := rt.codePath("222222222222", fn); err == nil {
+			t.Errorf("codePath(%q) = %s, want an error", fn, p)
+		}
+		if p, err := rt.runDir("222222222222", fn); err == nil {
+			t.Errorf("runDir(%q) = %s, want an error", fn, p)
+		}
+	}
+	for _, account := range []string{"", "..", "../222222222222", "22222222222"} {
+		if p, err := rt.codePath(account, "fn"); err == nil {
+			t.Errorf("codePath(account %q) = %s, want an error", account, p)
+		}
+	}
+	p, err := rt.codePath("222222222222", "fn")
+	if err != nil || !strings.HasPrefix(p, dir+"/lambda/222222222222/") {
+		t.Errorf("codePath(fn) = %s, %v", p, err)
+	}
+}
