@@ -1,0 +1,81 @@
+"""boto3 against the xacct sandbox: one subcommand per check, JSON on stdout.
+
+The environment says where and who: AWS_ENDPOINT_URL (this boto3 predates
+reading it, so it is passed explicitly), AWS_CA_BUNDLE, AWS_REGION and the
+credentials. AWS errors are printed as {"error": code}, exit status 0.
+"""
+import json
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+
+def client(name, **kw):
+    return boto3.client(name, endpoint_url=os.environ["AWS_ENDPOINT_URL"],
+                        region_name=os.environ["AWS_REGION"], **kw)
+
+
+def whoami(args):
+    ident = client("sts").get_caller_identity()
+    return {k: ident[k] for k in ("Account", "Arn", "UserId")}
+
+
+def assume(args):
+    role_arn, session = args
+    creds = client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session)["Credentials"]
+    sts = boto3.client("sts", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=os.environ["AWS_REGION"],
+                       aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                       aws_session_token=creds["SessionToken"])
+    ident = sts.get_caller_identity()
+    return {"AccessKeyId": creds["AccessKeyId"], "Arn": ident["Arn"], "Account": ident["Account"]}
+
+
+def list_users(args):
+    prefix, page_size = args[0], int(args[1])
+    iam = client("iam")
+    first = iam.list_users(PathPrefix=prefix, MaxItems=page_size)
+    pages = []
+    for page in iam.get_paginator("list_users").paginate(PathPrefix=prefix, PaginationConfig={"PageSize": page_size}):
+        pages.append([u["UserName"] for u in page["Users"]])
+    return {"first": {"IsTruncated": first["IsTruncated"], "Marker": first.get("Marker", ""),
+                      "Users": [u["UserName"] for u in first["Users"]]},
+            "pages": pages}
+
+
+def put_keys(args):
+    bucket, prefix, n = args[0], args[1], int(args[2])
+    s3 = client("s3", config=Config(max_pool_connections=32))
+
+    def put(i):
+        s3.put_object(Bucket=bucket, Key="%s%05d" % (prefix, i), Body=b"%d" % i)
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        list(pool.map(put, range(n)))
+    keys = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys.extend(o["Key"] for o in page.get("Contents", []))
+    return {"count": len(keys), "distinct": len(set(keys))}
+
+
+def presign(args):
+    bucket, key = args
+    s3 = client("s3", config=Config(signature_version="s3v4"))
+    return {"url": s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=300)}
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    fn = {"whoami": whoami, "assume": assume, "list-users": list_users, "put-keys": put_keys, "presign": presign}[cmd]
+    try:
+        out = fn(args)
+    except ClientError as e:
+        out = {"error": e.response["Error"]["Code"]}
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
