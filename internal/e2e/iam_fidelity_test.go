@@ -270,3 +270,41 @@ func TestIDsAreAWSShaped(t *testing.T) {
 		t.Errorf("assumed role ID %q", id)
 	}
 }
+
+func TestIAMNamesIgnoreCase(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	name := uniq(t, "Casey")
+	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}))(t)
+	_, err := dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(strings.ToLower(name))})
+	wantCode(t, err, "EntityAlreadyExists")
+	group := uniq(t, "Crew")
+	must(dev.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(group)}))(t)
+	_, err = dev.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(strings.ToUpper(group))})
+	wantCode(t, err, "EntityAlreadyExists")
+}
+
+func TestAttachIsLimitedByPolicyARNCondition(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	name := uniq(t, "delegate")
+	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}))(t)
+	must(dev.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("attach-read-only"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:AttachUserPolicy","iam:ListAttachedUserPolicies"],"Resource":"*",` +
+			`"Condition":{"ArnEqualsIfExists":{"iam:PolicyARN":"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}}}]}`)}))(t)
+	user := userKey(t, dev, name)
+	_, err := user.iam.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String(name), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")})
+	wantCode(t, err, "AccessDenied")
+	for _, p := range []string{"AmazonS3ReadOnlyAccess"} {
+		must(user.iam.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String(name), PolicyArn: aws.String("arn:aws:iam::aws:policy/" + p)}))(t)
+	}
+	must(dev.iam.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String(name), PolicyArn: aws.String("arn:aws:iam::aws:policy/IAMReadOnlyAccess")}))(t)
+	page := must(user.iam.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(name), MaxItems: aws.Int32(1)}))(t)
+	if len(page.AttachedPolicies) != 1 || !page.IsTruncated || aws.ToString(page.AttachedPolicies[0].PolicyName) != "AmazonS3ReadOnlyAccess" {
+		t.Fatalf("first page %+v, IsTruncated %v", page.AttachedPolicies, page.IsTruncated)
+	}
+	next := must(user.iam.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(name), MaxItems: aws.Int32(1), Marker: page.Marker}))(t)
+	if len(next.AttachedPolicies) != 1 || next.IsTruncated || aws.ToString(next.AttachedPolicies[0].PolicyName) != "IAMReadOnlyAccess" {
+		t.Fatalf("second page %+v, IsTruncated %v", next.AttachedPolicies, next.IsTruncated)
+	}
+}

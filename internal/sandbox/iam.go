@@ -45,6 +45,20 @@ func iamResource(account string, form url.Values) string {
 	return "*"
 }
 
+// iamConditionKeys are the IAM-specific condition keys of a request:
+// iam:PolicyARN where a managed policy is attached or detached,
+// iam:PermissionsBoundary where a boundary is set.
+func iamConditionKeys(action string, form url.Values) map[string][]string {
+	keys := map[string][]string{}
+	if arn := form.Get("PolicyArn"); arn != "" && (strings.HasPrefix(action, "Attach") || strings.HasPrefix(action, "Detach")) {
+		keys["iam:PolicyARN"] = []string{arn}
+	}
+	if arn := form.Get("PermissionsBoundary"); arn != "" {
+		keys["iam:PermissionsBoundary"] = []string{arn}
+	}
+	return keys
+}
+
 func (g *gateway) serveIAM(c *call) {
 	form, err := url.ParseQuery(string(c.body))
 	if err != nil {
@@ -60,7 +74,7 @@ func (g *gateway) serveIAM(c *call) {
 		g.fail(c, http.StatusBadRequest, "ValidationError", msg)
 		return
 	}
-	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "iam:" + action, resource: iamResource(p.Account, form)})
+	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "iam:" + action, resource: iamResource(p.Account, form), context: iamConditionKeys(action, form)})
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "ServiceFailure", err.Error())
 		return
@@ -111,6 +125,12 @@ func (g *gateway) serveIAM(c *call) {
 		}
 		if _, err := iampolicy.ParseEncoded(doc, iampolicy.Trust); err != nil {
 			g.fail(c, http.StatusBadRequest, "MalformedPolicyDocument", err.Error())
+			return
+		}
+	}
+	if action == "CreateUser" || action == "CreateRole" {
+		if msg := g.nameTaken(c.r.Context(), p.Account, action, form); msg != "" {
+			g.fail(c, http.StatusConflict, "EntityAlreadyExists", msg)
 			return
 		}
 	}
@@ -272,8 +292,10 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 		var gr *group
 		err := g.st.update(func() error {
 			as := g.st.account(account)
-			if as.Groups[groupName] != nil {
-				return fmt.Errorf("exists")
+			for n := range as.Groups {
+				if strings.EqualFold(n, groupName) { // IAM names ignore case
+					return fmt.Errorf("exists")
+				}
 			}
 			gr = &group{Name: groupName, Path: path, ID: "AGPA" + b32.EncodeToString(randomBytes(10)), Created: time.Now().UTC().Truncate(time.Second), Policies: map[string]string{}}
 			as.Groups[groupName] = gr
@@ -312,14 +334,22 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 		if !userExists() {
 			return true
 		}
-		var members strings.Builder
+		var list []xmlGroup
 		g.st.view(func() {
-			as := g.st.account(account)
-			for _, gr := range as.groupsOf(userName) {
-				members.WriteString("<member>" + inner(marshalXML(groupXML(account, gr))) + "</member>")
+			for _, gr := range g.st.account(account).groupsOf(userName) {
+				list = append(list, groupXML(account, gr))
 			}
 		})
-		ok("<Groups>" + members.String() + "</Groups><IsTruncated>false</IsTruncated>")
+		page, marker, err := pageByName(list, func(x xmlGroup) string { return x.GroupName }, form)
+		if err != nil {
+			g.fail(c, http.StatusBadRequest, "ValidationError", err.Error())
+			return true
+		}
+		var members strings.Builder
+		for _, x := range page {
+			members.WriteString("<member>" + inner(marshalXML(x)) + "</member>")
+		}
+		ok("<Groups>" + members.String() + "</Groups>" + listResult(marker))
 	case "DeleteGroup":
 		err := g.st.update(func() error {
 			as := g.st.account(account)
@@ -410,13 +440,18 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 		case strings.HasPrefix(action, "Delete"):
 			ok("")
 		case strings.HasPrefix(action, "List"):
+			var all []string
+			g.st.view(func() { all = slices.Collect(maps.Keys(policies)) })
+			page, marker, err := pageByName(all, func(n string) string { return n }, form)
+			if err != nil {
+				g.fail(c, http.StatusBadRequest, "ValidationError", err.Error())
+				return true
+			}
 			var names strings.Builder
-			g.st.view(func() {
-				for _, n := range slices.Sorted(maps.Keys(policies)) {
-					names.WriteString("<member>" + xmlEscape(n) + "</member>")
-				}
-			})
-			ok("<PolicyNames>" + names.String() + "</PolicyNames><IsTruncated>false</IsTruncated>")
+			for _, n := range page {
+				names.WriteString("<member>" + xmlEscape(n) + "</member>")
+			}
+			ok("<PolicyNames>" + names.String() + "</PolicyNames>" + listResult(marker))
 		default:
 			var doc string
 			var has bool
@@ -498,11 +533,18 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 			notFound("group", groupName)
 			return true
 		}
-		var members strings.Builder
-		for _, a := range arns {
-			members.WriteString("<member><PolicyName>" + xmlEscape(a[strings.LastIndexByte(a, '/')+1:]) + "</PolicyName><PolicyArn>" + xmlEscape(a) + "</PolicyArn></member>")
+		policyName := func(arn string) string { return arn[strings.LastIndexByte(arn, '/')+1:] }
+		arns = slices.DeleteFunc(slices.Clone(arns), func(a string) bool { return !strings.HasPrefix(policyPath(a), pathPrefix(form)) })
+		page, marker, err := pageByName(arns, policyName, form)
+		if err != nil {
+			g.fail(c, http.StatusBadRequest, "ValidationError", err.Error())
+			return true
 		}
-		ok("<AttachedPolicies>" + members.String() + "</AttachedPolicies><IsTruncated>false</IsTruncated>")
+		var members strings.Builder
+		for _, a := range page {
+			members.WriteString("<member><PolicyName>" + xmlEscape(policyName(a)) + "</PolicyName><PolicyArn>" + xmlEscape(a) + "</PolicyArn></member>")
+		}
+		ok("<AttachedPolicies>" + members.String() + "</AttachedPolicies>" + listResult(marker))
 	case "PutRolePermissionsBoundary", "DeleteRolePermissionsBoundary", "PutUserPermissionsBoundary", "DeleteUserPermissionsBoundary":
 		key := "role/" + form.Get("RoleName")
 		if strings.Contains(action, "User") {

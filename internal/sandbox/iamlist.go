@@ -432,3 +432,23 @@ func (g *gateway) roleDeleteConflict(ctx context.Context, account, role string) 
 	}
 	return ""
 }
+
+// nameTaken is IAM's EntityAlreadyExists message when a user or role of the
+// same name in another case exists (IAM names ignore case; kumo's do not).
+func (g *gateway) nameTaken(ctx context.Context, account, action string, form url.Values) string {
+	b := g.sb.accounts[account]
+	if action == "CreateUser" {
+		name := form.Get("UserName")
+		out, err := b.iam.ListUsers(ctx, &iam.ListUsersInput{MaxItems: aws.Int32(kumoListAll)})
+		if err == nil && slices.ContainsFunc(out.Users, func(u types.User) bool { return strings.EqualFold(aws.ToString(u.UserName), name) }) {
+			return fmt.Sprintf("User with name %s already exists.", name)
+		}
+		return ""
+	}
+	name := form.Get("RoleName")
+	out, err := b.iam.ListRoles(ctx, &iam.ListRolesInput{MaxItems: aws.Int32(kumoListAll)})
+	if err == nil && slices.ContainsFunc(out.Roles, func(r types.Role) bool { return strings.EqualFold(aws.ToString(r.RoleName), name) }) {
+		return fmt.Sprintf("Role with name %s already exists.", name)
+	}
+	return ""
+}
