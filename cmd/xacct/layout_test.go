@@ -32,7 +32,7 @@ var mayImport = map[string][]string{
 	"internal/config":                {},
 	"policies":                       {"internal/iampolicy"},
 	"internal/iampolicy":             {},
-	"internal/awsacct":               {},
+	"internal/awsacct":               {"internal/awserr"},
 	"internal/stack":                 {"internal/config", "policies", "internal/resource"},
 	"internal/resource":              {"internal/iampolicy", "internal/awserr"},
 	"internal/resource/resourcetest": {"internal/resource", "internal/iampolicy"},

@@ -8,11 +8,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/xacct/xacct/internal/awserr"
 )
 
 // BaseConfig returns the base AWS config for an account (its profile, if
@@ -43,6 +48,67 @@ type MismatchError struct {
 func (e *MismatchError) Error() string {
 	return fmt.Sprintf("the %s account is %s in the config, but its credentials are for account %s (%s); nothing was changed",
 		e.Account, e.Want, e.Got, e.Identity)
+}
+
+// Problem is why signing in failed, in the terms a person can act on.
+type Problem int
+
+// The problems signing in can have.
+const (
+	// ProblemOther is anything not below; the error says what.
+	ProblemOther Problem = iota
+	// ProblemNoCredentials: the SDK's chain found no credentials at all.
+	ProblemNoCredentials
+	// ProblemSSOExpired: the SSO session must be renewed (aws sso login).
+	ProblemSSOExpired
+	// ProblemExpired: the credentials or session token have expired.
+	ProblemExpired
+	// ProblemInvalid: AWS does not know the access key, or the secret is
+	// wrong.
+	ProblemInvalid
+	// ProblemUnreachable: the endpoint does not answer.
+	ProblemUnreachable
+	// ProblemAssumeDenied: the base credentials may not assume the role.
+	ProblemAssumeDenied
+)
+
+// SignInError is an account whose sign-in failed.
+type SignInError struct {
+	Account, ID string
+	// How is what signing in used: "the base credentials" or "role ARN".
+	How     string
+	Problem Problem
+	Err     error
+}
+
+func (e *SignInError) Error() string {
+	return fmt.Sprintf("%s account %s: sign in with %s: %v", e.Account, e.ID, e.How, e.Err)
+}
+
+func (e *SignInError) Unwrap() error { return e.Err }
+
+// classify tells why a sign-in failed.
+func classify(err error) Problem {
+	var sso *ssocreds.InvalidTokenError
+	var op *net.OpError
+	var dns *net.DNSError
+	switch code := awserr.Code(err); {
+	case errors.As(err, &sso):
+		return ProblemSSOExpired
+	case code == "ExpiredToken" || code == "ExpiredTokenException" || code == "RequestExpired":
+		return ProblemExpired
+	case code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch" || code == "UnrecognizedClientException" || code == "MissingAuthenticationToken":
+		return ProblemInvalid
+	case code == "AccessDenied" && strings.Contains(err.Error(), "AssumeRole"):
+		return ProblemAssumeDenied
+	case errors.As(err, &dns) || errors.As(err, &op):
+		return ProblemUnreachable
+	case strings.Contains(err.Error(), "get credentials:"):
+		// The SDK's chain found nothing: no keys in the environment, no
+		// profile, no SSO, no instance role.
+		return ProblemNoCredentials
+	}
+	return ProblemOther
 }
 
 // Connect signs in to every account and checks each account's identity,
@@ -94,7 +160,7 @@ func connect(ctx context.Context, region string, a Account, base BaseConfig, ses
 		if a.RoleARN != "" {
 			how = "role " + a.RoleARN
 		}
-		return aws.Config{}, fmt.Errorf("%s account %s: sign in with %s: %w", a.Name, a.ID, how, err)
+		return aws.Config{}, &SignInError{Account: a.Name, ID: a.ID, How: how, Problem: classify(err), Err: err}
 	}
 	if got := aws.ToString(id.Account); got != a.ID {
 		return aws.Config{}, &MismatchError{Account: a.Name, Want: a.ID, Got: got, Identity: aws.ToString(id.Arn)}

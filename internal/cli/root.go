@@ -27,6 +27,8 @@ type Factory struct {
 	Now func() time.Time
 	// NoColor is set by the NO_COLOR environment variable.
 	NoColor bool
+	// Debug (--debug) prints an error's full detail (the AWS SDK's chain).
+	Debug bool
 }
 
 // env is what operations take from the world outside.
@@ -88,6 +90,13 @@ func Run(f *Factory, args []string) int {
 	if errors.As(err, &h) && h.Hint != "" {
 		fmt.Fprintf(f.IO.ErrOut, "Hint: %s\n", h.Hint)
 	}
+	if errors.As(err, &h) && h.Detail != "" {
+		if f.Debug {
+			fmt.Fprintf(f.IO.ErrOut, "Detail: %s\n", h.Detail)
+		} else {
+			fmt.Fprintln(f.IO.ErrOut, "(run with --debug for the AWS SDK's detail)")
+		}
+	}
 	return ExitError
 }
 
@@ -106,6 +115,7 @@ proves that the access it deployed is exactly the access you meant.`,
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.CompletionOptions.DisableDefaultCmd = true
+	root.PersistentFlags().BoolVar(&f.Debug, "debug", false, "print an error's full detail (the AWS SDK's chain)")
 	root.AddCommand(newCmdPolicy(f))
 	root.AddCommand(newCmdSandbox(f, nil))
 	root.AddCommand(newCmdPlan(f, nil), newCmdApply(f, nil), newCmdDestroy(f, nil), newCmdForceUnlock(f, nil), newCmdVerify(f, nil))

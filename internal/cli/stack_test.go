@@ -2,9 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/xacct/xacct/internal/operation"
 )
@@ -79,5 +85,53 @@ func TestInputsAreCheckedBeforeAnyCall(t *testing.T) {
 				t.Errorf("stderr %q, stdout %q; want stderr %q", errOut.String(), out.String(), tt.want)
 			}
 		})
+	}
+}
+
+// TestSignInErrorsArePlain: without credentials a command says so once, with
+// a hint; the SDK's chain only with --debug.
+func TestSignInErrorsArePlain(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "xacct.yaml")
+	yaml := `stack: acme-data
+region: us-east-1
+accounts:
+  development: { id: "111111111111", endpoint_url: "http://127.0.0.1:1" }
+  production: { id: "222222222222", endpoint_url: "http://127.0.0.1:1" }
+  reporting: { id: "333333333333", endpoint_url: "http://127.0.0.1:1" }
+production: { bucket: acme-data-prod }
+reporting: { bucket: acme-data-reporting }
+state: { path: ` + filepath.Join(dir, "state.json") + ` }
+`
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noCreds := func(context.Context, string) (aws.Config, error) {
+		return aws.Config{Credentials: aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, errors.New("no EC2 IMDS role found, operation error ec2imds: GetMetadata")
+		}))}, nil
+	}
+	for _, debug := range []bool{false, true} {
+		var out, errOut bytes.Buffer
+		f := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, AWS: noCreds, Now: time.Now}
+		args := []string{"verify", "-c", cfg}
+		if debug {
+			args = append(args, "--debug")
+		}
+		if code := Run(f, args); code != ExitError {
+			t.Errorf("exit %d", code)
+		}
+		lines := strings.SplitN(strings.TrimSpace(errOut.String()), "\n", 3)
+		if len(lines) != 3 || lines[0] != "Error: cannot sign in to the development, production and reporting accounts: no AWS credentials were found (environment, shared config and credentials files, SSO, instance role)" ||
+			!strings.HasPrefix(lines[1], "Hint: set AWS_PROFILE") {
+			t.Errorf("--debug=%v: stderr:\n%s", debug, errOut.String())
+		}
+		if got := strings.HasPrefix(lines[2], "Detail: ") && strings.Count(lines[2], "no EC2 IMDS role found") == 3; got != debug {
+			t.Errorf("--debug=%v: last line %q", debug, lines[2])
+		}
+		if !debug && lines[2] != "(run with --debug for the AWS SDK's detail)" {
+			t.Errorf("no pointer to --debug: %q", lines[2])
+		}
 	}
 }

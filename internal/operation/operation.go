@@ -50,6 +50,9 @@ type Options struct {
 type HintError struct {
 	Err  error
 	Hint string
+	// Detail is the underlying error in full (the SDK's chain), for
+	// --debug; Err already says what matters.
+	Detail string
 }
 
 func (e *HintError) Error() string { return e.Err.Error() }
@@ -198,12 +201,8 @@ func account(a config.Account) awsacct.Account {
 
 // connect signs in to every account and builds each one's clients.
 func connect(ctx context.Context, env Env, cfg *config.Config) (map[string]*resource.Clients, map[string]aws.Config, error) {
-	cfgs, err := awsacct.Connect(ctx, cfg.Region, accountsOf(cfg), env.AWS, "xacct-"+cfg.Stack)
+	cfgs, err := signIn(ctx, env, cfg)
 	if err != nil {
-		var me *awsacct.MismatchError
-		if errors.As(err, &me) {
-			return nil, nil, withHint(err, "check accounts."+me.Account+".id and the credentials or role_arn used for it")
-		}
 		return nil, nil, err
 	}
 	out := map[string]*resource.Clients{}

@@ -612,3 +612,34 @@ func TestDestroyRemovesWhatWasAddedByHand(t *testing.T) {
 		t.Errorf("alice after the destroy: %v", err)
 	}
 }
+
+// TestSignInFailureIsSaidOnce: three accounts without credentials give one
+// line and a hint, not the SDK's chain three times.
+func TestSignInFailureIsSaidOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	s, _, err := load(Env{}, Options{Config: w.cfg, Parallelism: 1}, NeedNames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range s.Config.Accounts.All() {
+		a.EndpointURL = "http://127.0.0.1:1"
+	}
+	env := Env{AWS: func(context.Context, string) (aws.Config, error) {
+		return aws.Config{Credentials: aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, errors.New("failed to refresh cached credentials, no EC2 IMDS role found")
+		}))}, nil
+	}}
+	_, _, err = connect(context.Background(), env, s.Config)
+	var h *HintError
+	if !errors.As(err, &h) {
+		t.Fatalf("connect = %v, want a HintError", err)
+	}
+	want := "cannot sign in to the development, production and reporting accounts: no AWS credentials were found (environment, shared config and credentials files, SSO, instance role)"
+	if h.Err.Error() != want || !strings.Contains(h.Hint, "aws sso login") || !strings.Contains(h.Hint, ".xacct/sandbox.env") {
+		t.Errorf("error %q\nhint %q", h.Err, h.Hint)
+	}
+	if strings.Count(h.Detail, "no EC2 IMDS role found") != 3 {
+		t.Errorf("detail does not keep each account's error:\n%s", h.Detail)
+	}
+}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/xacct/xacct/internal/awsacct"
 	"github.com/xacct/xacct/internal/config"
 	"github.com/xacct/xacct/internal/resource"
 	"github.com/xacct/xacct/internal/stack"
@@ -230,7 +229,7 @@ func ForceUnlock(ctx context.Context, env Env, configFile, id string) (string, e
 		return cfg.State.Path, state.ForceUnlock(cfg.State.Path, id)
 	}
 	b := cfg.State.S3
-	awsCfg, err := awsacct.Connect(ctx, cfg.Region, accountsOf(cfg), env.AWS, "xacct-"+cfg.Stack)
+	awsCfg, err := signIn(ctx, env, cfg)
 	if err != nil {
 		return "", err
 	}
