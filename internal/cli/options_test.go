@@ -103,6 +103,8 @@ func TestVerifyFlags(t *testing.T) {
 			want: verifyOptions{stackOptions: stackOptions{Config: "x.yaml", Parallelism: 10}, Rendered: true, JSON: true, LiveWait: time.Minute}},
 		{name: "live", args: []string{"--live", "--live-wait", "10s"}, want: verifyOptions{stackOptions: defaults, Live: true, LiveWait: 10 * time.Second}},
 		{name: "rendered and live", args: []string{"--rendered", "--live"}, wantErr: "--rendered and --live cannot be used together"},
+		{name: "cleanup", args: []string{"--cleanup"}, want: verifyOptions{stackOptions: defaults, Cleanup: true, LiveWait: time.Minute}},
+		{name: "cleanup with live", args: []string{"--cleanup", "--live"}, wantErr: "--cleanup is used alone"},
 		{name: "bad wait", args: []string{"--live-wait", "soon"}, wantErr: "invalid argument"},
 	})
 }

@@ -19,6 +19,8 @@ type verifyOptions struct {
 	JSON     bool
 	Live     bool
 	LiveWait time.Duration
+	// Cleanup deletes what a killed verify --live left behind.
+	Cleanup bool
 }
 
 func newCmdVerify(f *Factory, runF func(*verifyOptions) error) *cobra.Command {
@@ -48,6 +50,9 @@ Exit status: 0 when effective equals intended, 3 when it does not, 1 on error.`,
 			if o.Rendered && o.Live {
 				return errors.New("--rendered and --live cannot be used together: --rendered makes no AWS call")
 			}
+			if o.Cleanup && (o.Rendered || o.Live || o.JSON) {
+				return errors.New("--cleanup is used alone: it only deletes what a killed verify --live left behind")
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -58,6 +63,7 @@ Exit status: 0 when effective equals intended, 3 when it does not, 1 on error.`,
 	cmd.Flags().BoolVar(&o.Rendered, "rendered", false, "verify the policies the templates render, offline")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the matrix as JSON")
 	cmd.Flags().BoolVar(&o.Live, "live", false, "also prove it with real calls by short-lived probe users (deleted afterwards)")
+	cmd.Flags().BoolVar(&o.Cleanup, "cleanup", false, "delete the probe users, keys, objects and records a killed verify --live left behind, and say what was removed")
 	cmd.Flags().DurationVar(&o.LiveWait, "live-wait", time.Minute, "how long --live waits for IAM to accept new probe users and for the processor's record")
 	return cmd
 }
@@ -77,6 +83,13 @@ func verifyRun(ctx context.Context, f *Factory, o *verifyOptions) error {
 		return err
 	}
 	defer s.Close()
+	if o.Cleanup {
+		rep, err := s.CleanupProbes(ctx)
+		if rep != nil {
+			printCleanup(f, rep)
+		}
+		return err
+	}
 	m, err := s.Verify(ctx)
 	if err != nil {
 		return err

@@ -113,3 +113,15 @@ func verifyJSON(w io.Writer, m *verify.Matrix, live *verify.LiveReport) error {
 		Live          *verify.LiveReport `json:"live,omitempty"`
 	}{verifyJSONVersion, mismatches == 0, mismatches, m.Checks, live})
 }
+
+// printCleanup says what verify --cleanup removed.
+func printCleanup(f *Factory, rep *verify.CleanupReport) {
+	if len(rep.Users) == 0 && rep.Objects == 0 {
+		fmt.Fprintln(f.IO.Out, "Nothing left behind by verify --live.")
+		return
+	}
+	for _, u := range rep.Users {
+		fmt.Fprintf(f.IO.Out, "Removed probe user %s (its keys and group memberships too).\n", u)
+	}
+	fmt.Fprintf(f.IO.Out, "Removed %d probe objects and metadata records.\n", rep.Objects)
+}

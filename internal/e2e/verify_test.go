@@ -163,3 +163,55 @@ func TestVerifyNeedsNoPackage(t *testing.T) {
 		t.Errorf("plan without the package: exit %d %s", code, errOut)
 	}
 }
+
+// TestVerifyCleanupAfterAKill: a verify --live killed with SIGKILL cannot
+// clean up; verify --cleanup finds what it left by tag and prefix, removes
+// it, says what it removed, and touches nothing else.
+func TestVerifyCleanupAfterAKill(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "")
+	e.mustRun("apply", "--auto-approve")
+	dev := orgAdmin(t, devID)
+	// Named like a probe but not tagged for this stack: never touched.
+	other := "xacct-probe-other-" + e.stack
+	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(other)}))(t)
+	defer func() { _, _ = dev.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(other)}) }()
+
+	cmd := xacctProcess("verify", "--live", "--live-wait", "10s", "-c", e.cfg)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	created := 0
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "probe user") && strings.Contains(sc.Text(), "created") {
+			if created++; created == 2 {
+				_ = cmd.Process.Kill()
+				break
+			}
+		}
+	}
+	_ = cmd.Wait()
+	if created < 2 {
+		t.Fatalf("verify --live created %d probe users before it ended", created)
+	}
+
+	out := e.mustRun("verify", "--cleanup")
+	if strings.Count(out, "Removed probe user xacct-probe-") != 2 || strings.Contains(out, other) || !strings.Contains(out, "probe objects and metadata records") {
+		t.Errorf("verify --cleanup:\n%s", out)
+	}
+	if _, err := dev.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(other)}); err != nil {
+		t.Errorf("a user that is not this stack's probe was deleted: %v", err)
+	}
+	if _, err := dev.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(other)}); err != nil {
+		t.Fatal(err)
+	}
+	assertNoProbes(t, e)
+	if out := e.mustRun("verify", "--cleanup"); out != "Nothing left behind by verify --live.\n" {
+		t.Errorf("a second clean-up: %q", out)
+	}
+}

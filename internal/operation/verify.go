@@ -49,9 +49,18 @@ func (s *Session) Verify(ctx context.Context) (*verify.Matrix, error) {
 // Live proves the matrix with real calls by probe users (see verify.Live),
 // reporting progress through logf.
 func (s *Session) Live(ctx context.Context, wait time.Duration, logf func(format string, args ...any)) (*verify.LiveReport, error) {
+	return verify.Live(ctx, s.liveInput(ctx, wait, logf))
+}
+
+// CleanupProbes deletes what a killed verify --live left behind.
+func (s *Session) CleanupProbes(ctx context.Context) (*verify.CleanupReport, error) {
+	return verify.Cleanup(ctx, s.liveInput(ctx, 0, nil))
+}
+
+func (s *Session) liveInput(ctx context.Context, wait time.Duration, logf func(format string, args ...any)) verify.LiveInput {
 	cfg := s.Config
 	dev := account(cfg.Accounts.Development)
-	return verify.Live(ctx, verify.LiveInput{
+	return verify.LiveInput{
 		Cfg:        cfg,
 		Wait:       wait,
 		IAM:        iam.NewFromConfig(s.awsCfgs[dev.Name]),
@@ -62,5 +71,5 @@ func (s *Session) Live(ctx context.Context, wait time.Duration, logf func(format
 			return awsacct.UserConfig(ctx, cfg.Region, dev, s.env.AWS, creds)
 		},
 		Logf: logf,
-	})
+	}
 }

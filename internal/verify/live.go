@@ -53,6 +53,8 @@ type LiveIAM interface {
 	ListGroupsForUser(context.Context, *iam.ListGroupsForUserInput, ...func(*iam.Options)) (*iam.ListGroupsForUserOutput, error)
 	RemoveUserFromGroup(context.Context, *iam.RemoveUserFromGroupInput, ...func(*iam.Options)) (*iam.RemoveUserFromGroupOutput, error)
 	DeleteUser(context.Context, *iam.DeleteUserInput, ...func(*iam.Options)) (*iam.DeleteUserOutput, error)
+	ListUsers(context.Context, *iam.ListUsersInput, ...func(*iam.Options)) (*iam.ListUsersOutput, error)
+	GetUser(context.Context, *iam.GetUserInput, ...func(*iam.Options)) (*iam.GetUserOutput, error)
 }
 
 // LiveS3 is what live probing calls on S3 as xacct.
@@ -148,7 +150,7 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 	cfg := in.Cfg
 	rep = &LiveReport{ID: newProbeID()}
 	dev, prodS3, repS3 := in.IAM, in.Production, in.Reporting
-	prefix := "xacct-probe/" + rep.ID + "/"
+	prefix := probePrefix + rep.ID + "/"
 	recordPrefix := cfg.Reporting.Prefix + cfg.Production.Bucket + "/" + prefix
 	var users []string
 
@@ -161,9 +163,13 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		for _, u := range users {
 			errs = append(errs, deleteUser(cctx, dev, u))
 		}
-		errs = append(errs, emptyPrefix(cctx, prodS3, cfg.Production.Bucket, prefix))
-		errs = append(errs, emptyPrefix(cctx, repS3, cfg.Reporting.Bucket, recordPrefix))
-		errs = append(errs, emptyPrefix(cctx, repS3, cfg.Reporting.Bucket, prefix))
+		for _, p := range []struct {
+			c              LiveS3
+			bucket, prefix string
+		}{{prodS3, cfg.Production.Bucket, prefix}, {repS3, cfg.Reporting.Bucket, recordPrefix}, {repS3, cfg.Reporting.Bucket, prefix}} {
+			_, err := emptyPrefix(cctx, p.c, p.bucket, p.prefix)
+			errs = append(errs, err)
+		}
 		if cerr := errors.Join(errs...); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("clean up probes %s: %w", rep.ID, cerr))
 		} else {
@@ -181,7 +187,7 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 	}
 
 	makeUser := func(suffix, group string) (aws.Config, error) {
-		name := "xacct-probe-" + rep.ID + "-" + suffix
+		name := probeUser + rep.ID + "-" + suffix
 		if _, err := dev.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name),
 			Tags: []iamtypes.Tag{{Key: aws.String("xacct:probe"), Value: aws.String(cfg.Stack)}}}); err != nil {
 			return aws.Config{}, fmt.Errorf("create probe user %s: %w", name, err)
@@ -347,36 +353,119 @@ func waitForObject(ctx context.Context, c LiveS3, bucket, key string, wait time.
 	}
 }
 
-// emptyPrefix deletes every version of every object under prefix.
-func emptyPrefix(ctx context.Context, c LiveS3, bucket, prefix string) error {
-	out, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	if err != nil {
-		return err
+// emptyPrefix deletes every version of every object under prefix, a
+// listing's page at a time, and returns how many it deleted.
+func emptyPrefix(ctx context.Context, c LiveS3, bucket, prefix string) (int, error) {
+	deleted := 0
+	for range 100 {
+		out, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+		if err != nil {
+			return deleted, err
+		}
+		var errs []error
+		n := 0
+		del := func(key, version *string) {
+			in := &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: key}
+			if v := aws.ToString(version); v != "" && v != "null" {
+				in.VersionId = version
+			}
+			if _, err := c.DeleteObject(ctx, in); err != nil {
+				errs = append(errs, err)
+				return
+			}
+			n++
+		}
+		for _, v := range out.Versions {
+			del(v.Key, v.VersionId)
+		}
+		for _, m := range out.DeleteMarkers {
+			del(m.Key, m.VersionId)
+		}
+		// A store that keeps no versions lists plain objects.
+		if list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)}); err == nil {
+			for _, o := range list.Contents {
+				del(o.Key, nil)
+			}
+		}
+		deleted += n
+		if len(errs) > 0 || n == 0 {
+			return deleted, errors.Join(errs...)
+		}
 	}
+	return deleted, fmt.Errorf("s3://%s/%s: objects are still listed after 100 rounds of deletes", bucket, prefix)
+}
+
+// probePrefix is where live probing writes; probeUser starts its users'
+// names.
+const (
+	probePrefix = "xacct-probe/"
+	probeUser   = "xacct-probe-"
+)
+
+// CleanupReport is what Cleanup removed.
+type CleanupReport struct {
+	Users   []string
+	Objects int
+}
+
+// Cleanup deletes what live probing leaves behind when it is killed before
+// it can clean up: this stack's probe users (named xacct-probe-…, tagged
+// xacct:probe=<stack>) with their keys and memberships, and every object
+// and metadata record under the probe prefixes. Users of other stacks or
+// not tagged as probes are never touched.
+func Cleanup(ctx context.Context, in LiveInput) (*CleanupReport, error) {
+	cfg := in.Cfg
+	rep := &CleanupReport{}
 	var errs []error
-	del := func(key, version *string) {
-		in := &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: key}
-		if v := aws.ToString(version); v != "" && v != "null" {
-			in.VersionId = version
+	var marker *string
+	for {
+		out, err := in.IAM.ListUsers(ctx, &iam.ListUsersInput{Marker: marker})
+		if err != nil {
+			return rep, fmt.Errorf("list users: %w", err)
 		}
-		if _, err := c.DeleteObject(ctx, in); err != nil {
-			errs = append(errs, err)
+		for _, u := range out.Users {
+			name := aws.ToString(u.UserName)
+			if !strings.HasPrefix(name, probeUser) {
+				continue
+			}
+			got, err := in.IAM.GetUser(ctx, &iam.GetUserInput{UserName: u.UserName})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("read user %s: %w", name, err))
+				continue
+			}
+			ours := false
+			for _, t := range got.User.Tags {
+				ours = ours || (aws.ToString(t.Key) == "xacct:probe" && aws.ToString(t.Value) == cfg.Stack)
+			}
+			if !ours {
+				continue
+			}
+			if err := deleteUser(ctx, in.IAM, name); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			rep.Users = append(rep.Users, name)
+		}
+		if !out.IsTruncated || out.Marker == nil {
+			break
+		}
+		marker = out.Marker
+	}
+	for _, p := range []struct {
+		c              LiveS3
+		bucket, prefix string
+	}{
+		{in.Production, cfg.Production.Bucket, probePrefix},
+		{in.Reporting, cfg.Reporting.Bucket, cfg.Reporting.Prefix + cfg.Production.Bucket + "/" + probePrefix},
+		{in.Reporting, cfg.Reporting.Bucket, probePrefix},
+	} {
+		n, err := emptyPrefix(ctx, p.c, p.bucket, p.prefix)
+		rep.Objects += n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("empty s3://%s/%s: %w", p.bucket, p.prefix, err))
 		}
 	}
-	for _, v := range out.Versions {
-		del(v.Key, v.VersionId)
-	}
-	for _, m := range out.DeleteMarkers {
-		del(m.Key, m.VersionId)
-	}
-	// A store that keeps no versions lists plain objects.
-	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	if err == nil {
-		for _, o := range list.Contents {
-			del(o.Key, nil)
-		}
-	}
-	return errors.Join(errs...)
+	return rep, errors.Join(errs...)
 }
 
 func deleteUser(ctx context.Context, c LiveIAM, name string) error {
