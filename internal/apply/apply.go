@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/xacct/xacct/internal/plan"
@@ -20,8 +21,14 @@ import (
 
 // Event reports one change starting or ending.
 type Event struct {
-	Change  plan.Change
-	Done    bool
+	Change plan.Change
+	Done   bool
+	// Still marks a change still running after a while (every
+	// Options.ProgressEvery), so that a long wait is not silent.
+	Still bool
+	// Waiting says what a running change waits for ("IAM to propagate"),
+	// when apply knows.
+	Waiting string
 	Err     error
 	Elapsed time.Duration
 }
@@ -46,6 +53,11 @@ type Options struct {
 	RetryFor  time.Duration
 	RetryBase time.Duration
 	Now       func() time.Time
+	// ProgressEvery is how often a running change is reported as still
+	// running (default 10 seconds).
+	ProgressEvery time.Duration
+	// onWait is told when a change backs off on a propagation error.
+	onWait func()
 }
 
 // Result counts what was done.
@@ -67,6 +79,9 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.ProgressEvery <= 0 {
+		opts.ProgressEvery = 10 * time.Second
 	}
 	for _, a := range p.Forget {
 		if err := st.Remove(ctx, a.String()); err != nil {
@@ -117,7 +132,30 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 			}
 			start := opts.Now()
 			emit(Event{Change: c})
-			err := applyOne(ctx, c, clients[c.Addr.Account], st, opts)
+			var waiting atomic.Bool
+			o := opts
+			o.onWait = func() { waiting.Store(true) }
+			finished, stopped := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(stopped)
+				t := time.NewTicker(opts.ProgressEvery)
+				defer t.Stop()
+				for {
+					select {
+					case <-finished:
+						return
+					case <-t.C:
+						e := Event{Change: c, Still: true, Elapsed: opts.Now().Sub(start)}
+						if waiting.Load() {
+							e.Waiting = "IAM to propagate"
+						}
+						emit(e)
+					}
+				}
+			}()
+			err := applyOne(ctx, c, clients[c.Addr.Account], st, o)
+			close(finished)
+			<-stopped // no "still running" after "done"
 			emit(Event{Change: c, Done: true, Err: err, Elapsed: opts.Now().Sub(start)})
 			mu.Lock()
 			defer mu.Unlock()
@@ -242,6 +280,9 @@ func retry(ctx context.Context, opts Options, fn func() error) error {
 		err := fn()
 		if err == nil || !isPropagation(err) || opts.Now().Add(wait).After(deadline) {
 			return err
+		}
+		if opts.onWait != nil {
+			opts.onWait()
 		}
 		select {
 		case <-time.After(wait):

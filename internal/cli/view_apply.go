@@ -28,30 +28,37 @@ func newApplyView(f *Factory, asJSON, destroy bool) *applyView {
 // applyEvent is one line of apply --json and destroy --json.
 type applyEvent struct {
 	FormatVersion int    `json:"format_version"`
-	Type          string `json:"type"` // change_started, change_finished, change_failed, summary
+	Type          string `json:"type"` // change_started, change_progress, change_finished, change_failed, summary
 	Address       string `json:"address,omitempty"`
 	Action        string `json:"action,omitempty"`
 	ElapsedMS     *int64 `json:"elapsed_ms,omitempty"`
 	Error         string `json:"error,omitempty"`
-	Added         *int   `json:"added,omitempty"`
-	Changed       *int   `json:"changed,omitempty"`
-	Destroyed     *int   `json:"destroyed,omitempty"`
+	// Waiting says what a change in progress waits for.
+	Waiting   string `json:"waiting,omitempty"`
+	Added     *int   `json:"added,omitempty"`
+	Changed   *int   `json:"changed,omitempty"`
+	Destroyed *int   `json:"destroyed,omitempty"`
 	// Adopted is left out when nothing was adopted.
 	Adopted int `json:"adopted,omitempty"`
 }
 
-// verbs are the words of a change's progress lines: starting, done, failed.
-var verbs = map[plan.Action][3]string{
-	plan.Create: {"Creating...", "Creation complete", "Creation failed"},
-	plan.Update: {"Modifying...", "Modifications complete", "Modification failed"},
-	plan.Delete: {"Destroying...", "Destruction complete", "Destruction failed"},
-	plan.Adopt:  {"Adopting...", "Adoption complete", "Adoption failed"},
+// verbs are the words of a change's progress lines: starting, done,
+// failed, still running.
+var verbs = map[plan.Action][4]string{
+	plan.Create: {"Creating...", "Creation complete", "Creation failed", "Still creating..."},
+	plan.Update: {"Modifying...", "Modifications complete", "Modification failed", "Still modifying..."},
+	plan.Delete: {"Destroying...", "Destruction complete", "Destruction failed", "Still destroying..."},
+	plan.Adopt:  {"Adopting...", "Adoption complete", "Adoption failed", "Still adopting..."},
 }
 
 // event shows a change starting or finishing (called serialized).
 func (v *applyView) event(e operation.Event) {
 	if v.json != nil {
 		ev := applyEvent{FormatVersion: 1, Type: "change_started", Address: e.Change.Addr.String(), Action: plan.ActionName(e.Change.Action)}
+		if e.Still {
+			ms := e.Elapsed.Milliseconds()
+			ev.Type, ev.ElapsedMS, ev.Waiting = "change_progress", &ms, e.Waiting
+		}
 		if e.Done {
 			ms := e.Elapsed.Milliseconds()
 			ev.ElapsedMS, ev.Type = &ms, "change_finished"
@@ -64,6 +71,12 @@ func (v *applyView) event(e operation.Event) {
 	}
 	w := verbs[e.Change.Action]
 	switch {
+	case e.Still:
+		waiting := ""
+		if e.Waiting != "" {
+			waiting = ", waiting for " + e.Waiting
+		}
+		fmt.Fprintf(v.f.IO.Out, "%s: %s [%s elapsed%s]\n", e.Change.Addr, w[3], e.Elapsed.Round(time.Second), waiting)
 	case !e.Done:
 		fmt.Fprintf(v.f.IO.Out, "%s: %s\n", e.Change.Addr, w[0])
 	case e.Err != nil:

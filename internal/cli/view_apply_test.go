@@ -18,6 +18,7 @@ func TestApplyView(t *testing.T) {
 	bucket := plan.Change{Addr: resource.Address{Account: "production", Kind: "s3_bucket", Name: "b"}, Action: plan.Adopt}
 	events := []operation.Event{
 		{Change: role},
+		{Change: role, Still: true, Waiting: "IAM to propagate", Elapsed: 10*time.Second + 40*time.Millisecond},
 		{Change: role, Done: true, Elapsed: 1234 * time.Millisecond},
 		{Change: bucket},
 		{Change: bucket, Done: true, Err: errors.New("AccessDenied"), Elapsed: 50 * time.Millisecond},
@@ -31,6 +32,7 @@ func TestApplyView(t *testing.T) {
 		want    string
 	}{
 		{name: "apply", result: operation.Result{Added: 1, Changed: 2}, want: `production/iam_role/r: Creating...
+production/iam_role/r: Still creating... [10s elapsed, waiting for IAM to propagate]
 production/iam_role/r: Creation complete after 1.2s
 production/s3_bucket/b: Adopting...
 production/s3_bucket/b: Adoption failed after 100ms
@@ -38,6 +40,7 @@ production/s3_bucket/b: Adoption failed after 100ms
 Apply complete! Resources: 1 added, 2 changed, 0 destroyed.
 `},
 		{name: "adopted are counted", result: operation.Result{Adopted: 1, Destroyed: 3}, destroy: true, want: `production/iam_role/r: Creating...
+production/iam_role/r: Still creating... [10s elapsed, waiting for IAM to propagate]
 production/iam_role/r: Creation complete after 1.2s
 production/s3_bucket/b: Adopting...
 production/s3_bucket/b: Adoption failed after 100ms
@@ -45,17 +48,20 @@ production/s3_bucket/b: Adoption failed after 100ms
 Destroy complete! Resources: 1 adopted, 0 added, 0 changed, 3 destroyed.
 `},
 		{name: "stopped: no summary line", err: errors.New("stopped"), want: `production/iam_role/r: Creating...
+production/iam_role/r: Still creating... [10s elapsed, waiting for IAM to propagate]
 production/iam_role/r: Creation complete after 1.2s
 production/s3_bucket/b: Adopting...
 production/s3_bucket/b: Adoption failed after 100ms
 `},
 		{name: "json", json: true, result: operation.Result{Added: 1, Adopted: 1}, err: errors.New("stopped"), want: `{"format_version":1,"type":"change_started","address":"production/iam_role/r","action":"create"}
+{"format_version":1,"type":"change_progress","address":"production/iam_role/r","action":"create","elapsed_ms":10040,"waiting":"IAM to propagate"}
 {"format_version":1,"type":"change_finished","address":"production/iam_role/r","action":"create","elapsed_ms":1234}
 {"format_version":1,"type":"change_started","address":"production/s3_bucket/b","action":"adopt"}
 {"format_version":1,"type":"change_failed","address":"production/s3_bucket/b","action":"adopt","elapsed_ms":50,"error":"AccessDenied"}
 {"format_version":1,"type":"summary","added":1,"changed":0,"destroyed":0,"adopted":1}
 `},
 		{name: "json without adoptions", json: true, result: operation.Result{Destroyed: 2}, want: `{"format_version":1,"type":"change_started","address":"production/iam_role/r","action":"create"}
+{"format_version":1,"type":"change_progress","address":"production/iam_role/r","action":"create","elapsed_ms":10040,"waiting":"IAM to propagate"}
 {"format_version":1,"type":"change_finished","address":"production/iam_role/r","action":"create","elapsed_ms":1234}
 {"format_version":1,"type":"change_started","address":"production/s3_bucket/b","action":"adopt"}
 {"format_version":1,"type":"change_failed","address":"production/s3_bucket/b","action":"adopt","elapsed_ms":50,"error":"AccessDenied"}
