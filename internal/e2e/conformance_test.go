@@ -16,9 +16,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -380,6 +382,36 @@ func TestConformanceS3(t *testing.T) {
 		}
 	})
 
+	t.Run("SigV2 and a slow clock are refused as AWS refuses them", func(t *testing.T) {
+		var v2 struct{ URL string }
+		boto3(t, id, &v2, "presign-default", bucket, "small.txt")
+		if !strings.Contains(v2.URL, "AWSAccessKeyId=") {
+			t.Fatalf("boto3's default presigned URL is not SigV2: %s", v2.URL)
+		}
+		resp, err := (&http.Client{Transport: transport(t, shared)}).Get(v2.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<Code>InvalidRequest</Code>") || !strings.Contains(string(body), "AWS4-HMAC-SHA256") {
+			t.Errorf("GET of a SigV2 presigned URL: %d %s; want 400 InvalidRequest (use AWS4-HMAC-SHA256)", resp.StatusCode, body)
+		}
+		var skew struct{ S3, STS string }
+		boto3(t, id, &skew, "skewed", bucket, "small.txt")
+		// S3 says RequestTimeTooSkewed; STS, like AWS's, that the signature expired.
+		if skew.S3 != "RequestTimeTooSkewed" || skew.STS != "SignatureDoesNotMatch" {
+			t.Errorf("a clock 20 minutes slow: %+v, want S3 RequestTimeTooSkewed and STS SignatureDoesNotMatch", skew)
+		}
+	})
+
+	t.Run("copy with the wrong expected source owner", func(t *testing.T) {
+		awsFails(t, id, "AccessDenied", "s3api", "copy-object", "--bucket", bucket, "--key", "copy.txt", "--copy-source", bucket+"/small.txt",
+			"--expected-source-bucket-owner", devID)
+		awsOK(t, id, "s3api", "copy-object", "--bucket", bucket, "--key", "copy.txt", "--copy-source", bucket+"/small.txt",
+			"--expected-source-bucket-owner", prodID)
+	})
+
 	t.Run("another account is refused", func(t *testing.T) {
 		dev := orgAdmin(t, devID)
 		user := identityOf(t, devUser(t, dev, uniq(t, "outsider"), ""))
@@ -388,7 +420,27 @@ func TestConformanceS3(t *testing.T) {
 	})
 }
 
-func TestConformanceLambdaCreate(t *testing.T) {
+func TestConformanceUnsignedCalls(t *testing.T) {
+	needRealClients(t)
+	t.Parallel()
+	bucket := uniq(t, "unsigned")
+	id := identityOf(t, orgAdmin(t, prodID))
+	awsOK(t, id, "s3", "mb", "s3://"+bucket)
+	for _, c := range []struct {
+		code string
+		args []string
+	}{
+		{"MissingAuthenticationToken", []string{"sts", "get-caller-identity"}},
+		{"MissingAuthenticationToken", []string{"iam", "list-users"}},
+		{"MissingAuthenticationTokenException", []string{"lambda", "list-functions"}},
+		{"MissingAuthenticationTokenException", []string{"logs", "describe-log-groups"}},
+		{"AccessDenied", []string{"s3api", "list-objects-v2", "--bucket", bucket}},
+	} {
+		awsFails(t, identity{}, c.code, append(c.args, "--no-sign-request")...)
+	}
+}
+
+func TestConformanceLambda(t *testing.T) {
 	needRealClients(t)
 	t.Parallel()
 	ctx := context.Background()
@@ -399,7 +451,7 @@ func TestConformanceLambdaCreate(t *testing.T) {
 	must(prod.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust)}))(t)
 	awsOK(t, id, "iam", "attach-role-policy", "--role-name", role, "--policy-arn", "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
 	zip := filepath.Join(t.TempDir(), "fn.zip")
-	if err := os.WriteFile(zip, pkg, 0o600); err != nil {
+	if err := os.WriteFile(zip, functionZip(t, runtime.GOARCH), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	fn := uniq(t, "conformance")
@@ -421,6 +473,32 @@ func TestConformanceLambdaCreate(t *testing.T) {
 		t.Errorf("get-function = %+v", got.Configuration)
 	}
 	awsFails(t, id, "ResourceNotFoundException", "lambda", "get-function", "--function-name", fn+"-none")
+
+	// Invoked directly, sync and async, its runs show in its log group.
+	out := filepath.Join(t.TempDir(), "out.json")
+	var inv struct {
+		StatusCode    int
+		FunctionError string
+	}
+	awsJSON(t, id, &inv, "lambda", "invoke", "--function-name", fn, "--payload", `{"Records":[]}`, "--cli-binary-format", "raw-in-base64-out", out)
+	if payload, _ := os.ReadFile(out); inv.StatusCode != 200 || inv.FunctionError != "" || strings.TrimSpace(string(payload)) != "null" {
+		t.Errorf("invoke = %+v with payload %q, want 200 and null", inv, payload)
+	}
+	awsJSON(t, id, &inv, "lambda", "invoke", "--function-name", fn, "--invocation-type", "Event", "--payload", `{"Records":[]}`,
+		"--cli-binary-format", "raw-in-base64-out", out)
+	if inv.StatusCode != 202 {
+		t.Errorf("async invoke = %+v, want 202", inv)
+	}
+	var logs string
+	for range 50 {
+		if logs = awsOK(t, id, "logs", "tail", "/aws/lambda/"+fn); strings.Count(logs, "REPORT RequestId:") >= 2 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if strings.Count(logs, "START RequestId:") != 2 || strings.Count(logs, "REPORT RequestId:") != 2 {
+		t.Errorf("aws logs tail /aws/lambda/%s after two invocations:\n%s", fn, logs)
+	}
 	awsOK(t, id, "lambda", "delete-function", "--function-name", fn)
 	awsFails(t, id, "ResourceNotFoundException", "lambda", "get-function", "--function-name", fn)
 }

@@ -67,9 +67,45 @@ def presign(args):
     return {"url": s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=300)}
 
 
+def presign_default(args):
+    """boto3's default presigned URL: the SigV2 query form."""
+    bucket, key = args
+    return {"url": client("s3").generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=300)}
+
+
+def skewed(args):
+    """Calls signed with a clock 20 minutes slow, one attempt each."""
+    import datetime
+    import botocore.auth
+
+    real = datetime.datetime
+
+    class Slow(real):
+        @classmethod
+        def utcnow(cls):
+            return real.utcnow() - datetime.timedelta(minutes=20)
+
+        @classmethod
+        def now(cls, tz=None):
+            return real.now(tz) - datetime.timedelta(minutes=20)
+
+    botocore.auth.datetime.datetime = Slow
+    once = Config(retries={"total_max_attempts": 1})
+    out = {}
+    for name, call in (("s3", lambda: client("s3", config=once).get_object(Bucket=args[0], Key=args[1])),
+                       ("sts", lambda: client("sts", config=once).get_caller_identity())):
+        try:
+            call()
+            out[name] = "ok"
+        except ClientError as e:
+            out[name] = e.response["Error"]["Code"]
+    return out
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
-    fn = {"whoami": whoami, "assume": assume, "list-users": list_users, "put-keys": put_keys, "presign": presign}[cmd]
+    fn = {"whoami": whoami, "assume": assume, "list-users": list_users, "put-keys": put_keys, "presign": presign,
+          "presign-default": presign_default, "skewed": skewed}[cmd]
     try:
         out = fn(args)
     except ClientError as e:
