@@ -24,6 +24,10 @@ import (
 // any). The CLI loads it from the SDK's default chain; tests build it.
 type BaseConfig func(ctx context.Context, profile string) (aws.Config, error)
 
+// RetryMaxAttempts bounds the SDK's attempts of one call (adaptive retry
+// mode) when the base config sets none.
+const RetryMaxAttempts = 8
+
 // Account is one account to sign in to.
 type Account struct {
 	Name string // development, production, reporting
@@ -146,7 +150,7 @@ func connect(ctx context.Context, region string, a Account, base BaseConfig, ses
 		return aws.Config{}, fmt.Errorf("%s account: load AWS credentials: %w", a.Name, err)
 	}
 	if a.RoleARN != "" {
-		stsClient := sts.NewFromConfig(awsCfg)
+		stsClient := sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.RetryMaxAttempts = 2 })
 		awsCfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, a.RoleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = sessionName
 			if a.ExternalID != "" {
@@ -154,7 +158,9 @@ func connect(ctx context.Context, region string, a Account, base BaseConfig, ses
 			}
 		}))
 	}
-	id, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	// Signing in is not retried at length: an endpoint that does not
+	// answer or missing credentials are said at once.
+	id, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.RetryMaxAttempts = 2 })
 	if err != nil {
 		how := "the base credentials"
 		if a.RoleARN != "" {
@@ -176,6 +182,14 @@ func baseFor(ctx context.Context, region string, a Account, base BaseConfig) (aw
 	}
 	awsCfg = awsCfg.Copy()
 	awsCfg.Region = region
+	// Throttling and 5xx are AWS's weather: retry them, backing off as
+	// the service asks, unless the user's config says otherwise.
+	if awsCfg.Retryer == nil && awsCfg.RetryMode == "" {
+		awsCfg.RetryMode = aws.RetryModeAdaptive
+	}
+	if awsCfg.Retryer == nil && awsCfg.RetryMaxAttempts == 0 {
+		awsCfg.RetryMaxAttempts = RetryMaxAttempts
+	}
 	if a.EndpointURL != "" {
 		awsCfg.BaseEndpoint = aws.String(a.EndpointURL)
 	}

@@ -77,3 +77,28 @@ func TestSignInProblemsOverTheWire(t *testing.T) {
 		})
 	}
 }
+
+func TestRetriesAdaptiveUnlessConfigured(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		base     aws.Config
+		mode     aws.RetryMode
+		attempts int
+	}{
+		{"defaults", aws.Config{}, aws.RetryModeAdaptive, RetryMaxAttempts},
+		{"the user's mode and attempts", aws.Config{RetryMode: aws.RetryModeStandard, RetryMaxAttempts: 3}, aws.RetryModeStandard, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := baseFor(context.Background(), "us-east-1", Account{Name: "development"}, func(context.Context, string) (aws.Config, error) { return tt.base, nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.RetryMode != tt.mode || got.RetryMaxAttempts != tt.attempts {
+				t.Errorf("retry mode %q, attempts %d; want %q, %d", got.RetryMode, got.RetryMaxAttempts, tt.mode, tt.attempts)
+			}
+		})
+	}
+}

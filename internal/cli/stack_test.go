@@ -123,7 +123,7 @@ state: { path: ` + filepath.Join(dir, "state.json") + ` }
 			t.Errorf("exit %d", code)
 		}
 		lines := strings.SplitN(strings.TrimSpace(errOut.String()), "\n", 3)
-		if len(lines) != 3 || lines[0] != "Error: cannot sign in to the development, production and reporting accounts: no AWS credentials were found (environment, shared config and credentials files, SSO, instance role)" ||
+		if len(lines) != 3 || lines[0] != "Error: cannot sign in to the development (111111111111), production (222222222222) and reporting (333333333333) accounts: no AWS credentials were found (environment, shared config and credentials files, SSO, instance role)" ||
 			!strings.HasPrefix(lines[1], "Hint: set AWS_PROFILE") {
 			t.Errorf("--debug=%v: stderr:\n%s", debug, errOut.String())
 		}

@@ -635,7 +635,7 @@ func TestSignInFailureIsSaidOnce(t *testing.T) {
 	if !errors.As(err, &h) {
 		t.Fatalf("connect = %v, want a HintError", err)
 	}
-	want := "cannot sign in to the development, production and reporting accounts: no AWS credentials were found (environment, shared config and credentials files, SSO, instance role)"
+	want := "cannot sign in to the development (111111111111), production (222222222222) and reporting (333333333333) accounts: no AWS credentials were found (environment, shared config and credentials files, SSO, instance role)"
 	if h.Err.Error() != want || !strings.Contains(h.Hint, "aws sso login") || !strings.Contains(h.Hint, ".xacct/sandbox.env") {
 		t.Errorf("error %q\nhint %q", h.Err, h.Hint)
 	}

@@ -53,7 +53,7 @@ func explainSignIn(cfg *config.Config, err error) error {
 		if f.Problem != problem || problem == awsacct.ProblemOther {
 			return err
 		}
-		names = append(names, f.Account)
+		names = append(names, f.Account+" "+f.ID)
 	}
 	what, hint := describe(cfg, problem, failed)
 	return &HintError{Err: fmt.Errorf("cannot sign in to the %s: %s", accountWords(names), what), Hint: hint, Detail: err.Error()}
@@ -108,11 +108,17 @@ func describe(cfg *config.Config, p awsacct.Problem, failed []*awsacct.SignInErr
 	return "sign-in failed", ""
 }
 
-// accountWords is "development account" or "development, production and
-// reporting accounts".
+// accountWords is "development account 111111111111" or "development
+// (111111111111), production (…) and reporting (…) accounts"; names are
+// "NAME ID".
 func accountWords(names []string) string {
 	if len(names) == 1 {
-		return names[0] + " account"
+		name, id, _ := strings.Cut(names[0], " ")
+		return name + " account " + id
+	}
+	for i, n := range names {
+		name, id, _ := strings.Cut(n, " ")
+		names[i] = name + " (" + id + ")"
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " accounts"
 }
