@@ -35,6 +35,9 @@ func planText(w io.Writer, p *plan.Plan, color bool) error {
 		if len(p.Forget) > 0 {
 			fmt.Fprintf(&b, "\n%d resource(s) in the state no longer exist and will be forgotten by apply.\n", len(p.Forget))
 		}
+		if len(p.Confirm) > 0 {
+			fmt.Fprintf(&b, "\n%d resource(s) whose creation was interrupted exist as configured and will be recorded by apply.\n", len(p.Confirm))
+		}
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -186,7 +189,10 @@ type jsonPlan struct {
 	FormatVersion int               `json:"format_version"`
 	Changes       []plan.JSONChange `json:"changes"`
 	Forget        []string          `json:"forget"`
-	Summary       struct {
+	// Confirm are interrupted creates that exist and apply records; left
+	// out when there are none.
+	Confirm []string `json:"confirm,omitempty"`
+	Summary struct {
 		Add     int `json:"add"`
 		Change  int `json:"change"`
 		Destroy int `json:"destroy"`
@@ -203,6 +209,9 @@ func planJSON(w io.Writer, p *plan.Plan) error {
 	}
 	for _, a := range p.Forget {
 		out.Forget = append(out.Forget, a.String())
+	}
+	for _, c := range p.Confirm {
+		out.Confirm = append(out.Confirm, c.Addr.String())
 	}
 	out.Summary.Add, out.Summary.Change, out.Summary.Destroy = p.Counts()
 	out.Summary.Adopt = p.Adopted()

@@ -643,3 +643,28 @@ func TestSignInFailureIsSaidOnce(t *testing.T) {
 		t.Errorf("detail does not keep each account's error:\n%s", h.Detail)
 	}
 }
+
+// TestInterruptedCreateIsRecorded: a create whose process died after AWS
+// made the resource leaves a pending entry; the next apply records it.
+func TestInterruptedCreateIsRecorded(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	w.converge(false)
+	ctx := context.Background()
+	const role = "production/iam_role/acme-data-testers"
+	s := w.open(NeedPackage, false)
+	if err := s.st.Put(ctx, role, state.Entry{Kind: "iam_role", Account: "production", Name: "acme-data-testers", Pending: true}); err != nil {
+		t.Fatal(err)
+	}
+	p, res := w.converge(false)
+	if !p.Empty() || len(p.Confirm) != 1 || p.Confirm[0].Addr.String() != role || res != (Result{}) {
+		t.Fatalf("plan: %d changes, confirm %v; result %+v", len(p.Changes), p.Confirm, res)
+	}
+	e, err := ShowState(ctx, Env{}, w.cfg, role)
+	if err != nil || e.Pending || len(e.Value) == 0 {
+		t.Errorf("after apply: %+v, %v; want the role recorded", e, err)
+	}
+	if p, _ := w.converge(false); len(p.Confirm) != 0 {
+		t.Errorf("confirmed again: %v", p.Confirm)
+	}
+}

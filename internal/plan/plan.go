@@ -53,11 +53,16 @@ type Change struct {
 	Outside bool
 }
 
-// Plan is an ordered list of changes (no-ops left out), and the state
-// entries whose resources are already gone, which applying forgets.
+// Plan is an ordered list of changes (no-ops left out), the state entries
+// whose resources are already gone, which applying forgets, and the
+// entries whose creation was interrupted but whose resources exist as
+// desired, which applying records.
 type Plan struct {
 	Changes []Change
 	Forget  []resource.Address
+	// Confirm are no-op changes (Before = After = the value read) of state
+	// entries still marked pending.
+	Confirm []Change
 }
 
 // Counts returns how many resources the plan adds, changes and destroys.
@@ -170,6 +175,8 @@ func Compute(ctx context.Context, in Input) (*Plan, error) {
 			}
 			if !bytes.Equal(before, r.Desired) {
 				creates = append(creates, Change{Addr: a, Action: Update, Before: before, After: r.Desired, DependsOn: deps(r)})
+			} else if e := in.State.Resources[k]; inState && e.Pending {
+				p.Confirm = append(p.Confirm, Change{Addr: a, Before: before, After: before})
 			}
 		case before != nil:
 			deletes = append(deletes, Change{Addr: a, Action: Delete, Before: before})
