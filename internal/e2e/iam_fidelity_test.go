@@ -308,3 +308,24 @@ func TestAttachIsLimitedByPolicyARNCondition(t *testing.T) {
 		t.Fatalf("second page %+v, IsTruncated %v", next.AttachedPolicies, next.IsTruncated)
 	}
 }
+
+func TestIAMAndSTSLimits(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	name := uniq(t, "twokeys")
+	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}))(t)
+	for range 2 {
+		must(dev.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)}))(t)
+	}
+	_, err := dev.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
+	wantCode(t, err, "LimitExceeded")
+
+	// A session is not a user: IAM wants the user's name.
+	_, err = dev.iam.GetUser(ctx, &iam.GetUserInput{})
+	wantCode(t, err, "ValidationError")
+
+	role := "arn:aws:iam::" + prodID + ":role/" + sandbox.DefaultAdminRoleName
+	_, err = admin(t).sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("long"), DurationSeconds: aws.Int32(7200)})
+	wantCode(t, err, "ValidationError") // the role's MaxSessionDuration is an hour
+	must(admin(t).sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("hour"), DurationSeconds: aws.Int32(3600)}))(t)
+}

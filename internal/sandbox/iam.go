@@ -67,7 +67,11 @@ func (g *gateway) serveIAM(c *call) {
 	}
 	p := c.principal()
 	action := form.Get("Action")
-	if (action == "GetUser" || action == "CreateAccessKey" || action == "ListAccessKeys") && form.Get("UserName") == "" && p.Kind == "user" {
+	if (action == "GetUser" || action == "CreateAccessKey" || action == "ListAccessKeys") && form.Get("UserName") == "" {
+		if p.Kind != "user" {
+			g.fail(c, http.StatusBadRequest, "ValidationError", "Must specify userName when calling with non-User credentials")
+			return
+		}
 		form.Set("UserName", p.UserName)
 	}
 	if msg := validateIAM(action, form); msg != "" {
@@ -127,6 +131,10 @@ func (g *gateway) serveIAM(c *call) {
 			g.fail(c, http.StatusBadRequest, "MalformedPolicyDocument", err.Error())
 			return
 		}
+	}
+	if action == "CreateAccessKey" && g.accessKeysOf(p.Account, form.Get("UserName")) >= 2 {
+		g.fail(c, http.StatusConflict, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
+		return
 	}
 	if action == "CreateUser" || action == "CreateRole" {
 		if msg := g.nameTaken(c.r.Context(), p.Account, action, form); msg != "" {
@@ -215,6 +223,19 @@ func (g *gateway) learnAccessKey(c *call, b *backend, body []byte) {
 		}}
 		return nil
 	})
+}
+
+// accessKeysOf counts a user's access keys (IAM allows two).
+func (g *gateway) accessKeysOf(account, user string) int {
+	n := 0
+	g.st.view(func() {
+		for _, cr := range g.st.Creds {
+			if cr.Principal.Kind == "user" && cr.Principal.Account == account && cr.Principal.UserName == user {
+				n++
+			}
+		}
+	})
+	return n
 }
 
 func (g *gateway) userDeleteConflict(account, user string) string {

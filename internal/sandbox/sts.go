@@ -146,6 +146,14 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 			return
 		}
 	}
+	if p.Kind == "session" && duration > 3600 {
+		g.fail(c, http.StatusBadRequest, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+		return
+	}
+	if max := int(aws.ToInt32(role.Role.MaxSessionDuration)); duration > max && (max > 0 || duration > 3600) {
+		g.fail(c, http.StatusBadRequest, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+		return
+	}
 	cred := &credential{
 		AccessKey: newAccessKeyID("ASIA"),
 		Secret:    newSecret(),
