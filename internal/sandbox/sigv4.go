@@ -3,10 +3,13 @@ package sandbox
 import (
 	"context"
 	"crypto/hmac"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,53 +87,128 @@ func requestTime(r *http.Request, si sigInfo, now time.Time) (time.Time, error) 
 
 // verifySignature recomputes the request's signature with the secret the
 // sandbox holds for its access key and compares it with the one sent. The
-// request is rebuilt with exactly the headers the client signed and signed
-// again by the SDK's own signer, over payloadHash: the hash of the body for
+// canonical request is built as AWS builds it, from exactly the headers the
+// client signed (user-agent and transfer-encoding included, which the SDK's
+// own signer would leave out), over payloadHash: the hash of the body for
 // services that sign it, the declared x-amz-content-sha256 for S3 (which the
 // gateway then holds the body to). The body itself is not read here.
-func verifySignature(r *http.Request, payloadHash string, si sigInfo, secret, token string, t time.Time) error {
-	u, err := url.ParseRequestURI(r.RequestURI)
-	if err != nil {
-		return fmt.Errorf("request URI: %w", err)
-	}
-	u.Scheme, u.Host = "https", r.Host
-	clone, err := http.NewRequestWithContext(context.Background(), r.Method, u.String(), nil)
+func verifySignature(r *http.Request, payloadHash string, si sigInfo, secret, _ string, t time.Time) error {
+	want, err := computeSignature(r, payloadHash, si, secret, t)
 	if err != nil {
 		return err
 	}
-	clone.Host = r.Host
-	for _, h := range si.SignedHeaders {
-		switch h {
-		case "host":
-			continue
-		case "content-length":
-			if r.ContentLength < 0 {
-				return fmt.Errorf("signed header content-length is missing")
-			}
-			clone.ContentLength = r.ContentLength
-			continue
-		}
-		if vs, ok := r.Header[http.CanonicalHeaderKey(h)]; ok {
-			clone.Header[http.CanonicalHeaderKey(h)] = vs
-		} else if !strings.EqualFold(h, "x-amz-date") {
-			return fmt.Errorf("signed header %q is missing", h)
-		}
-	}
-	signer := v4.NewSigner(func(o *v4.SignerOptions) {
-		o.DisableURIPathEscaping = si.Service == "s3"
-	})
-	creds := aws.Credentials{AccessKeyID: si.AccessKey, SecretAccessKey: secret, SessionToken: token}
-	if err := signer.SignHTTP(context.Background(), creds, clone, payloadHash, si.Service, si.Region, t); err != nil {
-		return fmt.Errorf("sign: %w", err)
-	}
-	want, err := parseAuthorization(clone.Header.Get("Authorization"))
-	if err != nil {
-		return err
-	}
-	if !hmac.Equal([]byte(want.Signature), []byte(si.Signature)) {
+	if !hmac.Equal([]byte(want), []byte(si.Signature)) {
 		return errSignatureMismatch
 	}
 	return nil
+}
+
+// computeSignature is SigV4's signature of r as its Authorization header
+// describes it.
+func computeSignature(r *http.Request, payloadHash string, si sigInfo, secret string, t time.Time) (string, error) {
+	u, err := url.ParseRequestURI(r.RequestURI)
+	if err != nil {
+		return "", fmt.Errorf("request URI: %w", err)
+	}
+	path := u.EscapedPath()
+	if u.Opaque != "" {
+		return "", fmt.Errorf("request URI %q has no path", r.RequestURI)
+	}
+	if path == "" {
+		path = "/"
+	}
+	if si.Service != "s3" {
+		path = sigV4Escape(path, true) // the other services encode the path twice
+	}
+	var hasHost bool
+	var canonHeaders strings.Builder
+	for i, h := range si.SignedHeaders {
+		if h != strings.ToLower(h) || h == "" || (i > 0 && si.SignedHeaders[i-1] >= h) {
+			return "", fmt.Errorf("SignedHeaders must be lower-case, sorted and distinct")
+		}
+		var v string
+		switch h {
+		case "host":
+			hasHost, v = true, r.Host
+		case "content-length":
+			if r.ContentLength < 0 {
+				return "", fmt.Errorf("signed header content-length is missing")
+			}
+			v = strconv.FormatInt(r.ContentLength, 10)
+		case "transfer-encoding":
+			if len(r.TransferEncoding) == 0 {
+				return "", fmt.Errorf("signed header transfer-encoding is missing")
+			}
+			v = strings.Join(r.TransferEncoding, ",")
+		default:
+			vs, ok := r.Header[http.CanonicalHeaderKey(h)]
+			if !ok {
+				return "", fmt.Errorf("signed header %q is missing", h)
+			}
+			clean := make([]string, len(vs))
+			for j, x := range vs {
+				clean[j] = collapseSpaces(x)
+			}
+			v = strings.Join(clean, ",")
+		}
+		canonHeaders.WriteString(h + ":" + collapseSpaces(v) + "\n")
+	}
+	if !hasHost {
+		return "", fmt.Errorf("the host header must be signed")
+	}
+	canonical := r.Method + "\n" + path + "\n" + canonicalQuery(u.Query()) + "\n" + canonHeaders.String() + "\n" +
+		strings.Join(si.SignedHeaders, ";") + "\n" + payloadHash
+	scope := si.Date + "/" + si.Region + "/" + si.Service + "/aws4_request"
+	toSign := "AWS4-HMAC-SHA256\n" + t.UTC().Format("20060102T150405Z") + "\n" + scope + "\n" + sha256Hex([]byte(canonical))
+	return hex.EncodeToString(hmacSHA256(signingKey(secret, si.Date, si.Region, si.Service), toSign)), nil
+}
+
+// collapseSpaces trims a header value's spaces and collapses runs of them,
+// as SigV4 canonicalizes header values.
+func collapseSpaces(v string) string {
+	v = strings.Trim(v, " ")
+	if !strings.Contains(v, "  ") {
+		return v
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] == ' ' && i > 0 && v[i-1] == ' ' {
+			continue
+		}
+		b.WriteByte(v[i])
+	}
+	return b.String()
+}
+
+// canonicalQuery is SigV4's canonical query string: every key and value
+// encoded, sorted by key and then value.
+func canonicalQuery(q url.Values) string {
+	params := make([]string, 0, len(q))
+	for k, vs := range q {
+		for _, v := range vs {
+			params = append(params, sigV4Escape(k, false)+"="+sigV4Escape(v, false))
+		}
+	}
+	sort.Strings(params)
+	return strings.Join(params, "&")
+}
+
+// sigV4Escape percent-encodes every byte but the unreserved characters
+// (and '/' when keepSlash).
+func sigV4Escape(s string, keepSlash bool) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && keepSlash) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
 }
 
 var errSignatureMismatch = errors.New("signature mismatch")
