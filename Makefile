@@ -4,7 +4,7 @@ BIN      ?= bin/xacct
 FUZZTIME ?= 60s
 ARCH     ?= arm64
 
-.PHONY: build test unit e2e check bench bench-e2e fuzz demo clean lambda
+.PHONY: build test unit e2e chaos check bench bench-e2e fuzz demo clean lambda
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
@@ -26,6 +26,10 @@ unit:
 
 e2e:
 	$(GO) test -race -timeout 30m $(E2E)
+
+# apply and destroy killed with SIGKILL at ten points each (make e2e runs three).
+chaos:
+	XACCT_KILL_POINTS=all $(GO) test -race -timeout 30m -run 'TestKilledApplyAndDestroyConverge' -v $(E2E)
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -1,14 +1,11 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -275,58 +272,6 @@ func TestBadConfigMakesNoAWSCall(t *testing.T) {
 				t.Errorf("%d AWS calls for a bad config", n)
 			}
 		})
-	}
-}
-
-func TestKilledApplyConvergesWhenRunAgain(t *testing.T) {
-	e := newEnv(t, "")
-	cmd := xacctProcess("apply", "--auto-approve", "--parallelism", "1", "-c", e.cfg)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	completed := 0
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), "Creation complete") {
-			completed++
-		}
-		if completed == 3 {
-			break
-		}
-	}
-	_ = cmd.Process.Signal(syscall.SIGKILL)
-	_ = cmd.Wait()
-	if completed < 3 {
-		t.Fatalf("apply finished or failed before it could be killed (%d changes done)", completed)
-	}
-	// The lock of the killed run is left behind, as on Terraform; the next
-	// run names it and force-unlock clears it.
-	code, _, errOut := e.run("apply", "--auto-approve")
-	if code != cli.ExitError || !strings.Contains(errOut, "xacct force-unlock ") {
-		t.Fatalf("a run after the kill: exit %d, %s", code, errOut)
-	}
-	id := errOut[strings.Index(errOut, "force-unlock ")+len("force-unlock "):]
-	id = strings.TrimSpace(id)
-	e.mustRun("force-unlock", id)
-	out := e.mustRun("apply", "--auto-approve")
-	if !strings.Contains(out, "Apply complete!") {
-		t.Fatalf("second apply:\n%s", out)
-	}
-	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {
-		t.Fatalf("not converged after the kill and a second apply:\n%s", out)
-	}
-	// No duplicate: each role exists once (IAM names are unique, so a
-	// duplicate create would have failed); the state holds each resource once.
-	st, err := os.ReadFile(filepath.Join(e.dir, "state.json"))
-	if err != nil {
-		t.Fatalf("read the state: %v", err)
-	}
-	if strings.Contains(string(st), `"pending": true`) {
-		t.Errorf("state still has a pending resource:\n%s", st)
 	}
 }
 
