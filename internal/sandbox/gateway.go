@@ -217,8 +217,10 @@ func (g *gateway) serveCall(c *call) {
 			return
 		}
 		c.payload = payloadHash
-		c.sig = &sigContext{key: signingKey(cred.Secret, si.Date, si.Region, si.Service), amzDate: r.Header.Get("X-Amz-Date"),
-			scope: si.Date + "/" + si.Region + "/" + si.Service + "/aws4_request", seed: si.Signature}
+		if payloadHash == streamingSigned || payloadHash == streamingSignedTrailer {
+			c.sig = &sigContext{key: signingKey(cred.Secret, si.Date, si.Region, si.Service), amzDate: r.Header.Get("X-Amz-Date"),
+				scope: si.Date + "/" + si.Region + "/" + si.Service + "/aws4_request", seed: si.Signature}
+		}
 	} else {
 		// The other services sign the body itself: an x-amz-content-sha256
 		// header does not stand in for it. The key is known, the signature
@@ -574,7 +576,7 @@ func (g *gateway) proxy(c *call, b *backend, rw rewriter) (int, []byte, http.Hea
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	req.Header = c.out.header.Clone()
+	req.Header = c.out.header
 	req.ContentLength = int64(len(body))
 	resp, err := b.client.Do(req)
 	if err != nil {
