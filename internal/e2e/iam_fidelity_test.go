@@ -329,3 +329,23 @@ func TestIAMAndSTSLimits(t *testing.T) {
 	wantCode(t, err, "ValidationError") // the role's MaxSessionDuration is an hour
 	must(admin(t).sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("hour"), DurationSeconds: aws.Int32(3600)}))(t)
 }
+
+func TestDenyOnARolePathHolds(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	path := "/" + uniq(t, "guarded") + "/"
+	role := uniq(t, "guarded")
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	must(dev.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), Path: aws.String(path), AssumeRolePolicyDocument: aws.String(trust)}))(t)
+	name := uniq(t, "iamadmin")
+	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}))(t)
+	must(dev.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("all-but-guarded"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"},` +
+			`{"Effect":"Deny","Action":"iam:*","Resource":"arn:aws:iam::` + devID + `:role` + path + `*"}]}`)}))(t)
+	user := userKey(t, dev, name)
+	_, err := user.iam.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(role), PolicyDocument: aws.String(trust)})
+	wantCode(t, err, "AccessDenied")
+	_, err = user.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")})
+	wantCode(t, err, "AccessDenied")
+	must(user.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)}))(t)
+}

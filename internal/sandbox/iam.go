@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"fmt"
 	"maps"
@@ -19,30 +20,64 @@ import (
 
 const iamNS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
-// iamResource is the ARN an IAM action acts on, as far as its parameters say.
-func iamResource(account string, form url.Values) string {
+// iamResource is the ARN an IAM action acts on, as far as its parameters
+// say. pathOf finds the path of an existing user, role or group, so that a
+// policy naming a path (role/team/*) matches its roles whatever the action.
+func iamResource(account string, form url.Values, pathOf func(kind, name string) (string, bool)) string {
 	base := "arn:aws:iam::" + account + ":"
-	path := form.Get("Path")
-	if path == "" {
-		path = "/"
+	arn := func(kind, name string) string {
+		path, ok := pathOf(kind, name)
+		if !ok {
+			if path = form.Get("Path"); path == "" {
+				path = "/"
+			}
+		}
+		return base + kind + path + name
 	}
 	switch {
 	case form.Get("PolicyArn") != "" && form.Get("GroupName") == "" && form.Get("UserName") == "" && form.Get("RoleName") == "":
 		// GetPolicy, DeletePolicy...: the policy; attaching one acts on
 		// the user, group or role it is attached to.
 		return form.Get("PolicyArn")
-	case form.Get("GroupName") != "" && form.Get("UserName") == "":
-		return base + "group" + path + form.Get("GroupName")
 	case form.Get("GroupName") != "":
-		return base + "group/" + form.Get("GroupName")
+		// AddUserToGroup and RemoveUserFromGroup act on the group.
+		return arn("group", form.Get("GroupName"))
 	case form.Get("UserName") != "":
-		return base + "user" + path + form.Get("UserName")
+		return arn("user", form.Get("UserName"))
 	case form.Get("RoleName") != "":
-		return base + "role" + path + form.Get("RoleName")
+		return arn("role", form.Get("RoleName"))
 	case form.Get("PolicyName") != "" && form.Get("Action") == "CreatePolicy":
+		path := form.Get("Path")
+		if path == "" {
+			path = "/"
+		}
 		return base + "policy" + path + form.Get("PolicyName")
 	}
 	return "*"
+}
+
+// entityPath is the path of an existing user, role or group of the account.
+func (g *gateway) entityPath(ctx context.Context, account, kind, name string) (string, bool) {
+	b := g.sb.accounts[account]
+	switch kind {
+	case "user":
+		if u, err := b.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)}); err == nil {
+			return aws.ToString(u.User.Path), true
+		}
+	case "role":
+		if r, err := b.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)}); err == nil {
+			return aws.ToString(r.Role.Path), true
+		}
+	case "group":
+		var path string
+		g.st.view(func() {
+			if gr := g.st.account(account).Groups[name]; gr != nil {
+				path = gr.Path
+			}
+		})
+		return path, path != ""
+	}
+	return "", false
 }
 
 // iamConditionKeys are the IAM-specific condition keys of a request:
@@ -78,13 +113,14 @@ func (g *gateway) serveIAM(c *call) {
 		g.fail(c, http.StatusBadRequest, "ValidationError", msg)
 		return
 	}
-	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "iam:" + action, resource: iamResource(p.Account, form), context: iamConditionKeys(action, form)})
+	resource := iamResource(p.Account, form, func(kind, name string) (string, bool) { return g.entityPath(c.r.Context(), p.Account, kind, name) })
+	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "iam:" + action, resource: resource, context: iamConditionKeys(action, form)})
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "ServiceFailure", err.Error())
 		return
 	}
 	if res.Decision != iampolicy.Allowed {
-		g.deny(c, "iam:"+action, iamResource(p.Account, form), res)
+		g.deny(c, "iam:"+action, resource, res)
 		return
 	}
 	if !strings.HasPrefix(action, "Get") && !strings.HasPrefix(action, "List") {

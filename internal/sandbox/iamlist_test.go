@@ -177,3 +177,27 @@ func TestAWSManagedPoliciesParse(t *testing.T) {
 		t.Errorf("policyPath")
 	}
 }
+
+func TestIAMResourceUsesTheEntitysPath(t *testing.T) {
+	t.Parallel()
+	paths := map[string]string{"role/ops": "/team/", "user/ann": "/people/", "group/Devs": "/eng/"}
+	pathOf := func(kind, name string) (string, bool) { p, ok := paths[kind+"/"+name]; return p, ok }
+	tests := []struct {
+		form url.Values
+		want string
+	}{
+		{url.Values{"Action": {"GetRole"}, "RoleName": {"ops"}}, "arn:aws:iam::1:role/team/ops"},
+		{url.Values{"Action": {"CreateRole"}, "RoleName": {"new"}, "Path": {"/x/"}}, "arn:aws:iam::1:role/x/new"},
+		{url.Values{"Action": {"GetRole"}, "RoleName": {"gone"}}, "arn:aws:iam::1:role/gone"},
+		{url.Values{"Action": {"AttachRolePolicy"}, "RoleName": {"ops"}, "PolicyArn": {"arn:aws:iam::aws:policy/ReadOnlyAccess"}}, "arn:aws:iam::1:role/team/ops"},
+		{url.Values{"Action": {"DeleteUser"}, "UserName": {"ann"}}, "arn:aws:iam::1:user/people/ann"},
+		{url.Values{"Action": {"AddUserToGroup"}, "UserName": {"ann"}, "GroupName": {"Devs"}}, "arn:aws:iam::1:group/eng/Devs"},
+		{url.Values{"Action": {"GetPolicy"}, "PolicyArn": {"arn:aws:iam::1:policy/p"}}, "arn:aws:iam::1:policy/p"},
+		{url.Values{"Action": {"ListRoles"}}, "*"},
+	}
+	for _, tt := range tests {
+		if got := iamResource("1", tt.form, pathOf); got != tt.want {
+			t.Errorf("%v: %s, want %s", tt.form, got, tt.want)
+		}
+	}
+}
