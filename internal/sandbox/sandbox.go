@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -253,7 +254,13 @@ func (sb *Sandbox) startChild(ctx context.Context, a Account, command []string) 
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "KUMO_LOG_LEVEL=error")
+	// kumo writes the region of AWS_DEFAULT_REGION into its ARNs and finds
+	// a function by ARN only in that region: the sandbox's, whatever the
+	// caller's environment says.
+	env = slices.DeleteFunc(env, func(kv string) bool {
+		return strings.HasPrefix(kv, "AWS_DEFAULT_REGION=") || strings.HasPrefix(kv, "AWS_REGION=")
+	})
+	env = append(env, "KUMO_LOG_LEVEL=error", "AWS_DEFAULT_REGION="+sb.Region, "AWS_REGION="+sb.Region)
 	if !sb.tempDir {
 		dir := filepath.Join(sb.dataDir, "accounts", a.ID)
 		if err := os.MkdirAll(dir, 0o700); err != nil {
