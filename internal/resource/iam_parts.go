@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
 
 // PartsFinder is a kind whose resources can carry parts that someone made
@@ -107,21 +108,13 @@ func (k attachmentKind) Delete(ctx context.Context, c *Clients, name string, _ V
 var groupAttachmentKind = attachmentKind{
 	parent: "IAM group",
 	list: func(ctx context.Context, c *Clients, group string) ([]string, error) {
-		var arns []string
-		var marker *string
-		for {
-			out, err := c.IAM.ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String(group), Marker: marker})
+		return listNames(func(m *string) ([]string, *string, bool, error) {
+			out, err := c.IAM.ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String(group), Marker: m})
 			if err != nil {
-				return nil, err
+				return nil, nil, false, err
 			}
-			for _, p := range out.AttachedPolicies {
-				arns = append(arns, aws.ToString(p.PolicyArn))
-			}
-			if !out.IsTruncated || out.Marker == nil {
-				return arns, nil
-			}
-			marker = out.Marker
-		}
+			return policyARNs(out.AttachedPolicies), out.Marker, out.IsTruncated, nil
+		})
 	},
 	attach: func(ctx context.Context, c *Clients, group, arn string) error {
 		_, err := c.IAM.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String(group), PolicyArn: aws.String(arn)})
@@ -136,21 +129,13 @@ var groupAttachmentKind = attachmentKind{
 var roleAttachmentKind = attachmentKind{
 	parent: "IAM role",
 	list: func(ctx context.Context, c *Clients, role string) ([]string, error) {
-		var arns []string
-		var marker *string
-		for {
-			out, err := c.IAM.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role), Marker: marker})
+		return listNames(func(m *string) ([]string, *string, bool, error) {
+			out, err := c.IAM.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role), Marker: m})
 			if err != nil {
-				return nil, err
+				return nil, nil, false, err
 			}
-			for _, p := range out.AttachedPolicies {
-				arns = append(arns, aws.ToString(p.PolicyArn))
-			}
-			if !out.IsTruncated || out.Marker == nil {
-				return arns, nil
-			}
-			marker = out.Marker
-		}
+			return policyARNs(out.AttachedPolicies), out.Marker, out.IsTruncated, nil
+		})
 	},
 	attach: func(ctx context.Context, c *Clients, role, arn string) error {
 		_, err := c.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(arn)})
@@ -261,4 +246,12 @@ func listNames(page func(marker *string) (names []string, next *string, truncate
 		}
 		marker = next
 	}
+}
+
+func policyARNs(ps []iamtypes.AttachedPolicy) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = aws.ToString(p.PolicyArn)
+	}
+	return out
 }
