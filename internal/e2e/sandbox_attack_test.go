@@ -394,64 +394,87 @@ func (zeros) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestUnsignedUploadCostsNothing sends an unsigned 200 MB PUT and measures
-// the heap of this process (which runs the gateway) while it is refused:
-// the body is never read, so the heap grows by far less than 20 MB. Not
-// parallel, so that other tests' allocations do not count.
+// TestUnsignedUploadCostsNothing sends 200 MB PUTs the gateway must refuse
+// before reading their body — one unsigned, one signed (UNSIGNED-PAYLOAD)
+// by a session with no right to write there — and measures the heap of
+// this process, which runs the gateway: the body is never read, so the heap
+// grows by far less than 20 MB. Not parallel, so that other tests'
+// allocations do not count.
 func TestUnsignedUploadCostsNothing(t *testing.T) {
 	const size = 200 << 20
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var m runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(5 * time.Millisecond):
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	bucket := uniq(t, "big")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	reader, _ := sessionWith(t, prodID, allowS3(bucket, `["s3:GetObject"]`))
+	creds := must(reader.cfg.Credentials.Retrieve(ctx))(t)
+	tests := []struct {
+		name   string
+		sign   bool
+		status int
+	}{
+		{"unsigned", false, http.StatusForbidden},
+		{"signed without permission", true, http.StatusForbidden},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPut, shared.URL+"/"+bucket+"/big", io.LimitReader(zeros{}, size))
+			if err != nil {
+				t.Fatal(err)
 			}
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
+			req.ContentLength = size
+			if tc.sign {
+				req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+				signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+				if err := signer.SignHTTP(ctx, creds, req, "UNSIGNED-PAYLOAD", "s3", shared.Region, time.Now()); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
-	}()
-	req, err := http.NewRequest(http.MethodPut, shared.URL+"/"+uniq(t, "nobucket")+"/big", io.LimitReader(zeros{}, size))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.ContentLength = size
-	start := time.Now()
-	resp, err := (&http.Client{Transport: transport(t, shared)}).Do(req)
-	elapsed := time.Since(start)
-	close(stop)
-	<-done
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	switch {
-	case err == nil:
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusForbidden {
-			t.Errorf("unsigned 200 MB PUT: status %d", resp.StatusCode)
-		}
-	case errors.Is(err, io.EOF) || strings.Contains(err.Error(), "reset") || strings.Contains(err.Error(), "broken pipe"):
-		// The gateway answered and closed the connection before the client
-		// finished writing: what a server that does not read does.
-	default:
-		t.Fatalf("unsigned 200 MB PUT: %v", err)
-	}
-	grew := int64(peak.Load()) - int64(before.HeapInuse)
-	allocated := after.TotalAlloc - before.TotalAlloc
-	if grew < 0 {
-		grew = 0
-	}
-	t.Logf("unsigned 200 MB PUT refused in %v; heap in use grew by at most %.1f MB; %.1f MB allocated in all", elapsed, float64(grew)/(1<<20), float64(allocated)/(1<<20))
-	if grew > 20<<20 || allocated > 20<<20 {
-		t.Errorf("an unsigned 200 MB upload cost %.1f MB of heap (%.1f MB allocated), want under 20 MB", float64(grew)/(1<<20), float64(allocated)/(1<<20))
+			runtime.GC()
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
+			var peak atomic.Uint64
+			stop, done := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(done)
+				var m runtime.MemStats
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(5 * time.Millisecond):
+					}
+					runtime.ReadMemStats(&m)
+					if m.HeapInuse > peak.Load() {
+						peak.Store(m.HeapInuse)
+					}
+				}
+			}()
+			start := time.Now()
+			resp, err := (&http.Client{Transport: transport(t, shared)}).Do(req)
+			elapsed := time.Since(start)
+			close(stop)
+			<-done
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			switch {
+			case err == nil:
+				resp.Body.Close()
+				if resp.StatusCode != tc.status {
+					t.Errorf("200 MB PUT: status %d, want %d", resp.StatusCode, tc.status)
+				}
+			case errors.Is(err, io.EOF) || strings.Contains(err.Error(), "reset") || strings.Contains(err.Error(), "broken pipe"):
+				// The gateway answered and closed the connection before the
+				// client finished writing: what a server that does not read does.
+			default:
+				t.Fatalf("200 MB PUT: %v", err)
+			}
+			grew := max(int64(peak.Load())-int64(before.HeapInuse), 0)
+			allocated := after.TotalAlloc - before.TotalAlloc
+			t.Logf("200 MB PUT refused in %v; heap in use grew by at most %.1f MB; %.1f MB allocated in all", elapsed, float64(grew)/(1<<20), float64(allocated)/(1<<20))
+			if grew > 20<<20 || allocated > 20<<20 {
+				t.Errorf("a refused 200 MB upload cost %.1f MB of heap (%.1f MB allocated), want under 20 MB", float64(grew)/(1<<20), float64(allocated)/(1<<20))
+			}
+		})
 	}
 }

@@ -128,7 +128,11 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, secure bool) {
 		}
 	}
 	defer func() { <-g.slots }()
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyTimeout))
+	if r.ContentLength != 0 {
+		// The body must arrive in time; readBody lifts the deadline once it
+		// has, so that a long call (a synchronous Invoke) keeps its context.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyTimeout))
+	}
 	g.serveCall(c)
 }
 
@@ -313,6 +317,7 @@ func (g *gateway) readBody(c *call, limit int64) *apiError {
 	if int64(buf.Len()) > limit {
 		return tooLarge
 	}
+	_ = http.NewResponseController(c.w).SetReadDeadline(time.Time{})
 	c.body = buf.Bytes()
 	return nil
 }
