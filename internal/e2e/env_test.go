@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -142,4 +143,24 @@ func xacctProcess(args ...string) *exec.Cmd {
 		"AWS_ACCESS_KEY_ID="+shared.AdminKey, "AWS_SECRET_ACCESS_KEY="+shared.AdminSecret, "AWS_REGION="+shared.Region,
 		"AWS_CA_BUNDLE="+shared.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 	return cmd
+}
+
+// startXacct starts xacct as its own process (see xacctProcess) and
+// returns it with a scanner of its standard output, or of its standard
+// error when stderr is set.
+func startXacct(t *testing.T, stderr bool, args ...string) (*exec.Cmd, *bufio.Scanner) {
+	t.Helper()
+	cmd := xacctProcess(args...)
+	pipe := cmd.StdoutPipe
+	if stderr {
+		pipe = cmd.StderrPipe
+	}
+	r, err := pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, bufio.NewScanner(r)
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -68,15 +67,7 @@ func inventory(t *testing.T, e *env) []string {
 // finished; it reports whether it got to kill it.
 func killAfter(t *testing.T, n int, args ...string) bool {
 	t.Helper()
-	cmd := xacctProcess(args...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
+	cmd, sc := startXacct(t, false, args...)
 	done := 0
 	for done < n && sc.Scan() {
 		if strings.Contains(sc.Text(), " complete after ") {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"strings"
@@ -123,15 +122,7 @@ func assertNoProbes(t *testing.T, e *env) {
 func TestVerifyLiveCleansUpWhenInterrupted(t *testing.T) {
 	e := newEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
-	cmd := xacctProcess("verify", "--live", "--live-wait", "10s", "-c", e.cfg)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
+	cmd, sc := startXacct(t, true, "verify", "--live", "--live-wait", "10s", "-c", e.cfg)
 	var lines []string
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
@@ -177,15 +168,7 @@ func TestVerifyCleanupAfterAKill(t *testing.T) {
 	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(other)}))(t)
 	defer func() { _, _ = dev.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(other)}) }()
 
-	cmd := xacctProcess("verify", "--live", "--live-wait", "10s", "-c", e.cfg)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
+	cmd, sc := startXacct(t, true, "verify", "--live", "--live-wait", "10s", "-c", e.cfg)
 	created := 0
 	for sc.Scan() {
 		if strings.Contains(sc.Text(), "probe user") && strings.Contains(sc.Text(), "created") {
