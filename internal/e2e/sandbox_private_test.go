@@ -6,16 +6,19 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -200,13 +203,7 @@ func TestKumoChildrenHaveNoTCPPort(t *testing.T) {
 			}
 		}
 		// The listener and the connections it accepted all name the path.
-		var socks []string
-		for _, line := range procNetLines(t, pid, "unix") {
-			f := strings.Fields(line)
-			if len(f) >= 8 && inodes[f[6]] && strings.HasSuffix(f[7], "/kumo.sock") && !slices.Contains(socks, f[7]) {
-				socks = append(socks, f[7])
-			}
-		}
+		socks := kumoSockets(t, pid)
 		if len(socks) != 1 {
 			t.Fatalf("kumo child %d listens on Unix sockets %v, want one kumo.sock", pid, socks)
 		}
@@ -220,12 +217,62 @@ func TestKumoChildrenHaveNoTCPPort(t *testing.T) {
 			}
 		}
 	}
+	// Another user cannot reach a child's socket; its owner can (so the
+	// refusal is the permissions', not a broken socket).
+	if curl, err := exec.LookPath("curl"); err == nil && os.Geteuid() == 0 {
+		sock := kumoSocketOf(t, pids[0])
+		health := func(cred *syscall.Credential) error {
+			cmd := exec.Command(curl, "-sf", "--max-time", "5", "--unix-socket", sock, "http://localhost/health")
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+			out, err := cmd.CombinedOutput()
+			if err == nil && !strings.Contains(string(out), "healthy") {
+				return fmt.Errorf("answered %q", out)
+			}
+			return err
+		}
+		if err := health(nil); err != nil {
+			t.Fatalf("the sandbox's user cannot reach %s: %v", sock, err)
+		}
+		var exit *exec.ExitError
+		switch err := health(&syscall.Credential{Uid: 65534, Gid: 65534}); {
+		case err == nil:
+			t.Errorf("user nobody reached kumo at %s", sock)
+		case !errors.As(err, &exit) || exit.ExitCode() != 7: // curl: could not connect
+			t.Errorf("curl as user nobody: %v, want exit 7 (could not connect)", err)
+		}
+	} else {
+		t.Log("not root or no curl: the socket is not tried as another user")
+	}
 	// The gateway's plain-HTTP port is no back door to kumo either: an
 	// unsigned ListBuckets is not kumo's answer.
 	code, body := rawHTTP(t, httpAddr(), "GET / HTTP/1.1\r\nHost: "+httpAddr()+"\r\nConnection: close\r\n\r\n")
 	if code == 200 || strings.Contains(body, "<Bucket>") {
 		t.Errorf("unsigned ListBuckets on the plain-HTTP port: %d %s", code, body)
 	}
+}
+
+// kumoSockets are the paths of the kumo.sock Unix sockets process pid holds
+// (the listener and the connections it accepted all name the path).
+func kumoSockets(t *testing.T, pid int) []string {
+	t.Helper()
+	inodes := socketInodes(t, pid)
+	var socks []string
+	for _, line := range procNetLines(t, pid, "unix") {
+		f := strings.Fields(line)
+		if len(f) >= 8 && inodes[f[6]] && strings.HasSuffix(f[7], "/kumo.sock") && !slices.Contains(socks, f[7]) {
+			socks = append(socks, f[7])
+		}
+	}
+	return socks
+}
+
+func kumoSocketOf(t *testing.T, pid int) string {
+	t.Helper()
+	socks := kumoSockets(t, pid)
+	if len(socks) != 1 {
+		t.Fatalf("kumo child %d: sockets %v", pid, socks)
+	}
+	return socks[0]
 }
 
 // socketInodes are the inodes of the sockets process pid holds.

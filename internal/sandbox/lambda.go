@@ -33,7 +33,9 @@ func lambdaOp(method, escapedPath string) (action, function string, err error) {
 		}
 		seg[i] = s
 	}
-	if len(seg) < 2 {
+	// The first segment is the API version, a date; nothing else may stand
+	// there for kumo to decode and clean into another route.
+	if len(seg) < 2 || !apiVersionRE.MatchString(seg[0]) {
 		return "", "", nil
 	}
 	fnAt := func(i int) (string, error) { return parseFunctionRef(seg[i], false) }
@@ -114,6 +116,8 @@ func lambdaOp(method, escapedPath string) (action, function string, err error) {
 	}
 	return "", "", nil
 }
+
+var apiVersionRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 
 var statementIDRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,100}$`)
 

@@ -80,6 +80,8 @@ func TestLambdaOp(t *testing.T) {
 		{"empty segment", http.MethodGet, "/2015-03-31/functions//fn", "", "", true},
 		{"bad escape", http.MethodGet, "/2015-03-31/functions/%zz", "", "", true},
 		{"bad statement ID", http.MethodDelete, "/2015-03-31/functions/fn/policy/a%2Fb", "", "", true},
+		{"encoded traversal in the version", http.MethodGet, "/..%2F..%2Fx/functions/fn", "", "", false},
+		{"not a version", http.MethodGet, "/s3/functions/fn", "", "", false},
 		{"name too long", http.MethodGet, "/2015-03-31/functions/" + strings.Repeat("a", 65), "", "", true},
 	}
 	for _, tc := range tests {
