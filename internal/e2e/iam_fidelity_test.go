@@ -349,3 +349,62 @@ func TestDenyOnARolePathHolds(t *testing.T) {
 	wantCode(t, err, "AccessDenied")
 	must(user.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)}))(t)
 }
+
+func TestManagedPolicyVersions(t *testing.T) {
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	bucket := uniq(t, "versioned-policy")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	doc := func(actions string) *string {
+		return aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[` + actions + `],"Resource":"arn:aws:s3:::` + bucket + `/*"}]}`)
+	}
+	pol := must(prod.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(uniq(t, "objects")), PolicyDocument: doc(`"s3:GetObject"`)}))(t)
+	arn := pol.Policy.Arn
+	role := uniq(t, "versioned")
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + shared.ManagementAccount + `:root"},"Action":"sts:AssumeRole"}]}`
+	must(prod.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust)}))(t)
+	must(prod.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: arn}))(t)
+	sess := admin(t).assume(t, "arn:aws:iam::"+prodID+":role/"+role, "versions")
+	put := func() error {
+		_, err := sess.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("k"), Body: strings.NewReader("1")})
+		return err
+	}
+	wantCode(t, put(), "AccessDenied")
+
+	v2 := must(prod.iam.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: arn, PolicyDocument: doc(`"s3:GetObject","s3:PutObject"`), SetAsDefault: true}))(t)
+	if aws.ToString(v2.PolicyVersion.VersionId) != "v2" || !v2.PolicyVersion.IsDefaultVersion {
+		t.Fatalf("CreatePolicyVersion = %+v", v2.PolicyVersion)
+	}
+	must(put(), nil)(t)
+	got := must(prod.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: arn}))(t)
+	if aws.ToString(got.Policy.DefaultVersionId) != "v2" || aws.ToInt32(got.Policy.AttachmentCount) != 1 {
+		t.Errorf("GetPolicy: DefaultVersionId %s, AttachmentCount %d; want v2, 1", aws.ToString(got.Policy.DefaultVersionId), aws.ToInt32(got.Policy.AttachmentCount))
+	}
+	list := must(prod.iam.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: arn}))(t)
+	if len(list.Versions) != 2 || aws.ToString(list.Versions[0].VersionId) != "v2" || !list.Versions[0].IsDefaultVersion || list.Versions[1].IsDefaultVersion {
+		t.Errorf("ListPolicyVersions = %+v", list.Versions)
+	}
+	_, err := prod.iam.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: arn, VersionId: aws.String("v2")})
+	wantCode(t, err, "DeleteConflict")
+	must(prod.iam.SetDefaultPolicyVersion(ctx, &iam.SetDefaultPolicyVersionInput{PolicyArn: arn, VersionId: aws.String("v1")}))(t)
+	wantCode(t, put(), "AccessDenied")
+	v1 := must(prod.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: arn, VersionId: aws.String("v1")}))(t)
+	if d, _ := url.QueryUnescape(aws.ToString(v1.PolicyVersion.Document)); strings.Contains(d, "PutObject") || !v1.PolicyVersion.IsDefaultVersion {
+		t.Errorf("v1 = %s (default %v)", d, v1.PolicyVersion.IsDefaultVersion)
+	}
+	for range 3 {
+		must(prod.iam.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: arn, PolicyDocument: doc(`"s3:GetObject"`)}))(t)
+	}
+	_, err = prod.iam.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: arn, PolicyDocument: doc(`"s3:GetObject"`)})
+	wantCode(t, err, "LimitExceeded")
+	_, err = prod.iam.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess"), PolicyDocument: doc(`"s3:*"`)})
+	wantCode(t, err, "AccessDenied")
+
+	must(prod.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(role), PolicyArn: arn}))(t)
+	_, err = prod.iam.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: arn})
+	wantCode(t, err, "DeleteConflict") // versions other than the default remain
+	for _, v := range []string{"v2", "v3", "v4", "v5"} {
+		must(prod.iam.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: arn, VersionId: aws.String(v)}))(t)
+	}
+	must(prod.iam.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: arn}))(t)
+}

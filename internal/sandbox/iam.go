@@ -126,7 +126,8 @@ func (g *gateway) serveIAM(c *call) {
 	if !strings.HasPrefix(action, "Get") && !strings.HasPrefix(action, "List") {
 		defer g.cache.bumpIAM(p.Account)
 	}
-	if g.serveIAMLocal(c, p.Account, action, form) || g.serveIAMList(c, p.Account, action, form) || g.serveManagedPolicy(c, p.Account, action, form) {
+	if g.serveIAMLocal(c, p.Account, action, form) || g.serveIAMList(c, p.Account, action, form) || g.serveManagedPolicy(c, p.Account, action, form) ||
+		g.servePolicyVersions(c, p.Account, action, form) {
 		return
 	}
 	b := g.sb.accounts[p.Account]
@@ -141,6 +142,10 @@ func (g *gateway) serveIAM(c *call) {
 		g.st.view(func() { n = g.st.account(p.Account).localAttachments(form.Get("PolicyArn")) })
 		if n > 0 {
 			g.fail(c, http.StatusConflict, "DeleteConflict", "Cannot delete a policy attached to entities.")
+			return
+		}
+		if g.policyVersionCount(p.Account, form.Get("PolicyArn")) > 1 {
+			g.fail(c, http.StatusConflict, "DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
 			return
 		}
 	case "DeleteUser":
@@ -228,7 +233,12 @@ func (g *gateway) serveIAM(c *call) {
 			_ = g.st.update(func() error { g.st.account(p.Account).Managed[out.Arn] = form.Get("PolicyDocument"); return nil })
 		}
 	case "DeletePolicy":
-		_ = g.st.update(func() error { delete(g.st.account(p.Account).Managed, form.Get("PolicyArn")); return nil })
+		_ = g.st.update(func() error {
+			as := g.st.account(p.Account)
+			delete(as.Managed, form.Get("PolicyArn"))
+			delete(as.PolicyVersions, form.Get("PolicyArn"))
+			return nil
+		})
 	}
 }
 

@@ -234,22 +234,10 @@ func (g *gateway) policyEntries(ctx context.Context, account string, form url.Va
 			return nil, err
 		}
 		for _, p := range res.Policies {
-			arn := realIAMARN(account, aws.ToString(p.Arn))
-			if isAWSManagedARN(arn) {
+			if isAWSManagedARN(realIAMARN(account, aws.ToString(p.Arn))) {
 				continue
 			}
-			e := policyEntry{name: aws.ToString(p.PolicyName), id: awsID(aws.ToString(p.PolicyId)), arn: arn, path: aws.ToString(p.Path),
-				version: aws.ToString(p.DefaultVersionId), description: aws.ToString(p.Description), attachments: int(aws.ToInt32(p.AttachmentCount)),
-				created: aws.ToTime(p.CreateDate), updated: aws.ToTime(p.UpdateDate)}
-			if e.version == "" {
-				e.version = "v1"
-			}
-			g.st.view(func() {
-				as := g.st.account(account)
-				e.attachments += as.localAttachments(arn)
-				e.doc = as.Managed[arn]
-			})
-			out = append(out, e)
+			out = append(out, g.customerEntry(account, &p))
 		}
 	}
 	if scope != "Local" {
@@ -266,6 +254,21 @@ func (g *gateway) policyEntries(ctx context.Context, account string, form url.Va
 	return out, nil
 }
 
+// customerEntry is a customer managed policy kumo keeps, with what the
+// gateway adds: attachments to users and groups, and the default version.
+func (g *gateway) customerEntry(account string, p *types.Policy) policyEntry {
+	arn := realIAMARN(account, aws.ToString(p.Arn))
+	e := policyEntry{name: aws.ToString(p.PolicyName), id: awsID(aws.ToString(p.PolicyId)), arn: arn, path: aws.ToString(p.Path),
+		version: g.defaultVersionOf(account, arn), description: aws.ToString(p.Description), attachments: int(aws.ToInt32(p.AttachmentCount)),
+		created: aws.ToTime(p.CreateDate), updated: aws.ToTime(p.UpdateDate)}
+	g.st.view(func() {
+		as := g.st.account(account)
+		e.attachments += as.localAttachments(arn)
+		e.doc = as.Managed[arn]
+	})
+	return e
+}
+
 func (g *gateway) awsManagedEntry(account string, m awsManaged) policyEntry {
 	e := policyEntry{name: m.Name, id: awsManagedID(m), arn: m.arn(), path: m.Path, version: m.Version, description: m.Description,
 		created: awsManagedCreated, updated: awsManagedCreated, doc: m.Doc}
@@ -274,7 +277,7 @@ func (g *gateway) awsManagedEntry(account string, m awsManaged) policyEntry {
 }
 
 // serveManagedPolicy answers what kumo cannot about managed policies:
-// GetPolicy of an AWS-managed policy, GetPolicyVersion of any, attaching
+// GetPolicy with the gateway's versions and attachments, attaching
 // AWS-managed policies to roles, and ListAttachedRolePolicies with both
 // kinds. It reports whether it handled the action.
 func (g *gateway) serveManagedPolicy(c *call, account, action string, form url.Values) bool {
@@ -296,39 +299,20 @@ func (g *gateway) serveManagedPolicy(c *call, account, action string, form url.V
 	switch action {
 	case "GetPolicy":
 		m, found := awsManagedByARN(arn)
-		if !found {
-			if isAWSManagedARN(arn) {
+		switch {
+		case found:
+			ok("<Policy>" + g.awsManagedEntry(account, m).xml(true) + "</Policy>")
+		case isAWSManagedARN(arn):
+			g.fail(c, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("Policy %s was not found.", arn))
+		default:
+			p, err := b.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(strings.Replace(arn, ":"+account+":", ":"+kumoIAMAccount+":", 1))})
+			if err != nil {
 				g.fail(c, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("Policy %s was not found.", arn))
 				return true
 			}
-			return false
+			e := g.customerEntry(account, p.Policy)
+			ok("<Policy>" + e.xml(true) + "</Policy>")
 		}
-		ok("<Policy>" + g.awsManagedEntry(account, m).xml(true) + "</Policy>")
-	case "GetPolicyVersion":
-		var e policyEntry
-		if m, found := awsManagedByARN(arn); found {
-			e = g.awsManagedEntry(account, m)
-		} else {
-			var has bool
-			g.st.view(func() { e.doc, has = g.st.account(account).Managed[arn] })
-			if !has {
-				g.fail(c, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("Policy %s was not found.", arn))
-				return true
-			}
-			e.version, e.created = "v1", time.Now()
-			if p, err := b.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(strings.Replace(arn, ":"+account+":", ":"+kumoIAMAccount+":", 1))}); err == nil {
-				e.created = aws.ToTime(p.Policy.CreateDate)
-				if v := aws.ToString(p.Policy.DefaultVersionId); v != "" {
-					e.version = v
-				}
-			}
-		}
-		if form.Get("VersionId") != e.version {
-			g.fail(c, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("Policy %s version %s does not exist or is not attachable.", arn, form.Get("VersionId")))
-			return true
-		}
-		ok("<PolicyVersion>" + xmlElem("Document", url.QueryEscape(e.doc)) + xmlElem("VersionId", e.version) +
-			xmlElem("IsDefaultVersion", "true") + xmlElem("CreateDate", e.created.UTC().Format(time.RFC3339)) + "</PolicyVersion>")
 	case "AttachRolePolicy", "DetachRolePolicy":
 		if !isAWSManagedARN(arn) {
 			return false

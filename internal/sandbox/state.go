@@ -60,8 +60,11 @@ type accountState struct {
 	Managed      map[string]string            `json:"managed"`       // policy ARN -> document
 	UserAttached map[string][]string          `json:"user_attached"` // user -> managed policy ARNs
 	RoleAttached map[string][]string          `json:"role_attached"` // role -> AWS-managed policy ARNs (kumo keeps the customer ones)
-	InvokeConfig map[string]json.RawMessage   `json:"invoke_config"` // function -> event invoke config
-	Boundaries   map[string]string            `json:"boundaries"`    // "role/NAME" or "user/NAME" -> policy ARN
+	// PolicyVersions are the versions of customer managed policies, kept
+	// from the first version call on; Managed holds each default document.
+	PolicyVersions map[string]*policyVersions `json:"policy_versions,omitempty"`
+	InvokeConfig   map[string]json.RawMessage `json:"invoke_config"` // function -> event invoke config
+	Boundaries     map[string]string          `json:"boundaries"`    // "role/NAME" or "user/NAME" -> policy ARN
 }
 
 // state is everything the gateway keeps; with a data dir it is saved to
