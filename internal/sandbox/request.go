@@ -116,7 +116,7 @@ func checkKey(key string) *apiError {
 // bucketCharsRE accepts what could name a bucket at all (creation checks
 // the full rules in validBucketName); anything else never reaches kumo.
 func bucketCharsRE(b string) bool {
-	if len(b) > 255 {
+	if len(b) > 255 || b == "." || b == ".." {
 		return false
 	}
 	for i := 0; i < len(b); i++ {
