@@ -326,7 +326,11 @@ func (s *Statement) applies(req *Request, caller *principalRef, ec *evalContext,
 				return grantNone, false
 			}
 		case s.NotPrincipal != nil:
-			if s.NotPrincipal.excludes(caller) {
+			// A Deny with NotPrincipal always denies a caller that has a
+			// permissions boundary, whatever the list says (the IAM User
+			// Guide, "AWS JSON policy elements: NotPrincipal", key points,
+			// and "Permissions boundaries for IAM entities").
+			if s.NotPrincipal.excludes(caller) && req.PermissionsBoundary == nil {
 				return grantNone, false
 			}
 		}

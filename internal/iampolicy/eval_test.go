@@ -178,6 +178,20 @@ func TestEvaluate(t *testing.T) {
 			want: ImplicitDeny,
 		},
 		{
+			name: "[bound] a same-account grant to the role ARN is limited by the boundary also when the caller is the role ARN",
+			req: Request{Principal: devRole, Action: "s3:PutObject", Resource: bucketObj, ResourceAccount: prod,
+				ResourcePolicy:      bucketAllow(`{"AWS":"`+devRole+`"}`, `"s3:PutObject"`),
+				PermissionsBoundary: named("boundary", Boundary, `{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`)},
+			want: ImplicitDeny,
+		},
+		{
+			name: "[bound] the role ARN's grant within its boundary is allowed",
+			req: Request{Principal: devRole, Action: "s3:PutObject", Resource: bucketObj, ResourceAccount: prod,
+				ResourcePolicy:      bucketAllow(`{"AWS":"`+devRole+`"}`, `"s3:PutObject"`),
+				PermissionsBoundary: named("boundary", Boundary, `{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}`)},
+			want: Allowed,
+		},
+		{
 			name: "[princ] a role ARN with a path matches its sessions (session ARNs carry no path)",
 			req: Request{Principal: aliceSession, Action: "s3:PutObject", Resource: bucketObj, ResourceAccount: prod,
 				ResourcePolicy: bucketAllow(`{"AWS":"arn:aws:iam::222222222222:role/teams/devrole"}`, `"s3:PutObject"`)},
@@ -381,6 +395,15 @@ func TestEvaluate(t *testing.T) {
 					{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-data-prod/*"},
 					{"Sid":"OnlyAlice","Effect":"Deny","NotPrincipal":{"AWS":"` + alice + `"},"Action":"s3:*","Resource":"arn:aws:s3:::acme-data-prod/*"}]}`)},
 			want: ExplicitDeny, wantReasons: []string{"bucket/OnlyAlice"},
+		},
+		{
+			name: "[notp][bound] a Deny with NotPrincipal denies a caller with a permissions boundary even when it is listed",
+			req: Request{Principal: alice, Action: "s3:GetObject", Resource: bucketObj, ResourceAccount: prod, IdentityPolicies: allowS3(`"s3:GetObject"`),
+				PermissionsBoundary: named("boundary", Boundary, `{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}`),
+				ResourcePolicy: bucketPolicy(`{"Statement":[
+					{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-data-prod/*"},
+					{"Sid":"AllButAlice","Effect":"Deny","NotPrincipal":{"AWS":["` + alice + `","arn:aws:iam::111111111111:root"]},"Action":"s3:*","Resource":"arn:aws:s3:::acme-data-prod/*"}]}`)},
+			want: ExplicitDeny, wantReasons: []string{"bucket/AllButAlice"},
 		},
 		{
 			name: "[notp] a session is left out when its session, role and account are listed",

@@ -334,6 +334,11 @@ func parseStatement(raw json.RawMessage, idx int, kind Kind, vars bool) (Stateme
 		return st, fail("Principal", "missing: %s must name a principal", kind.withArticle())
 	case hasNP && st.Effect == Allow:
 		return st, fail("NotPrincipal", "not allowed with \"Effect\": \"Allow\"")
+	case hasNP && kind == Trust:
+		// The IAM User Guide, "AWS JSON policy elements: NotPrincipal",
+		// key points: not in an identity-based policy nor in a role trust
+		// policy.
+		return st, fail("NotPrincipal", "not allowed in a role trust policy")
 	}
 	var err error
 	if hasP {

@@ -17,6 +17,8 @@ func TestParseRejects(t *testing.T) {
 		want string // substring of the error
 	}{
 		{"not JSON", Identity, `{"Version":`, "not a JSON object"},
+		// "AWS JSON policy elements: NotPrincipal", key points: not in a role trust policy.
+		{"NotPrincipal in a trust policy", Trust, `{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}}`, "NotPrincipal: not allowed in a role trust policy"},
 		{"a list is not a document", Identity, `[]`, "not a JSON object"},
 		{"trailing data", Identity, `{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}} x`, "trailing data"},
 		{"unknown document element", Identity, `{"Version":"2012-10-17","Statements":[]}`, "Statements: unknown element"},

@@ -190,8 +190,13 @@ func (p *Principal) match(c *principalRef) grant {
 		case pkAccount:
 			best = max(best, grantAccount)
 		case pkRole:
+			// A grant to a role ARN is limited by the role's boundary and
+			// session policy, whether the caller is a session of the role
+			// or named by the role ARN itself (the IAM User Guide,
+			// "Permissions boundaries for IAM entities", resource-based
+			// policies).
 			if c.kind == pkRole && ref.arn == c.arn {
-				return grantDirect
+				best = max(best, grantRole)
 			}
 			if c.kind == pkSession && ref.roleName == c.roleName {
 				best = max(best, grantRole)
