@@ -58,7 +58,8 @@ func newAttackScene(t *testing.T) *attackScene {
 	must(s.prod.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}))(t)
 	must(s.prod.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("victim-a-objects"), PolicyDocument: aws.String(
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::` + s.victimA + `/*"},` +
-			`{"Effect":"Allow","Action":"iam:GetUser","Resource":"arn:aws:iam::` + prodID + `:user/` + name + `"}]}`)}))(t)
+			`{"Effect":"Allow","Action":"iam:GetUser","Resource":"arn:aws:iam::` + prodID + `:user/` + name + `"},` +
+			`{"Effect":"Allow","Action":"logs:DescribeLogGroups","Resource":"*"}]}`)}))(t)
 	key := must(s.prod.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)}))(t).AccessKey
 	s.attacker = aws.Credentials{AccessKeyID: aws.ToString(key.AccessKeyId), SecretAccessKey: aws.ToString(key.SecretAccessKey)}
 	s.adminRole = "OrganizationAccountAccessRole"
@@ -273,6 +274,10 @@ func TestAttackCorpus(t *testing.T) {
 			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 400, "InvalidAction", "", trustUnchanged},
 		{"query Action disagrees with body", rawRequest{method: "POST", uri: "/?Action=UpdateAssumeRolePolicy", service: "iam", body: []byte(smuggle), creds: cr,
 			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 400, "InvalidAction", "", trustUnchanged},
+		{"form body under a Logs target", rawRequest{method: "POST", uri: "/", service: "logs", creds: cr,
+			body:   []byte(strings.Replace(smuggle, "GetUser", "UpdateAssumeRolePolicy", 1)),
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "X-Amz-Target": "Logs_20140328.DescribeLogGroups"}},
+			400, "InvalidParameterException", "", trustUnchanged}, // kumo reads the form as JSON and refuses it
 		// 5. The body is bound to the signature.
 		{"IAM body swapped under an unsigned X-Amz-Content-Sha256", rawRequest{method: "POST", uri: "/", service: "iam", creds: cr,
 			body:   []byte("Action=GetUser&Version=2010-05-08"),

@@ -285,6 +285,10 @@ func (g *gateway) serveCall(c *call) {
 			return
 		}
 		c.out = outbound{method: r.Method, path: "/", header: forwardHeaders("logs", c.region, r.Header)}
+		// kumo dispatches a form-encoded POST / by its Action, to any
+		// service: the operation authorized is the X-Amz-Target, so the body
+		// goes as the JSON it must be.
+		c.out.header.Set("Content-Type", "application/x-amz-json-1.1")
 		g.serveLogs(c)
 	default:
 		g.fail(c, http.StatusBadRequest, "UnsupportedService", fmt.Sprintf("the xacct sandbox does not serve %q", c.service))
