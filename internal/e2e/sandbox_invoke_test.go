@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"runtime"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/xacct/xacct/internal/sandbox"
 )
 
 // TestInvokeAtAnyTimeAndLogsToTheLogGroup: a function no S3 event has
@@ -83,4 +86,28 @@ func TestInvokeAtAnyTimeAndLogsToTheLogGroup(t *testing.T) {
 		_, err := lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(p.fn + "-absent"), InvocationType: typ})
 		wantCode(t, err, "ResourceNotFoundException")
 	}
+}
+
+// TestFunctionCodeFromS3IsReadWithTheCallersPermissions: code named by
+// S3Bucket/S3Key is fetched as the caller, so a bucket of another account
+// the caller may not read is refused (InvalidParameterValueException naming
+// S3's AccessDenied) and no function is created from it.
+func TestFunctionCodeFromS3IsReadWithTheCallersPermissions(t *testing.T) {
+	ctx := context.Background()
+	prod, rep := orgAdmin(t, prodID), orgAdmin(t, repID)
+	bucket := uniq(t, "code")
+	must(rep.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	must(rep.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("fn.zip"), Body: bytes.NewReader(functionZip(t, runtime.GOARCH))}))(t)
+	lc := lambda.NewFromConfig(prod.cfg)
+	fn := uniq(t, "stolen")
+	_, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String(fn), Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
+		Role: aws.String("arn:aws:iam::" + prodID + ":role/" + sandbox.DefaultAdminRoleName), Code: &lambdatypes.FunctionCode{S3Bucket: aws.String(bucket), S3Key: aws.String("fn.zip")},
+	})
+	wantCode(t, err, "InvalidParameterValueException")
+	if !strings.Contains(err.Error(), "AccessDenied") {
+		t.Errorf("error %v does not name S3's AccessDenied", err)
+	}
+	_, err = lc.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
+	wantCode(t, err, "ResourceNotFoundException")
 }

@@ -187,6 +187,9 @@ func (g *gateway) serveLambda(c *call) {
 			return
 		}
 	}
+	if (action == "lambda:CreateFunction" || action == "lambda:UpdateFunctionCode") && !g.authorizeCodeSource(c, action == "lambda:CreateFunction") {
+		return
+	}
 	if action == "lambda:InvokeFunction" {
 		g.invoke(c, b, p.Account, fn)
 		return
@@ -210,6 +213,56 @@ func (g *gateway) serveLambda(c *call) {
 	}
 }
 
+// authorizeCodeSource holds a function's code taken from S3 (S3Bucket,
+// S3Key) to what the caller may read, as Lambda does: it fetches the object
+// with the caller's permissions, and answers a refusal with
+// InvalidParameterValueException naming S3's error.
+func (g *gateway) authorizeCodeSource(c *call, create bool) bool {
+	var in struct {
+		S3Bucket, S3Key, S3ObjectVersion string
+		Code                             *struct{ S3Bucket, S3Key, S3ObjectVersion string }
+	}
+	if err := json.Unmarshal(c.body, &in); err != nil {
+		g.fail(c, http.StatusBadRequest, "InvalidRequestContentException", "could not parse request body into json: "+err.Error())
+		return false
+	}
+	if create && in.Code != nil {
+		in.S3Bucket, in.S3Key, in.S3ObjectVersion = in.Code.S3Bucket, in.Code.S3Key, in.Code.S3ObjectVersion
+	}
+	if in.S3Bucket == "" {
+		return true
+	}
+	s3Error := func(code, msg string) bool {
+		g.fail(c, http.StatusBadRequest, "InvalidParameterValueException",
+			fmt.Sprintf("Error occurred while GetObject. S3 Error Code: %s. S3 Error Message: %s", code, msg))
+		return false
+	}
+	var owner string
+	g.st.view(func() {
+		if m := g.st.Buckets[in.S3Bucket]; m != nil {
+			owner = m.Owner
+		}
+	})
+	ob := g.sb.accounts[owner]
+	if ob == nil {
+		return s3Error("NoSuchBucket", "The specified bucket does not exist")
+	}
+	bp, err := g.bucketPolicy(c.r.Context(), in.S3Bucket, ob)
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "ServiceException", err.Error())
+		return false
+	}
+	action := "s3:GetObject"
+	if in.S3ObjectVersion != "" {
+		action = "s3:GetObjectVersion"
+	}
+	res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: "arn:aws:s3:::" + in.S3Bucket + "/" + in.S3Key, resourceAccount: owner, resourcePolicy: bp})
+	if err != nil || res.Decision != iampolicy.Allowed {
+		return s3Error("AccessDenied", "Access Denied")
+	}
+	return true
+}
+
 // invoke serves Invoke at any time, as Lambda does: a synchronous call
 // starts the function's process if it is not running and waits for the
 // result; an asynchronous one (Event) is accepted (202) and delivered like an
@@ -228,6 +281,11 @@ func (g *gateway) invoke(c *call, b *backend, account, fn string) {
 	}
 	if _, err := b.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)}); err != nil {
 		g.forward(c, b, rewriteRegion) // kumo's own ResourceNotFoundException
+		return
+	}
+	if limit := map[bool]int{true: 256 << 10, false: 6 << 20}[typ == "Event"]; len(c.body) > limit {
+		g.fail(c, http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException",
+			fmt.Sprintf("%d byte payload is too large for the %s invocation type (limit %d bytes)", len(c.body), map[bool]string{true: "Event", false: "RequestResponse"}[typ == "Event"], limit))
 		return
 	}
 	if typ == "Event" {
