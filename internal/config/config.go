@@ -687,6 +687,11 @@ func (d *decoder) validate(c *Config) {
 	}
 	if p := c.Reporting.Prefix; strings.HasPrefix(p, "/") || len(p) > 512 {
 		d.errorf(nil, "reporting.prefix", "%q: a key prefix does not start with '/' and is at most 512 bytes", p)
+	} else if strings.ContainsAny(p, "*?") || strings.Contains(p, "${") {
+		// The prefix goes into the writer role's policy as
+		// arn:aws:s3:::bucket/prefix*: a wildcard or a policy variable in
+		// it would widen what the writer may write.
+		d.errorf(nil, "reporting.prefix", "%q: a key prefix has no *, ? or ${…}: in the writer's policy they would match more than the prefix", p)
 	}
 	pr := c.Production.Processor
 	if !functionRE.MatchString(pr.FunctionName) {
