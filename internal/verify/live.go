@@ -248,8 +248,14 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 			return rep, err
 		}
 		who := g.GroupName + " member"
-		out, aerr := assume(uc, g.RoleName, true)
-		if err := record(Probe{Principal: who, Action: "sts:AssumeRole", Resource: roleARN(g.RoleName), Intended: true}, aerr); err != nil {
+		// A probe user signs in with keys, never with MFA: where the
+		// group requires MFA, the role must refuse it.
+		intended := !g.RequireMFA
+		if g.RequireMFA {
+			who = g.GroupName + " member without MFA"
+		}
+		out, aerr := assume(uc, g.RoleName, intended)
+		if err := record(Probe{Principal: who, Action: "sts:AssumeRole", Resource: roleARN(g.RoleName), Intended: intended}, aerr); err != nil {
 			return rep, err
 		}
 		for _, other := range cfg.Groups {

@@ -158,8 +158,9 @@ func (w *world) request(a actor, action, resourceARN, resourceAccount string, rp
 	return res
 }
 
-// assume decides sts:AssumeRole of role (account/name) by a principal.
-func (w *world) assume(principalARN string, identity []iampolicy.NamedPolicy, account, roleName string) iampolicy.Result {
+// assume decides sts:AssumeRole of role (account/name) by a principal,
+// signed in with MFA or not.
+func (w *world) assume(principalARN string, identity []iampolicy.NamedPolicy, account, roleName string, mfa bool) iampolicy.Result {
 	roleARN := fmt.Sprintf("arn:aws:iam::%s:role/%s", w.id(account), roleName)
 	trust := w.doc(roleAddr(account, roleName), "trust", iampolicy.Trust)
 	if trust == nil {
@@ -167,7 +168,7 @@ func (w *world) assume(principalARN string, identity []iampolicy.NamedPolicy, ac
 	}
 	res, err := iampolicy.Evaluate(&iampolicy.Request{
 		Principal: principalARN, Action: "sts:AssumeRole", Resource: roleARN, IdentityPolicies: identity, ResourcePolicy: trust,
-		Context: map[string][]string{"aws:SecureTransport": {"true"}},
+		Context: map[string][]string{"aws:SecureTransport": {"true"}, "aws:MultiFactorAuthPresent": {fmt.Sprint(mfa)}},
 	})
 	if err != nil {
 		return iampolicy.Result{Decision: iampolicy.ImplicitDeny, Detail: err.Error()}
@@ -229,18 +230,29 @@ func Compute(cfg *config.Config, pol Policies) *Matrix {
 	}
 	sort.Strings(roleNames)
 
-	// Development users, one per group, through their role.
+	// Development users, one per group, through their role; where the
+	// group requires MFA, signed in with it (the path) and without it
+	// (which must not reach the role).
 	for _, g := range cfg.Groups {
 		userARN := fmt.Sprintf("arn:aws:iam::%s:user/verify-%s", dev, g.Key)
 		ids := w.groupPolicies(g.GroupName)
-		user := actor{label: g.GroupName + " member", arn: userARN, account: dev, identity: ids}
+		label := g.GroupName + " member"
+		if g.RequireMFA {
+			noMFA := g.GroupName + " member without MFA"
+			for _, r := range roleNames {
+				res := w.assume(userARN, ids, roles[r], r, false)
+				m.Checks = append(m.Checks, Check{Principal: noMFA, Action: "sts:AssumeRole", Resource: fmt.Sprintf("arn:aws:iam::%s:role/%s", w.id(roles[r]), r),
+					Effective: res.Decision == iampolicy.Allowed, Decision: string(res.Decision), Reasons: reasons(res), TLS: true})
+			}
+			label = g.GroupName + " member with MFA"
+		}
 		for _, r := range roleNames {
-			res := w.assume(userARN, ids, roles[r], r)
-			m.Checks = append(m.Checks, Check{Principal: user.label, Action: "sts:AssumeRole", Resource: fmt.Sprintf("arn:aws:iam::%s:role/%s", w.id(roles[r]), r),
+			res := w.assume(userARN, ids, roles[r], r, true)
+			m.Checks = append(m.Checks, Check{Principal: label, Action: "sts:AssumeRole", Resource: fmt.Sprintf("arn:aws:iam::%s:role/%s", w.id(roles[r]), r),
 				Intended: r == g.RoleName, Effective: res.Decision == iampolicy.Allowed, Decision: string(res.Decision), Reasons: reasons(res), TLS: true})
 		}
-		ar := w.assume(userARN, ids, "production", g.RoleName)
-		sess := actor{label: g.GroupName + " member via " + g.RoleName, arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/verify", prod, g.RoleName),
+		ar := w.assume(userARN, ids, "production", g.RoleName, true)
+		sess := actor{label: label + " via " + g.RoleName, arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/verify", prod, g.RoleName),
 			account: prod, identity: w.rolePolicies("production", g.RoleName), assumed: &ar}
 		allowed := map[string]bool{}
 		for _, a := range g.Actions {
@@ -253,7 +265,7 @@ func Compute(cfg *config.Config, pol Policies) *Matrix {
 	// A Development user in no group.
 	out := actor{label: "Development user in no group", arn: fmt.Sprintf("arn:aws:iam::%s:user/verify-nobody", dev), account: dev}
 	for _, r := range roleNames {
-		res := w.assume(out.arn, nil, roles[r], r)
+		res := w.assume(out.arn, nil, roles[r], r, true)
 		m.Checks = append(m.Checks, Check{Principal: out.label, Action: "sts:AssumeRole", Resource: fmt.Sprintf("arn:aws:iam::%s:role/%s", w.id(roles[r]), r),
 			Effective: res.Decision == iampolicy.Allowed, Decision: string(res.Decision), Reasons: reasons(res), TLS: true})
 	}
@@ -263,7 +275,7 @@ func Compute(cfg *config.Config, pol Policies) *Matrix {
 		account: prod, identity: w.rolePolicies("production", proc)}
 	s3(procActor, prodBucket, "", prod, prodBP, map[string]bool{"s3:GetObject": true})
 	s3(procActor, repBucket, "", rep, repBP, nil)
-	wr := w.assume(procActor.arn, procActor.identity, "reporting", cfg.Reporting.WriterRoleName)
+	wr := w.assume(procActor.arn, procActor.identity, "reporting", cfg.Reporting.WriterRoleName, false)
 	m.Checks = append(m.Checks, Check{Principal: procActor.label, Action: "sts:AssumeRole", Resource: fmt.Sprintf("arn:aws:iam::%s:role/%s", rep, cfg.Reporting.WriterRoleName),
 		Intended: true, Effective: wr.Decision == iampolicy.Allowed, Decision: string(wr.Decision), Reasons: reasons(wr), TLS: true})
 	writer := actor{label: "metadata writer (" + cfg.Reporting.WriterRoleName + ") via the processor", arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/metadata-processor", rep, cfg.Reporting.WriterRoleName),
@@ -276,7 +288,7 @@ func Compute(cfg *config.Config, pol Policies) *Matrix {
 	ext := actor{label: "administrator of another account", arn: "arn:aws:iam::" + outsideAccount + ":user/admin", account: outsideAccount,
 		identity: []iampolicy.NamedPolicy{{Name: "AdministratorAccess", Policy: adminPolicy}}}
 	for _, r := range roleNames {
-		res := w.assume(ext.arn, ext.identity, roles[r], r)
+		res := w.assume(ext.arn, ext.identity, roles[r], r, true)
 		m.Checks = append(m.Checks, Check{Principal: ext.label, Action: "sts:AssumeRole", Resource: fmt.Sprintf("arn:aws:iam::%s:role/%s", w.id(roles[r]), r),
 			Effective: res.Decision == iampolicy.Allowed, Decision: string(res.Decision), Reasons: reasons(res), TLS: true})
 	}

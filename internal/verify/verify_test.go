@@ -3,6 +3,7 @@ package verify
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -169,4 +170,40 @@ func describe(c Check) string {
 		s += "; decided by " + r
 	}
 	return s
+}
+
+// TestMFAPathsBothWays: with require_mfa (the README's example for real
+// AWS), a member reaches the role with MFA and not without it, and the
+// rendered policies match that intent.
+func TestMFAPathsBothWays(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../examples/aws.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, values := rendered(t, string(b))
+	m := Compute(c, FromValues(values))
+	for _, ch := range m.Checks {
+		if !ch.OK() {
+			t.Errorf("examples/aws.yaml: %s", describe(ch))
+		}
+	}
+	want := map[string]bool{
+		"Developers member with MFA|arn:aws:iam::222222222222:role/acme-data-developers":    true,
+		"Developers member without MFA|arn:aws:iam::222222222222:role/acme-data-developers": false,
+		"Testers member with MFA|arn:aws:iam::222222222222:role/acme-data-testers":          true,
+		"Testers member without MFA|arn:aws:iam::222222222222:role/acme-data-testers":       false,
+	}
+	found := 0
+	for _, ch := range m.Checks {
+		if v, ok := want[ch.Principal+"|"+ch.Resource]; ok && ch.Action == "sts:AssumeRole" {
+			found++
+			if ch.Effective != v || ch.Intended != v {
+				t.Errorf("%s assume %s: intended %v effective %v, want %v", ch.Principal, ch.Resource, ch.Intended, ch.Effective, v)
+			}
+		}
+	}
+	if found != len(want) {
+		t.Errorf("found %d of the %d MFA rows", found, len(want))
+	}
 }
