@@ -46,6 +46,10 @@ const socketName = "kumo.sock"
 // output, and removes the directory when it ends. args are os.Args. It
 // returns the exit code.
 func RunChild(args []string, stdin io.Reader, stdout io.Writer) int {
+	// Signals are caught from the start, so that one arriving while kumo
+	// starts still removes the socket directory.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	var flushWait time.Duration
 	for _, a := range args[2:] {
 		if v, ok := strings.CutPrefix(a, flushWaitArg); ok {
@@ -81,8 +85,6 @@ func RunChild(args []string, stdin io.Reader, stdout io.Writer) int {
 		_, _ = io.Copy(io.Discard, bufio.NewReader(stdin))
 		close(done)
 	}()
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	select {
 	case <-done:
 	case <-sig:
