@@ -60,6 +60,7 @@ func parseS3(method, host, path, rawQuery string) (s3Op, *apiError) {
 		delete(q, k)
 	}
 	delete(q, "x-id") // the SDK's operation hint; S3 ignores it
+	delete(q, "")     // "?&" or "?=v": no parameter at all
 	for k, vs := range q {
 		if len(vs) > 1 {
 			return op, &apiError{http.StatusBadRequest, "InvalidArgument", "Query parameter " + k + " is given more than once."}
