@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -89,6 +90,25 @@ func TestThePatternInAnotherRegion(t *testing.T) {
 		}
 		if time.Since(start) > 10*time.Second {
 			t.Fatalf("no record %s after 10s: %v\nsandbox log:\n%s", recKey, err, sandboxLog)
+		}
+	}
+	// The processor's own output is in its log group, as `aws logs tail`
+	// would show it.
+	logs := cloudwatchlogs.NewFromConfig(orgAdminOf(prodID).cfg)
+	group := "/aws/lambda/" + c.Production.Processor.FunctionName
+	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+		ev, err := logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(group)})
+		var text strings.Builder
+		if err == nil {
+			for _, e := range ev.Events {
+				text.WriteString(aws.ToString(e.Message) + "\n")
+			}
+		}
+		if strings.Contains(text.String(), "record written") && strings.Contains(text.String(), "REPORT RequestId: ") {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("log group %s: %v\n%s", group, err, text.String())
 		}
 	}
 	if code, out := run("plan", "--detailed-exitcode"); code != cli.ExitOK {
