@@ -19,7 +19,14 @@ func word(allowed bool) string {
 // verifyText writes the matrix as a table, then each mismatch with the
 // statements that decided it, then a verdict line.
 func verifyText(w io.Writer, m *verify.Matrix, color bool) error {
-	return checksText(w, m.Checks, "EFFECTIVE", "Verified.", color)
+	if err := checksText(w, m.Checks, "EFFECTIVE", "Verified.", color); err != nil {
+		return err
+	}
+	if m.Evaluated == 0 {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "Every S3 action xacct knows was evaluated for every principal and bucket: %d more requests, shown above only where they differ from the intent.\n", m.Evaluated)
+	return err
 }
 
 // liveText writes the live probes as verifyText writes the matrix, and the
@@ -110,8 +117,9 @@ func verifyJSON(w io.Writer, m *verify.Matrix, live *verify.LiveReport) error {
 		OK            bool               `json:"ok"`
 		Mismatches    int                `json:"mismatches"`
 		Checks        []verify.Check     `json:"checks"`
+		Evaluated     int                `json:"evaluated"`
 		Live          *verify.LiveReport `json:"live,omitempty"`
-	}{verifyJSONVersion, mismatches == 0, mismatches, m.Checks, live})
+	}{verifyJSONVersion, mismatches == 0, mismatches, m.Checks, m.Evaluated, live})
 }
 
 // printCleanup says what verify --cleanup removed.

@@ -1,5 +1,10 @@
 package config
 
+import (
+	"maps"
+	"slices"
+)
+
 // S3 actions a group may be granted, by the resource they apply to: object
 // actions go on arn:aws:s3:::bucket/*, bucket actions on the bucket ARN.
 // Wildcards are not accepted: a config lists exactly what it grants.
@@ -76,3 +81,6 @@ func S3ActionLevel(action string) (string, bool) {
 	l, ok := s3Actions[action]
 	return l, ok
 }
+
+// S3Actions lists every S3 action xacct knows, sorted.
+func S3Actions() []string { return slices.Sorted(maps.Keys(s3Actions)) }
