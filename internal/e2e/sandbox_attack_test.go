@@ -307,6 +307,18 @@ func TestAttackCorpus(t *testing.T) {
 			header: map[string]string{"Content-Encoding": "aws-chunked", "X-Amz-Decoded-Content-Length": "23"},
 			body:   []byte("17;chunk-signature=" + strings.Repeat("0", 64) + "\r\n" + string(evil) + "\r\n0;chunk-signature=" + strings.Repeat("0", 64) + "\r\n\r\n")},
 			403, "SignatureDoesNotMatch", "", absent(a, "chunked.txt")},
+		{"trailing checksum wrong", rawRequest{method: "PUT", uri: "/" + a + "/trailer-bad.txt", payload: "STREAMING-UNSIGNED-PAYLOAD-TRAILER", creds: cr,
+			header: map[string]string{"Content-Encoding": "aws-chunked", "X-Amz-Decoded-Content-Length": "5", "X-Amz-Trailer": "x-amz-checksum-crc32"},
+			body:   []byte("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n")},
+			400, "BadDigest", "", absent(a, "trailer-bad.txt")},
+		{"trailing checksum right", rawRequest{method: "PUT", uri: "/" + a + "/trailer-good.txt", payload: "STREAMING-UNSIGNED-PAYLOAD-TRAILER", creds: cr,
+			header: map[string]string{"Content-Encoding": "aws-chunked", "X-Amz-Decoded-Content-Length": "5", "X-Amz-Trailer": "x-amz-checksum-crc32"},
+			body:   []byte("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n")},
+			200, "", "", func(t *testing.T) {
+				if got := s.object(t, a, "trailer-good.txt"); got != "hello" {
+					t.Errorf("trailer-good.txt = %q, want hello", got)
+				}
+			}},
 		// Unsigned, SigV2, skewed and malformed names, answered as AWS does.
 		{"unsigned STS", rawRequest{method: "POST", uri: "/", body: []byte("Action=GetCallerIdentity&Version=2011-06-15"),
 			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 403, "MissingAuthenticationToken", "", nil},
