@@ -3,18 +3,21 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -493,5 +496,74 @@ func TestUnsignedUploadCostsNothing(t *testing.T) {
 				t.Errorf("a refused 200 MB upload cost %.1f MB of heap (%.1f MB allocated), want under 20 MB", float64(grew)/(1<<20), float64(allocated)/(1<<20))
 			}
 		})
+	}
+}
+
+// TestSignedStreamingUpload uploads with STREAMING-AWS4-HMAC-SHA256-PAYLOAD,
+// chunk signatures computed here from the request's own signature: the
+// object is stored as sent, and a chunk re-signed with another key is not.
+func TestSignedStreamingUpload(t *testing.T) {
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	bucket := uniq(t, "stream")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	creds := must(prod.cfg.Credentials.Retrieve(ctx))(t)
+	hmacOf := func(key []byte, s string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(s))
+		return m.Sum(nil)
+	}
+	upload := func(key, secret string) (int, string) {
+		chunks := [][]byte{bytes.Repeat([]byte("a"), 8192), []byte("tail"), nil}
+		var decoded int
+		for _, c := range chunks {
+			decoded += len(c)
+		}
+		encodedLen := 0
+		for _, c := range chunks {
+			encodedLen += len(strconv.FormatInt(int64(len(c)), 16)) + len(";chunk-signature=") + 64 + 2 + len(c) + 2
+		}
+		at := time.Now().UTC()
+		req, _ := http.NewRequest(http.MethodPut, shared.URL+"/"+bucket+"/"+key, nil)
+		req.ContentLength = int64(encodedLen)
+		req.Header.Set("Content-Encoding", "aws-chunked")
+		req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(decoded))
+		req.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
+		signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+		if err := signer.SignHTTP(ctx, creds, req, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "s3", shared.Region, at); err != nil {
+			t.Fatal(err)
+		}
+		prev := req.Header.Get("Authorization")[strings.Index(req.Header.Get("Authorization"), "Signature=")+len("Signature="):]
+		date := at.Format("20060102")
+		k := hmacOf([]byte("AWS4"+secret), date)
+		for _, s := range []string{shared.Region, "s3", "aws4_request"} {
+			k = hmacOf(k, s)
+		}
+		var body bytes.Buffer
+		for _, c := range chunks {
+			sig := hex.EncodeToString(hmacOf(k, "AWS4-HMAC-SHA256-PAYLOAD\n"+at.Format("20060102T150405Z")+"\n"+date+"/"+shared.Region+"/s3/aws4_request\n"+
+				prev+"\n"+sha256hex(nil)+"\n"+sha256hex(c)))
+			fmt.Fprintf(&body, "%x;chunk-signature=%s\r\n%s\r\n", len(c), sig, c)
+			prev = sig
+		}
+		req.Body = io.NopCloser(&body)
+		status, code, _ := send(t, req)
+		return status, code
+	}
+	if status, code := upload("good", creds.SecretAccessKey); status != 200 {
+		t.Fatalf("signed streaming upload: %d %s", status, code)
+	}
+	out := must(prod.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("good")}))(t)
+	got, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	if want := strings.Repeat("a", 8192) + "tail"; string(got) != want {
+		t.Fatalf("stored %d bytes, want %d", len(got), len(want))
+	}
+	if status, code := upload("forged", "another secret"); status != 403 || code != "SignatureDoesNotMatch" {
+		t.Fatalf("chunks signed with another key: %d %s", status, code)
+	}
+	_, err := prod.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("forged")})
+	if err == nil {
+		t.Fatal("the forged upload was stored")
 	}
 }
