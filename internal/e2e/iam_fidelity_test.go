@@ -408,3 +408,46 @@ func TestManagedPolicyVersions(t *testing.T) {
 	}
 	must(prod.iam.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: arn}))(t)
 }
+
+func TestListEntitiesForPolicyAndBoundaries(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	pol := must(dev.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(uniq(t, "shared")),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)}))(t)
+	arn := pol.Policy.Arn
+	group, user, role := uniq(t, "Holders"), uniq(t, "holder"), uniq(t, "holder-role")
+	must(dev.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(group)}))(t)
+	must(dev.iam.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String(group), PolicyArn: arn}))(t)
+	// A user created with a boundary shows it, as AWS shows it.
+	u := must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user), PermissionsBoundary: arn}))(t)
+	if u.User.PermissionsBoundary == nil || aws.ToString(u.User.PermissionsBoundary.PermissionsBoundaryArn) != aws.ToString(arn) {
+		t.Errorf("CreateUser does not show the boundary: %+v", u.User.PermissionsBoundary)
+	}
+	got := must(dev.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(user)}))(t)
+	if got.User.PermissionsBoundary == nil || aws.ToString(got.User.PermissionsBoundary.PermissionsBoundaryArn) != aws.ToString(arn) {
+		t.Errorf("GetUser does not show the boundary: %+v", got.User.PermissionsBoundary)
+	}
+	must(dev.iam.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String(user), PolicyArn: arn}))(t)
+	trust := aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	_, err := dev.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: trust,
+		PermissionsBoundary: aws.String("arn:aws:iam::" + devID + ":policy/no-such-policy")})
+	wantCode(t, err, "NoSuchEntity")
+	must(dev.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: trust}))(t)
+	must(dev.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: arn}))(t)
+	must(dev.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String("arn:aws:iam::aws:policy/AWSLambda_FullAccess")}))(t)
+
+	ents := must(dev.iam.ListEntitiesForPolicy(ctx, &iam.ListEntitiesForPolicyInput{PolicyArn: arn}))(t)
+	if len(ents.PolicyGroups) != 1 || aws.ToString(ents.PolicyGroups[0].GroupName) != group ||
+		len(ents.PolicyUsers) != 1 || aws.ToString(ents.PolicyUsers[0].UserName) != user ||
+		len(ents.PolicyRoles) != 1 || aws.ToString(ents.PolicyRoles[0].RoleName) != role {
+		t.Errorf("ListEntitiesForPolicy = groups %+v users %+v roles %+v", ents.PolicyGroups, ents.PolicyUsers, ents.PolicyRoles)
+	}
+	roles := must(dev.iam.ListEntitiesForPolicy(ctx, &iam.ListEntitiesForPolicyInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/AWSLambda_FullAccess"), EntityFilter: "Role"}))(t)
+	if len(roles.PolicyRoles) != 1 || aws.ToString(roles.PolicyRoles[0].RoleName) != role || len(roles.PolicyUsers)+len(roles.PolicyGroups) != 0 {
+		t.Errorf("ListEntitiesForPolicy of AWSLambda_FullAccess = %+v", roles)
+	}
+	p := must(dev.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: arn}))(t)
+	if aws.ToInt32(p.Policy.AttachmentCount) != 3 {
+		t.Errorf("AttachmentCount %d, want 3", aws.ToInt32(p.Policy.AttachmentCount))
+	}
+}

@@ -183,25 +183,34 @@ func (g *gateway) serveIAM(c *call) {
 			return
 		}
 	}
-	if action == "GetRole" {
-		// kumo knows nothing of permissions boundaries: add the role's.
-		status, body, h, err := g.proxy(c, b, rewriteIAM)
-		if err != nil {
-			g.fail(c, http.StatusInternalServerError, "ServiceFailure", err.Error())
+	if arn := form.Get("PermissionsBoundary"); arn != "" && (action == "CreateRole" || action == "CreateUser") {
+		var ok bool
+		g.st.view(func() { _, ok = g.st.account(p.Account).managedDoc(arn) })
+		if !ok {
+			g.fail(c, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("Scope ARN: %s does not exist or is not attachable.", arn))
 			return
 		}
-		body = rewriteIDs(body)
-		if arn := g.boundaryOf(p.Account, "role/"+form.Get("RoleName")); arn != "" && status/100 == 2 {
-			body = bytes.Replace(body, []byte("</Role>"), []byte("<PermissionsBoundary><PermissionsBoundaryType>Policy</PermissionsBoundaryType><PermissionsBoundaryArn>"+
-				xmlEscape(arn)+"</PermissionsBoundaryArn></PermissionsBoundary></Role>"), 1)
-		}
-		g.relay(c, status, body, h)
-		return
 	}
 	status, body, h, err := g.proxy(c, b, rewriteIAM)
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: "+b.name+" account: "+err.Error())
 		return
+	}
+	if status/100 == 2 {
+		// kumo knows nothing of permissions boundaries: add the role's or
+		// the user's.
+		var elem, boundary string
+		switch action {
+		case "GetRole", "GetUser":
+			elem = strings.TrimPrefix(action, "Get")
+			boundary = g.boundaryOf(p.Account, strings.ToLower(elem)+"/"+form.Get(elem+"Name"))
+		case "CreateRole", "CreateUser":
+			elem, boundary = strings.TrimPrefix(action, "Create"), form.Get("PermissionsBoundary")
+		}
+		if boundary != "" {
+			body = bytes.Replace(body, []byte("</"+elem+">"), []byte("<PermissionsBoundary><PermissionsBoundaryType>Policy</PermissionsBoundaryType><PermissionsBoundaryArn>"+
+				xmlEscape(boundary)+"</PermissionsBoundaryArn></PermissionsBoundary></"+elem+">"), 1)
+		}
 	}
 	// kumo's unique IDs are UUID pieces; callers see AWS-shaped ones.
 	body = rewriteIDs(body)

@@ -313,6 +313,8 @@ func (g *gateway) serveManagedPolicy(c *call, account, action string, form url.V
 			e := g.customerEntry(account, p.Policy)
 			ok("<Policy>" + e.xml(true) + "</Policy>")
 		}
+	case "ListEntitiesForPolicy":
+		g.listEntitiesForPolicy(c, account, form)
 	case "AttachRolePolicy", "DetachRolePolicy":
 		if !isAWSManagedARN(arn) {
 			return false
@@ -435,4 +437,77 @@ func (g *gateway) nameTaken(ctx context.Context, account, action string, form ur
 		return fmt.Sprintf("Role with name %s already exists.", name)
 	}
 	return ""
+}
+
+// policyEntity is a user, group or role a managed policy is attached to.
+type policyEntity struct{ kind, name, id, path string }
+
+// listEntitiesForPolicy answers ListEntitiesForPolicy: the users and groups
+// the gateway attached the policy to, and the roles (kumo's attachments of
+// customer policies, the gateway's of AWS-managed ones).
+func (g *gateway) listEntitiesForPolicy(c *call, account string, form url.Values) {
+	ctx := c.r.Context()
+	b := g.sb.accounts[account]
+	arn := form.Get("PolicyArn")
+	var exists bool
+	g.st.view(func() { _, exists = g.st.account(account).managedDoc(arn) })
+	if !exists {
+		g.fail(c, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("Policy %s was not found.", arn))
+		return
+	}
+	var all []policyEntity
+	var users []string
+	g.st.view(func() {
+		as := g.st.account(account)
+		for name, gr := range as.Groups {
+			if slices.Contains(gr.Attached, arn) {
+				all = append(all, policyEntity{"Group", name, gr.ID, gr.Path})
+			}
+		}
+		for name, list := range as.UserAttached {
+			if slices.Contains(list, arn) {
+				users = append(users, name)
+			}
+		}
+	})
+	for _, name := range users {
+		if u, err := b.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)}); err == nil {
+			all = append(all, policyEntity{"User", name, awsID(aws.ToString(u.User.UserId)), aws.ToString(u.User.Path)})
+		}
+	}
+	roles, err := b.iam.ListRoles(ctx, &iam.ListRolesInput{MaxItems: aws.Int32(kumoListAll)})
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "ServiceFailure", err.Error())
+		return
+	}
+	for _, r := range roles.Roles {
+		name := aws.ToString(r.RoleName)
+		var attached bool
+		g.st.view(func() { attached = slices.Contains(g.st.account(account).RoleAttached[name], arn) })
+		if !attached && !isAWSManagedARN(arn) {
+			if att, err := b.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: r.RoleName}); err == nil {
+				attached = slices.ContainsFunc(att.AttachedPolicies, func(ap types.AttachedPolicy) bool { return realIAMARN(account, aws.ToString(ap.PolicyArn)) == arn })
+			}
+		}
+		if attached {
+			all = append(all, policyEntity{"Role", name, awsID(aws.ToString(r.RoleId)), aws.ToString(r.Path)})
+		}
+	}
+	filter := form.Get("EntityFilter")
+	all = slices.DeleteFunc(all, func(e policyEntity) bool {
+		return (filter != "" && filter != e.kind) || !strings.HasPrefix(e.path, pathPrefix(form))
+	})
+	// One listing, paged: groups, then users, then roles, each by name.
+	order := map[string]string{"Group": "1", "User": "2", "Role": "3"}
+	page, marker, err := pageByName(all, func(e policyEntity) string { return order[e.kind] + e.name }, form)
+	if err != nil {
+		g.fail(c, http.StatusBadRequest, "ValidationError", err.Error())
+		return
+	}
+	lists := map[string]*strings.Builder{"Group": {}, "User": {}, "Role": {}}
+	for _, e := range page {
+		lists[e.kind].WriteString("<member>" + xmlElem(e.kind+"Name", e.name) + xmlElem(e.kind+"Id", e.id) + "</member>")
+	}
+	writeQuery(c, iamNS, "ListEntitiesForPolicy", "<PolicyGroups>"+lists["Group"].String()+"</PolicyGroups><PolicyUsers>"+lists["User"].String()+
+		"</PolicyUsers><PolicyRoles>"+lists["Role"].String()+"</PolicyRoles>"+listResult(marker))
 }
