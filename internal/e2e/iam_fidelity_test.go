@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/xacct/xacct/internal/sandbox"
 )
@@ -450,4 +451,49 @@ func TestListEntitiesForPolicyAndBoundaries(t *testing.T) {
 	if aws.ToInt32(p.Policy.AttachmentCount) != 3 {
 		t.Errorf("AttachmentCount %d, want 3", aws.ToInt32(p.Policy.AttachmentCount))
 	}
+}
+
+func TestGetSessionTokenAndSessionTags(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	name := uniq(t, "mfa-user")
+	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}))(t)
+	must(dev.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("assume-and-read"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession","iam:GetUser"],"Resource":"*"}]}`)}))(t)
+	user := userKey(t, dev, name)
+	// A role that wants MFA and a team tag of the caller's session.
+	role := uniq(t, "mfa-only")
+	trust := `{"Version":"2012-10-17","Statement":[` +
+		`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + devID + `:root"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}},` +
+		`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + devID + `:root"},"Action":"sts:TagSession","Condition":{"StringEquals":{"aws:RequestTag/team":"data"}}}]}`
+	must(dev.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust)}))(t)
+	roleARN := aws.String("arn:aws:iam::" + devID + ":role/" + role)
+
+	_, err := user.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: aws.String("nomfa")})
+	wantCode(t, err, "AccessDenied")
+	plain := must(user.sts.GetSessionToken(ctx, &sts.GetSessionTokenInput{}))(t).Credentials
+	noMFA := newClient(t, shared, shared.URL, aws.ToString(plain.AccessKeyId), aws.ToString(plain.SecretAccessKey), aws.ToString(plain.SessionToken))
+	_, err = noMFA.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
+	wantCode(t, err, "InvalidClientTokenId") // IAM wants MFA with these
+	_, err = noMFA.sts.GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	wantCode(t, err, "AccessDenied")
+	who := must(noMFA.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}))(t)
+	if aws.ToString(who.Arn) != "arn:aws:iam::"+devID+":user/"+name {
+		t.Errorf("GetSessionToken credentials are %s", aws.ToString(who.Arn))
+	}
+
+	mfa := must(user.sts.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String("arn:aws:iam::" + devID + ":mfa/" + name),
+		TokenCode: aws.String("123456"), DurationSeconds: aws.Int32(900)}))(t).Credentials
+	withMFA := newClient(t, shared, shared.URL, aws.ToString(mfa.AccessKeyId), aws.ToString(mfa.SecretAccessKey), aws.ToString(mfa.SessionToken))
+	must(withMFA.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)}))(t)
+	must(withMFA.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: aws.String("mfa")}))(t)
+	// Session tags: the trust policy decides on their values.
+	_, err = withMFA.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: aws.String("tagged"),
+		Tags: []ststypes.Tag{{Key: aws.String("team"), Value: aws.String("web")}}})
+	wantCode(t, err, "AccessDenied")
+	must(withMFA.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: aws.String("tagged"),
+		Tags: []ststypes.Tag{{Key: aws.String("team"), Value: aws.String("data")}}}))(t)
+
+	// Temporary credentials are not access keys: the user may have a second.
+	must(dev.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)}))(t)
 }

@@ -102,6 +102,12 @@ func (g *gateway) serveIAM(c *call) {
 	}
 	p := c.principal()
 	action := form.Get("Action")
+	if p.Kind == "user" && c.cred.Token != "" && !p.MFA {
+		// AWS refuses IAM calls made with GetSessionToken credentials
+		// unless they were obtained with MFA.
+		g.fail(c, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid")
+		return
+	}
 	if (action == "GetUser" || action == "CreateAccessKey" || action == "ListAccessKeys") && form.Get("UserName") == "" {
 		if p.Kind != "user" {
 			g.fail(c, http.StatusBadRequest, "ValidationError", "Must specify userName when calling with non-User credentials")
@@ -229,7 +235,18 @@ func (g *gateway) serveIAM(c *call) {
 		}
 	case "DeleteRole", "DeleteUser":
 		kind := map[string]string{"DeleteRole": "role/" + form.Get("RoleName"), "DeleteUser": "user/" + form.Get("UserName")}[action]
-		_ = g.st.update(func() error { delete(g.st.account(p.Account).Boundaries, kind); return nil })
+		_ = g.st.update(func() error {
+			delete(g.st.account(p.Account).Boundaries, kind)
+			if action == "DeleteUser" {
+				// The user's temporary credentials (GetSessionToken) go with it.
+				for id, cr := range g.st.Creds {
+					if cr.Principal.Kind == "user" && cr.Principal.Account == p.Account && cr.Principal.UserName == form.Get("UserName") {
+						delete(g.st.Creds, id)
+					}
+				}
+			}
+			return nil
+		})
 	case "CreateAccessKey":
 		g.learnAccessKey(c, b, body)
 	case "DeleteAccessKey":
@@ -285,7 +302,7 @@ func (g *gateway) accessKeysOf(account, user string) int {
 	n := 0
 	g.st.view(func() {
 		for _, cr := range g.st.Creds {
-			if cr.Principal.Kind == "user" && cr.Principal.Account == account && cr.Principal.UserName == user {
+			if cr.Principal.Kind == "user" && cr.Principal.Account == account && cr.Principal.UserName == user && cr.Token == "" {
 				n++
 			}
 		}
@@ -304,7 +321,7 @@ func (g *gateway) userDeleteConflict(account, user string) string {
 			msg = "Cannot delete entity, must delete policies first."
 		default:
 			for _, cr := range g.st.Creds {
-				if cr.Principal.Kind == "user" && cr.Principal.Account == account && cr.Principal.UserName == user {
+				if cr.Principal.Kind == "user" && cr.Principal.Account == account && cr.Principal.UserName == user && cr.Token == "" {
 					msg = "Cannot delete entity, must delete access keys first."
 				}
 			}

@@ -39,6 +39,8 @@ func (g *gateway) serveSTS(c *call) {
 			xmlEscape(p.ARN), xmlEscape(userID), p.Account))
 	case "AssumeRole":
 		g.assumeRole(c, form)
+	case "GetSessionToken":
+		g.getSessionToken(c, form)
 	default:
 		g.fail(c, http.StatusBadRequest, "InvalidAction", fmt.Sprintf("the xacct sandbox's STS does not implement %q", form.Get("Action")))
 	}
@@ -128,8 +130,14 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 		extra["sts:SourceIdentity"] = []string{si}
 		actions = append(actions, "sts:SetSourceIdentity")
 	}
-	if form.Get("Tags.member.1.Key") != "" {
+	if tags := sessionTags(form); len(tags) > 0 {
 		actions = append(actions, "sts:TagSession")
+		keys := make([]string, 0, len(tags))
+		for k, v := range tags {
+			extra["aws:RequestTag/"+k] = []string{v}
+			keys = append(keys, k)
+		}
+		extra["aws:TagKeys"] = keys
 	}
 	for _, action := range actions {
 		ar := authzRequest{
@@ -185,6 +193,55 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 			"<AssumedRoleUser><AssumedRoleId>%s:%s</AssumedRoleId><Arn>%s</Arn></AssumedRoleUser>%s",
 		cred.AccessKey, cred.Secret, cred.Token, cred.Expires.Format(time.RFC3339),
 		xmlEscape(cred.Principal.RoleID), xmlEscape(session), xmlEscape(cred.Principal.ARN), src))
+}
+
+// sessionTags are the Tags.member.N.Key/Value pairs of an AssumeRole.
+func sessionTags(form url.Values) map[string]string {
+	tags := map[string]string{}
+	for i := 1; ; i++ {
+		k := form.Get(fmt.Sprintf("Tags.member.%d.Key", i))
+		if k == "" {
+			return tags
+		}
+		tags[k] = form.Get(fmt.Sprintf("Tags.member.%d.Value", i))
+	}
+}
+
+// getSessionToken gives an IAM user temporary credentials with the user's
+// own permissions, with MFA when a serial number and code come with it.
+// The sandbox has no MFA devices: any six-digit code is taken as valid, as
+// AssumeRole takes it.
+func (g *gateway) getSessionToken(c *call, form url.Values) {
+	p := c.principal()
+	if p.Kind != "user" || c.cred.Token != "" {
+		g.fail(c, http.StatusForbidden, "AccessDenied", "Cannot call GetSessionToken with session credentials")
+		return
+	}
+	duration := 43200
+	if d := form.Get("DurationSeconds"); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 900 || n > 129600 {
+			g.fail(c, http.StatusBadRequest, "ValidationError", "1 validation error detected: Value '"+d+"' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 129600")
+			return
+		}
+		duration = n
+	}
+	mfa := form.Get("SerialNumber") != "" && regexp.MustCompile(`^[0-9]{6}$`).MatchString(form.Get("TokenCode"))
+	if form.Get("SerialNumber") != "" && !mfa {
+		g.fail(c, http.StatusForbidden, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.")
+		return
+	}
+	pr := *p
+	pr.MFA = mfa
+	cred := &credential{AccessKey: newAccessKeyID("ASIA"), Secret: newSecret(), Token: newSessionToken(),
+		Expires: time.Now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second), Principal: pr}
+	if err := g.st.update(func() error { g.st.Creds[cred.AccessKey] = cred; return nil }); err != nil {
+		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
+		return
+	}
+	writeQuery(c, stsNS, "GetSessionToken", fmt.Sprintf(
+		"<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials>",
+		cred.AccessKey, cred.Secret, cred.Token, cred.Expires.Format(time.RFC3339)))
 }
 
 // parseRoleARN splits arn:aws:iam::ID:role/path/name.
