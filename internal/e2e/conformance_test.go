@@ -242,6 +242,22 @@ func TestConformanceIAMPaging(t *testing.T) {
 	}
 	awsFails(t, id, "ValidationError", "iam", "list-users", "--page-size", "1001")
 
+	// The org role has AWS's AdministratorAccess attached; a role with an
+	// inline policy cannot be deleted.
+	var attached struct {
+		AttachedPolicies []struct{ PolicyName, PolicyArn string }
+	}
+	awsJSON(t, id, &attached, "iam", "list-attached-role-policies", "--role-name", sandbox.DefaultAdminRoleName)
+	if len(attached.AttachedPolicies) != 1 || attached.AttachedPolicies[0].PolicyArn != "arn:aws:iam::aws:policy/AdministratorAccess" {
+		t.Errorf("list-attached-role-policies of %s = %+v", sandbox.DefaultAdminRoleName, attached.AttachedPolicies)
+	}
+	role := uniq(t, "conflicted")
+	must(dev.iam.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String(role),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)}))(t)
+	must(dev.iam.PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("inline"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)}))(t)
+	awsFails(t, id, "DeleteConflict", "iam", "delete-role", "--role-name", role)
+
 	var b3 struct {
 		First struct {
 			IsTruncated bool
