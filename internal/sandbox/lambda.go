@@ -117,6 +117,13 @@ func lambdaOp(method, escapedPath string) (action, function string, err error) {
 	return "", "", nil
 }
 
+// CloudWatch Logs' name constraints: at most 512 characters; a group of
+// [.-_/#A-Za-z0-9], a stream of anything but ':' and '*'.
+var (
+	logGroupNameRE  = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
+	logStreamNameRE = regexp.MustCompile(`^[^:*]{1,512}$`)
+)
+
 var apiVersionRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 
 var statementIDRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,100}$`)
@@ -359,7 +366,24 @@ func (g *gateway) serveLogs(c *call) {
 		LogGroupName  string `json:"logGroupName"`
 		LogStreamName string `json:"logStreamName"`
 	}
-	_ = json.Unmarshal(c.body, &in)
+	if len(c.body) > 0 {
+		if err := json.Unmarshal(c.body, &in); err != nil {
+			g.fail(c, http.StatusBadRequest, "SerializationException", "the request body is not JSON: "+err.Error())
+			return
+		}
+	}
+	// Names become the ARN that is authorized: a ':' or '*' in them would
+	// make it another resource's.
+	if in.LogGroupName != "" && !logGroupNameRE.MatchString(in.LogGroupName) {
+		g.fail(c, http.StatusBadRequest, "InvalidParameterException",
+			fmt.Sprintf("1 validation error detected: Value '%s' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+", in.LogGroupName))
+		return
+	}
+	if in.LogStreamName != "" && !logStreamNameRE.MatchString(in.LogStreamName) {
+		g.fail(c, http.StatusBadRequest, "InvalidParameterException",
+			fmt.Sprintf("1 validation error detected: Value '%s' at 'logStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*", in.LogStreamName))
+		return
+	}
 	resource := "*"
 	base := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:", g.sb.Region, p.Account)
 	switch {

@@ -121,3 +121,29 @@ func TestCodePathRefusesUnsafeNames(t *testing.T) {
 		t.Errorf("codePath(fn) = %s, %v", p, err)
 	}
 }
+
+func TestLogNames(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]bool{
+		"/aws/lambda/acme-data-metadata-processor": true,
+		"my.group_1#x":                  true,
+		"/aws/lambda/mine:*":            false,
+		"/aws/lambda/mine:log-stream:x": false,
+		"a b":                           false,
+		"":                              false,
+		strings.Repeat("a", 513):        false,
+	} {
+		if got := logGroupNameRE.MatchString(name); got != want {
+			t.Errorf("log group name %q valid = %v, want %v", name, got, want)
+		}
+	}
+	for name, want := range map[string]bool{
+		"2026/11/28/[$LATEST]0123abcd": true,
+		"a:b":                          false,
+		"a*":                           false,
+	} {
+		if got := logStreamNameRE.MatchString(name); got != want {
+			t.Errorf("log stream name %q valid = %v, want %v", name, got, want)
+		}
+	}
+}
