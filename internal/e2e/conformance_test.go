@@ -285,6 +285,7 @@ func TestConformanceS3(t *testing.T) {
 	dir := t.TempDir()
 
 	t.Run("cp 20 MiB up and down", func(t *testing.T) {
+		t.Parallel()
 		data := make([]byte, 20<<20)
 		if _, err := rand.Read(data); err != nil {
 			t.Fatal(err)
@@ -305,6 +306,7 @@ func TestConformanceS3(t *testing.T) {
 	})
 
 	t.Run("ls of 1200 keys", func(t *testing.T) {
+		t.Parallel()
 		var put struct{ Count, Distinct int }
 		boto3(t, id, &put, "put-keys", bucket, "many/", "1200")
 		if put.Count != 1200 || put.Distinct != 1200 {
@@ -323,6 +325,7 @@ func TestConformanceS3(t *testing.T) {
 	})
 
 	t.Run("sync up, sync down, rm --recursive", func(t *testing.T) {
+		t.Parallel()
 		src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
 		files := map[string]string{"a.txt": "alpha", "sub/b.txt": "bravo", "sub/deeper/c.json": `{"c":1}`}
 		for name, body := range files {
@@ -363,71 +366,75 @@ func TestConformanceS3(t *testing.T) {
 		}
 	})
 
-	t.Run("presign then GET", func(t *testing.T) {
-		small := filepath.Join(dir, "small.txt")
-		if err := os.WriteFile(small, []byte("presigned body"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		awsOK(t, id, "s3", "cp", small, "s3://"+bucket+"/small.txt")
-		hc := &http.Client{Transport: transport(t, shared)}
-		get := func(u string) (int, string) {
-			t.Helper()
-			resp, err := hc.Get(u)
+	// These share one small object and run in order.
+	t.Run("a small object", func(t *testing.T) {
+		t.Parallel()
+		t.Run("presign then GET", func(t *testing.T) {
+			small := filepath.Join(dir, "small.txt")
+			if err := os.WriteFile(small, []byte("presigned body"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			awsOK(t, id, "s3", "cp", small, "s3://"+bucket+"/small.txt")
+			hc := &http.Client{Transport: transport(t, shared)}
+			get := func(u string) (int, string) {
+				t.Helper()
+				resp, err := hc.Get(u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b)
+			}
+			u := strings.TrimSpace(awsOK(t, id, "s3", "presign", "s3://"+bucket+"/small.txt", "--expires-in", "300"))
+			if code, body := get(u); code != http.StatusOK || body != "presigned body" {
+				t.Errorf("GET of the CLI's presigned URL: %d %q", code, body)
+			}
+			if code, _ := get(strings.Replace(u, "small.txt", "big.bin", 1)); code != http.StatusForbidden {
+				t.Errorf("GET of another key with the same signature: %d, want 403", code)
+			}
+			var b3 struct{ URL string }
+			boto3(t, id, &b3, "presign", bucket, "small.txt")
+			if code, body := get(b3.URL); code != http.StatusOK || body != "presigned body" {
+				t.Errorf("GET of boto3's SigV4 presigned URL: %d %q", code, body)
+			}
+		})
+
+		t.Run("SigV2 and a slow clock are refused as AWS refuses them", func(t *testing.T) {
+			var v2 struct{ URL string }
+			boto3(t, id, &v2, "presign-default", bucket, "small.txt")
+			if !strings.Contains(v2.URL, "AWSAccessKeyId=") {
+				t.Fatalf("boto3's default presigned URL is not SigV2: %s", v2.URL)
+			}
+			resp, err := (&http.Client{Transport: transport(t, shared)}).Get(v2.URL)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			return resp.StatusCode, string(b)
-		}
-		u := strings.TrimSpace(awsOK(t, id, "s3", "presign", "s3://"+bucket+"/small.txt", "--expires-in", "300"))
-		if code, body := get(u); code != http.StatusOK || body != "presigned body" {
-			t.Errorf("GET of the CLI's presigned URL: %d %q", code, body)
-		}
-		if code, _ := get(strings.Replace(u, "small.txt", "big.bin", 1)); code != http.StatusForbidden {
-			t.Errorf("GET of another key with the same signature: %d, want 403", code)
-		}
-		var b3 struct{ URL string }
-		boto3(t, id, &b3, "presign", bucket, "small.txt")
-		if code, body := get(b3.URL); code != http.StatusOK || body != "presigned body" {
-			t.Errorf("GET of boto3's SigV4 presigned URL: %d %q", code, body)
-		}
-	})
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<Code>InvalidRequest</Code>") || !strings.Contains(string(body), "AWS4-HMAC-SHA256") {
+				t.Errorf("GET of a SigV2 presigned URL: %d %s; want 400 InvalidRequest (use AWS4-HMAC-SHA256)", resp.StatusCode, body)
+			}
+			var skew struct{ S3, STS string }
+			boto3(t, id, &skew, "skewed", bucket, "small.txt")
+			// S3 says RequestTimeTooSkewed; STS, like AWS's, that the signature expired.
+			if skew.S3 != "RequestTimeTooSkewed" || skew.STS != "SignatureDoesNotMatch" {
+				t.Errorf("a clock 20 minutes slow: %+v, want S3 RequestTimeTooSkewed and STS SignatureDoesNotMatch", skew)
+			}
+		})
 
-	t.Run("SigV2 and a slow clock are refused as AWS refuses them", func(t *testing.T) {
-		var v2 struct{ URL string }
-		boto3(t, id, &v2, "presign-default", bucket, "small.txt")
-		if !strings.Contains(v2.URL, "AWSAccessKeyId=") {
-			t.Fatalf("boto3's default presigned URL is not SigV2: %s", v2.URL)
-		}
-		resp, err := (&http.Client{Transport: transport(t, shared)}).Get(v2.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<Code>InvalidRequest</Code>") || !strings.Contains(string(body), "AWS4-HMAC-SHA256") {
-			t.Errorf("GET of a SigV2 presigned URL: %d %s; want 400 InvalidRequest (use AWS4-HMAC-SHA256)", resp.StatusCode, body)
-		}
-		var skew struct{ S3, STS string }
-		boto3(t, id, &skew, "skewed", bucket, "small.txt")
-		// S3 says RequestTimeTooSkewed; STS, like AWS's, that the signature expired.
-		if skew.S3 != "RequestTimeTooSkewed" || skew.STS != "SignatureDoesNotMatch" {
-			t.Errorf("a clock 20 minutes slow: %+v, want S3 RequestTimeTooSkewed and STS SignatureDoesNotMatch", skew)
-		}
-	})
+		t.Run("copy with the wrong expected source owner", func(t *testing.T) {
+			awsFails(t, id, "AccessDenied", "s3api", "copy-object", "--bucket", bucket, "--key", "copy.txt", "--copy-source", bucket+"/small.txt",
+				"--expected-source-bucket-owner", devID)
+			awsOK(t, id, "s3api", "copy-object", "--bucket", bucket, "--key", "copy.txt", "--copy-source", bucket+"/small.txt",
+				"--expected-source-bucket-owner", prodID)
+		})
 
-	t.Run("copy with the wrong expected source owner", func(t *testing.T) {
-		awsFails(t, id, "AccessDenied", "s3api", "copy-object", "--bucket", bucket, "--key", "copy.txt", "--copy-source", bucket+"/small.txt",
-			"--expected-source-bucket-owner", devID)
-		awsOK(t, id, "s3api", "copy-object", "--bucket", bucket, "--key", "copy.txt", "--copy-source", bucket+"/small.txt",
-			"--expected-source-bucket-owner", prodID)
-	})
-
-	t.Run("another account is refused", func(t *testing.T) {
-		dev := orgAdmin(t, devID)
-		user := identityOf(t, devUser(t, dev, uniq(t, "outsider"), ""))
-		awsFails(t, user, "AccessDenied", "s3api", "get-object", "--bucket", bucket, "--key", "small.txt", filepath.Join(dir, "stolen"))
+		t.Run("another account is refused", func(t *testing.T) {
+			dev := orgAdmin(t, devID)
+			user := identityOf(t, devUser(t, dev, uniq(t, "outsider"), ""))
+			awsFails(t, user, "AccessDenied", "s3api", "get-object", "--bucket", bucket, "--key", "small.txt", filepath.Join(dir, "stolen"))
+		})
 	})
 }
 
