@@ -27,7 +27,8 @@ var awsManagedCreated = time.Date(2015, 2, 6, 18, 39, 46, 0, time.UTC)
 
 // awsManagedPolicies are the AWS-managed policies people attach most, with
 // the documents of the versions AWS publishes in its managed policy
-// reference (docs.aws.amazon.com/aws-managed-policy/latest/reference/).
+// reference (docs.aws.amazon.com/aws-managed-policy/latest/reference/),
+// except where a comment says otherwise.
 var awsManagedPolicies = []awsManaged{
 	{Name: "AdministratorAccess", Path: "/", Version: "v1",
 		Description: "Provides full access to AWS services and resources.",
@@ -54,6 +55,7 @@ var awsManagedPolicies = []awsManaged{
 		Description: "Provides read only access to IAM via the AWS Management Console.",
 		Doc: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GenerateCredentialReport","iam:GenerateServiceLastAccessedDetails",` +
 			`"iam:Get*","iam:List*","iam:SimulateCustomPolicy","iam:SimulatePrincipalPolicy"],"Resource":"*"}]}`},
+	// Not checked against AWS's reference (README says so).
 	{Name: "AmazonS3FullAccess", Path: "/", Version: "v2",
 		Description: "Provides full access to all buckets via the AWS Management Console.",
 		Doc:         `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","s3-object-lambda:*"],"Resource":"*"}]}`},
@@ -72,6 +74,7 @@ var awsManagedPolicies = []awsManaged{
 			`{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}},` +
 			`{"Effect":"Allow","Action":["logs:DescribeLogStreams","logs:GetLogEvents","logs:FilterLogEvents","logs:StartLiveTail","logs:StopLiveTail"],` +
 			`"Resource":"arn:aws:logs:*:*:log-group:/aws/lambda/*"}]}`},
+	// Not checked against AWS's reference (README says so).
 	{Name: "CloudWatchLogsFullAccess", Path: "/", Version: "v2",
 		Description: "Provides full access to CloudWatch Logs",
 		Doc:         `{"Version":"2012-10-17","Statement":[{"Sid":"CloudWatchLogsFullAccess","Effect":"Allow","Action":["logs:*","cloudwatch:GenerateQuery"],"Resource":"*"}]}`},
