@@ -117,6 +117,21 @@ func TestIAMListRolesAndGroupsPage(t *testing.T) {
 	if !slices.Equal(gotGroups, groups) {
 		t.Errorf("groups %v, want %v", gotGroups, groups)
 	}
+	// GetGroup pages its members the same way.
+	users := createUsers(t, dev, path, 3)
+	for _, u := range users {
+		must(dev.iam.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String(groups[0]), UserName: aws.String(u)}))(t)
+	}
+	var members []string
+	mp := iam.NewGetGroupPaginator(dev.iam, &iam.GetGroupInput{GroupName: aws.String(groups[0]), MaxItems: aws.Int32(2)})
+	for mp.HasMorePages() {
+		for _, u := range must(mp.NextPage(ctx))(t).Users {
+			members = append(members, aws.ToString(u.UserName))
+		}
+	}
+	if !slices.Equal(members, users) {
+		t.Errorf("GetGroup members %v, want %v", members, users)
+	}
 }
 
 func TestIAMDeleteConflicts(t *testing.T) {

@@ -412,8 +412,13 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 			notFound("group", groupName)
 			return true
 		}
+		members, marker, err := pageByName(gr.Members, func(m string) string { return m }, form)
+		if err != nil {
+			g.fail(c, http.StatusBadRequest, "ValidationError", err.Error())
+			return true
+		}
 		var users strings.Builder
-		for _, m := range gr.Members {
+		for _, m := range members {
 			u, err := b.iam.GetUser(c.r.Context(), &iam.GetUserInput{UserName: aws.String(m)})
 			if err != nil {
 				continue
@@ -422,7 +427,7 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 				xmlEscape(aws.ToString(u.User.Path)), xmlEscape(m), xmlEscape(awsID(aws.ToString(u.User.UserId))),
 				xmlEscape(strings.ReplaceAll(aws.ToString(u.User.Arn), kumoIAMAccount, account)), aws.ToTime(u.User.CreateDate).UTC().Format(time.RFC3339)))
 		}
-		ok("<Group>" + inner(marshalXML(groupXML(account, gr))) + "</Group><Users>" + users.String() + "</Users><IsTruncated>false</IsTruncated>")
+		ok("<Group>" + inner(marshalXML(groupXML(account, gr))) + "</Group><Users>" + users.String() + "</Users>" + listResult(marker))
 	case "ListGroupsForUser":
 		if !userExists() {
 			return true
