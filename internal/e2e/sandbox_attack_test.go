@@ -280,7 +280,7 @@ func TestAttackCorpus(t *testing.T) {
 		{"form body under a Logs target", rawRequest{method: "POST", uri: "/", service: "logs", creds: cr,
 			body:   []byte(strings.Replace(smuggle, "GetUser", "UpdateAssumeRolePolicy", 1)),
 			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "X-Amz-Target": "Logs_20140328.DescribeLogGroups"}},
-			400, "InvalidParameterException", "", trustUnchanged}, // kumo reads the form as JSON and refuses it
+			400, "SerializationException", "", trustUnchanged},
 		// 5. The body is bound to the signature.
 		{"IAM body swapped under an unsigned X-Amz-Content-Sha256", rawRequest{method: "POST", uri: "/", service: "iam", creds: cr,
 			body:   []byte("Action=GetUser&Version=2010-05-08"),

@@ -98,11 +98,28 @@ const (
 )
 
 // Body caps of the other services: Lambda takes a zip inline (50 MB,
-// base64 in JSON); IAM, STS and Logs take small documents.
+// base64 in JSON) and invocation payloads of up to 6 MB; IAM, STS, Logs
+// and the rest of Lambda take small documents. These bodies are read
+// before the signature over them is checked, so the caps are as tight as
+// the operations allow.
 const (
-	maxLambdaBody = 70 << 20
-	maxSmallBody  = 2 << 20
+	maxLambdaCode   = 70 << 20
+	maxLambdaInvoke = 7 << 20
+	maxSmallBody    = 2 << 20
 )
+
+// lambdaBodyLimit is the body cap of a Lambda request: the code uploads
+// (CreateFunction, UpdateFunctionCode) and Invoke take large bodies.
+func lambdaBodyLimit(method, path string) int64 {
+	switch {
+	case method == http.MethodPost && strings.TrimSuffix(path, "/") == "/2015-03-31/functions",
+		method == http.MethodPut && strings.HasSuffix(path, "/code"):
+		return maxLambdaCode
+	case method == http.MethodPost && strings.HasSuffix(path, "/invocations"):
+		return maxLambdaInvoke
+	}
+	return maxSmallBody
+}
 
 func (g *gateway) serve(w http.ResponseWriter, r *http.Request, secure bool) {
 	if !secure && strings.HasPrefix(r.URL.Path, "/_runtime/") {
@@ -231,7 +248,7 @@ func (g *gateway) serveCall(c *call) {
 		// not yet checked, so the body is read under a small cap.
 		limit := int64(maxSmallBody)
 		if c.service == "lambda" {
-			limit = maxLambdaBody
+			limit = lambdaBodyLimit(r.Method, r.URL.Path)
 		}
 		if e := g.readBody(c, limit); e != nil {
 			g.failWith(c, e)
@@ -302,6 +319,9 @@ func (g *gateway) readBody(c *call, limit int64) *apiError {
 	}
 	c.bodyRead = true
 	tooLarge := &apiError{http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", fmt.Sprintf("The request body exceeds the sandbox's limit of %d bytes.", limit)}
+	if c.service == "lambda" {
+		tooLarge.code = "RequestEntityTooLargeException"
+	}
 	if c.service == "s3" {
 		tooLarge = &apiError{http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"}
 	}
