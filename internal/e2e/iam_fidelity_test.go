@@ -142,9 +142,16 @@ func TestIAMDeleteConflicts(t *testing.T) {
 	must(dev.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust)}))(t)
 	must(dev.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("inline"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)}))(t)
+	must(dev.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("another"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)}))(t)
+	first := must(dev.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(role), MaxItems: aws.Int32(1)}))(t)
+	if !first.IsTruncated || !slices.Equal(first.PolicyNames, []string{"another"}) {
+		t.Errorf("ListRolePolicies MaxItems 1 = %v, IsTruncated %v", first.PolicyNames, first.IsTruncated)
+	}
 	_, err := dev.iam.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(role)})
 	wantCode(t, err, "DeleteConflict")
 	must(dev.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("inline")}))(t)
+	must(dev.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("another")}))(t)
 	basic := "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 	must(dev.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(basic)}))(t)
 	_, err = dev.iam.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(role)})
@@ -335,6 +342,20 @@ func TestIAMAndSTSLimits(t *testing.T) {
 	}
 	_, err := dev.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
 	wantCode(t, err, "LimitExceeded")
+	var keys []string
+	kp := iam.NewListAccessKeysPaginator(dev.iam, &iam.ListAccessKeysInput{UserName: aws.String(name), MaxItems: aws.Int32(1)})
+	for kp.HasMorePages() {
+		page := must(kp.NextPage(ctx))(t)
+		for _, k := range page.AccessKeyMetadata {
+			keys = append(keys, aws.ToString(k.AccessKeyId))
+			if k.Status != "Active" {
+				t.Errorf("key %s is %q", aws.ToString(k.AccessKeyId), k.Status)
+			}
+		}
+	}
+	if len(keys) != 2 || keys[0] == keys[1] {
+		t.Errorf("ListAccessKeys pages gave %v, want the two keys", keys)
+	}
 
 	// A session is not a user: IAM wants the user's name.
 	_, err = dev.iam.GetUser(ctx, &iam.GetUserInput{})

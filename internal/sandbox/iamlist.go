@@ -77,8 +77,8 @@ func xmlElem(name, value string) string {
 	return "<" + name + ">" + xmlEscape(value) + "</" + name + ">"
 }
 
-// serveIAMList answers ListUsers, ListRoles, ListPolicies and ListGroups
-// with IAM's paging. It reports whether it handled the action.
+// serveIAMList answers ListUsers, ListRoles, ListPolicies, ListGroups,
+// ListRolePolicies and ListAccessKeys with IAM's paging. It reports whether it handled the action.
 func (g *gateway) serveIAMList(c *call, account, action string, form url.Values) bool {
 	ctx := c.r.Context()
 	b := g.sb.accounts[account]
@@ -86,6 +86,7 @@ func (g *gateway) serveIAMList(c *call, account, action string, form url.Values)
 	var members []string
 	var marker string
 	var err error
+	elemName := strings.TrimPrefix(action, "List") // the list's element
 	switch action {
 	case "ListUsers":
 		var out *iam.ListUsersOutput
@@ -128,6 +129,33 @@ func (g *gateway) serveIAMList(c *call, account, action string, form url.Values)
 		for _, p := range page {
 			members = append(members, p.xml(false))
 		}
+	case "ListRolePolicies":
+		var out *iam.ListRolePoliciesOutput
+		if out, err = b.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(form.Get("RoleName"))}); err != nil {
+			g.fail(c, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("The role with name %s cannot be found.", form.Get("RoleName")))
+			return true
+		}
+		var page []string
+		page, marker, err = pageByName(out.PolicyNames, func(n string) string { return n }, form)
+		members = append(members, page...)
+		elemName = "PolicyNames"
+	case "ListAccessKeys":
+		var out *iam.ListAccessKeysOutput
+		if out, err = b.iam.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(form.Get("UserName")), MaxItems: aws.Int32(kumoListAll)}); err != nil {
+			g.fail(c, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("The user with name %s cannot be found.", form.Get("UserName")))
+			return true
+		}
+		var page []types.AccessKeyMetadata
+		page, marker, err = pageByName(out.AccessKeyMetadata, func(k types.AccessKeyMetadata) string { return aws.ToString(k.AccessKeyId) }, form)
+		for _, k := range page {
+			status := string(k.Status)
+			if status == "" {
+				status = "Active"
+			}
+			members = append(members, xmlElem("UserName", aws.ToString(k.UserName))+xmlElem("AccessKeyId", aws.ToString(k.AccessKeyId))+
+				xmlElem("Status", status)+xmlElem("CreateDate", xmlTime(k.CreateDate)))
+		}
+		elemName = "AccessKeyMetadata"
 	case "ListGroups":
 		var all []*group
 		g.st.view(func() {
@@ -154,13 +182,15 @@ func (g *gateway) serveIAMList(c *call, account, action string, form url.Values)
 		}
 		return true
 	}
-	elem := strings.TrimPrefix(action, "List")
 	var body strings.Builder
-	body.WriteString("<" + elem + ">")
+	body.WriteString("<" + elemName + ">")
 	for _, m := range members {
+		if elemName == "PolicyNames" {
+			m = xmlEscape(m)
+		}
 		body.WriteString("<member>" + m + "</member>")
 	}
-	body.WriteString("</" + elem + ">" + listResult(marker))
+	body.WriteString("</" + elemName + ">" + listResult(marker))
 	writeQuery(c, iamNS, action, body.String())
 	return true
 }
