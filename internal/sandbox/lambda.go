@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -298,7 +297,7 @@ func (g *gateway) invoke(c *call, b *backend, account, fn string) {
 	if typ == "Event" {
 		payload := c.body
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+			ctx, cancel := g.runtimes.background(15 * time.Minute)
 			defer cancel()
 			if err := g.runtimes.invokeAsync(ctx, account, fn, payload); err != nil {
 				g.sb.logf("sandbox: asynchronous invocation of %s: %v", fn, err)

@@ -166,7 +166,7 @@ func (g *gateway) objectCreated(c *call, op s3Op, owner string, _ int, _ []byte)
 	reqID, sourceIP := c.reqID, c.sourceIP
 	versionID := c.w.Header().Get("X-Amz-Version-Id")
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := g.runtimes.background(30 * time.Second)
 		defer cancel()
 		in := &s3.HeadObjectInput{Bucket: aws.String(op.bucket), Key: aws.String(op.key)}
 		if versionID != "" && versionID != "null" {

@@ -39,6 +39,10 @@ type runtimes struct {
 	g     *gateway
 	mu    sync.Mutex
 	procs map[string]*fnRuntime // account/function
+	// ctx ends when the sandbox closes; closed (under mu) stops new starts.
+	ctx    context.Context
+	cancel context.CancelFunc
+	closed bool
 }
 
 type fnRuntime struct {
@@ -85,7 +89,14 @@ func (r *fnRuntime) invocationEnded(requestID string) {
 }
 
 func newRuntimes(g *gateway) *runtimes {
-	return &runtimes{g: g, procs: map[string]*fnRuntime{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &runtimes{g: g, procs: map[string]*fnRuntime{}, ctx: ctx, cancel: cancel}
+}
+
+// background is a context for work that outlives a request (asynchronous
+// invocations, notifications): it ends when the sandbox closes.
+func (rt *runtimes) background(timeout time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(rt.ctx, timeout)
 }
 
 // codePath is where a function's zip is kept, and runDir where its
@@ -176,7 +187,9 @@ func (r *fnRuntime) kill() {
 }
 
 func (rt *runtimes) close() {
+	rt.cancel()
 	rt.mu.Lock()
+	rt.closed = true
 	procs := rt.procs
 	rt.procs = map[string]*fnRuntime{}
 	rt.mu.Unlock()
@@ -250,6 +263,10 @@ func (rt *runtimes) ensure(ctx context.Context, account, fn string) (*fnRuntime,
 		delete(rt.procs, key)
 		go r.kill()
 		r = nil
+	}
+	if r == nil && rt.closed {
+		rt.mu.Unlock()
+		return nil, errors.New("the sandbox is stopping")
 	}
 	if r == nil {
 		r, err = rt.start(ctx, account, fn, conf)
