@@ -27,9 +27,11 @@ unit:
 e2e:
 	$(GO) test -race -timeout 30m $(E2E)
 
-# apply and destroy killed with SIGKILL at ten points each (make e2e runs three).
+# apply and destroy killed with SIGKILL at ten points each, and run under
+# injected throttling and 5xx for twenty seeds (make e2e runs three points
+# and one seed).
 chaos:
-	XACCT_KILL_POINTS=all $(GO) test -race -timeout 30m -run 'TestKilledApplyAndDestroyConverge' -v $(E2E)
+	XACCT_KILL_POINTS=all $(GO) test -race -timeout 60m -run 'TestKilledApplyAndDestroyConverge|TestApplyAndDestroyUnderFaults' -v $(E2E)
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

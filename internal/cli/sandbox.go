@@ -21,10 +21,14 @@ type sandboxOptions struct {
 	Listen  string
 	EnvFile string
 	DataDir string
+	// Faults (throttle=P,error=P) and FaultSeed inject AWS's own errors.
+	Faults    sandbox.Faults
+	FaultSeed uint64
 }
 
 func newCmdSandbox(f *Factory, runF func(*sandboxOptions) error) *cobra.Command {
 	opts := &sandboxOptions{IO: f.IO}
+	var faults string
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run a local three-account AWS to try xacct on",
@@ -40,6 +44,12 @@ SIGTERM) and stops every process it started.`,
   . .xacct/sandbox.env && aws sts get-caller-identity   # the management administrator`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			injected, err := sandbox.ParseFaults(faults)
+			if err != nil {
+				return err
+			}
+			injected.Seed = opts.FaultSeed
+			opts.Faults = injected
 			if runF != nil {
 				return runF(opts)
 			}
@@ -50,6 +60,8 @@ SIGTERM) and stops every process it started.`,
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:4566", "TLS `address` of the gateway")
 	cmd.Flags().StringVar(&opts.EnvFile, "env-file", "", "also write the environment lines to `PATH` (mode 0600)")
 	cmd.Flags().StringVar(&opts.DataDir, "data-dir", "", "keep the accounts' data in `DIR` across restarts (default: in memory)")
+	cmd.Flags().StringVar(&faults, "faults", "", "inject AWS's own errors at random: `throttle=P,error=P` (the service's throttling error, a 5xx), P in [0,1]")
+	cmd.Flags().Uint64Var(&opts.FaultSeed, "fault-seed", 0, "the seed of --faults: the same seed gives the same faults for the same requests")
 	return cmd
 }
 
@@ -69,6 +81,7 @@ func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
 		Region:   cfg.Region,
 		Listen:   opts.Listen,
 		DataDir:  opts.DataDir,
+		Faults:   opts.Faults,
 		Logf: func(format string, args ...any) {
 			fmt.Fprintf(opts.IO.ErrOut, format+"\n", args...)
 		},

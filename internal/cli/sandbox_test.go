@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"github.com/xacct/xacct/internal/sandbox"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,8 @@ func TestNewCmdSandboxFlags(t *testing.T) {
 		{nil, sandboxOptions{Config: "xacct.yaml", Listen: "127.0.0.1:4566"}},
 		{[]string{"-c", "examples/sandbox.yaml", "--listen", "127.0.0.1:0", "--env-file", "e.env", "--data-dir", "d"},
 			sandboxOptions{Config: "examples/sandbox.yaml", Listen: "127.0.0.1:0", EnvFile: "e.env", DataDir: "d"}},
+		{[]string{"--faults", "throttle=0.1,error=0.03", "--fault-seed", "7"},
+			sandboxOptions{Config: "xacct.yaml", Listen: "127.0.0.1:4566", Faults: sandbox.Faults{Throttle: 0.1, Error: 0.03, Seed: 7}, FaultSeed: 7}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -265,6 +265,12 @@ func (g *gateway) serveCall(c *call) {
 		return
 	}
 	c.cred = cred
+	// AWS's own weather (xacct sandbox --faults): throttling and 5xx, before
+	// anything is done.
+	if ft, ok := g.sb.faults.Load().draw(c.service); ok {
+		g.fail(c, ft.status, ft.code, ft.msg)
+		return
+	}
 	switch c.service {
 	case "sts", "iam":
 		form, e := queryProtocolForm(r.Header, r.URL.RawQuery, c.body)
@@ -520,6 +526,10 @@ func (g *gateway) baseContext(c *call) map[string][]string {
 			ctx["aws:PrincipalType"] = []string{"User"}
 			ctx["aws:username"] = []string{p.UserName}
 			ctx["aws:userid"] = []string{p.UserID}
+			if c.cred != nil && c.cred.Token != "" {
+				// GetSessionToken credentials carry whether MFA was given.
+				ctx["aws:MultiFactorAuthPresent"] = []string{strconv.FormatBool(p.MFA)}
+			}
 		case "session":
 			ctx["aws:PrincipalArn"] = []string{p.RoleARN}
 			ctx["aws:PrincipalType"] = []string{"AssumedRole"}

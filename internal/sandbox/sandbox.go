@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,6 +26,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,10 +69,15 @@ type Options struct {
 	ChildCommand []string
 	// Logf receives the sandbox's log lines (nil: discarded).
 	Logf func(format string, args ...any)
+	// Faults are AWS's own errors, injected at random (xacct sandbox
+	// --faults); zero: none.
+	Faults Faults
 }
 
 // Sandbox is a running sandbox. Close stops it and every process it started.
 type Sandbox struct {
+	// faults injects AWS's errors into authenticated requests.
+	faults atomic.Pointer[injector]
 	// URL is the gateway's TLS endpoint (AWS_ENDPOINT_URL); HTTPURL its
 	// plain-HTTP endpoint.
 	URL, HTTPURL string
@@ -209,6 +216,7 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 		}
 	}
 
+	sb.SetFaults(opts.Faults)
 	sb.gw = newGateway(sb)
 	if err := sb.bootstrap(ctx); err != nil {
 		return sb, fmt.Errorf("sandbox: bootstrap accounts: %w", err)
@@ -229,12 +237,16 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 	tlsSrv := &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sb.gw.serve(w, r, true) }),
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{ca.server}, MinVersion: tls.VersionTLS12},
-		ReadHeaderTimeout: 30 * time.Second,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          discardLog(),
 	}
 	httpSrv := &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sb.gw.serve(w, r, false) }),
-		ReadHeaderTimeout: 30 * time.Second,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          discardLog(),
 	}
 	sb.servers = []*http.Server{tlsSrv, httpSrv}
@@ -405,6 +417,9 @@ func (sb *Sandbox) Close() {
 		for _, s := range sb.servers {
 			_ = s.Shutdown(ctx)
 		}
+		if counts := sb.FaultCounts(); len(counts) > 0 {
+			sb.logf("faults injected: %v", counts)
+		}
 		if sb.gw != nil {
 			sb.gw.close()
 		}
@@ -426,4 +441,17 @@ func mustAtoi(s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// SetFaults changes the faults injected from now on (a test turns them on
+// and off around what it checks); the counts start again.
+func (sb *Sandbox) SetFaults(f Faults) { sb.faults.Store(newInjector(f)) }
+
+// FaultCounts says how many faults were injected since the last
+// SetFaults, by error code.
+func (sb *Sandbox) FaultCounts() map[string]int {
+	in := sb.faults.Load()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return maps.Clone(in.counts)
 }
