@@ -123,7 +123,9 @@ func TestOnlyE2EStartsTheSandbox(t *testing.T) {
 			if !ours {
 				continue
 			}
-			if dep == "internal/sandbox" && name != "internal/e2e" {
+			// internal/cli's own code runs `xacct sandbox`; its tests only
+			// parse that command's flags (runF stubs the start).
+			if dep == "internal/sandbox" && name != "internal/e2e" && !slices.Contains(p.Imports, imp) {
 				t.Errorf("the tests of %s import internal/sandbox: tests that start the sandbox belong in internal/e2e", name)
 			}
 			if name == "internal/resource" && (dep == "internal/plan" || dep == "internal/apply") {
