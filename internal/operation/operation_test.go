@@ -99,6 +99,21 @@ func (w *world) open(need Need, adopt bool) *Session {
 	return s
 }
 
+// savePlan plans on a new session and saves the plan as p.plan.
+func (w *world) savePlan() (*Session, *plan.Plan, string) {
+	w.t.Helper()
+	s := w.open(NeedPackage, false)
+	p, err := s.Plan(context.Background(), false)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	path := filepath.Join(w.dir, "p.plan")
+	if err := s.SavePlan(path, p); err != nil {
+		w.t.Fatal(err)
+	}
+	return s, p, path
+}
+
 // converge plans and applies, and returns the plan it applied.
 func (w *world) converge(destroy bool) (*plan.Plan, Result) {
 	w.t.Helper()
@@ -275,15 +290,7 @@ func TestSavedPlanIsRefusedWhenAnythingMoved(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, "")
-			s := w.open(NeedPackage, false)
-			p, err := s.Plan(context.Background(), false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(w.dir, "p.plan")
-			if err := s.SavePlan(path, p); err != nil {
-				t.Fatal(err)
-			}
+			s, p, path := w.savePlan()
 			if tt.move != nil {
 				tt.move(w, s)
 			}
@@ -510,15 +517,7 @@ func TestEditedSavedPlanIsRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, "")
-			s := w.open(NeedPackage, false)
-			p, err := s.Plan(context.Background(), false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(w.dir, "p.plan")
-			if err := s.SavePlan(path, p); err != nil {
-				t.Fatal(err)
-			}
+			_, _, path := w.savePlan()
 			b, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
