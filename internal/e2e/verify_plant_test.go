@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/xacct/xacct/internal/cli"
 )
@@ -45,4 +46,27 @@ func decoded(t *testing.T, doc string) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestVerifyFindsAnAccountWideGrant: a bucket-policy statement letting the
+// whole Development account read objects is found (its administrator
+// reaches the data), and named with the deciding statement.
+func TestVerifyFindsAnAccountWideGrant(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "")
+	e.mustRun("apply", "--auto-approve")
+	prod := orgAdmin(t, prodID)
+	bucket := e.stack + "-prod"
+	pol := must(prod.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)}))(t)
+	grant := `{"Sid":"DevRead","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + devID + `:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}`
+	doc := strings.Replace(aws.ToString(pol.Policy), `"Statement":[`, `"Statement":[`+grant+`,`, 1)
+	if doc == aws.ToString(pol.Policy) {
+		t.Fatalf("no statement list in %s", doc)
+	}
+	must(prod.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(doc)}))(t)
+	code, out, _ := e.run("verify")
+	if code != cli.ExitMismatch || !strings.Contains(out, "administrator of the Development account s3:GetObject on arn:aws:s3:::"+bucket+"/*: intended deny, effective allow") ||
+		!strings.Contains(out, "statement DevRead (Allow)") {
+		t.Fatalf("verify after the grant: exit %d\n%s", code, out)
+	}
 }

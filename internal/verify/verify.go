@@ -314,6 +314,30 @@ func Compute(cfg *config.Config, pol Policies) *Matrix {
 	}
 	s3(ext, prodBucket, "", prod, prodBP, nil)
 	s3(ext, repBucket, "", rep, repBP, nil)
+	// The administrators of the three accounts reach no other account's
+	// bucket (an account-wide grant in a bucket policy would let them):
+	// evaluated for every S3 action, shown only where they differ.
+	quiet := func(a actor, bucket, account string, bp *iampolicy.NamedPolicy) {
+		for _, act := range config.S3Actions() {
+			arn := "arn:aws:s3:::" + bucket + "/*"
+			if lvl, _ := config.S3ActionLevel(act); lvl == config.ActionBucket {
+				arn = "arn:aws:s3:::" + bucket
+			}
+			m.Evaluated++
+			if res := w.request(a, act, arn, account, bp, true); res.Decision == iampolicy.Allowed {
+				m.Checks = append(m.Checks, Check{Principal: a.label, Action: act, Resource: arn, Effective: true,
+					Decision: string(res.Decision), Reasons: reasons(res), TLS: true})
+			}
+		}
+	}
+	admin := func(account, id string) actor {
+		return actor{label: "administrator of the " + account + " account", arn: "arn:aws:iam::" + id + ":user/admin", account: id,
+			identity: []iampolicy.NamedPolicy{{Name: "AdministratorAccess", Policy: adminPolicy}}}
+	}
+	quiet(admin("Development", dev), prodBucket, prod, prodBP)
+	quiet(admin("Development", dev), repBucket, rep, repBP)
+	quiet(admin("Reporting", rep), prodBucket, prod, prodBP)
+	quiet(admin("Production", prod), repBucket, rep, repBP)
 	anon := actor{label: "anonymous", arn: "*"}
 	s3(anon, prodBucket, "", prod, prodBP, nil)
 	s3(anon, repBucket, "", rep, repBP, nil)
