@@ -78,8 +78,13 @@ func xmlElem(name, value string) string {
 }
 
 // serveIAMList answers ListUsers, ListRoles, ListPolicies, ListGroups,
-// ListRolePolicies and ListAccessKeys with IAM's paging. It reports whether it handled the action.
+// ListRolePolicies, ListAccessKeys and GetAccountAuthorizationDetails
+// (iamauthz.go) with IAM's paging. It reports whether it handled the action.
 func (g *gateway) serveIAMList(c *call, account, action string, form url.Values) bool {
+	if action == "GetAccountAuthorizationDetails" {
+		g.serveAuthzDetails(c, account, form)
+		return true
+	}
 	ctx := c.r.Context()
 	b := g.sb.accounts[account]
 	prefix := pathPrefix(form)
