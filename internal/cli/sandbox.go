@@ -60,7 +60,7 @@ SIGTERM) and stops every process it started.`,
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:4566", "TLS `address` of the gateway")
 	cmd.Flags().StringVar(&opts.EnvFile, "env-file", "", "also write the environment lines to `PATH` (mode 0600)")
 	cmd.Flags().StringVar(&opts.DataDir, "data-dir", "", "keep the accounts' data in `DIR` across restarts (default: in memory)")
-	cmd.Flags().StringVar(&faults, "faults", "", "inject AWS's own errors at random: `throttle=P,error=P` (the service's throttling error, a 5xx), P in [0,1]")
+	cmd.Flags().StringVar(&faults, "faults", "", "inject AWS's own weather: `throttle=P,error=P,iam-delay=D` (the service's throttling error or a 5xx with probability P in [0,1]; IAM changes honoured only D later, e.g. 2s)")
 	cmd.Flags().Uint64Var(&opts.FaultSeed, "fault-seed", 0, "the seed of --faults: the same seed gives the same faults for the same requests")
 	return cmd
 }

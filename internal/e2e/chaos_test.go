@@ -23,14 +23,15 @@ func chaosSeeds() []uint64 {
 	return []uint64{1}
 }
 
-// TestApplyAndDestroyUnderFaults: with AWS throttling 10% of requests and
-// failing 3% with a 5xx, apply, a plan with nothing to do and destroy all
-// succeed: the SDK retries what AWS asks it to.
+// TestApplyAndDestroyUnderFaults: with AWS throttling 10% of requests,
+// failing 3% with a 5xx and taking 2 s to propagate each IAM change, apply,
+// a plan with nothing to do and destroy all succeed: the SDK retries what
+// AWS asks it to, apply waits for IAM where AWS says it has not caught up.
 func TestApplyAndDestroyUnderFaults(t *testing.T) {
 	for _, seed := range chaosSeeds() {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
 			e := newEnv(t, "")
-			shared.SetFaults(sandbox.Faults{Throttle: 0.1, Error: 0.03, Seed: seed})
+			shared.SetFaults(sandbox.Faults{Throttle: 0.1, Error: 0.03, IAMDelay: 2 * time.Second, Seed: seed})
 			defer shared.SetFaults(sandbox.Faults{})
 			start := time.Now()
 			e.mustRun("apply", "--auto-approve")

@@ -7,21 +7,28 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Faults are AWS's own unhappy answers, injected at random into the
 // requests the gateway serves (xacct sandbox --faults): with probability
 // Throttle a request gets its service's throttling error, with probability
 // Error a 5xx. The same seed gives the same faults for the same sequence of
-// requests.
+// requests. IAMDelay is how long an IAM change takes to be honoured (see
+// propagation).
 type Faults struct {
 	Throttle float64
 	Error    float64
+	IAMDelay time.Duration
 	Seed     uint64
 }
 
-// ParseFaults reads "throttle=P,error=P" (either may be left out; P in
-// [0, 1]).
+// maxIAMDelay bounds iam-delay: AWS's propagation takes seconds, and xacct
+// waits about two minutes for it.
+const maxIAMDelay = time.Minute
+
+// ParseFaults reads "throttle=P,error=P,iam-delay=DURATION" (any may be
+// left out; P in [0, 1], DURATION a Go duration up to a minute).
 func ParseFaults(spec string) (Faults, error) {
 	var f Faults
 	if strings.TrimSpace(spec) == "" {
@@ -38,8 +45,15 @@ func ParseFaults(spec string) (Faults, error) {
 			dst = &f.Throttle
 		case "error":
 			dst = &f.Error
+		case "iam-delay":
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 || d > maxIAMDelay {
+				return f, fmt.Errorf("--faults %q: iam-delay=%s is not a duration between 0s and %s (e.g. 2s)", spec, v, maxIAMDelay)
+			}
+			f.IAMDelay = d
+			continue
 		default:
-			return f, fmt.Errorf("--faults %q: unknown fault %q (throttle, error)", spec, k)
+			return f, fmt.Errorf("--faults %q: unknown fault %q (throttle, error, iam-delay)", spec, k)
 		}
 		p, err := strconv.ParseFloat(v, 64)
 		if err != nil || p < 0 || p > 1 {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseFaults(t *testing.T) {
@@ -18,6 +19,11 @@ func TestParseFaults(t *testing.T) {
 		{spec: "throttle=0.1, error=0.03", want: Faults{Throttle: 0.1, Error: 0.03}},
 		{spec: "throttle=2", wantErr: "not a probability between 0 and 1"},
 		{spec: "throttle=0.6,error=0.6", wantErr: "add up to more than 1"},
+		{spec: "throttle=0.1,error=0.03,iam-delay=2s", want: Faults{Throttle: 0.1, Error: 0.03, IAMDelay: 2 * time.Second}},
+		{spec: "iam-delay=500ms", want: Faults{IAMDelay: 500 * time.Millisecond}},
+		{spec: "iam-delay=2", wantErr: "iam-delay=2 is not a duration"},
+		{spec: "iam-delay=-1s", wantErr: "is not a duration between 0s and 1m0s"},
+		{spec: "iam-delay=2m", wantErr: "is not a duration between 0s and 1m0s"},
 		{spec: "latency=1s", wantErr: `unknown fault "latency"`},
 		{spec: "throttle", wantErr: "is not NAME=VALUE"},
 	}

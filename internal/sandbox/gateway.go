@@ -45,10 +45,11 @@ type gateway struct {
 	cache    *policyCache
 	runtimes *runtimes
 	slots    chan struct{} // one per request in flight
+	prop     *propagation
 }
 
 func newGateway(sb *Sandbox) *gateway {
-	g := &gateway{sb: sb, st: sb.st, cache: newPolicyCache(), slots: make(chan struct{}, maxInFlight)}
+	g := &gateway{sb: sb, st: sb.st, cache: newPolicyCache(), slots: make(chan struct{}, maxInFlight), prop: newPropagation()}
 	g.runtimes = newRuntimes(g)
 	return g
 }
@@ -505,7 +506,11 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 			req.SessionPolicy = &iampolicy.NamedPolicy{Name: "session policy", Policy: sp}
 		}
 	}
-	return iampolicy.Evaluate(req)
+	res, err := iampolicy.Evaluate(req)
+	if err != nil {
+		return res, err
+	}
+	return g.notYetPropagated(p, ids, res), nil
 }
 
 // baseContext is the global condition keys every request carries.

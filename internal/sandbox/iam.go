@@ -131,6 +131,7 @@ func (g *gateway) serveIAM(c *call) {
 	}
 	if !strings.HasPrefix(action, "Get") && !strings.HasPrefix(action, "List") {
 		defer g.cache.bumpIAM(p.Account)
+		defer afterSuccess(c, func() { g.prop.touch(p.Account, changedEntities(action, form)...) })()
 	}
 	if g.serveIAMLocal(c, p.Account, action, form) || g.serveIAMList(c, p.Account, action, form) || g.serveManagedPolicy(c, p.Account, action, form) ||
 		g.servePolicyVersions(c, p.Account, action, form) {

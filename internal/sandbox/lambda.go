@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/xacct/xacct/internal/iampolicy"
@@ -196,6 +199,26 @@ func (g *gateway) serveLambda(c *call) {
 	if (action == "lambda:CreateFunction" || action == "lambda:UpdateFunctionCode") && !g.authorizeCodeSource(c, action == "lambda:CreateFunction") {
 		return
 	}
+	if action == "lambda:CreateFunction" || action == "lambda:UpdateFunctionConfiguration" {
+		// Lambda checks that it can assume the execution role when it is
+		// set, and says so while IAM has not propagated a new role.
+		var conf struct{ Role string }
+		_ = json.Unmarshal(c.body, &conf)
+		if conf.Role != "" {
+			_, _, _, err := g.lambdaRole(ctx, p.Account, fn, conf.Role)
+			if err == nil {
+				if account, name, ok := parseRoleARN(conf.Role); ok {
+					if _, fresh := g.prop.fresh(g.iamDelay(), account, "trust/"+name); fresh {
+						err = errors.New("not propagated yet")
+					}
+				}
+			}
+			if err != nil {
+				g.fail(c, http.StatusBadRequest, "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.")
+				return
+			}
+		}
+	}
 	if action == "lambda:InvokeFunction" {
 		g.invoke(c, b, p.Account, fn)
 		return
@@ -209,6 +232,8 @@ func (g *gateway) serveLambda(c *call) {
 		return
 	}
 	switch action {
+	case "lambda:AddPermission", "lambda:RemovePermission":
+		g.prop.touch(p.Account, "function/"+fn)
 	case "lambda:CreateFunction", "lambda:UpdateFunctionCode":
 		if err := g.runtimes.saveCode(ctx, p.Account, fn, c.body, action == "lambda:CreateFunction"); err != nil {
 			g.sb.logf("sandbox: keep the code of %s: %v", fn, err)
@@ -491,4 +516,32 @@ func (g *gateway) maxRetries(account, fn string) int {
 		}
 	})
 	return n
+}
+
+// lambdaRole reads the execution role of a function of account and checks
+// that Lambda may assume it: its trust policy allows lambda.amazonaws.com
+// for this function.
+func (g *gateway) lambdaRole(ctx context.Context, account, fn, roleARN string) (*iam.GetRoleOutput, string, string, error) {
+	roleAccount, roleName, ok := parseRoleARN(roleARN)
+	rb := g.sb.accounts[roleAccount]
+	if !ok || rb == nil {
+		return nil, "", "", fmt.Errorf("execution role %q is not a role of a sandbox account", roleARN)
+	}
+	role, err := rb.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(roleName)})
+	if err != nil {
+		return nil, "", "", fmt.Errorf("execution role %s: %w", roleARN, err)
+	}
+	trust, err := iampolicy.ParseEncoded(aws.ToString(role.Role.AssumeRolePolicyDocument), iampolicy.Trust)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("trust policy of %s: %w", roleARN, err)
+	}
+	res, err := iampolicy.Evaluate(&iampolicy.Request{
+		Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: roleARN, ResourceAccount: roleAccount,
+		Context:        map[string][]string{"aws:SourceAccount": {account}, "aws:SourceArn": {g.functionARN(account, fn)}},
+		ResourcePolicy: &iampolicy.NamedPolicy{Name: "trust policy", Policy: trust},
+	})
+	if err != nil || res.Decision != iampolicy.Allowed {
+		return nil, "", "", fmt.Errorf("the role %s cannot be assumed by Lambda (its trust policy does not allow lambda.amazonaws.com)", roleARN)
+	}
+	return role, roleAccount, roleName, nil
 }

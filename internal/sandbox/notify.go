@@ -78,7 +78,8 @@ func (g *gateway) notificationConfig(c *call, op s3Op, owner string) {
 				g.fail(c, http.StatusBadRequest, "InvalidArgument", "A notification configuration must name at least one event")
 				return
 			}
-			if !g.canDeliver(c.r.Context(), op.bucket, owner, fc.Function) {
+			_, fresh := g.permissionFresh(fc.Function)
+			if fresh || !g.canDeliver(c.r.Context(), op.bucket, owner, fc.Function) {
 				bad = append(bad, fc.Function)
 			}
 		}

@@ -24,12 +24,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/xacct/xacct/internal/iampolicy"
 )
 
 // runtimes runs functions' bootstraps against their account's kumo Runtime
@@ -365,26 +362,9 @@ func (rt *runtimes) start(ctx context.Context, account, fn string, conf *lambdat
 	// Credentials for the execution role, only if it trusts Lambda.
 	// kumo stores the account IDs it was sent in its own placeholder.
 	roleARN := strings.ReplaceAll(aws.ToString(conf.Role), kumoOtherAccount, account)
-	roleAccount, roleName, ok := parseRoleARN(roleARN)
-	rb := g.sb.accounts[roleAccount]
-	if !ok || rb == nil {
-		return nil, fmt.Errorf("function %s: execution role %q is not a role of a sandbox account", fn, roleARN)
-	}
-	role, err := rb.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(roleName)})
+	role, roleAccount, roleName, err := g.lambdaRole(ctx, account, fn, roleARN)
 	if err != nil {
-		return nil, fmt.Errorf("function %s: execution role %s: %w", fn, roleARN, err)
-	}
-	trust, err := iampolicy.ParseEncoded(aws.ToString(role.Role.AssumeRolePolicyDocument), iampolicy.Trust)
-	if err != nil {
-		return nil, fmt.Errorf("function %s: trust policy of %s: %w", fn, roleARN, err)
-	}
-	res, err := iampolicy.Evaluate(&iampolicy.Request{
-		Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: roleARN, ResourceAccount: roleAccount,
-		Context:        map[string][]string{"aws:SourceAccount": {account}, "aws:SourceArn": {g.functionARN(account, fn)}},
-		ResourcePolicy: &iampolicy.NamedPolicy{Name: "trust policy", Policy: trust},
-	})
-	if err != nil || res.Decision != iampolicy.Allowed {
-		msg := fmt.Sprintf("function %s: the role %s cannot be assumed by Lambda (its trust policy does not allow lambda.amazonaws.com)", fn, roleARN)
+		msg := fmt.Sprintf("function %s: %v", fn, err)
 		g.sb.logf("sandbox: %s", msg)
 		return nil, errors.New(msg)
 	}

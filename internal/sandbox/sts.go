@@ -154,6 +154,12 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 			return
 		}
 	}
+	if _, fresh := g.prop.fresh(g.iamDelay(), account, "trust/"+roleName); fresh {
+		// A role just made (or its trust just changed) is not assumable
+		// until IAM has propagated it.
+		denied()
+		return
+	}
 	if p.Kind == "session" && duration > 3600 {
 		g.fail(c, http.StatusBadRequest, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 		return
