@@ -84,6 +84,8 @@ func outsideNote(kind string) string {
 		return "a member added outside xacct: the user is kept"
 	case "iam_group_policy_attachment", "iam_role_policy_attachment":
 		return "attached outside xacct: the policy is kept"
+	case "lambda_permission":
+		return "a permission added outside xacct"
 	}
 	return "made outside xacct"
 }

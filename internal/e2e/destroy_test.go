@@ -7,11 +7,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
 // TestDestroyWithMembersAndPoliciesAddedByHand: real groups get members an
-// administrator added and policies someone attached. destroy shows them,
-// removes them first and finishes; the user and the policy are kept.
+// administrator added, policies someone attached, a function a permission
+// someone granted. destroy shows them, removes them first and finishes; the
+// user and the policy are kept.
 func TestDestroyWithMembersAndPoliciesAddedByHand(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "")
@@ -26,6 +28,11 @@ func TestDestroyWithMembersAndPoliciesAddedByHand(t *testing.T) {
 	prodPol := must(prod.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(e.stack + "-extra"), PolicyDocument: aws.String(doc)}))(t)
 	must(prod.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(e.stack + "-testers"), PolicyArn: prodPol.Policy.Arn}))(t)
 
+	fn := e.stack + "-metadata-processor"
+	lc, _ := lambdaClients(t)
+	must(lc.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String(fn), StatementId: aws.String("by-hand"),
+		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("events.amazonaws.com"), SourceAccount: aws.String(prodID)}))(t)
+
 	out := e.mustRun("plan", "--detailed-exitcode")
 	if !strings.Contains(out, "No changes.") {
 		t.Errorf("the hand-made parts of a kept group show in a plan:\n%s", out)
@@ -35,7 +42,8 @@ func TestDestroyWithMembersAndPoliciesAddedByHand(t *testing.T) {
 		"development/iam_group_membership/" + e.stack + "-Developers/" + user + " will be removed (a member added outside xacct: the user is kept)",
 		"development/iam_group_policy_attachment/" + e.stack + "-Testers/" + aws.ToString(devPol.Policy.Arn) + " will be removed (attached outside xacct: the policy is kept)",
 		"production/iam_role_policy_attachment/" + e.stack + "-testers/" + aws.ToString(prodPol.Policy.Arn) + " will be removed",
-		"Destroy complete! Resources: 0 added, 0 changed, 24 destroyed.",
+		"production/lambda_permission/" + fn + "/by-hand will be removed (a permission added outside xacct)",
+		"Destroy complete! Resources: 0 added, 0 changed, 25 destroyed.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("destroy output lacks %q:\n%s", want, out)

@@ -11,10 +11,11 @@ import (
 
 // PartsFinder is a kind whose resources can carry parts that someone made
 // outside xacct — a member added to a group by hand, a policy attached by
-// hand — and that AWS refuses to delete the resource with (DeleteConflict).
-// The planner reads them before it deletes the resource, shows them, and
-// removes them first: the part (the membership, the attachment), never the
-// user or the policy itself.
+// hand, a permission granted on a function — that AWS refuses to delete the
+// resource with (DeleteConflict) or would delete with it unseen. The planner
+// reads them before it deletes the resource, shows them, and removes them
+// first: the part (the membership, the attachment, the permission), never
+// the user or the policy itself.
 type PartsFinder interface {
 	// Parts returns every part the resource has in AWS, as addresses of
 	// the kinds that remove them, with their values.
@@ -55,7 +56,12 @@ type attachmentKind struct {
 	detach func(ctx context.Context, c *Clients, parent, arn string) error
 }
 
-var _ Kind = attachmentKind{}
+var (
+	_ Kind        = attachmentKind{}
+	_ PartsFinder = groupKind{}
+	_ PartsFinder = roleKind{}
+	_ PartsFinder = functionKind{}
+)
 
 func (attachmentKind) Tagged() bool { return false }
 

@@ -39,6 +39,21 @@ func (permissionKind) Read(ctx context.Context, c *Clients, name string) (Value,
 	if err != nil {
 		return nil, err
 	}
+	perms, err := permissions(ctx, c, fn)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range perms {
+		if v.StatementID == sid {
+			return marshal(v), nil
+		}
+	}
+	return nil, nil
+}
+
+// permissions reads the statements of a function's resource policy, in
+// the policy's order; none when the function or its policy is absent.
+func permissions(ctx context.Context, c *Clients, fn string) ([]PermissionValue, error) {
 	out, err := c.Lambda.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String(fn)})
 	if isNotFound(err, "ResourceNotFoundException") {
 		return nil, nil
@@ -50,11 +65,9 @@ func (permissionKind) Read(ctx context.Context, c *Clients, name string) (Value,
 	if err != nil {
 		return nil, fmt.Errorf("policy of function %s: %w", fn, err)
 	}
+	var perms []PermissionValue
 	for _, st := range p.Statements {
-		if st.Sid != sid {
-			continue
-		}
-		v := PermissionValue{Function: fn, StatementID: sid}
+		v := PermissionValue{Function: fn, StatementID: st.Sid}
 		if len(st.Action) > 0 {
 			v.Action = st.Action[0]
 		}
@@ -69,9 +82,23 @@ func (permissionKind) Read(ctx context.Context, c *Clients, name string) (Value,
 				v.SourceAccount = cond.Values[0]
 			}
 		}
-		return marshal(v), nil
+		perms = append(perms, v)
 	}
-	return nil, nil
+	return perms, nil
+}
+
+// Parts of a function: the statements of its resource policy, so that a
+// permission someone added by hand is shown before the function goes.
+func (functionKind) Parts(ctx context.Context, c *Clients, name string) ([]Part, error) {
+	perms, err := permissions(ctx, c, name)
+	if err != nil {
+		return nil, err
+	}
+	var parts []Part
+	for _, v := range perms {
+		parts = append(parts, Part{Addr: Address{Kind: "lambda_permission", Name: name + "/" + v.StatementID}, Value: marshal(v)})
+	}
+	return parts, nil
 }
 
 func (permissionKind) Create(ctx context.Context, c *Clients, _ string, v Value) error {

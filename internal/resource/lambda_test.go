@@ -136,6 +136,45 @@ func TestPermissionAmongOthers(t *testing.T) {
 	wantValue(t, c, "lambda_permission", functionName+"/AllowStagingBucket", value(t, other))
 }
 
+// TestFunctionParts: each statement of a function's policy is a part, as
+// the permission kind reads it, so a permission added by hand is seen before
+// the function is deleted; a function without a policy, or absent, has none.
+func TestFunctionParts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _ := setup(t, kindCase{parents: []part{{"lambda_function", functionName, value(t, functionValue())}}})
+	pf := kindOf(t, "lambda_function").(resource.PartsFinder)
+	if parts, err := pf.Parts(ctx, c, functionName); err != nil || parts != nil {
+		t.Fatalf("parts of a function without a policy = %v, %v", parts, err)
+	}
+	k := kindOf(t, "lambda_permission")
+	other := permissionValue("acme-data-staging")
+	other.StatementID = "ByHand"
+	for _, p := range []resource.PermissionValue{permissionValue(bucketName), other} {
+		if err := k.Create(ctx, c, functionName+"/"+p.StatementID, value(t, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	parts, err := pf.Parts(ctx, c, functionName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range parts {
+		got = append(got, p.Addr.Kind+"/"+p.Addr.Name)
+		if v := read(t, c, p.Addr.Kind, p.Addr.Name); string(v) != string(p.Value) {
+			t.Errorf("%s reads %s; Parts said %s", p.Addr.Name, v, p.Value)
+		}
+	}
+	want := []string{"lambda_permission/" + functionName + "/AllowProductionBucket", "lambda_permission/" + functionName + "/ByHand"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("parts = %v, want %v", got, want)
+	}
+	if parts, err := pf.Parts(ctx, c, "absent"); err != nil || parts != nil {
+		t.Errorf("parts of an absent function = %v, %v", parts, err)
+	}
+}
+
 // TestLogGroupCreateTags checks that a log group gets the run's tags when it
 // is created, the only time xacct sets them.
 func TestLogGroupCreateTags(t *testing.T) {
