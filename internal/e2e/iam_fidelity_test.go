@@ -533,3 +533,33 @@ func TestGetSessionTokenAndSessionTags(t *testing.T) {
 	// Temporary credentials are not access keys: the user may have a second.
 	must(dev.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)}))(t)
 }
+
+// TestPolicyDocumentsAreRFC3986Encoded: IAM returns inline and managed
+// policy documents URL-encoded with a space as %20, so a client that decodes
+// a path segment (not a form) gets back the document it put, '+' included;
+// and a boundary is typed PermissionsBoundaryPolicy.
+func TestPolicyDocumentsAreRFC3986Encoded(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	name := uniq(t, "enc")
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*","Condition":{"StringEquals":{"aws:username":"a b+c"}}}]}`
+	pol := must(dev.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(name), PolicyDocument: aws.String(doc)}))(t)
+	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name), PermissionsBoundary: pol.Policy.Arn}))(t)
+	must(dev.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("p"), PolicyDocument: aws.String(doc)}))(t)
+	defer func() {
+		_, _ = dev.iam.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("p")})
+		_, _ = dev.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(name)})
+		_, _ = dev.iam.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: pol.Policy.Arn})
+	}()
+	inline := must(dev.iam.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("p")}))(t)
+	version := must(dev.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: pol.Policy.Arn, VersionId: aws.String("v1")}))(t)
+	for what, enc := range map[string]string{"GetUserPolicy": aws.ToString(inline.PolicyDocument), "GetPolicyVersion": aws.ToString(version.PolicyVersion.Document)} {
+		if got, err := url.PathUnescape(enc); err != nil || got != doc {
+			t.Errorf("%s: %q decodes to %q, %v; want the document put", what, enc, got, err)
+		}
+	}
+	u := must(dev.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)}))(t)
+	if b := u.User.PermissionsBoundary; b == nil || b.PermissionsBoundaryType != "PermissionsBoundaryPolicy" {
+		t.Errorf("GetUser boundary = %+v, want type PermissionsBoundaryPolicy", b)
+	}
+}

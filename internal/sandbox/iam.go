@@ -215,7 +215,7 @@ func (g *gateway) serveIAM(c *call) {
 			elem, boundary = strings.TrimPrefix(action, "Create"), form.Get("PermissionsBoundary")
 		}
 		if boundary != "" {
-			body = bytes.Replace(body, []byte("</"+elem+">"), []byte("<PermissionsBoundary><PermissionsBoundaryType>Policy</PermissionsBoundaryType><PermissionsBoundaryArn>"+
+			body = bytes.Replace(body, []byte("</"+elem+">"), []byte("<PermissionsBoundary><PermissionsBoundaryType>PermissionsBoundaryPolicy</PermissionsBoundaryType><PermissionsBoundaryArn>"+
 				xmlEscape(boundary)+"</PermissionsBoundaryArn></PermissionsBoundary></"+elem+">"), 1)
 		}
 	}
@@ -559,7 +559,7 @@ func (g *gateway) serveIAMLocal(c *call, account, action string, form url.Values
 				notFound("policy", policyName)
 				return true
 			}
-			ok(owner + "<PolicyName>" + xmlEscape(policyName) + "</PolicyName><PolicyDocument>" + xmlEscape(url.QueryEscape(doc)) + "</PolicyDocument>")
+			ok(owner + "<PolicyName>" + xmlEscape(policyName) + "</PolicyName><PolicyDocument>" + xmlEscape(encodeDocument(doc)) + "</PolicyDocument>")
 		}
 	case "AttachGroupPolicy", "DetachGroupPolicy", "AttachUserPolicy", "DetachUserPolicy":
 		isUser := strings.Contains(action, "User")

@@ -69,7 +69,7 @@ func (g *gateway) kumoPolicyCreated(c *call, account, arn string) time.Time {
 func policyVersionXML(id string, isDefault bool, created time.Time, doc string) string {
 	s := "<PolicyVersion>"
 	if doc != "" {
-		s += xmlElem("Document", url.QueryEscape(doc))
+		s += xmlElem("Document", encodeDocument(doc))
 	}
 	return s + xmlElem("VersionId", id) + xmlElem("IsDefaultVersion", strconv.FormatBool(isDefault)) +
 		xmlElem("CreateDate", created.UTC().Format(time.RFC3339)) + "</PolicyVersion>"
