@@ -86,6 +86,8 @@ func outsideNote(kind string) string {
 		return "attached outside xacct: the policy is kept"
 	case "lambda_permission":
 		return "a permission added outside xacct"
+	case "lambda_event_source_mapping":
+		return "a mapping created outside xacct: its event source is kept"
 	}
 	return "made outside xacct"
 }

@@ -12,7 +12,7 @@ import (
 
 // TestDestroyWithMembersAndPoliciesAddedByHand: real groups get members an
 // administrator added, policies someone attached, a function a permission
-// someone granted. destroy shows them, removes them first and finishes; the
+// someone granted and an event source mapping. destroy shows them, removes them first and finishes; the
 // user and the policy are kept.
 func TestDestroyWithMembersAndPoliciesAddedByHand(t *testing.T) {
 	ctx := context.Background()
@@ -32,6 +32,8 @@ func TestDestroyWithMembersAndPoliciesAddedByHand(t *testing.T) {
 	lc, _ := lambdaClients(t)
 	must(lc.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String(fn), StatementId: aws.String("by-hand"),
 		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("events.amazonaws.com"), SourceAccount: aws.String(prodID)}))(t)
+	esm := must(lc.CreateEventSourceMapping(ctx, &lambda.CreateEventSourceMappingInput{FunctionName: aws.String(fn),
+		EventSourceArn: aws.String("arn:aws:sqs:" + shared.Region + ":" + prodID + ":" + e.stack + "-queue")}))(t)
 
 	out := e.mustRun("plan", "--detailed-exitcode")
 	if !strings.Contains(out, "No changes.") {
@@ -43,7 +45,8 @@ func TestDestroyWithMembersAndPoliciesAddedByHand(t *testing.T) {
 		"development/iam_group_policy_attachment/" + e.stack + "-Testers/" + aws.ToString(devPol.Policy.Arn) + " will be removed (attached outside xacct: the policy is kept)",
 		"production/iam_role_policy_attachment/" + e.stack + "-testers/" + aws.ToString(prodPol.Policy.Arn) + " will be removed",
 		"production/lambda_permission/" + fn + "/by-hand will be removed (a permission added outside xacct)",
-		"Destroy complete! Resources: 0 added, 0 changed, 25 destroyed.",
+		"production/lambda_event_source_mapping/" + fn + "/" + aws.ToString(esm.UUID) + " will be removed (a mapping created outside xacct: its event source is kept)",
+		"Destroy complete! Resources: 0 added, 0 changed, 26 destroyed.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("destroy output lacks %q:\n%s", want, out)
@@ -62,6 +65,9 @@ func TestDestroyWithMembersAndPoliciesAddedByHand(t *testing.T) {
 		if _, err := p.c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: p.arn}); err != nil {
 			t.Errorf("the policy attached by hand was deleted: %v", err)
 		}
+	}
+	if _, err := lc.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: esm.UUID}); errorCode(err) != "ResourceNotFoundException" {
+		t.Errorf("the mapping to the destroyed function: %v", err)
 	}
 	if out := e.mustRun("state", "list"); strings.TrimSpace(out) != "" {
 		t.Errorf("state after destroy:\n%s", out)

@@ -87,8 +87,10 @@ func permissions(ctx context.Context, c *Clients, fn string) ([]PermissionValue,
 	return perms, nil
 }
 
-// Parts of a function: the statements of its resource policy, so that a
-// permission someone added by hand is shown before the function goes.
+// Parts of a function: the statements of its resource policy and the
+// event source mappings that invoke it, so that what someone added by hand
+// is shown before the function goes (Lambda deletes the policy with the
+// function but leaves the mappings behind).
 func (functionKind) Parts(ctx context.Context, c *Clients, name string) ([]Part, error) {
 	perms, err := permissions(ctx, c, name)
 	if err != nil {
@@ -97,6 +99,13 @@ func (functionKind) Parts(ctx context.Context, c *Clients, name string) ([]Part,
 	var parts []Part
 	for _, v := range perms {
 		parts = append(parts, Part{Addr: Address{Kind: "lambda_permission", Name: name + "/" + v.StatementID}, Value: marshal(v)})
+	}
+	mappings, err := eventSourceMappings(ctx, c, name)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range mappings {
+		parts = append(parts, Part{Addr: Address{Kind: "lambda_event_source_mapping", Name: name + "/" + m.UUID}, Value: marshal(m)})
 	}
 	return parts, nil
 }

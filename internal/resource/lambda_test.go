@@ -136,13 +136,14 @@ func TestPermissionAmongOthers(t *testing.T) {
 	wantValue(t, c, "lambda_permission", functionName+"/AllowStagingBucket", value(t, other))
 }
 
-// TestFunctionParts: each statement of a function's policy is a part, as
-// the permission kind reads it, so a permission added by hand is seen before
-// the function is deleted; a function without a policy, or absent, has none.
+// TestFunctionParts: each statement of a function's policy and each event
+// source mapping to it is a part, as its kind reads it, so what was added by
+// hand is seen before the function is deleted; a function without a policy,
+// or absent, has none.
 func TestFunctionParts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c, _ := setup(t, kindCase{parents: []part{{"lambda_function", functionName, value(t, functionValue())}}})
+	c, f := setup(t, kindCase{parents: []part{{"lambda_function", functionName, value(t, functionValue())}}})
 	pf := kindOf(t, "lambda_function").(resource.PartsFinder)
 	if parts, err := pf.Parts(ctx, c, functionName); err != nil || parts != nil {
 		t.Fatalf("parts of a function without a policy = %v, %v", parts, err)
@@ -155,6 +156,12 @@ func TestFunctionParts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Mappings, more than one page of them, and one of another function.
+	var mappings []string
+	for _, q := range []string{"a", "b", "c"} {
+		mappings = append(mappings, f.AddEventSourceMapping(functionName, "arn:aws:sqs:"+region+":"+devAccount+":"+q))
+	}
+	f.AddEventSourceMapping("another-function", "arn:aws:sqs:"+region+":"+devAccount+":d")
 	parts, err := pf.Parts(ctx, c, functionName)
 	if err != nil {
 		t.Fatal(err)
@@ -167,8 +174,32 @@ func TestFunctionParts(t *testing.T) {
 		}
 	}
 	want := []string{"lambda_permission/" + functionName + "/AllowProductionBucket", "lambda_permission/" + functionName + "/ByHand"}
+	for _, id := range mappings {
+		want = append(want, "lambda_event_source_mapping/"+functionName+"/"+id)
+	}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("parts = %v, want %v", got, want)
+	}
+
+	// A mapping is never made or changed by xacct; it is deleted once.
+	esm := kindOf(t, "lambda_event_source_mapping")
+	name := functionName + "/" + mappings[0]
+	if err := esm.Create(ctx, c, name, nil); err == nil {
+		t.Error("an event source mapping was created")
+	}
+	if err := esm.Update(ctx, c, name, nil, nil); err == nil {
+		t.Error("an event source mapping was updated")
+	}
+	for range 2 {
+		if err := esm.Delete(ctx, c, name, nil); err != nil {
+			t.Fatalf("delete %s: %v", name, err)
+		}
+	}
+	if v := read(t, c, "lambda_event_source_mapping", name); v != nil {
+		t.Errorf("deleted mapping reads %s", v)
+	}
+	if v := read(t, c, "lambda_event_source_mapping", "another-name/"+mappings[1]); v != nil {
+		t.Errorf("a mapping read under another function's name: %s", v)
 	}
 	if parts, err := pf.Parts(ctx, c, "absent"); err != nil || parts != nil {
 		t.Errorf("parts of an absent function = %v, %v", parts, err)

@@ -91,6 +91,7 @@ type LambdaAPI interface {
 	functionAPI
 	invokeConfigAPI
 	permissionAPI
+	eventSourceMappingAPI
 }
 
 var (
@@ -165,6 +166,7 @@ func AllKinds() Kinds {
 		"logs_log_group":              logGroupKind{},
 		"lambda_function":             functionKind{},
 		"lambda_permission":           permissionKind{},
+		"lambda_event_source_mapping": eventSourceMappingKind{},
 		"lambda_invoke_config":        invokeConfigKind{},
 		"s3_bucket_notification":      notificationKind{},
 	}
@@ -239,6 +241,7 @@ var parentKinds = map[string]string{
 	"iam_role_policy_attachment":  "iam_role",
 	"s3_bucket_policy":            "s3_bucket",
 	"lambda_permission":           "lambda_function",
+	"lambda_event_source_mapping": "lambda_function",
 	"lambda_invoke_config":        "lambda_function",
 	"s3_bucket_notification":      "s3_bucket",
 }

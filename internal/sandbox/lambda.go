@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"strings"
 	"time"
@@ -56,6 +57,23 @@ func lambdaOp(method, escapedPath string) (action, function string, err error) {
 			return "lambda:ListTags", fn, nil
 		case http.MethodDelete:
 			return "lambda:UntagResource", fn, nil
+		}
+		return "", "", nil
+	}
+	if seg[1] == "event-source-mappings" {
+		switch {
+		case len(seg) == 2 && method == http.MethodPost:
+			return "lambda:CreateEventSourceMapping", "", nil
+		case len(seg) == 2 && method == http.MethodGet:
+			return "lambda:ListEventSourceMappings", "", nil
+		case len(seg) == 3 && !uuidRE.MatchString(seg[2]):
+			return "", "", &validationError{fmt.Sprintf("1 validation error detected: Value '%s' at 'UUID' failed to satisfy constraint: Member must be a UUID", seg[2])}
+		case len(seg) == 3 && method == http.MethodGet:
+			return "lambda:GetEventSourceMapping", "", nil
+		case len(seg) == 3 && method == http.MethodPut:
+			return "lambda:UpdateEventSourceMapping", "", nil
+		case len(seg) == 3 && method == http.MethodDelete:
+			return "lambda:DeleteEventSourceMapping", "", nil
 		}
 		return "", "", nil
 	}
@@ -128,6 +146,9 @@ var (
 
 var apiVersionRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 
+// uuidRE is an event source mapping's UUID.
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
 var statementIDRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,100}$`)
 
 // functionName takes a function name, partial ARN or ARN (with or without
@@ -174,6 +195,9 @@ func (g *gateway) serveLambda(c *call) {
 	resource := "*"
 	if fn != "" {
 		resource = g.functionARN(p.Account, fn)
+	}
+	if strings.HasSuffix(action, "EventSourceMapping") && action != "lambda:CreateEventSourceMapping" {
+		resource = fmt.Sprintf("arn:aws:lambda:%s:%s:event-source-mapping:%s", g.sb.Region, p.Account, path.Base(c.r.URL.Path))
 	}
 	var rp *iampolicy.NamedPolicy
 	if action == "lambda:InvokeFunction" {

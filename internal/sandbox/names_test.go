@@ -83,6 +83,11 @@ func TestLambdaOp(t *testing.T) {
 		{"encoded traversal in the version", http.MethodGet, "/..%2F..%2Fx/functions/fn", "", "", false},
 		{"not a version", http.MethodGet, "/s3/functions/fn", "", "", false},
 		{"name too long", http.MethodGet, "/2015-03-31/functions/" + strings.Repeat("a", 65), "", "", true},
+		{"list mappings", http.MethodGet, "/2015-03-31/event-source-mappings/", "lambda:ListEventSourceMappings", "", false},
+		{"create mapping", http.MethodPost, "/2015-03-31/event-source-mappings", "lambda:CreateEventSourceMapping", "", false},
+		{"delete mapping", http.MethodDelete, "/2015-03-31/event-source-mappings/0b8e2a3c-54f1-4d6b-9c1e-6f2a7d9e1b23", "lambda:DeleteEventSourceMapping", "", false},
+		{"mapping not a UUID", http.MethodGet, "/2015-03-31/event-source-mappings/..%2Ffunctions", "", "", true},
+		{"mapping extra segment", http.MethodGet, "/2015-03-31/event-source-mappings/0b8e2a3c-54f1-4d6b-9c1e-6f2a7d9e1b23/x", "", "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

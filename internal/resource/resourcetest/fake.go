@@ -47,6 +47,7 @@ type Fake struct {
 	buckets   map[string]*bucket
 	logGroups map[string]*logGroup
 	functions map[string]*function
+	mappings  map[string]*mapping // event source mappings by UUID
 }
 
 // Call is one operation the fake received.
@@ -62,6 +63,7 @@ func New(accountID, region string) (*resource.Clients, *Fake) {
 		accountID: accountID, region: region,
 		fail: map[string][]error{}, users: map[string]bool{}, policies: map[string]bool{}, groups: map[string]*group{}, roles: map[string]*role{},
 		buckets: map[string]*bucket{}, logGroups: map[string]*logGroup{}, functions: map[string]*function{},
+		mappings: map[string]*mapping{},
 	}
 	return &resource.Clients{
 		AccountID: accountID, Region: region,
