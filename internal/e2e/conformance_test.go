@@ -8,22 +8,32 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/xacct/xacct/internal/sandbox"
 )
@@ -520,4 +530,445 @@ func TestConformanceLambda(t *testing.T) {
 	}
 	awsOK(t, id, "lambda", "delete-function", "--function-name", fn)
 	awsFails(t, id, "ResourceNotFoundException", "lambda", "get-function", "--function-name", fn)
+}
+
+// awsVersionID is the shape of S3's version IDs: opaque, 32 URL-safe characters.
+var awsVersionID = regexp.MustCompile(`^[A-Za-z0-9._-]{32}$`)
+
+// canonicalID is the shape of an S3 canonical user ID.
+var canonicalID = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+type s3Version struct {
+	Key, VersionId, ETag string
+	IsLatest             bool
+	Owner                struct{ ID string }
+}
+
+type s3Versions struct {
+	Versions, DeleteMarkers []s3Version
+}
+
+func TestConformanceS3Versioning(t *testing.T) {
+	needRealClients(t)
+	t.Parallel()
+	prod := orgAdmin(t, prodID)
+	id := identityOf(t, prod)
+	bucket := uniq(t, "versioned")
+	awsOK(t, id, "s3", "mb", "s3://"+bucket)
+	dir := t.TempDir()
+	file := func(body string) string {
+		t.Helper()
+		f, err := os.CreateTemp(dir, "body")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString(body); err != nil {
+			t.Fatal(err)
+		}
+		return f.Name()
+	}
+	var put struct{ VersionId, ETag string }
+	awsJSON(t, id, &put, "s3api", "put-object", "--bucket", bucket, "--key", "before.txt", "--body", file("before"))
+	if put.VersionId != "" {
+		t.Errorf("put-object on an unversioned bucket: VersionId %q, want none", put.VersionId)
+	}
+	awsOK(t, id, "s3api", "put-bucket-versioning", "--bucket", bucket, "--versioning-configuration", "Status=Enabled")
+
+	var head struct {
+		VersionId     string
+		ContentLength int
+		DeleteMarker  bool
+	}
+	awsJSON(t, id, &head, "s3api", "head-object", "--bucket", bucket, "--key", "before.txt")
+	if head.VersionId != "null" {
+		t.Errorf("head-object of an object written before versioning: VersionId %q, want \"null\"", head.VersionId)
+	}
+	var one, two struct{ VersionId string }
+	awsJSON(t, id, &one, "s3api", "put-object", "--bucket", bucket, "--key", "doc.txt", "--body", file("one"))
+	awsJSON(t, id, &two, "s3api", "put-object", "--bucket", bucket, "--key", "doc.txt", "--body", file("two!"))
+	awsOK(t, id, "s3api", "put-object", "--bucket", bucket, "--key", "before.txt", "--body", file("after"))
+	for _, v := range []string{one.VersionId, two.VersionId} {
+		if !awsVersionID.MatchString(v) {
+			t.Errorf("version ID %q is not AWS-shaped", v)
+		}
+	}
+	if one.VersionId == two.VersionId {
+		t.Fatalf("two puts gave the same version %q", one.VersionId)
+	}
+	awsJSON(t, id, &head, "s3api", "head-object", "--bucket", bucket, "--key", "doc.txt")
+	if head.VersionId != two.VersionId || head.ContentLength != 4 {
+		t.Errorf("head-object: %+v, want version %s of 4 bytes", head, two.VersionId)
+	}
+
+	var del struct {
+		DeleteMarker bool
+		VersionId    string
+	}
+	awsJSON(t, id, &del, "s3api", "delete-object", "--bucket", bucket, "--key", "doc.txt")
+	if !del.DeleteMarker || !awsVersionID.MatchString(del.VersionId) {
+		t.Errorf("delete-object on a versioned bucket: %+v, want a delete marker with a version ID", del)
+	}
+	awsFails(t, id, "404", "s3api", "head-object", "--bucket", bucket, "--key", "doc.txt")
+	awsFails(t, id, "NoSuchKey", "s3api", "get-object", "--bucket", bucket, "--key", "doc.txt", filepath.Join(dir, "gone"))
+	var listed struct{ Contents []struct{ Key string } }
+	awsJSON(t, id, &listed, "s3api", "list-objects-v2", "--bucket", bucket)
+	if len(listed.Contents) != 1 || listed.Contents[0].Key != "before.txt" {
+		t.Errorf("list-objects-v2 behind a delete marker: %+v, want before.txt only", listed.Contents)
+	}
+
+	var vs s3Versions
+	awsJSON(t, id, &vs, "s3api", "list-object-versions", "--bucket", bucket)
+	var docs, befores []s3Version
+	for _, v := range vs.Versions {
+		if !canonicalID.MatchString(v.Owner.ID) {
+			t.Errorf("version owner %q is not a canonical ID", v.Owner.ID)
+		}
+		switch v.Key {
+		case "doc.txt":
+			docs = append(docs, v)
+		case "before.txt":
+			befores = append(befores, v)
+		}
+	}
+	if len(docs) != 2 || docs[0].VersionId != two.VersionId || docs[1].VersionId != one.VersionId || docs[0].IsLatest || docs[1].IsLatest {
+		t.Errorf("doc.txt versions: %+v, want %s then %s, neither latest", docs, two.VersionId, one.VersionId)
+	}
+	if len(befores) != 2 || !befores[0].IsLatest || befores[1].VersionId != "null" {
+		t.Errorf("before.txt versions: %+v, want a new latest version and the null one kept", befores)
+	}
+	if len(vs.DeleteMarkers) != 1 || vs.DeleteMarkers[0].VersionId != del.VersionId || !vs.DeleteMarkers[0].IsLatest || vs.DeleteMarkers[0].Key != "doc.txt" {
+		t.Errorf("delete markers: %+v, want doc.txt's %s, latest", vs.DeleteMarkers, del.VersionId)
+	}
+
+	var page struct {
+		IsTruncated                        bool
+		NextKeyMarker, NextVersionIdMarker string
+		Versions                           []s3Version
+	}
+	awsJSON(t, id, &page, "s3api", "list-object-versions", "--bucket", bucket, "--max-keys", "2", "--no-paginate")
+	if !page.IsTruncated || page.NextKeyMarker == "" || page.NextVersionIdMarker == "" {
+		t.Errorf("a page of 2 of 5 versions: %+v, want truncated with markers", page)
+	}
+
+	down := filepath.Join(dir, "down")
+	awsOK(t, id, "s3", "sync", "s3://"+bucket, down)
+	if got, err := os.ReadFile(filepath.Join(down, "before.txt")); err != nil || string(got) != "after" {
+		t.Errorf("sync down: before.txt %q, %v", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(down, "doc.txt")); err == nil {
+		t.Error("sync down fetched doc.txt, which a delete marker hides")
+	}
+
+	out := filepath.Join(dir, "v1")
+	awsJSON(t, id, &head, "s3api", "get-object", "--bucket", bucket, "--key", "doc.txt", "--version-id", one.VersionId, out)
+	if got, _ := os.ReadFile(out); string(got) != "one" || head.VersionId != one.VersionId {
+		t.Errorf("get-object of version %s: %q, %+v", one.VersionId, got, head)
+	}
+	awsJSON(t, id, &head, "s3api", "head-object", "--bucket", bucket, "--key", "before.txt", "--version-id", "null")
+	if head.VersionId != "null" || head.ContentLength != len("before") {
+		t.Errorf("head-object of the null version: %+v", head)
+	}
+	awsFails(t, id, "InvalidArgument", "s3api", "get-object", "--bucket", bucket, "--key", "doc.txt", "--version-id", "v1", out)
+
+	// A user who may get objects but not their versions.
+	name := uniq(t, "reader")
+	must(prod.iam.CreateUser(context.Background(), &iam.CreateUserInput{UserName: aws.String(name)}))(t)
+	must(prod.iam.PutUserPolicy(context.Background(), &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("get"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`)}))(t)
+	reader := identityOf(t, userKey(t, prod, name))
+	awsOK(t, reader, "s3api", "get-object", "--bucket", bucket, "--key", "before.txt", filepath.Join(dir, "r1"))
+	awsFails(t, reader, "AccessDenied", "s3api", "get-object", "--bucket", bucket, "--key", "doc.txt", "--version-id", one.VersionId, filepath.Join(dir, "r2"))
+	awsFails(t, reader, "AccessDenied", "s3api", "list-object-versions", "--bucket", bucket)
+
+	awsJSON(t, id, &del, "s3api", "delete-object", "--bucket", bucket, "--key", "doc.txt", "--version-id", vs.DeleteMarkers[0].VersionId)
+	if !del.DeleteMarker || del.VersionId != vs.DeleteMarkers[0].VersionId {
+		t.Errorf("delete-object of the delete marker: %+v", del)
+	}
+	awsJSON(t, id, &head, "s3api", "head-object", "--bucket", bucket, "--key", "doc.txt")
+	if head.VersionId != two.VersionId {
+		t.Errorf("after the delete marker went: head-object %+v, want version %s back", head, two.VersionId)
+	}
+	awsOK(t, id, "s3api", "delete-object", "--bucket", bucket, "--key", "doc.txt", "--version-id", two.VersionId)
+	awsJSON(t, id, &head, "s3api", "head-object", "--bucket", bucket, "--key", "doc.txt")
+	if head.VersionId != one.VersionId || head.ContentLength != 3 {
+		t.Errorf("after deleting the latest version: head-object %+v, want %s", head, one.VersionId)
+	}
+}
+
+func TestConformanceS3Checksums(t *testing.T) {
+	needRealClients(t)
+	t.Parallel()
+	prod := orgAdmin(t, prodID)
+	id := identityOf(t, prod)
+	bucket := uniq(t, "checksums")
+	awsOK(t, id, "s3", "mb", "s3://"+bucket)
+	body := filepath.Join(t.TempDir(), "sum.txt")
+	if err := os.WriteFile(body, []byte("sum me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("sum me"))
+	want := base64.StdEncoding.EncodeToString(sum[:])
+
+	var put struct{ ChecksumSHA256 string }
+	awsJSON(t, id, &put, "s3api", "put-object", "--bucket", bucket, "--key", "sum.txt", "--body", body, "--checksum-algorithm", "SHA256")
+	if put.ChecksumSHA256 != want {
+		t.Errorf("put-object --checksum-algorithm SHA256: ChecksumSHA256 %q, want %q", put.ChecksumSHA256, want)
+	}
+	var head struct{ ChecksumSHA256 string }
+	awsJSON(t, id, &head, "s3api", "head-object", "--bucket", bucket, "--key", "sum.txt", "--checksum-mode", "ENABLED")
+	if head.ChecksumSHA256 != want {
+		t.Errorf("head-object --checksum-mode ENABLED: ChecksumSHA256 %q, want %q", head.ChecksumSHA256, want)
+	}
+	head.ChecksumSHA256 = ""
+	awsJSON(t, id, &head, "s3api", "head-object", "--bucket", bucket, "--key", "sum.txt")
+	if head.ChecksumSHA256 != "" {
+		t.Errorf("head-object without checksum mode returned ChecksumSHA256 %q", head.ChecksumSHA256)
+	}
+	var attrs struct {
+		ETag       string
+		ObjectSize int
+		Checksum   struct{ ChecksumSHA256 string }
+	}
+	awsJSON(t, id, &attrs, "s3api", "get-object-attributes", "--bucket", bucket, "--key", "sum.txt", "--object-attributes", "ETag", "Checksum", "ObjectSize")
+	if attrs.ObjectSize != len("sum me") || attrs.Checksum.ChecksumSHA256 != want || attrs.ETag == "" || strings.Contains(attrs.ETag, `"`) {
+		t.Errorf("get-object-attributes: %+v", attrs)
+	}
+
+	var b3 struct {
+		Put, Head, Get, Body string
+		Metadata             map[string]string
+		Attributes           struct {
+			ETag         string
+			Checksum     map[string]string
+			ObjectSize   int
+			StorageClass string
+			ObjectParts  any
+		}
+	}
+	boto3(t, id, &b3, "checksums", bucket, "crc.txt")
+	crc := crc32.ChecksumIEEE([]byte("checksummed body"))
+	wantCRC := base64.StdEncoding.EncodeToString([]byte{byte(crc >> 24), byte(crc >> 16), byte(crc >> 8), byte(crc)})
+	if b3.Put != wantCRC || b3.Head != wantCRC || b3.Get != wantCRC || b3.Body != "checksummed body" {
+		t.Errorf("boto3 CRC32 (streaming trailer): put %q head %q get %q body %q; want %q", b3.Put, b3.Head, b3.Get, b3.Body, wantCRC)
+	}
+	if !maps.Equal(b3.Metadata, map[string]string{"foo": "bar", "mixed-case": "Value"}) {
+		t.Errorf("user metadata came back as %v, want lower-case keys", b3.Metadata)
+	}
+	a := b3.Attributes
+	if a.Checksum["ChecksumCRC32"] != wantCRC || a.ObjectSize != len("checksummed body") || a.StorageClass != "STANDARD" || a.ObjectParts != nil || a.ETag == "" {
+		t.Errorf("boto3 get_object_attributes: %+v", a)
+	}
+}
+
+func TestConformanceS3Owners(t *testing.T) {
+	needRealClients(t)
+	t.Parallel()
+	prod := orgAdmin(t, prodID)
+	id := identityOf(t, prod)
+	bucket := uniq(t, "owners")
+	awsOK(t, id, "s3", "mb", "s3://"+bucket)
+	awsOK(t, id, "s3api", "put-object", "--bucket", bucket, "--key", "k")
+	var buckets struct{ Owner struct{ ID string } }
+	awsJSON(t, id, &buckets, "s3api", "list-buckets")
+	var objs struct {
+		Contents []struct{ Owner struct{ ID string } }
+	}
+	awsJSON(t, id, &objs, "s3api", "list-objects-v2", "--bucket", bucket, "--fetch-owner")
+	var acl struct{ Owner struct{ ID string } }
+	awsJSON(t, id, &acl, "s3api", "get-bucket-acl", "--bucket", bucket)
+	if !canonicalID.MatchString(buckets.Owner.ID) || len(objs.Contents) != 1 || objs.Contents[0].Owner.ID != buckets.Owner.ID || acl.Owner.ID != buckets.Owner.ID {
+		t.Errorf("owners: list-buckets %q, list-objects-v2 --fetch-owner %+v, get-bucket-acl %q; want one canonical ID", buckets.Owner.ID, objs.Contents, acl.Owner.ID)
+	}
+	var other struct{ Owner struct{ ID string } }
+	awsJSON(t, identityOf(t, orgAdmin(t, devID)), &other, "s3api", "list-buckets")
+	if other.Owner.ID == buckets.Owner.ID || !canonicalID.MatchString(other.Owner.ID) {
+		t.Errorf("Development's canonical ID %q, Production's %q: want two different canonical IDs", other.Owner.ID, buckets.Owner.ID)
+	}
+}
+
+// signedS3 sends an S3 request signed for the credentials, with
+// x-amz-content-sha256 set to payload, and returns the response with its
+// body read.
+func signedS3(t *testing.T, cr aws.Credentials, method, path string, header map[string]string, payload string, body []byte) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, shared.URL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(len(body))
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("X-Amz-Content-Sha256", payload)
+	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	if err := signer.SignHTTP(context.Background(), cr, req, payload, "s3", shared.Region, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Transport: transport(t, shared)}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// TestConformanceS3SignedTrailer uploads with
+// STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER (chunk and trailer signatures
+// chained from the request's, a trailing CRC32C): the checksum is kept and
+// returned. It also reads a delete marker's headers as S3 sends them.
+func TestConformanceS3SignedTrailer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	bucket := uniq(t, "trailer")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	cr := must(prod.cfg.Credentials.Retrieve(ctx))(t)
+	data := []byte("signed trailer body")
+	sum := crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli))
+	crc := base64.StdEncoding.EncodeToString([]byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)})
+	mac := func(key []byte, s string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(s))
+		return m.Sum(nil)
+	}
+	hexSHA := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+	const mode = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+	chunks := [][]byte{data, nil}
+	trailer := "x-amz-checksum-crc32c:" + crc
+	length := 0
+	for _, c := range chunks {
+		length += len(strconv.FormatInt(int64(len(c)), 16)) + len(";chunk-signature=") + 64 + 2 + len(c)
+	}
+	length += 2 + len(trailer) + 2 + len("x-amz-trailer-signature:") + 64 + 2 + 2
+	at := time.Now().UTC()
+	req, _ := http.NewRequest(http.MethodPut, shared.URL+"/"+bucket+"/trailer.txt", nil)
+	req.ContentLength = int64(length)
+	req.Header.Set("Content-Encoding", "aws-chunked")
+	req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(len(data)))
+	req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32c")
+	req.Header.Set("X-Amz-Content-Sha256", mode)
+	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	if err := signer.SignHTTP(ctx, cr, req, mode, "s3", shared.Region, at); err != nil {
+		t.Fatal(err)
+	}
+	auth := req.Header.Get("Authorization")
+	prev := auth[strings.Index(auth, "Signature=")+len("Signature="):]
+	date, stamp := at.Format("20060102"), at.Format("20060102T150405Z")
+	scope := date + "/" + shared.Region + "/s3/aws4_request"
+	k := mac([]byte("AWS4"+cr.SecretAccessKey), date)
+	for _, s := range []string{shared.Region, "s3", "aws4_request"} {
+		k = mac(k, s)
+	}
+	var body bytes.Buffer
+	for _, c := range chunks {
+		sig := hex.EncodeToString(mac(k, "AWS4-HMAC-SHA256-PAYLOAD\n"+stamp+"\n"+scope+"\n"+prev+"\n"+hexSHA(nil)+"\n"+hexSHA(c)))
+		fmt.Fprintf(&body, "%x;chunk-signature=%s\r\n", len(c), sig)
+		if len(c) > 0 {
+			fmt.Fprintf(&body, "%s\r\n", c)
+		}
+		prev = sig
+	}
+	tsig := hex.EncodeToString(mac(k, "AWS4-HMAC-SHA256-TRAILER\n"+stamp+"\n"+scope+"\n"+prev+"\n"+hexSHA([]byte(trailer+"\n"))))
+	fmt.Fprintf(&body, "%s\r\nx-amz-trailer-signature:%s\r\n\r\n", trailer, tsig)
+	if body.Len() != length {
+		t.Fatalf("built %d bytes, declared %d", body.Len(), length)
+	}
+	req.Body = io.NopCloser(&body)
+	resp, err := (&http.Client{Transport: transport(t, shared)}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Amz-Checksum-Crc32c") != crc {
+		t.Fatalf("signed trailer upload: %d, x-amz-checksum-crc32c %q (want %q)\n%s", resp.StatusCode, resp.Header.Get("X-Amz-Checksum-Crc32c"), crc, msg)
+	}
+	head := must(prod.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("trailer.txt"), ChecksumMode: "ENABLED"}))(t)
+	if aws.ToString(head.ChecksumCRC32C) != crc || aws.ToInt64(head.ContentLength) != int64(len(data)) {
+		t.Errorf("head-object: checksum %q, %d bytes; want %q, %d", aws.ToString(head.ChecksumCRC32C), aws.ToInt64(head.ContentLength), crc, len(data))
+	}
+
+	// A delete marker as the wire shows it.
+	must(prod.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}))(t)
+	del := must(prod.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("trailer.txt")}))(t)
+	marker := aws.ToString(del.VersionId)
+	r, _ := signedS3(t, cr, http.MethodHead, "/"+bucket+"/trailer.txt", nil, emptySHA, nil)
+	if r.StatusCode != http.StatusNotFound || r.Header.Get("X-Amz-Delete-Marker") != "true" || r.Header.Get("X-Amz-Version-Id") != marker {
+		t.Errorf("HEAD behind a delete marker: %d, x-amz-delete-marker %q, x-amz-version-id %q; want 404, true, %s",
+			r.StatusCode, r.Header.Get("X-Amz-Delete-Marker"), r.Header.Get("X-Amz-Version-Id"), marker)
+	}
+	r, b := signedS3(t, cr, http.MethodGet, "/"+bucket+"/trailer.txt?versionId="+marker, nil, emptySHA, nil)
+	if r.StatusCode != http.StatusMethodNotAllowed || r.Header.Get("X-Amz-Delete-Marker") != "true" || !strings.Contains(string(b), "MethodNotAllowed") {
+		t.Errorf("GET of the delete marker's version: %d %s, x-amz-delete-marker %q; want 405 MethodNotAllowed", r.StatusCode, b, r.Header.Get("X-Amz-Delete-Marker"))
+	}
+}
+
+// emptySHA is the hex SHA-256 of an empty body.
+const emptySHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// TestConformanceS3VersionsSurviveRestart starts a sandbox of its own on a
+// data dir: version IDs, delete markers, null versions and stored checksums
+// are the same after a restart.
+func TestConformanceS3VersionsSurviveRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	opts := sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", DataDir: t.TempDir()}
+	sb, err := sandbox.Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prodOf := func(sb *sandbox.Sandbox) *client {
+		return adminOf(t, sb).assume(t, "arn:aws:iam::"+prodID+":role/"+sandbox.DefaultAdminRoleName, "test")
+	}
+	prod := prodOf(sb)
+	b := aws.String("kept-versions")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b}))(t)
+	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("old"), Body: strings.NewReader("old")}))(t)
+	must(prod.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b,
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}))(t)
+	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("old"), Body: strings.NewReader("new")}))(t)
+	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("sum"), Body: strings.NewReader("sum"), ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256}))(t)
+	must(prod.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: b, Key: aws.String("sum")}))(t)
+	versions := func(prod *client) string {
+		t.Helper()
+		out := must(prod.s3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: b}))(t)
+		var s []string
+		for _, v := range out.Versions {
+			s = append(s, fmt.Sprintf("%s@%s latest=%v", aws.ToString(v.Key), aws.ToString(v.VersionId), aws.ToBool(v.IsLatest)))
+		}
+		for _, m := range out.DeleteMarkers {
+			s = append(s, fmt.Sprintf("marker %s@%s latest=%v", aws.ToString(m.Key), aws.ToString(m.VersionId), aws.ToBool(m.IsLatest)))
+		}
+		return strings.Join(s, "\n")
+	}
+	before := versions(prod)
+	sb.Close()
+
+	sb, err = sandbox.Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	prod = prodOf(sb)
+	if after := versions(prod); after != before || strings.Count(after, "\n") != 3 || !strings.Contains(after, "old@null latest=false") {
+		t.Errorf("versions after a restart:\n%s\nbefore:\n%s", after, before)
+	}
+	if _, err := prod.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: b, Key: aws.String("sum")}); err == nil {
+		t.Error("the delete marker no longer hides sum after a restart")
+	}
+	out := must(prod.s3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: b, Prefix: aws.String("sum")}))(t)
+	head := must(prod.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: b, Key: aws.String("sum"), VersionId: out.Versions[0].VersionId, ChecksumMode: s3types.ChecksumModeEnabled}))(t)
+	sum := sha256.Sum256([]byte("sum"))
+	if aws.ToString(head.ChecksumSHA256) != base64.StdEncoding.EncodeToString(sum[:]) {
+		t.Errorf("checksum after a restart: %q", aws.ToString(head.ChecksumSHA256))
+	}
+	old := must(prod.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: aws.String("old"), VersionId: aws.String("null")}))(t)
+	body, _ := io.ReadAll(old.Body)
+	old.Body.Close()
+	if string(body) != "old" || aws.ToString(old.VersionId) != "null" {
+		t.Errorf("the null version after a restart: %q, version %q", body, aws.ToString(old.VersionId))
+	}
 }

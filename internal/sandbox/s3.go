@@ -93,9 +93,14 @@ func s3Action(method string, op s3Op) string {
 	_, uploadID := q["uploadId"]
 	_, uploads := q["uploads"]
 	_, versionID := q["versionId"]
+	_, attributes := q["attributes"]
 	switch method {
 	case http.MethodGet, http.MethodHead:
 		switch {
+		case attributes && versionID:
+			return "s3:GetObjectVersionAttributes"
+		case attributes:
+			return "s3:GetObjectAttributes"
 		case tagging:
 			return "s3:GetObjectTagging"
 		case acl:
@@ -185,7 +190,13 @@ func (g *gateway) serveS3(c *call) {
 			g.deny(c, op.action, all, res)
 			return
 		}
-		g.forward(c, g.sb.accounts[p.Account], rewriteNone)
+		b := g.sb.accounts[p.Account]
+		status, body, h, err := g.proxy(c, b, rewriteNone)
+		if err != nil {
+			g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: "+b.name+" account: "+err.Error())
+			return
+		}
+		g.relay(c, status, withOwner(body, p.Account), h)
 		return
 	}
 
@@ -270,17 +281,13 @@ func (g *gateway) serveS3(c *call) {
 			return
 		}
 	}
-	status, body, h, err := g.proxy(c, b, rewriteNone)
-	if err != nil {
-		g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: "+b.name+" account: "+err.Error())
+	_, attributes := op.query["attributes"]
+	if attributes && !validObjectAttributes(c.r.Header.Get("X-Amz-Object-Attributes")) {
+		g.fail(c, http.StatusBadRequest, "InvalidArgument", "Invalid attribute name specified.")
 		return
 	}
-	// kumo serves an object version without saying which: say it, as S3 does.
-	if v := op.query.Get("versionId"); v != "" && status/100 == 2 && h.Get("X-Amz-Version-Id") == "" && op.key != "" {
-		h.Set("X-Amz-Version-Id", v)
-	}
-	g.relay(c, status, body, h)
-	if status/100 != 2 {
+	status, body, ok := g.exchangeS3(c, op, owner, b)
+	if !ok || status/100 != 2 {
 		return
 	}
 	switch {
@@ -331,7 +338,10 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 	}
 	status, _, ok := g.forward(c, g.sb.accounts[p.Account], rewriteNone)
 	if ok && status/100 == 2 {
-		_ = g.st.update(func() error { g.st.Buckets[op.bucket] = &bucketMeta{Owner: p.Account}; return nil })
+		_ = g.st.update(func() error {
+			g.st.Buckets[op.bucket] = &bucketMeta{Owner: p.Account, VersionKey: newVersionKey()}
+			return nil
+		})
 		g.cache.forgetBucket(op.bucket)
 	}
 }
@@ -375,7 +385,12 @@ func (g *gateway) authorizeCopySource(c *call, src string) bool {
 	}
 	fwd := "/" + s3EscapePath(bucket) + "/" + s3EscapePath(key)
 	if version != "" {
-		fwd += "?versionId=" + url.QueryEscape(version)
+		kv, ok := g.bucketVersions(bucket).codec.decode(version)
+		if !ok {
+			g.fail(c, http.StatusBadRequest, "InvalidArgument", "Invalid version id specified")
+			return false
+		}
+		fwd += "?versionId=" + url.QueryEscape(kv)
 	}
 	c.out.header.Set("X-Amz-Copy-Source", fwd)
 	return true
@@ -510,10 +525,20 @@ func (g *gateway) deleteObjects(c *call, op s3Op, owner string, b *backend, bp *
 	var denied []string
 	allowed := in
 	allowed.Objects = nil
+	bv := g.bucketVersions(op.bucket)
 	for _, o := range in.Objects {
 		action := "s3:DeleteObject"
 		if o.VersionID != "" {
 			action = "s3:DeleteObjectVersion"
+			kv, ok := bv.codec.decode(o.VersionID)
+			if !ok {
+				g.fail(c, http.StatusBadRequest, "InvalidArgument", "Invalid version id specified")
+				return
+			}
+			if kv == nullVersion && bv.status == "" {
+				kv = "" // an unversioned bucket's objects are its null versions
+			}
+			o.VersionID = kv
 		}
 		arn := "arn:aws:s3:::" + op.bucket + "/" + o.Key
 		res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: arn, resourceAccount: owner, context: extra, resourcePolicy: bp})
@@ -540,7 +565,7 @@ func (g *gateway) deleteObjects(c *call, op s3Op, owner string, b *backend, bp *
 			g.fail(c, http.StatusInternalServerError, "InternalError", fmt.Sprintf("delete objects: %v (status %d)", err, status))
 			return
 		}
-		result = out
+		result = deleteResultVersions(out, bv.codec)
 	}
 	var errs strings.Builder
 	for _, k := range denied {

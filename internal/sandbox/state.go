@@ -51,6 +51,11 @@ type bucketMeta struct {
 	Owner        string          `json:"owner"` // account ID
 	Ownership    string          `json:"ownership,omitempty"`
 	Notification json.RawMessage `json:"notification,omitempty"` // parsed notification configuration
+	// Versioning is the status last set through the gateway ("", Enabled,
+	// Suspended); VersionKey (hex) keys the bucket's version IDs
+	// (s3versions.go), "" for buckets created before it existed.
+	Versioning string `json:"versioning,omitempty"`
+	VersionKey string `json:"version_key,omitempty"`
 }
 
 // accountState is the gateway's own IAM data for one account.

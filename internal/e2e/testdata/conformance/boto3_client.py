@@ -102,10 +102,28 @@ def skewed(args):
     return out
 
 
+def checksums(args):
+    """A CRC32 upload (boto3 sends it as a streaming trailer over HTTPS),
+    then the checksum as HeadObject, GetObject (which boto3 validates) and
+    GetObjectAttributes return it, and the user metadata as it comes back."""
+    bucket, key = args
+    s3 = client("s3")
+    put = s3.put_object(Bucket=bucket, Key=key, Body=b"checksummed body", ChecksumAlgorithm="CRC32",
+                        Metadata={"Foo": "bar", "mixed-Case": "Value"})
+    head = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    got = s3.get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    body = got["Body"].read().decode()
+    attrs = s3.get_object_attributes(Bucket=bucket, Key=key,
+                                     ObjectAttributes=["ETag", "Checksum", "ObjectSize", "StorageClass", "ObjectParts"])
+    return {"put": put.get("ChecksumCRC32", ""), "head": head.get("ChecksumCRC32", ""),
+            "get": got.get("ChecksumCRC32", ""), "body": body, "metadata": head["Metadata"],
+            "attributes": {k: attrs.get(k) for k in ("ETag", "Checksum", "ObjectSize", "StorageClass", "ObjectParts")}}
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     fn = {"whoami": whoami, "assume": assume, "list-users": list_users, "put-keys": put_keys, "presign": presign,
-          "presign-default": presign_default, "skewed": skewed}[cmd]
+          "presign-default": presign_default, "skewed": skewed, "checksums": checksums}[cmd]
     try:
         out = fn(args)
     except ClientError as e:
