@@ -12,10 +12,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
+	"hash/crc64"
 	"io"
 	"maps"
 	"net/http"
@@ -694,6 +696,16 @@ func TestConformanceS3Versioning(t *testing.T) {
 	if head.VersionId != one.VersionId || head.ContentLength != 3 {
 		t.Errorf("after deleting the latest version: head-object %+v, want %s", head, one.VersionId)
 	}
+
+	var cp struct{ VersionId, CopySourceVersionId string }
+	awsJSON(t, id, &cp, "s3api", "copy-object", "--bucket", bucket, "--key", "copied.txt", "--copy-source", bucket+"/doc.txt?versionId="+one.VersionId)
+	if !awsVersionID.MatchString(cp.VersionId) || cp.CopySourceVersionId != one.VersionId {
+		t.Errorf("copy-object of a version: %+v, want a new version ID and source version %s", cp, one.VersionId)
+	}
+	awsJSON(t, id, &head, "s3api", "head-object", "--bucket", bucket, "--key", "copied.txt")
+	if head.VersionId != cp.VersionId {
+		t.Errorf("head-object of the copy: version %s, copy-object said %s", head.VersionId, cp.VersionId)
+	}
 }
 
 func TestConformanceS3Checksums(t *testing.T) {
@@ -724,6 +736,14 @@ func TestConformanceS3Checksums(t *testing.T) {
 	awsJSON(t, id, &head, "s3api", "head-object", "--bucket", bucket, "--key", "sum.txt")
 	if head.ChecksumSHA256 != "" {
 		t.Errorf("head-object without checksum mode returned ChecksumSHA256 %q", head.ChecksumSHA256)
+	}
+	// Without a checksum, S3 computes a CRC64NVME.
+	awsOK(t, id, "s3api", "put-object", "--bucket", bucket, "--key", "plain.txt", "--body", body)
+	plain := must(prod.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("plain.txt"), ChecksumMode: s3types.ChecksumModeEnabled}))(t)
+	var nvme [8]byte
+	binary.BigEndian.PutUint64(nvme[:], crc64.Checksum([]byte("sum me"), crc64.MakeTable(0x9a6c9329ac4bc9b5)))
+	if got := aws.ToString(plain.ChecksumCRC64NVME); got != base64.StdEncoding.EncodeToString(nvme[:]) {
+		t.Errorf("an upload without a checksum: ChecksumCRC64NVME %q, want S3's default", got)
 	}
 	var attrs struct {
 		ETag       string

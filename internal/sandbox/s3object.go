@@ -9,6 +9,9 @@ package sandbox
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"hash/crc64"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -152,12 +155,15 @@ func (g *gateway) serveObject(c *call, op s3Op, owner string, b *backend) (int, 
 		}
 	}
 	var checksumAlg, checksumValue string
-	if method == http.MethodPut && plain && c.r.Header.Get("X-Amz-Copy-Source") == "" {
-		// The checksums were verified (readS3Body); the one sent is kept.
+	copying := c.r.Header.Get("X-Amz-Copy-Source") != ""
+	if method == http.MethodPut && plain && !copying {
+		// The checksums were verified (readS3Body); the one sent is kept,
+		// and without one S3 computes a CRC64NVME.
 		checksumAlg, checksumValue = storedChecksum(c.out.header)
-		if checksumAlg != "" {
-			c.out.header.Set(checksumMetaPrefix+checksumAlg, checksumValue)
+		if checksumAlg == "" {
+			checksumAlg, checksumValue = "crc64nvme", crc64NVMEBase64(c.body)
 		}
+		c.out.header.Set(checksumMetaPrefix+checksumAlg, checksumValue)
 	}
 	var res s3Response
 	var err error
@@ -182,6 +188,12 @@ func (g *gateway) serveObject(c *call, op s3Op, owner string, b *backend) (int, 
 	if res.status/100 == 2 && plain && bv.status != "" && (method == http.MethodGet || method == http.MethodHead) && res.h.Get("X-Amz-Version-Id") == "" {
 		res.h.Set("X-Amz-Version-Id", nullVersion) // written before versioning
 	}
+	if res.status/100 == 2 && method == http.MethodPut && plain && copying && bv.status != "" && res.h.Get("X-Amz-Version-Id") == "" {
+		// kumo does not say which version a copy made.
+		if v, marker := latestVersion(c.r.Context(), b, op.bucket, op.key); !marker && v != "" {
+			res.h.Set("X-Amz-Version-Id", bv.codec.encode(v))
+		}
+	}
 	if res.status/100 == 2 && method == http.MethodPut && checksumAlg != "" {
 		res.h.Set("X-Amz-Checksum-"+checksumAlg, checksumValue)
 		res.h.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
@@ -199,7 +211,7 @@ func (g *gateway) serveObject(c *call, op s3Op, owner string, b *backend) (int, 
 			g.fail(c, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 			return http.StatusMethodNotAllowed, nil, true
 		case requested == "" && bv.status != "" && (code == "NoSuchKey" || method == http.MethodHead):
-			if m := latestDeleteMarker(c.r.Context(), b, op.bucket, op.key); m != "" {
+			if m, marker := latestVersion(c.r.Context(), b, op.bucket, op.key); marker {
 				c.w.Header().Set("X-Amz-Delete-Marker", "true")
 				c.w.Header().Set("X-Amz-Version-Id", bv.codec.encode(m))
 			}
@@ -348,4 +360,11 @@ func fixListing(body []byte, ownerID string, withOwner bool) []byte {
 		})
 	}
 	return out
+}
+
+// crc64NVMEBase64 is S3's CRC64NVME checksum of b.
+func crc64NVMEBase64(b []byte) string {
+	var out [8]byte
+	binary.BigEndian.PutUint64(out[:], crc64.Checksum(b, crc64NVME))
+	return base64.StdEncoding.EncodeToString(out[:])
 }

@@ -73,6 +73,14 @@ func TestStoredChecksum(t *testing.T) {
 	}
 }
 
+func TestCRC64NVME(t *testing.T) {
+	t.Parallel()
+	// The check value of CRC-64/NVME.
+	if got, want := crc64NVMEBase64([]byte("123456789")), "rosUhgp5mIg="; got != want {
+		t.Errorf("crc64NVMEBase64 = %s, want %s", got, want)
+	}
+}
+
 func TestObjectAttributes(t *testing.T) {
 	t.Parallel()
 	h := http.Header{"Etag": {`"abc"`}, "Content-Length": {"12"}, "X-Amz-Checksum-Crc32": {"AAAAAA=="}}

@@ -352,21 +352,26 @@ func renderVersions(bucket string, q url.Values, owner string, vc versionCodec, 
 	return []byte(b.String())
 }
 
-// latestDeleteMarker is the kumo version of the delete marker that hides
-// key, or "" when its latest version is not one.
-func latestDeleteMarker(ctx context.Context, b *backend, bucket, key string) string {
+// latestVersion is kumo's latest version of key, and whether it is a
+// delete marker; "" when kumo lists none.
+func latestVersion(ctx context.Context, b *backend, bucket, key string) (string, bool) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	out, err := b.s3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), Prefix: aws.String(key), MaxKeys: aws.Int32(1 << 30)})
 	if err != nil {
-		return ""
+		return "", false
 	}
 	for _, m := range out.DeleteMarkers {
 		if aws.ToString(m.Key) == key && aws.ToBool(m.IsLatest) {
-			return aws.ToString(m.VersionId)
+			return aws.ToString(m.VersionId), true
 		}
 	}
-	return ""
+	for _, v := range out.Versions {
+		if aws.ToString(v.Key) == key && aws.ToBool(v.IsLatest) {
+			return aws.ToString(v.VersionId), false
+		}
+	}
+	return "", false
 }
 
 type versioningConfig struct {
