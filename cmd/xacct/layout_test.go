@@ -30,6 +30,7 @@ var mayImport = map[string][]string{
 	"internal/cli":                   {"internal/operation", "internal/config", "internal/plan", "internal/verify", "internal/sandbox", "internal/graph", "internal/iampolicy"},
 	"internal/operation":             {"*"},
 	"internal/config":                {},
+	"internal/config/gen":            {},
 	"policies":                       {"internal/iampolicy"},
 	"internal/iampolicy":             {},
 	"internal/awsacct":               {"internal/awserr"},

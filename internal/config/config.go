@@ -783,10 +783,24 @@ func canonicalAction(a string) (string, error) {
 	if strings.ContainsAny(a, "*?") {
 		return "", fmt.Errorf("%q: wildcards are not allowed; list each action the group needs", a)
 	}
-	for k := range s3Actions {
-		if strings.EqualFold(k, a) {
-			return k, nil
-		}
+	act, ok := LookupAction(a)
+	if !ok {
+		return "", fmt.Errorf("%q is not an S3 action xacct knows (the Service Authorization Reference, %s %s)", a, ActionSource().Package, ActionSource().Version)
 	}
-	return "", fmt.Errorf("%q is not an S3 action xacct knows", a)
+	if lvl, _ := S3ActionLevel(act.Name); lvl == ActionNone {
+		return "", fmt.Errorf("%q applies to no bucket or object (its resources: %s): a group's role may only be granted S3 actions on the Production bucket and its objects", a, resourceTypes(act))
+	}
+	return act.Name, nil
+}
+
+// resourceTypes names an action's resource types for an error message.
+func resourceTypes(a Action) string {
+	if len(a.Resources) == 0 {
+		return "none, *"
+	}
+	ts := make([]string, len(a.Resources))
+	for i, r := range a.Resources {
+		ts[i] = r.Type
+	}
+	return strings.Join(ts, ", ")
 }

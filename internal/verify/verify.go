@@ -226,7 +226,7 @@ func Compute(cfg *config.Config, pol Policies) *Matrix {
 				add(a, act, arn(act), account, bp, true, allowed[act])
 			}
 		}
-		for _, act := range config.S3Actions() {
+		for _, act := range config.S3BucketOrObjectActions() {
 			if slices.Contains(Actions, act) {
 				continue
 			}
@@ -318,7 +318,7 @@ func Compute(cfg *config.Config, pol Policies) *Matrix {
 	// bucket (an account-wide grant in a bucket policy would let them):
 	// evaluated for every S3 action, shown only where they differ.
 	quiet := func(a actor, bucket, account string, bp *iampolicy.NamedPolicy) {
-		for _, act := range config.S3Actions() {
+		for _, act := range config.S3BucketOrObjectActions() {
 			arn := "arn:aws:s3:::" + bucket + "/*"
 			if lvl, _ := config.S3ActionLevel(act); lvl == config.ActionBucket {
 				arn = "arn:aws:s3:::" + bucket

