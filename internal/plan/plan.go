@@ -148,6 +148,9 @@ func Compute(ctx context.Context, in Input) (*Plan, error) {
 	for k, e := range in.State.Resources {
 		addrs[k] = resource.Address{Account: e.Account, Kind: e.Kind, Name: e.Name}
 	}
+	// One snapshot per account serves the reads below and the parts of
+	// what is deleted.
+	in.Clients = snapshotClients(in.Clients, addrs)
 	actual, err := readAll(ctx, in, addrs)
 	if err != nil {
 		return nil, err
@@ -226,30 +229,55 @@ func orderAll(creates, deletes []Change) ([]Change, error) {
 // obstacle xacct can read is dealt with before the first change rather than
 // half-way.
 func outsideParts(ctx context.Context, in Input, deletes []Change, known map[string]resource.Address) ([]Change, error) {
-	var out []Change
-	var errs []error
-	for _, d := range deletes {
+	n := in.Parallelism
+	if n <= 0 {
+		n = 10
+	}
+	found := make([][]Change, len(deletes))
+	errs := make([]error, len(deletes))
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for i, d := range deletes {
 		pf, ok := in.Kinds[d.Addr.Kind].(resource.PartsFinder)
 		if !ok {
 			continue
 		}
-		parts, err := pf.Parts(ctx, in.Clients[d.Addr.Account], d.Addr.Name)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", d.Addr, err))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := in.Clients[d.Addr.Account]
+			if c.Snapshot.Serves(d.Addr.Kind) {
+				_ = c.Snapshot.Load(ctx, c)
+			}
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			found[i], errs[i] = partsOf(ctx, in, pf, c, d, known)
+		}()
+	}
+	wg.Wait()
+	return slices.Concat(found...), errors.Join(errs...)
+}
+
+// partsOf returns the deletes of the parts of d that neither the config nor
+// the state knows.
+func partsOf(ctx context.Context, in Input, pf resource.PartsFinder, c *resource.Clients, d Change, known map[string]resource.Address) ([]Change, error) {
+	parts, err := resource.FindParts(ctx, pf, c, d.Addr.Name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Addr, err)
+	}
+	var out []Change
+	var errs []error
+	for _, part := range parts {
+		a := part.Addr
+		a.Account = d.Addr.Account
+		if _, ok := known[a.String()]; ok {
 			continue
 		}
-		for _, part := range parts {
-			a := part.Addr
-			a.Account = d.Addr.Account
-			if _, ok := known[a.String()]; ok {
-				continue
-			}
-			if _, ok := in.Kinds[a.Kind]; !ok {
-				errs = append(errs, fmt.Errorf("%s: part %s of an unknown kind", d.Addr, a))
-				continue
-			}
-			out = append(out, Change{Addr: a, Action: Delete, Before: part.Value, Outside: true})
+		if _, ok := in.Kinds[a.Kind]; !ok {
+			errs = append(errs, fmt.Errorf("%s: part %s of an unknown kind", d.Addr, a))
+			continue
 		}
+		out = append(out, Change{Addr: a, Action: Delete, Before: part.Value, Outside: true})
 	}
 	return out, errors.Join(errs...)
 }
@@ -282,13 +310,17 @@ func deps(r resource.Resource) []resource.Address {
 	return out
 }
 
-// readAll reads the resources with bounded parallelism.
+// readAll reads the resources, each account's with bounded parallelism
+// (the accounts' reads overlap). An account that holds enough IAM
+// resources to read gets one resource.IAMSnapshot for all of them, read
+// while the other resources are, instead of one request per resource.
 func readAll(ctx context.Context, in Input, addrs map[string]resource.Address) (map[string]resource.Value, error) {
 	n := in.Parallelism
 	if n <= 0 {
 		n = 10
 	}
-	sem := make(chan struct{}, n)
+	clients := snapshotClients(in.Clients, addrs)
+	sems := map[string]chan struct{}{}
 	var mu sync.Mutex
 	out := map[string]resource.Value{}
 	var errs []error
@@ -296,7 +328,7 @@ func readAll(ctx context.Context, in Input, addrs map[string]resource.Address) (
 	for _, k := range slices.Sorted(maps.Keys(addrs)) {
 		a := addrs[k]
 		kind, ok := in.Kinds[a.Kind]
-		c := in.Clients[a.Account]
+		c := clients[a.Account]
 		if !ok || c == nil {
 			// Reads started above append to errs too.
 			mu.Lock()
@@ -304,9 +336,20 @@ func readAll(ctx context.Context, in Input, addrs map[string]resource.Address) (
 			mu.Unlock()
 			continue
 		}
+		sem := sems[a.Account]
+		if sem == nil {
+			sem = make(chan struct{}, n)
+			sems[a.Account] = sem
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if c.Snapshot.Serves(a.Kind) {
+				// Waits for the account's snapshot without taking a
+				// slot: its reads then make no request. Its error, if
+				// any, is the read's.
+				_ = c.Snapshot.Load(ctx, c)
+			}
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			v, err := kind.Read(ctx, c, a.Name)
@@ -325,6 +368,27 @@ func readAll(ctx context.Context, in Input, addrs map[string]resource.Address) (
 		return nil, errors.Join(errs...)
 	}
 	return out, nil
+}
+
+// snapshotClients returns the clients by account, each account that reads
+// enough IAM resources with a new snapshot (a copy: apply's reads, after
+// its own changes, go to each resource).
+func snapshotClients(clients map[string]*resource.Clients, addrs map[string]resource.Address) map[string]*resource.Clients {
+	kinds := map[string][]string{}
+	for _, a := range addrs {
+		kinds[a.Account] = append(kinds[a.Account], a.Kind)
+	}
+	out := map[string]*resource.Clients{}
+	for name, c := range clients {
+		out[name] = c
+		if c == nil || c.IAM == nil || c.Snapshot != nil {
+			continue
+		}
+		if s := resource.NewIAMSnapshot(kinds[name]); s != nil {
+			out[name] = c.WithSnapshot(s)
+		}
+	}
+	return out
 }
 
 // order sorts changes so that each comes after what it depends on (ties by

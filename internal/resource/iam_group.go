@@ -27,6 +27,17 @@ var _ Kind = groupKind{}
 func (groupKind) Tagged() bool { return false }
 
 func (groupKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
+	d, err := snapshotOf(ctx, c, "iam_group")
+	if err != nil {
+		return nil, err
+	}
+	if d != nil {
+		g := d.group(name)
+		if g == nil {
+			return nil, nil
+		}
+		return marshal(GroupValue{Name: aws.ToString(g.GroupName), Path: aws.ToString(g.Path)}), nil
+	}
 	out, err := c.IAM.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(name)})
 	if isNotFound(err, "NoSuchEntity") {
 		return nil, nil

@@ -32,6 +32,22 @@ func (membershipKind) Read(ctx context.Context, c *Clients, name string) (Value,
 	if err != nil {
 		return nil, err
 	}
+	d, err := snapshotOf(ctx, c, "iam_group_membership")
+	if err != nil {
+		return nil, err
+	}
+	if d != nil {
+		g := d.group(group)
+		if g == nil {
+			return nil, nil
+		}
+		for _, u := range d.members[aws.ToString(g.GroupName)] {
+			if u == user {
+				return marshal(MembershipValue{Group: group, User: user}), nil
+			}
+		}
+		return nil, nil
+	}
 	// IAM lists a group's members a page at a time.
 	var marker *string
 	for {

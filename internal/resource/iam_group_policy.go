@@ -23,9 +23,14 @@ type InlinePolicyValue struct {
 // operations differ only in name between groups and roles.
 type inlinePolicyKind struct {
 	parent string // "IAM group" or "IAM role"
-	get    func(ctx context.Context, c *Clients, parent, name string) (string, error)
-	put    func(ctx context.Context, c *Clients, parent, name, doc string) error
-	del    func(ctx context.Context, c *Clients, parent, name string) error
+	kind   string // iam_group_policy or iam_role_policy
+	// fromSnapshot returns the document from an account's snapshot:
+	// found is false when the policy or its parent does not exist, read
+	// true when the snapshot cannot tell and the policy must be read.
+	fromSnapshot func(d *snapshotData, parent, name string) (doc string, found, read bool)
+	get          func(ctx context.Context, c *Clients, parent, name string) (string, error)
+	put          func(ctx context.Context, c *Clients, parent, name, doc string) error
+	del          func(ctx context.Context, c *Clients, parent, name string) error
 }
 
 var _ Kind = inlinePolicyKind{}
@@ -37,6 +42,19 @@ func (k inlinePolicyKind) Read(ctx context.Context, c *Clients, name string) (Va
 	if err != nil {
 		return nil, err
 	}
+	d, err := snapshotOf(ctx, c, k.kind)
+	if err != nil {
+		return nil, err
+	}
+	if d != nil {
+		raw, found, read := k.fromSnapshot(d, parent, pol)
+		switch {
+		case !read && !found:
+			return nil, nil
+		case !read:
+			return inlineValue(parent, pol, raw, k.parent)
+		}
+	}
 	raw, err := k.get(ctx, c, parent, pol)
 	if isNotFound(err, "NoSuchEntity") {
 		return nil, nil
@@ -44,9 +62,15 @@ func (k inlinePolicyKind) Read(ctx context.Context, c *Clients, name string) (Va
 	if err != nil {
 		return nil, fmt.Errorf("read inline policy %s of %s %s: %w", pol, k.parent, parent, err)
 	}
+	return inlineValue(parent, pol, raw, k.parent)
+}
+
+// inlineValue is the value of an inline policy whose document IAM returned
+// as raw; what is "IAM group" or "IAM role".
+func inlineValue(parent, pol, raw, what string) (Value, error) {
 	doc, err := canonicalPolicy(raw, iampolicy.Identity)
 	if err != nil {
-		return nil, fmt.Errorf("inline policy %s of %s %s: %w", pol, k.parent, parent, err)
+		return nil, fmt.Errorf("inline policy %s of %s %s: %w", pol, what, parent, err)
 	}
 	return marshal(InlinePolicyValue{Parent: parent, Name: pol, Policy: doc}), nil
 }
@@ -89,6 +113,15 @@ type groupPolicyAPI interface {
 
 var groupPolicyKind = inlinePolicyKind{
 	parent: "IAM group",
+	kind:   "iam_group_policy",
+	fromSnapshot: func(d *snapshotData, group, name string) (string, bool, bool) {
+		g := d.group(group)
+		if g == nil {
+			return "", false, false
+		}
+		doc, ok := inlineDoc(g.GroupPolicyList, name)
+		return doc, ok, false
+	},
 	get: func(ctx context.Context, c *Clients, group, name string) (string, error) {
 		out, err := c.IAM.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: aws.String(group), PolicyName: aws.String(name)})
 		if err != nil {

@@ -51,9 +51,14 @@ type AttachmentValue struct {
 // identity (groups or roles).
 type attachmentKind struct {
 	parent string // "IAM group" or "IAM role"
-	list   func(ctx context.Context, c *Clients, parent string) ([]string, error)
-	attach func(ctx context.Context, c *Clients, parent, arn string) error
-	detach func(ctx context.Context, c *Clients, parent, arn string) error
+	kind   string // iam_group_policy_attachment or iam_role_policy_attachment
+	// fromSnapshot returns the ARNs attached to parent from an account's
+	// snapshot: exists is false when parent does not exist, read true when
+	// the snapshot cannot tell and the attachments must be listed.
+	fromSnapshot func(d *snapshotData, parent string) (arns []string, exists, read bool)
+	list         func(ctx context.Context, c *Clients, parent string) ([]string, error)
+	attach       func(ctx context.Context, c *Clients, parent, arn string) error
+	detach       func(ctx context.Context, c *Clients, parent, arn string) error
 }
 
 var (
@@ -70,12 +75,26 @@ func (k attachmentKind) Read(ctx context.Context, c *Clients, name string) (Valu
 	if err != nil {
 		return nil, err
 	}
-	arns, err := k.list(ctx, c, parent)
-	if isNotFound(err, "NoSuchEntity") {
+	d, err := snapshotOf(ctx, c, k.kind)
+	if err != nil {
+		return nil, err
+	}
+	var arns []string
+	exists, read := true, true
+	if d != nil {
+		arns, exists, read = k.fromSnapshot(d, parent)
+	}
+	if !exists {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read the policies attached to %s %s: %w", k.parent, parent, err)
+	if read {
+		arns, err = k.list(ctx, c, parent)
+		if isNotFound(err, "NoSuchEntity") {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read the policies attached to %s %s: %w", k.parent, parent, err)
+		}
 	}
 	for _, a := range arns {
 		if a == arn {
@@ -113,6 +132,14 @@ func (k attachmentKind) Delete(ctx context.Context, c *Clients, name string, _ V
 
 var groupAttachmentKind = attachmentKind{
 	parent: "IAM group",
+	kind:   "iam_group_policy_attachment",
+	fromSnapshot: func(d *snapshotData, group string) ([]string, bool, bool) {
+		g := d.group(group)
+		if g == nil {
+			return nil, false, false
+		}
+		return attachedARNs(g.AttachedManagedPolicies), true, false
+	},
 	list: func(ctx context.Context, c *Clients, group string) ([]string, error) {
 		return listNames(func(m *string) ([]string, *string, bool, error) {
 			out, err := c.IAM.ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String(group), Marker: m})
@@ -134,6 +161,17 @@ var groupAttachmentKind = attachmentKind{
 
 var roleAttachmentKind = attachmentKind{
 	parent: "IAM role",
+	kind:   "iam_role_policy_attachment",
+	fromSnapshot: func(d *snapshotData, role string) ([]string, bool, bool) {
+		r, _, ok := d.role(role)
+		if !ok {
+			return nil, true, true
+		}
+		if r == nil {
+			return nil, false, false
+		}
+		return attachedARNs(r.AttachedManagedPolicies), true, false
+	},
 	list: func(ctx context.Context, c *Clients, role string) ([]string, error) {
 		return listNames(func(m *string) ([]string, *string, bool, error) {
 			out, err := c.IAM.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role), Marker: m})

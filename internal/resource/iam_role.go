@@ -42,6 +42,21 @@ var _ Kind = roleKind{}
 func (roleKind) Tagged() bool { return true }
 
 func (roleKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
+	d, err := snapshotOf(ctx, c, "iam_role")
+	if err != nil {
+		return nil, err
+	}
+	if d != nil {
+		if detail, listed, ok := d.role(name); ok {
+			if detail == nil {
+				return nil, nil
+			}
+			// The details hold the trust and the tags; ListRoles the
+			// description and the maximum session duration.
+			return roleValue(name, &iamtypes.Role{RoleName: detail.RoleName, Path: detail.Path, AssumeRolePolicyDocument: detail.AssumeRolePolicyDocument,
+				Tags: detail.Tags, Description: listed.Description, MaxSessionDuration: listed.MaxSessionDuration})
+		}
+	}
 	out, err := c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 	if isNotFound(err, "NoSuchEntity") {
 		return nil, nil
@@ -49,7 +64,11 @@ func (roleKind) Read(ctx context.Context, c *Clients, name string) (Value, error
 	if err != nil {
 		return nil, fmt.Errorf("read IAM role %s: %w", name, err)
 	}
-	r := out.Role
+	return roleValue(name, out.Role)
+}
+
+// roleValue is the value of a role as IAM describes it.
+func roleValue(name string, r *iamtypes.Role) (Value, error) {
 	trust, err := canonicalPolicy(aws.ToString(r.AssumeRolePolicyDocument), iampolicy.Trust)
 	if err != nil {
 		return nil, fmt.Errorf("trust policy of IAM role %s: %w", name, err)

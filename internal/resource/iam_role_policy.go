@@ -16,6 +16,18 @@ type rolePolicyAPI interface {
 // rolePolicyKind is an IAM role's inline policies (see inlinePolicyKind).
 var rolePolicyKind = inlinePolicyKind{
 	parent: "IAM role",
+	kind:   "iam_role_policy",
+	fromSnapshot: func(d *snapshotData, role, name string) (string, bool, bool) {
+		r, _, ok := d.role(role)
+		if !ok {
+			return "", false, true
+		}
+		if r == nil {
+			return "", false, false
+		}
+		doc, found := inlineDoc(r.RolePolicyList, name)
+		return doc, found, false
+	},
 	get: func(ctx context.Context, c *Clients, role, name string) (string, error) {
 		out, err := c.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name)})
 		if err != nil {

@@ -63,11 +63,15 @@ type Clients struct {
 	S3       S3API
 	Logs     LogsAPI
 	Lambda   LambdaAPI
+	// Snapshot, when set, answers the reads of the IAM kinds it serves
+	// (a plan's; see IAMSnapshot).
+	Snapshot *IAMSnapshot
 }
 
 // IAMAPI is every IAM operation the kinds call; *iam.Client satisfies it
 // and resourcetest.Fake does too.
 type IAMAPI interface {
+	snapshotAPI
 	partsAPI
 	groupAPI
 	groupPolicyAPI

@@ -34,6 +34,10 @@ type Fake struct {
 	// or updated from then on stays Pending (or its update InProgress);
 	// meanwhile Lambda refuses other updates. Set it while no calls run.
 	PendingReads int
+	// PageMax, when set, caps the items of one page of
+	// GetAccountAuthorizationDetails and ListRoles below what MaxItems asks
+	// (IAM may return fewer). Set it while no calls run.
+	PageMax int
 
 	accountID, region string
 
