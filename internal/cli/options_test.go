@@ -98,12 +98,18 @@ func TestDestroyFlags(t *testing.T) {
 func TestVerifyFlags(t *testing.T) {
 	t.Parallel()
 	checkOptions(t, newCmdVerify, []optionsCase[verifyOptions]{
-		{name: "defaults", want: verifyOptions{stackOptions: defaults, LiveWait: time.Minute}},
+		{name: "defaults", want: verifyOptions{stackOptions: defaults, Format: "text", LiveWait: time.Minute}},
 		{name: "rendered json", args: []string{"--rendered", "--json", "-c", "x.yaml"},
-			want: verifyOptions{stackOptions: stackOptions{Config: "x.yaml", Parallelism: 10}, Rendered: true, JSON: true, LiveWait: time.Minute}},
-		{name: "live", args: []string{"--live", "--live-wait", "10s"}, want: verifyOptions{stackOptions: defaults, Live: true, LiveWait: 10 * time.Second}},
+			want: verifyOptions{stackOptions: stackOptions{Config: "x.yaml", Parallelism: 10}, Rendered: true, JSON: true, Format: "json", LiveWait: time.Minute}},
+		{name: "live", args: []string{"--live", "--live-wait", "10s"}, want: verifyOptions{stackOptions: defaults, Format: "text", Live: true, LiveWait: 10 * time.Second}},
+		{name: "mermaid strict", args: []string{"--format", "mermaid", "--strict"}, want: verifyOptions{stackOptions: defaults, Format: "mermaid", Strict: true, LiveWait: time.Minute}},
+		{name: "matrix", args: []string{"--matrix"}, want: verifyOptions{stackOptions: defaults, Format: "text", Matrix: true, LiveWait: time.Minute}},
+		{name: "bad format", args: []string{"--format", "yaml"}, wantErr: `--format "yaml": want text, json or mermaid`},
+		{name: "json and mermaid", args: []string{"--json", "--format", "mermaid"}, wantErr: "--json and --format mermaid cannot be used together"},
+		{name: "mermaid live", args: []string{"--format", "mermaid", "--live"}, wantErr: "cannot be used with --live"},
 		{name: "rendered and live", args: []string{"--rendered", "--live"}, wantErr: "--rendered and --live cannot be used together"},
-		{name: "cleanup", args: []string{"--cleanup"}, want: verifyOptions{stackOptions: defaults, Cleanup: true, LiveWait: time.Minute}},
+		{name: "cleanup", args: []string{"--cleanup"}, want: verifyOptions{stackOptions: defaults, Format: "text", Cleanup: true, LiveWait: time.Minute}},
+		{name: "cleanup with strict", args: []string{"--cleanup", "--strict"}, wantErr: "--cleanup is used alone"},
 		{name: "cleanup with live", args: []string{"--cleanup", "--live"}, wantErr: "--cleanup is used alone"},
 		{name: "bad wait", args: []string{"--live-wait", "soon"}, wantErr: "invalid argument"},
 	})

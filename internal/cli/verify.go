@@ -17,6 +17,12 @@ type verifyOptions struct {
 	stackOptions
 	Rendered bool
 	JSON     bool
+	// Format is text, json or mermaid (--json is --format json).
+	Format string
+	// Matrix prints every intent check; Strict counts administrators as
+	// findings.
+	Matrix   bool
+	Strict   bool
 	Live     bool
 	LiveWait time.Duration
 	// Cleanup deletes what a killed verify --live left behind.
@@ -28,13 +34,22 @@ func newCmdVerify(f *Factory, runF func(*verifyOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Prove that the access deployed is exactly the access intended",
-		Long: `Compute the access matrix: who (each group's members through their role, a
-Development user in no group, the metadata processor, the writer role, an
-administrator of another account, anonymous callers) may do what (s3:GetObject,
-s3:PutObject, s3:DeleteObject, s3:ListBucket, s3:PutBucketPolicy, sts:AssumeRole)
-on which bucket or role. Intended comes from the config; effective from the
-policies deployed in the three accounts (or, with --rendered, from the templates,
-with no AWS call), evaluated with xacct's IAM engine along each chain. With
+		Long: `Answer "who can reach the data?": every user, group and role of the three
+accounts (read with GetAccountAuthorizationDetails), every function, any account
+outside the three that a policy names, and anonymous callers are walked along
+every path — group membership, sts:AssumeRole chains, whoever may change a
+function's code acting as its role, whoever may write its own permissions, join
+a group, create another user's key or rewrite a role's trust — to every S3 action
+on the stack's buckets (keys inside and outside each pattern). Each principal that
+reaches an action the config does not intend is a finding, shown with its path
+and the statements that allow each step. Administrators of an account reaching
+its own data, or acting as a principal the config means, are listed apart
+(--strict counts them); principals the config lists under verify.allow are
+acknowledged. The intent checks (each group's members through their role, with
+and without MFA, the processor, the writer, outsiders) are computed too; --matrix
+prints them all. Effective access comes from the policies deployed (or, with
+--rendered, from the templates, with no AWS call), evaluated with xacct's IAM
+engine. With
 --live, real calls prove it: probe users are created in each Development group
 (and one in none), walk every chain with real AssumeRole and S3 calls on objects
 under xacct-probe/ (a developer's upload must turn into a metadata record in
@@ -50,8 +65,19 @@ Exit status: 0 when effective equals intended, 3 when it does not, 1 on error.`,
 			if o.Rendered && o.Live {
 				return errors.New("--rendered and --live cannot be used together: --rendered makes no AWS call")
 			}
-			if o.Cleanup && (o.Rendered || o.Live || o.JSON) {
+			if o.Cleanup && (o.Rendered || o.Live || o.JSON || o.Format != "text" || o.Matrix || o.Strict) {
 				return errors.New("--cleanup is used alone: it only deletes what a killed verify --live left behind")
+			}
+			switch {
+			case o.JSON && o.Format != "text" && o.Format != "json":
+				return fmt.Errorf("--json and --format %s cannot be used together", o.Format)
+			case o.JSON:
+				o.Format = "json"
+			case o.Format != "text" && o.Format != "json" && o.Format != "mermaid":
+				return fmt.Errorf("--format %q: want text, json or mermaid", o.Format)
+			}
+			if o.Format == "mermaid" && o.Live {
+				return errors.New("--format mermaid draws the policies' answer: it cannot be used with --live")
 			}
 			if runF != nil {
 				return runF(o)
@@ -61,7 +87,10 @@ Exit status: 0 when effective equals intended, 3 when it does not, 1 on error.`,
 	}
 	o.flags(cmd)
 	cmd.Flags().BoolVar(&o.Rendered, "rendered", false, "verify the policies the templates render, offline")
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the matrix as JSON")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON (format_version 2): same as --format json")
+	cmd.Flags().StringVar(&o.Format, "format", "text", "text, json, or mermaid (a diagram of who reaches what, findings in red)")
+	cmd.Flags().BoolVar(&o.Matrix, "matrix", false, "print every intent check, not only those that differ")
+	cmd.Flags().BoolVar(&o.Strict, "strict", false, "count administrators reaching their own account's data as findings")
 	cmd.Flags().BoolVar(&o.Live, "live", false, "also prove it with real calls by short-lived probe users (deleted afterwards)")
 	cmd.Flags().BoolVar(&o.Cleanup, "cleanup", false, "delete the probe users, keys, objects and records a killed verify --live left behind, and say what was removed")
 	cmd.Flags().DurationVar(&o.LiveWait, "live-wait", time.Minute, "how long --live waits for IAM to accept new probe users and for the processor's record")
@@ -72,7 +101,7 @@ func verifyRun(ctx context.Context, f *Factory, o *verifyOptions) error {
 	ctx, cancel := signalContext(ctx)
 	defer cancel()
 	if o.Rendered {
-		_, m, err := operation.Rendered(o.Config)
+		_, m, err := operation.Rendered(o.Config, o.Strict)
 		if err != nil {
 			return err
 		}
@@ -90,7 +119,7 @@ func verifyRun(ctx context.Context, f *Factory, o *verifyOptions) error {
 		}
 		return err
 	}
-	m, err := s.Verify(ctx)
+	m, err := s.Verify(ctx, o.Strict)
 	if err != nil {
 		return err
 	}
@@ -107,10 +136,13 @@ func verifyRun(ctx context.Context, f *Factory, o *verifyOptions) error {
 
 func report(f *Factory, o *verifyOptions, m *verify.Matrix, live *verify.LiveReport) error {
 	var err error
-	if o.JSON {
+	switch o.Format {
+	case "json":
 		err = verifyJSON(f.IO.Out, m, live)
-	} else {
-		err = verifyText(f.IO.Out, m, f.color())
+	case "mermaid":
+		err = verifyMermaid(f.IO.Out, m)
+	default:
+		err = verifyText(f.IO.Out, m, verifyView{Matrix: o.Matrix, Color: f.color()})
 		if err == nil && live != nil {
 			fmt.Fprintln(f.IO.Out, "\nLive probes:")
 			err = liveText(f.IO.Out, live)
@@ -124,8 +156,8 @@ func report(f *Factory, o *verifyOptions, m *verify.Matrix, live *verify.LiveRep
 		n += live.Mismatches()
 	}
 	if n > 0 {
-		if !o.JSON {
-			fmt.Fprintf(f.IO.ErrOut, "%d checks differ from the intent\n", n)
+		if o.Format == "text" {
+			fmt.Fprintf(f.IO.ErrOut, "%d findings and checks differ from the intent\n", n)
 		}
 		return &exitError{code: ExitMismatch}
 	}

@@ -34,21 +34,69 @@ func renderedMatrix(t *testing.T, yaml string) *verify.Matrix {
 	for _, r := range rs {
 		values[r.Addr.String()] = r.Desired
 	}
-	return verify.Compute(c, verify.FromValues(values))
+	pol := verify.FromValues(values)
+	m := verify.Compute(c, pol)
+	m.Reach = verify.ComputeReach(c, verify.RenderedInventory(c, pol), false)
+	return m
 }
 
 func TestVerifyTextGolden(t *testing.T) {
 	t.Parallel()
-	for name, yaml := range map[string]string{"default": viewCfgYAML, "third-group": thirdGroupYAML} {
+	for name, tc := range map[string]struct {
+		yaml   string
+		matrix bool
+	}{"default": {viewCfgYAML, false}, "default-matrix": {viewCfgYAML, true}, "third-group": {thirdGroupYAML, false}} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var buf bytes.Buffer
-			if err := verifyText(&buf, renderedMatrix(t, yaml), false); err != nil {
+			if err := verifyText(&buf, renderedMatrix(t, tc.yaml), verifyView{Matrix: tc.matrix}); err != nil {
 				t.Fatal(err)
 			}
 			golden.Check(t, filepath.Join("testdata", "verify", name+".txt"), buf.Bytes())
 		})
 	}
+}
+
+// plantedReach is a report with one finding along a two-hop path, an
+// acknowledged principal and an administrator.
+func plantedReach() *verify.Reach {
+	return &verify.Reach{Principals: 12, Requests: 3456,
+		Findings: []verify.Finding{
+			{Principal: "user mallory (development)", As: "role acme-data-developers (production)", Bucket: "acme-data-prod",
+				Path: []verify.Hop{
+					{Kind: "join", To: "arn:aws:iam::111111111111:group/Developers", Label: "user mallory (development) in group Developers", Action: "iam:AddUserToGroup",
+						Statements: []string{"user mallory policy join statement #0"}},
+					{Kind: "assume", To: "arn:aws:iam::222222222222:role/acme-data-developers", Label: "role acme-data-developers (production)", Action: "sts:AssumeRole",
+						Statements: []string{"trust policy of acme-data-developers statement DevelopmentUsers"}},
+				},
+				Action: "s3:PutObject", AccessLevel: "Write", Resource: "arn:aws:s3:::acme-data-prod/xacct-witness",
+				Statements: []string{"role acme-data-developers policy s3-access statement ObjectAccess"}},
+		},
+		Acknowledged: []verify.Finding{{Principal: "user auditor (reporting)", As: "user auditor (reporting)", Bucket: "acme-data-reporting",
+			Action: "s3:GetObject", AccessLevel: "Read", Resource: "arn:aws:s3:::acme-data-reporting/metadata/x"}},
+		Administrators: []verify.Finding{{Principal: "user admin (production)", As: "user admin (production)", Bucket: "acme-data-prod",
+			Action: "s3:DeleteBucket", AccessLevel: "Write", Resource: "arn:aws:s3:::acme-data-prod"}},
+	}
+}
+
+// TestVerifyTextFindings: the summary names the bucket and how many
+// principals outside the intent reach it, then each finding's path with
+// the statements that allow each hop, then the acknowledged and the
+// administrators; the verdict fails.
+func TestVerifyTextFindings(t *testing.T) {
+	t.Parallel()
+	m := &verify.Matrix{Checks: []verify.Check{{Principal: "Testers member", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*", Intended: true, Effective: true, TLS: true}},
+		Reach: plantedReach()}
+	var buf bytes.Buffer
+	if err := verifyText(&buf, m, verifyView{}); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, filepath.Join("testdata", "verify", "findings.txt"), buf.Bytes())
+	buf.Reset()
+	if err := verifyMermaid(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, filepath.Join("testdata", "verify", "findings.mmd"), buf.Bytes())
 }
 
 func TestVerifyTextNamesEachMismatch(t *testing.T) {
@@ -59,7 +107,7 @@ func TestVerifyTextNamesEachMismatch(t *testing.T) {
 		{Principal: "anonymous", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*", TLS: false},
 	}}
 	var buf bytes.Buffer
-	if err := verifyText(&buf, m, true); err != nil {
+	if err := verifyText(&buf, m, verifyView{Matrix: true, Color: true}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -118,11 +166,17 @@ func TestVerifyJSON(t *testing.T) {
 		Live *struct {
 			ID string `json:"probe_id"`
 		} `json:"live"`
+		Findings       []verify.Finding `json:"findings"`
+		Administrators []verify.Finding `json:"administrators"`
+		Principals     int              `json:"principals"`
 	}
 	if err := json.Unmarshal(buf.Bytes(), &out); err != nil {
 		t.Fatal(err)
 	}
-	if out.FormatVersion != 1 || !out.OK || out.Mismatches != 0 || len(out.Checks) == 0 || out.Checks[0].Principal == "" || out.Live == nil || out.Live.ID != "ab12" {
+	if out.FormatVersion != 2 || !out.OK || out.Mismatches != 0 || len(out.Checks) == 0 || out.Checks[0].Principal == "" || out.Live == nil || out.Live.ID != "ab12" {
 		t.Errorf("JSON = %+v", out)
+	}
+	if out.Findings == nil || len(out.Findings) != 0 || len(out.Administrators) == 0 || out.Principals == 0 {
+		t.Errorf("JSON reach: findings %v, %d administrators, %d principals", out.Findings, len(out.Administrators), out.Principals)
 	}
 }

@@ -36,6 +36,24 @@ type Config struct {
 	Reporting  Reporting
 	Tags       map[string]string
 	State      State
+	Verify     Verify
+}
+
+// Verify is what `xacct verify` accepts on purpose.
+type Verify struct {
+	// Allow lists the principals that may reach the data beyond the
+	// intent (a break-glass role, an auditors' account), like an archive
+	// rule: their access is reported as acknowledged, not as a finding.
+	Allow []Allowed
+}
+
+// Allowed is one acknowledged principal.
+type Allowed struct {
+	// Principal is an IAM ARN (user, role, assumed-role session or an
+	// account's root), * and ? matching any characters.
+	Principal string
+	Reason    string
+	Line      int
 }
 
 // Accounts are the three accounts of the pattern.
@@ -409,6 +427,31 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 				c.Tags[k.Value] = val.Value
 			}
 		},
+		"verify": func(v *yaml.Node, key string) {
+			d.mapping(v, key, map[string]func(*yaml.Node, string){
+				"allow": func(v *yaml.Node, key string) {
+					if v.Kind != yaml.SequenceNode {
+						d.errorf(v, key, "must be a list of {principal, reason}, not %s", kindName(v))
+						return
+					}
+					for i, e := range v.Content {
+						ek := fmt.Sprintf("%s[%d]", key, i)
+						a := Allowed{Line: e.Line}
+						d.mapping(e, ek, map[string]func(*yaml.Node, string){
+							"principal": d.str(&a.Principal),
+							"reason":    d.str(&a.Reason),
+						})
+						switch {
+						case !allowedPrincipalRE.MatchString(a.Principal):
+							d.errorf(e, ek+".principal", "%q is not an IAM principal ARN (arn:aws:iam::ACCOUNT:role/NAME, user/NAME or root; arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION; * and ? match any characters)", a.Principal)
+						case strings.TrimSpace(a.Reason) == "":
+							d.errorf(e, ek+".reason", "required: say why this principal may reach the data")
+						}
+						c.Verify.Allow = append(c.Verify.Allow, a)
+					}
+				},
+			})
+		},
 		"state": func(v *yaml.Node, key string) {
 			s := &c.State
 			d.mapping(v, key, map[string]func(*yaml.Node, string){
@@ -462,6 +505,10 @@ func (d *decoder) account(a *Account, name string) func(*yaml.Node, string) {
 		})
 	}
 }
+
+// allowedPrincipalRE is an IAM principal ARN a verify.allow entry may
+// name: wildcards stand only inside the account, path and name.
+var allowedPrincipalRE = regexp.MustCompile(`^arn:aws:(iam::[0-9*?]{1,12}:(root|user/[\w+=,.@/*?-]+|role/[\w+=,.@/*?-]+)|sts::[0-9*?]{1,12}:assumed-role/[\w+=,.@/*?-]+)$`)
 
 var groupKeyRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,7 +87,7 @@ func TestErrors(t *testing.T) {
 		{"not YAML", "stack: [", "xacct.yaml:1: invalid YAML"},
 		{"empty file", "", "xacct.yaml: the file is empty"},
 		{"top level a list", "- a\n", "xacct.yaml:1: must be a mapping, not a list"},
-		{"unknown key", minimal + "bukcet: x\n", `xacct.yaml:11: bukcet: unknown key (known keys: accounts, groups, production, region, reporting, stack, state, tags)`},
+		{"unknown key", minimal + "bukcet: x\n", `xacct.yaml:11: bukcet: unknown key (known keys: accounts, groups, production, region, reporting, stack, state, tags, verify)`},
 		{"unknown key with a near miss", edit("  bucket: acme-data-prod", "  bucket: acme-data-prod\n  Bucket_Name: x"), `xacct.yaml:9: production.Bucket_Name: unknown key`},
 		{"unknown account", edit("  reporting: {", "  staging: { id: \"444444444444\" }\n  reporting: {"), `xacct.yaml:6: accounts.staging: unknown key`},
 		{"missing account", edit("  reporting: { id: \"333333333333\" }\n", ""), "accounts: missing account reporting"},
@@ -102,6 +103,10 @@ func TestErrors(t *testing.T) {
 		{"bad bucket", edit("bucket: acme-data-prod", "bucket: Acme_Prod"), `xacct.yaml:8: production.bucket: "Acme_Prod" is not a valid bucket name`},
 		{"IP bucket", edit("bucket: acme-data-prod", "bucket: 192.168.5.4"), `production.bucket: "192.168.5.4": a bucket name is not an IP address`},
 		{"same buckets", edit("bucket: acme-data-reporting", "bucket: acme-data-prod"), "xacct.yaml:10: reporting.bucket: the Reporting bucket must differ"},
+		{"verify.allow not a list", minimal + "verify:\n  allow: x\n", `xacct.yaml:12: verify.allow: must be a list of {principal, reason}, not a string`},
+		{"verify.allow bad principal", minimal + "verify:\n  allow:\n    - { principal: break-glass, reason: on call }\n", `xacct.yaml:13: verify.allow[0].principal: "break-glass" is not an IAM principal ARN`},
+		{"verify.allow without reason", minimal + "verify:\n  allow:\n    - principal: arn:aws:iam::444444444444:role/auditor\n", `xacct.yaml:13: verify.allow[0].reason: required`},
+		{"verify.allow unknown key", minimal + "verify:\n  allow:\n    - { principal: \"arn:aws:iam::444444444444:root\", reason: audit, until: 2027 }\n", `verify.allow[0].until: unknown key`},
 		{"non-S3 action", minimal + "groups:\n  developers:\n    actions: [iam:PassRole]\n", `xacct.yaml:13: groups.developers.actions[0]: "iam:PassRole" is not an S3 action`},
 		{"unknown S3 action", minimal + "groups:\n  developers:\n    actions: [s3:GetObjekt]\n", `xacct.yaml:13: groups.developers.actions[0]: "s3:GetObjekt" is not an S3 action xacct knows`},
 		{"S3 action on no bucket or object", minimal + "groups:\n  developers:\n    actions: [s3:ListAllMyBuckets]\n", `xacct.yaml:13: groups.developers.actions[0]: "s3:ListAllMyBuckets" applies to no bucket or object (its resources: none, *)`},
@@ -165,5 +170,22 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join("testdata", "full.yaml")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestVerifyAllow: acknowledged principals are read with their line, any
+// IAM principal ARN with wildcards in its account, path or name.
+func TestVerifyAllow(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte(minimal+"verify:\n  allow:\n    - { principal: \"arn:aws:iam::444444444444:role/break-glass-*\", reason: on-call break glass }\n    - { principal: \"arn:aws:iam::555555555555:root\", reason: auditors }\n"), "xacct.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Allowed{
+		{Principal: "arn:aws:iam::444444444444:role/break-glass-*", Reason: "on-call break glass", Line: 13},
+		{Principal: "arn:aws:iam::555555555555:root", Reason: "auditors", Line: 14},
+	}
+	if !slices.Equal(c.Verify.Allow, want) {
+		t.Errorf("verify.allow = %+v, want %+v", c.Verify.Allow, want)
 	}
 }

@@ -220,7 +220,7 @@ func TestApplyThenNothingToDo(t *testing.T) {
 	for _, c := range again.Changes {
 		t.Errorf("after apply: %c %s\n  before %s\n  after  %s", c.Action, c.Addr, c.Before, c.After)
 	}
-	m, err := s.Verify(context.Background())
+	m, err := s.Verify(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,14 +396,14 @@ func TestImport(t *testing.T) {
 func TestRenderedVerifyMatchesIntent(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "")
-	cfg, m, err := Rendered(w.cfg)
+	cfg, m, err := Rendered(w.cfg, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Stack != "acme-data" || len(m.Checks) == 0 || m.Mismatches() != 0 {
 		t.Errorf("rendered: stack %q, %d checks, %d mismatches", cfg.Stack, len(m.Checks), m.Mismatches())
 	}
-	if _, _, err := Rendered(w.cfg + ".missing"); err == nil {
+	if _, _, err := Rendered(w.cfg+".missing", false); err == nil {
 		t.Error("a missing config verified")
 	}
 }

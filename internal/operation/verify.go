@@ -3,6 +3,9 @@ package operation
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,8 +21,10 @@ import (
 )
 
 // Rendered returns the access matrix of the policies the templates render
-// for the config, with no AWS call.
-func Rendered(configFile string) (*config.Config, *verify.Matrix, error) {
+// for the config, with no AWS call: the intent checks, and who reaches the
+// data among the principals the config makes (and an administrator of each
+// account). strict counts administrators as findings.
+func Rendered(configFile string, strict bool) (*config.Config, *verify.Matrix, error) {
 	cfg, err := config.Load(configFile)
 	if err != nil {
 		return nil, nil, err
@@ -33,17 +38,49 @@ func Rendered(configFile string) (*config.Config, *verify.Matrix, error) {
 	for _, r := range desired {
 		values[r.Addr.String()] = r.Desired
 	}
-	return cfg, verify.Compute(cfg, verify.FromValues(values)), nil
+	pol := verify.FromValues(values)
+	m := verify.Compute(cfg, pol)
+	m.Reach = verify.ComputeReach(cfg, verify.RenderedInventory(cfg, pol), strict)
+	return cfg, m, nil
 }
 
-// Verify reads the policies deployed for the config's resources and
-// returns their access matrix.
-func (s *Session) Verify(ctx context.Context) (*verify.Matrix, error) {
+// Verify reads the policies deployed for the config's resources and every
+// principal of the three accounts, and returns the access matrix and who
+// reaches the data. strict counts administrators as findings.
+func (s *Session) Verify(ctx context.Context, strict bool) (*verify.Matrix, error) {
 	values, err := plan.ReadAll(ctx, plan.Input{Desired: s.desired, State: s.st.Snapshot(), Kinds: s.kinds, Clients: s.clients, Parallelism: s.opts.Parallelism})
 	if err != nil {
 		return nil, err
 	}
-	return verify.Compute(s.Config, verify.FromValues(values)), nil
+	pol := verify.FromValues(values)
+	inv := &verify.Inventory{BucketPolicies: pol.BucketPolicyDocs()}
+	accts := s.Config.Accounts.All()
+	read := make([]*verify.Account, len(accts))
+	errs := make([]error, len(accts))
+	var wg sync.WaitGroup
+	for i, a := range accts {
+		c := s.clients[a.Name]
+		ia, ok := c.IAM.(verify.AuthorizationDetailsAPI)
+		fa, ok2 := c.Lambda.(verify.FunctionsAPI)
+		if !ok || !ok2 {
+			return nil, fmt.Errorf("verify: the %s account's clients cannot list its principals", a.Name)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			read[i], _, errs[i] = verify.ReadAccount(ctx, a.Name, a.ID, ia, fa)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, a := range read {
+		inv.Accounts = append(inv.Accounts, *a)
+	}
+	m := verify.Compute(s.Config, pol)
+	m.Reach = verify.ComputeReach(s.Config, inv, strict)
+	return m, nil
 }
 
 // Live proves the matrix with real calls by probe users (see verify.Live),

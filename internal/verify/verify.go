@@ -44,15 +44,22 @@ type Matrix struct {
 	// S3 action xacct knows for every principal and bucket; those that
 	// differ from the intent are among the checks.
 	Evaluated int `json:"evaluated"`
+	// Reach is who reaches the data among every principal (nil when not
+	// computed).
+	Reach *Reach `json:"-"`
 }
 
-// Mismatches counts the checks whose effective access is not the intent.
+// Mismatches counts the checks whose effective access is not the intent,
+// and the findings of the reach analysis.
 func (m *Matrix) Mismatches() int {
 	n := 0
 	for _, c := range m.Checks {
 		if !c.OK() {
 			n++
 		}
+	}
+	if m.Reach != nil {
+		n += len(m.Reach.Findings)
 	}
 	return n
 }

@@ -1,0 +1,866 @@
+package verify
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/iampolicy"
+	"github.com/xacct/xacct/internal/stack"
+)
+
+// Hop is one step of a path to the data: how a principal became the next.
+type Hop struct {
+	// Kind is "assume" (sts:AssumeRole, trust and identity allow),
+	// "function" (may change a function's code or configuration, so acts
+	// as its execution role), "pass-role" (may create a function with the
+	// role), "key" (may create an access key of a user), "join" (may add
+	// itself to a group), "trust" (may rewrite a role's trust policy),
+	// "self-grant" (may write its own permissions).
+	Kind string `json:"kind"`
+	// To is the principal (or the function, group, user) the hop goes to,
+	// as an ARN; Label names what the path holds after it, in words.
+	To         string   `json:"to"`
+	Label      string   `json:"label"`
+	Action     string   `json:"action"`
+	Statements []string `json:"statements,omitempty"`
+}
+
+// Route renders the path in words: the start, each hop with the action
+// that allows it, the request.
+func (f Finding) Route() string {
+	var b strings.Builder
+	b.WriteString(f.Principal)
+	for _, h := range f.Path {
+		fmt.Fprintf(&b, " -[%s]-> %s", h.Action, h.Label)
+	}
+	fmt.Fprintf(&b, " -[%s]-> %s", f.Action, f.Resource)
+	return b.String()
+}
+
+// Finding is one principal reaching one action on a protected resource,
+// with the path that gets it there.
+type Finding struct {
+	// Principal is where the path starts: a user, a function (the Lambda
+	// service running it), an account outside the three, or anonymous.
+	Principal string `json:"principal"`
+	// As is the session the request is made with (the principal itself
+	// when the path has no hop).
+	As          string   `json:"as"`
+	Path        []Hop    `json:"path,omitempty"`
+	Action      string   `json:"action"`
+	AccessLevel string   `json:"access_level"`
+	Resource    string   `json:"resource"`
+	Bucket      string   `json:"bucket"`
+	Statements  []string `json:"statements,omitempty"`
+}
+
+// Reach is the exhaustive answer to "who can reach the data": every
+// principal of the three accounts (and any account or caller outside them)
+// that reaches an action on a protected bucket, classified.
+type Reach struct {
+	// Findings reach an action the config does not intend.
+	Findings []Finding `json:"findings"`
+	// Administrators are principals with full access to an account reaching
+	// that account's own buckets (not findings unless strict).
+	Administrators []Finding `json:"administrators"`
+	// Acknowledged are findings the config's verify.allow lists.
+	Acknowledged []Finding `json:"acknowledged"`
+	// Principals counts the principals whose paths were walked, Requests
+	// the requests decided.
+	Principals int `json:"principals"`
+	Requests   int `json:"requests"`
+}
+
+// node is a principal at some point of a path.
+type node struct {
+	label    string // in words, for output
+	start    string // the path's start, in words
+	startARN string // the start's ARN ("" for synthetic starts)
+	arn      string // the caller as requests name it
+	account  string // its account ID
+	identity []iampolicy.NamedPolicy
+	boundary *iampolicy.NamedPolicy
+	mfa      bool
+	path     []Hop
+	// role is the role of a session (its name), "" for a user.
+	role string
+	// group is, for a synthetic member, the group it stands for; groups
+	// are a user's groups.
+	groups []string
+	// service is set for the Lambda service running a function.
+	function string
+	// escalated is set once a hop made the principal more than it was.
+	escalated bool
+	// adminOf are the accounts (of the three) the path has held full
+	// access in without escalating: its start was an administrator there,
+	// or it assumed an administrator role (from outside the three, only the
+	// organization's role).
+	adminOf []string
+}
+
+type reachWorld struct {
+	cfg      *config.Config
+	inv      *Inventory
+	accounts map[string]*Account // by ID
+	keyOf    map[string]string   // account ID -> key
+	parsed   map[string]*iampolicy.Policy
+	requests int
+}
+
+func (w *reachWorld) policy(doc string, kind iampolicy.Kind) *iampolicy.Policy {
+	k := fmt.Sprint(int(kind)) + doc
+	if p, ok := w.parsed[k]; ok {
+		return p
+	}
+	p, err := iampolicy.Parse([]byte(doc), kind)
+	if err != nil {
+		p = nil
+	}
+	w.parsed[k] = p
+	return p
+}
+
+func (w *reachWorld) named(docs []Doc, kind iampolicy.Kind) []iampolicy.NamedPolicy {
+	var out []iampolicy.NamedPolicy
+	for _, d := range docs {
+		if p := w.policy(d.Document, kind); p != nil {
+			out = append(out, iampolicy.NamedPolicy{Name: d.Name, Policy: p})
+		}
+	}
+	return out
+}
+
+func (w *reachWorld) boundaryOf(d *Doc) *iampolicy.NamedPolicy {
+	if d == nil {
+		return nil
+	}
+	p := w.policy(d.Document, iampolicy.Boundary)
+	if p == nil {
+		// A boundary that cannot be read allows nothing.
+		p = iampolicy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`, iampolicy.Boundary)
+	}
+	return &iampolicy.NamedPolicy{Name: d.Name, Policy: p}
+}
+
+// decide evaluates one request by an actor.
+func (w *reachWorld) decide(a *node, action, resource, resourceAccount string, rp *iampolicy.NamedPolicy, extra map[string][]string) iampolicy.Result {
+	w.requests++
+	ctx := map[string][]string{"aws:SecureTransport": {"true"}}
+	if a.mfa {
+		ctx["aws:MultiFactorAuthPresent"] = []string{"true"}
+		ctx["aws:MultiFactorAuthAge"] = []string{"0"}
+	}
+	if a.function != "" {
+		ctx["aws:SourceAccount"] = []string{a.account}
+	}
+	for k, v := range extra {
+		ctx[k] = v
+	}
+	req := &iampolicy.Request{Principal: a.arn, Action: action, Resource: resource, ResourceAccount: resourceAccount,
+		Context: ctx, IdentityPolicies: a.identity, ResourcePolicy: rp, PermissionsBoundary: a.boundary}
+	if a.arn == "*" {
+		req.PrincipalAccount = ""
+	}
+	res, err := iampolicy.Evaluate(req)
+	if err != nil {
+		return iampolicy.Result{Decision: iampolicy.ImplicitDeny, Detail: err.Error()}
+	}
+	return res
+}
+
+func statements(r iampolicy.Result) []string {
+	var out []string
+	for _, x := range r.Reasons {
+		out = append(out, fmt.Sprintf("%s statement %s", x.Policy, x.Statement))
+	}
+	return out
+}
+
+// ComputeReach walks every principal of the inventory to the config's
+// buckets. strict lists administrators as findings.
+func ComputeReach(cfg *config.Config, inv *Inventory, strict bool) *Reach {
+	w := &reachWorld{cfg: cfg, inv: inv, accounts: map[string]*Account{}, keyOf: map[string]string{}, parsed: map[string]*iampolicy.Policy{}}
+	for i := range inv.Accounts {
+		a := &inv.Accounts[i]
+		w.accounts[a.ID] = a
+		w.keyOf[a.ID] = a.Key
+	}
+	r := &Reach{}
+	starts := w.starts()
+	r.Principals = len(starts)
+	buckets := w.protected()
+	seen := map[string]bool{} // finding keys, for duplicates reached by several paths
+	// results caches resource decisions of actors that are the same to
+	// every bucket policy: same identity, boundary, account and MFA.
+	results := map[string][]reached{}
+	for _, s := range starts {
+		for _, a := range w.walk(s) {
+			key := w.signature(a, buckets)
+			rs, ok := results[key]
+			if !ok {
+				rs = w.resources(a, buckets)
+				results[key] = rs
+			}
+			for _, x := range rs {
+				f := Finding{Principal: a.start, As: a.label, Path: a.path, Action: x.action, AccessLevel: accessLevel(x.action),
+					Resource: x.resource, Bucket: x.bucket, Statements: x.statements}
+				if w.intended(a, x) {
+					continue
+				}
+				k := f.Principal + "|" + f.Action + "|" + f.Resource
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				switch {
+				case !strict && len(a.adminOf) > 0 && (slices.Contains(a.adminOf, x.bucketAccount) || w.intendedFor(a, x)):
+					r.Administrators = append(r.Administrators, f)
+				case w.acknowledged(a):
+					r.Acknowledged = append(r.Acknowledged, f)
+				default:
+					r.Findings = append(r.Findings, f)
+				}
+			}
+		}
+	}
+	r.Requests = w.requests
+	for _, l := range [][]Finding{r.Findings, r.Administrators, r.Acknowledged} {
+		sort.SliceStable(l, func(i, j int) bool {
+			if l[i].Principal != l[j].Principal {
+				return l[i].Principal < l[j].Principal
+			}
+			if l[i].Bucket != l[j].Bucket {
+				return l[i].Bucket < l[j].Bucket
+			}
+			if l[i].Action != l[j].Action {
+				return l[i].Action < l[j].Action
+			}
+			return l[i].Resource < l[j].Resource
+		})
+	}
+	return r
+}
+
+// bucket is a protected bucket: its account, policy and witness keys.
+type bucket struct {
+	name, account string
+	policy        *iampolicy.NamedPolicy
+	keys          []string
+	prefix        string // the writer's prefix in Reporting, "" otherwise
+}
+
+func (w *reachWorld) protected() []bucket {
+	prod := bucket{name: w.cfg.Production.Bucket, account: w.cfg.Accounts.Production.ID}
+	rep := bucket{name: w.cfg.Reporting.Bucket, account: w.cfg.Accounts.Reporting.ID, prefix: w.cfg.Reporting.Prefix}
+	out := []bucket{prod, rep}
+	for i := range out {
+		b := &out[i]
+		if doc, ok := w.inv.BucketPolicies[b.name]; ok {
+			if p := w.policy(doc, iampolicy.Resource); p != nil {
+				b.policy = &iampolicy.NamedPolicy{Name: "bucket policy of " + b.name, Policy: p}
+			}
+		}
+		b.keys = w.witnesses(b.name, b.prefix)
+	}
+	return out
+}
+
+// witnesses are the object keys a check uses for a bucket: one inside the
+// prefix, one outside it, a sibling sharing the prefix's characters, and
+// one for every pattern any policy of the inventory writes for the bucket,
+// with its wildcards filled, so that a widened pattern always has a key
+// only it matches.
+func (w *reachWorld) witnesses(name, prefix string) []string {
+	keys := map[string]bool{"xacct-witness": true}
+	if prefix != "" {
+		keys[prefix+"xacct-witness.json"] = true
+		keys["xacct-outside-the-prefix"] = true
+		keys[strings.TrimSuffix(prefix, "/")+"-sibling/xacct-witness"] = true
+	}
+	add := func(doc string) {
+		for _, pat := range bucketPatterns(doc, name) {
+			k := strings.NewReplacer("*", "xacct-any", "?", "x").Replace(pat)
+			if k != "" {
+				keys[k] = true
+			}
+		}
+	}
+	for _, a := range w.inv.Accounts {
+		for _, u := range a.Users {
+			for _, d := range u.Policies {
+				add(d.Document)
+			}
+		}
+		for _, g := range a.Groups {
+			for _, d := range g.Policies {
+				add(d.Document)
+			}
+		}
+		for _, r := range a.Roles {
+			for _, d := range r.Policies {
+				add(d.Document)
+			}
+		}
+	}
+	if doc, ok := w.inv.BucketPolicies[name]; ok {
+		add(doc)
+	}
+	out := make([]string, 0, len(keys))
+	for k := range keys {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// bucketPatterns are the key patterns a document writes for the bucket
+// (arn:aws:s3:::BUCKET/PATTERN), wherever they stand.
+func bucketPatterns(doc, bucket string) []string {
+	var out []string
+	marker := "arn:aws:s3:::" + bucket + "/"
+	for {
+		i := strings.Index(doc, marker)
+		if i < 0 {
+			return out
+		}
+		doc = doc[i+len(marker):]
+		end := strings.IndexAny(doc, `"`)
+		if end < 0 {
+			return out
+		}
+		out = append(out, doc[:end])
+		doc = doc[end:]
+	}
+}
+
+// reached is one allowed request on a protected bucket.
+type reached struct {
+	action, resource, bucket, bucketAccount, key string
+	statements                                   []string
+}
+
+// resources decides every S3 action of the table on each protected bucket
+// (bucket actions on the bucket, object actions on each witness key).
+func (w *reachWorld) resources(a *node, buckets []bucket) []reached {
+	var out []reached
+	for _, b := range buckets {
+		for _, act := range config.S3Actions() {
+			lvl, _ := config.S3ActionLevel(act)
+			var targets []string
+			switch lvl {
+			case config.ActionBucket:
+				targets = []string{""}
+			case config.ActionObject:
+				targets = b.keys
+			default:
+				continue
+			}
+			for _, key := range targets {
+				arn := "arn:aws:s3:::" + b.name
+				if lvl == config.ActionObject {
+					arn += "/" + key
+				}
+				res := w.decide(a, act, arn, b.account, b.policy, nil)
+				if res.Decision == iampolicy.Allowed {
+					out = append(out, reached{action: act, resource: arn, bucket: b.name, bucketAccount: b.account, key: key, statements: statements(res)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// signature names the actors whose resource decisions are the same: same
+// identity, boundary, account and MFA, and a caller no bucket policy names.
+func (w *reachWorld) signature(a *node, buckets []bucket) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%v|%s|", a.account, a.mfa, a.function)
+	for _, p := range a.identity {
+		h.Write(iampolicy.Canonical(p.Policy))
+		h.Write([]byte{0})
+	}
+	if a.boundary != nil {
+		h.Write(iampolicy.Canonical(a.boundary.Policy))
+	}
+	for _, b := range buckets {
+		if b.policy != nil && (strings.Contains(string(iampolicy.Canonical(b.policy.Policy)), a.arn) || a.arn == "*") {
+			fmt.Fprintf(h, "|%s", a.arn)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// starts are the principals paths begin at: every user (signed in with
+// MFA, the most it can be), a new member of every group, the Lambda
+// service running every function, an administrator of every account
+// outside the three that a trust or bucket policy names (and of one that
+// none names), and anonymous callers.
+func (w *reachWorld) starts() []*node {
+	var out []*node
+	admin := []iampolicy.NamedPolicy{{Name: "AdministratorAccess", Policy: iampolicy.MustParse(adminDoc, iampolicy.Identity)}}
+	for _, acct := range w.inv.Accounts {
+		groups := map[string]*Group{}
+		for i := range acct.Groups {
+			groups[acct.Groups[i].Name] = &acct.Groups[i]
+		}
+		for _, u := range acct.Users {
+			ids := w.named(u.Policies, iampolicy.Identity)
+			for _, g := range u.Groups {
+				if gr := groups[g]; gr != nil {
+					ids = append(ids, w.named(gr.Policies, iampolicy.Identity)...)
+				}
+			}
+			label := fmt.Sprintf("user %s (%s)", u.Name, acct.Key)
+			n := &node{label: label, start: label, startARN: u.ARN, arn: u.ARN, account: acct.ID, identity: ids,
+				boundary: w.boundaryOf(u.Boundary), mfa: true, groups: u.Groups}
+			if w.administrator(n) {
+				n.adminOf = []string{acct.ID}
+			}
+			out = append(out, n)
+		}
+		for _, g := range acct.Groups {
+			label := fmt.Sprintf("a new member of %s (%s)", g.Name, acct.Key)
+			arn := fmt.Sprintf("arn:aws:iam::%s:user/xacct-verify-member-of-%s", acct.ID, g.Name)
+			out = append(out, &node{label: label, start: label, arn: arn, account: acct.ID, identity: w.named(g.Policies, iampolicy.Identity),
+				mfa: true, groups: []string{g.Name}})
+		}
+		for _, fn := range acct.Functions {
+			role := w.role(fn.Role)
+			if role == nil {
+				continue
+			}
+			label := fmt.Sprintf("function %s (%s)", fn.Name, acct.Key)
+			a := w.session(&node{label: label, start: label, startARN: fn.ARN, account: acct.ID}, role, "lambda")
+			a.function = fn.Name
+			a.path = nil
+			a.label = fmt.Sprintf("function %s as role %s", fn.Name, role.Name)
+			out = append(out, a)
+		}
+	}
+	for _, id := range w.outsideAccounts() {
+		label := "administrator of account " + id + " (outside the three)"
+		if id == outsideAccount {
+			label = "administrator of any other account"
+		}
+		out = append(out, &node{label: label, start: label, arn: "arn:aws:iam::" + id + ":user/admin", account: id, identity: admin, mfa: true})
+	}
+	out = append(out, &node{label: "anonymous", start: "anonymous", arn: "*"})
+	return out
+}
+
+// accountRE finds account IDs in a policy document.
+var accountRE = regexp.MustCompile(`\b([0-9]{12})\b`)
+
+const adminDoc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+
+// outsideAccounts are the accounts outside the three that any trust or
+// bucket policy of the inventory names, plus one that none names.
+func (w *reachWorld) outsideAccounts() []string {
+	ids := map[string]bool{outsideAccount: true}
+	scan := func(doc string) {
+		for _, m := range accountRE.FindAllStringSubmatch(doc, -1) {
+			if _, ours := w.accounts[m[1]]; !ours {
+				ids[m[1]] = true
+			}
+		}
+	}
+	for _, a := range w.inv.Accounts {
+		for _, r := range a.Roles {
+			scan(r.Trust)
+		}
+		for _, f := range a.Functions {
+			scan(f.Policy)
+		}
+	}
+	for _, doc := range w.inv.BucketPolicies {
+		scan(doc)
+	}
+	out := make([]string, 0, len(ids))
+	for id := range ids {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// role finds a role of the inventory by ARN.
+func (w *reachWorld) role(arn string) *roleRef {
+	acctID := accountOfARN(arn)
+	a := w.accounts[acctID]
+	if a == nil {
+		return nil
+	}
+	name := roleNameOf(arn)
+	for i := range a.Roles {
+		if a.Roles[i].Name == name {
+			return &roleRef{Role: &a.Roles[i], account: acctID}
+		}
+	}
+	return nil
+}
+
+type roleRef struct {
+	*Role
+	account string
+}
+
+func accountOfARN(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
+
+// session is the actor a holds after becoming role r.
+func (w *reachWorld) session(a *node, r *roleRef, session string) *node {
+	n := &node{
+		label: fmt.Sprintf("role %s (%s)", r.Name, w.keyOf[r.account]), start: a.start, startARN: a.startARN,
+		arn:     fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", r.account, r.Name, session),
+		account: r.account, identity: w.named(r.Policies, iampolicy.Identity), boundary: w.boundaryOf(r.Boundary),
+		mfa: a.mfa, role: r.Name, path: slices.Clone(a.path), escalated: a.escalated, adminOf: slices.Clone(a.adminOf),
+	}
+	_, inside := w.accounts[a.account]
+	if !a.escalated && (inside || r.Name == w.orgRoleName(r.account)) && !slices.Contains(n.adminOf, r.account) && w.administrator(n) {
+		n.adminOf = append(n.adminOf, r.account)
+	}
+	return n
+}
+
+// orgRoleName is the role the organization's management account reaches
+// an account through: the config's role_arn, or AWS Organizations'
+// default.
+func (w *reachWorld) orgRoleName(account string) string {
+	for _, a := range w.cfg.Accounts.All() {
+		if a.ID == account && a.RoleName() != "" {
+			return a.RoleName()
+		}
+	}
+	return "OrganizationAccountAccessRole"
+}
+
+// maxDepth bounds a path: AWS limits role chaining sessions to an hour,
+// not a depth, but a path longer than this through three accounts would
+// revisit a principal.
+const maxDepth = 8
+
+// walk returns the actor and every principal it can become, each with its
+// path, breadth first, each principal once.
+func (w *reachWorld) walk(start *node) []*node {
+	out := []*node{start}
+	visited := map[string]bool{start.arn + "|" + strings.Join(start.groups, ",") + fmt.Sprint(start.escalated): true}
+	queue := []*node{start}
+	for len(queue) > 0 {
+		a := queue[0]
+		queue = queue[1:]
+		if len(a.path) >= maxDepth {
+			continue
+		}
+		for _, next := range w.edges(a) {
+			k := next.arn + "|" + strings.Join(next.groups, ",") + fmt.Sprint(next.escalated)
+			if visited[k] {
+				continue
+			}
+			visited[k] = true
+			out = append(out, next)
+			queue = append(queue, next)
+		}
+	}
+	return out
+}
+
+// edges are the principals a can become in one hop.
+func (w *reachWorld) edges(a *node) []*node {
+	if a.arn == "*" {
+		return nil
+	}
+	var out []*node
+	hop := func(next *node, kind, to, action string, res iampolicy.Result) *node {
+		next.path = append(slices.Clone(a.path), Hop{Kind: kind, To: to, Label: next.label, Action: action, Statements: statements(res)})
+		return next
+	}
+	for _, acct := range w.inv.Accounts {
+		for i := range acct.Roles {
+			r := &roleRef{Role: &acct.Roles[i], account: acct.ID}
+			if a.role == r.Name && a.account == r.account {
+				continue
+			}
+			// sts:AssumeRole: trust and (across accounts, or without a
+			// trust grant to the caller itself) identity.
+			if trust := w.policy(r.Trust, iampolicy.Trust); trust != nil {
+				res := w.decide(a, "sts:AssumeRole", r.ARN, r.account, &iampolicy.NamedPolicy{Name: "trust policy of " + r.Name, Policy: trust}, nil)
+				if res.Decision == iampolicy.Allowed {
+					out = append(out, hop(w.session(a, r, "verify"), "assume", r.ARN, "sts:AssumeRole", res))
+					continue
+				}
+			}
+			if r.account != a.account {
+				continue // IAM changes are same-account
+			}
+			// iam:UpdateAssumeRolePolicy: rewrite the trust, then assume.
+			if res := w.decide(a, "iam:UpdateAssumeRolePolicy", r.ARN, r.account, nil, nil); res.Decision == iampolicy.Allowed {
+				n := w.session(a, r, "verify")
+				n.escalated = true
+				out = append(out, hop(n, "trust", r.ARN, "iam:UpdateAssumeRolePolicy", res))
+				continue
+			}
+			// iam:PassRole to a new function, when the role trusts Lambda.
+			if trust := w.policy(r.Trust, iampolicy.Trust); trust != nil && w.lambdaTrusted(trust, r) {
+				pass := w.decide(a, "iam:PassRole", r.ARN, r.account, nil, map[string][]string{"iam:PassedToService": {"lambda.amazonaws.com"}})
+				if pass.Decision == iampolicy.Allowed {
+					create := w.decide(a, "lambda:CreateFunction", fmt.Sprintf("arn:aws:lambda:%s:%s:function:xacct-verify", w.cfg.Region, r.account), r.account, nil, nil)
+					if create.Decision == iampolicy.Allowed {
+						n := w.session(a, r, "verify")
+						n.escalated = true
+						out = append(out, hop(n, "pass-role", r.ARN, "iam:PassRole + lambda:CreateFunction", pass))
+					}
+				}
+			}
+		}
+		for _, fn := range acct.Functions {
+			r := w.role(fn.Role)
+			if r == nil || a.function == fn.Name {
+				continue
+			}
+			var rp *iampolicy.NamedPolicy
+			if fn.Policy != "" {
+				if p := w.policy(fn.Policy, iampolicy.Resource); p != nil {
+					rp = &iampolicy.NamedPolicy{Name: "policy of function " + fn.Name, Policy: p}
+				}
+			}
+			for _, act := range []string{"lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"} {
+				if res := w.decide(a, act, fn.ARN, acct.ID, rp, nil); res.Decision == iampolicy.Allowed {
+					n := w.session(a, r, fn.Name)
+					n.function = fn.Name
+					n.escalated = true
+					out = append(out, hop(n, "function", fn.ARN, act, res))
+					break
+				}
+			}
+		}
+		if acct.ID != a.account {
+			continue
+		}
+		// Users of its own account: a new access key makes it that user.
+		for _, u := range acct.Users {
+			if u.ARN == a.arn {
+				continue
+			}
+			if res := w.decide(a, "iam:CreateAccessKey", u.ARN, acct.ID, nil, nil); res.Decision == iampolicy.Allowed {
+				n := w.userActor(a, acct, u)
+				n.escalated = true
+				out = append(out, hop(n, "key", u.ARN, "iam:CreateAccessKey", res))
+			}
+		}
+		if a.role == "" && a.function == "" && !strings.Contains(a.arn, ":user/xacct-verify-member-of-") {
+			// A user that may add itself to a group gets the group's
+			// policies.
+			for _, g := range acct.Groups {
+				if slices.Contains(a.groups, g.Name) {
+					continue
+				}
+				extra := map[string][]string{}
+				if res := w.decide(a, "iam:AddUserToGroup", g.ARN, acct.ID, nil, extra); res.Decision == iampolicy.Allowed {
+					n := *a
+					n.groups = append(slices.Clone(a.groups), g.Name)
+					n.identity = append(slices.Clone(a.identity), w.named(g.Policies, iampolicy.Identity)...)
+					n.escalated = true
+					n.label = fmt.Sprintf("%s in group %s", a.label, g.Name)
+					out = append(out, hop(&n, "join", g.ARN, "iam:AddUserToGroup", res))
+				}
+			}
+		}
+		// Writing its own permissions makes it whatever it writes, within
+		// its boundary: an administrator of its account.
+		if !a.escalated || len(a.path) == 0 || a.path[len(a.path)-1].Kind != "self-grant" {
+			if act, target, res, ok := w.selfGrant(a, acct); ok {
+				n := *a
+				n.identity = []iampolicy.NamedPolicy{{Name: "any policy it writes itself", Policy: iampolicy.MustParse(adminDoc, iampolicy.Identity)}}
+				n.escalated = true
+				n.label = a.label + " after writing its own permissions"
+				out = append(out, hop(&n, "self-grant", target, act, res))
+			}
+		}
+	}
+	return out
+}
+
+// lambdaTrusted reports whether Lambda may assume the role.
+func (w *reachWorld) lambdaTrusted(trust *iampolicy.Policy, r *roleRef) bool {
+	res, err := iampolicy.Evaluate(&iampolicy.Request{Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: r.ARN, ResourceAccount: r.account,
+		Context: map[string][]string{"aws:SourceAccount": {r.account}}, ResourcePolicy: &iampolicy.NamedPolicy{Name: "trust", Policy: trust}})
+	return err == nil && res.Decision == iampolicy.Allowed
+}
+
+// userActor is a principal holding a user's own credentials.
+func (w *reachWorld) userActor(from *node, acct Account, u User) *node {
+	ids := w.named(u.Policies, iampolicy.Identity)
+	for _, gname := range u.Groups {
+		for _, g := range acct.Groups {
+			if g.Name == gname {
+				ids = append(ids, w.named(g.Policies, iampolicy.Identity)...)
+			}
+		}
+	}
+	return &node{label: fmt.Sprintf("user %s (%s)", u.Name, acct.Key), start: from.start, startARN: from.startARN, arn: u.ARN, account: acct.ID,
+		identity: ids, boundary: w.boundaryOf(u.Boundary), groups: u.Groups, path: slices.Clone(from.path), escalated: from.escalated}
+}
+
+// selfGrant finds an IAM action that lets the actor write its own
+// permissions: a policy on itself, its groups or its role, or a new
+// version of a managed policy attached to it.
+func (w *reachWorld) selfGrant(a *node, acct Account) (string, string, iampolicy.Result, bool) {
+	type target struct {
+		actions []string
+		arn     string
+	}
+	var targets []target
+	switch {
+	case a.role != "":
+		targets = append(targets, target{[]string{"iam:PutRolePolicy", "iam:AttachRolePolicy"}, fmt.Sprintf("arn:aws:iam::%s:role/%s", a.account, a.role)})
+	case a.function == "" && a.arn != "*":
+		if strings.Contains(a.arn, ":user/") && !strings.Contains(a.arn, ":user/xacct-verify-member-of-") {
+			targets = append(targets, target{[]string{"iam:PutUserPolicy", "iam:AttachUserPolicy"}, a.arn})
+		}
+		for _, g := range acct.Groups {
+			if slices.Contains(a.groups, g.Name) {
+				targets = append(targets, target{[]string{"iam:PutGroupPolicy", "iam:AttachGroupPolicy"}, g.ARN})
+			}
+		}
+	}
+	for _, p := range a.identity {
+		// A customer managed policy attached to it (inventory names them
+		// "managed policy ARN"): a new default version rewrites it.
+		if arn, ok := strings.CutPrefix(p.Name, "managed policy "); ok && strings.HasPrefix(arn, "arn:aws:iam::"+a.account+":policy/") {
+			targets = append(targets, target{[]string{"iam:CreatePolicyVersion"}, arn})
+		}
+	}
+	for _, t := range targets {
+		for _, act := range t.actions {
+			if res := w.decide(a, act, t.arn, a.account, nil, nil); res.Decision == iampolicy.Allowed {
+				return act, t.arn, res, true
+			}
+		}
+	}
+	return "", "", iampolicy.Result{}, false
+}
+
+// intendedFor reports whether the session the request is made with is
+// meant to have this access, whoever reached it: a group's role with the
+// group's actions, the processor's role reading objects, the writer role
+// (reached from the processor's role) writing under the prefix.
+func (w *reachWorld) intendedFor(a *node, x reached) bool {
+	switch {
+	case x.bucket == w.cfg.Production.Bucket && a.account == w.cfg.Accounts.Production.ID:
+		for _, g := range w.cfg.Groups {
+			if a.role == g.RoleName {
+				return slices.Contains(g.Actions, x.action)
+			}
+		}
+		if a.role == stack.ProcessorRoleName(w.cfg) {
+			return x.action == "s3:GetObject" || x.action == "s3:GetObjectVersion"
+		}
+	case x.bucket == w.cfg.Reporting.Bucket && a.account == w.cfg.Accounts.Reporting.ID && a.role == w.cfg.Reporting.WriterRoleName:
+		n := len(a.path)
+		return n > 0 && a.path[n-1].Kind == "assume" && x.action == "s3:PutObject" && strings.HasPrefix(x.key, w.cfg.Reporting.Prefix)
+	}
+	return false
+}
+
+// intended reports whether the config means this access: a member of a
+// group (a user in it, or a new member) through the group's role, the
+// processor run by Lambda, the writer through the processor.
+func (w *reachWorld) intended(a *node, x reached) bool {
+	if a.escalated {
+		return false
+	}
+	prodID, repID := w.cfg.Accounts.Production.ID, w.cfg.Accounts.Reporting.ID
+	devID := w.cfg.Accounts.Development.ID
+	switch {
+	case x.bucket == w.cfg.Production.Bucket && a.account == prodID && len(a.path) == 1 && a.path[0].Kind == "assume":
+		for _, g := range w.cfg.Groups {
+			if a.role != g.RoleName {
+				continue
+			}
+			// The start must be a member of the group in Development.
+			if !w.memberOf(a, devID, g.GroupName) {
+				return false
+			}
+			return slices.Contains(g.Actions, x.action)
+		}
+	case x.bucket == w.cfg.Production.Bucket && a.function == w.cfg.Production.Processor.FunctionName && len(a.path) == 0 && a.role == stack.ProcessorRoleName(w.cfg):
+		return x.action == "s3:GetObject" || x.action == "s3:GetObjectVersion"
+	case x.bucket == w.cfg.Reporting.Bucket && a.account == repID && a.role == w.cfg.Reporting.WriterRoleName && len(a.path) == 1 &&
+		a.path[0].Kind == "assume" && strings.HasPrefix(a.start, "function "+w.cfg.Production.Processor.FunctionName+" "):
+		return x.action == "s3:PutObject" && strings.HasPrefix(x.key, w.cfg.Reporting.Prefix)
+	}
+	return false
+}
+
+// memberOf reports whether the path starts at a Development user in the
+// group (or a new member of it).
+func (w *reachWorld) memberOf(a *node, devID, group string) bool {
+	if a.startARN == "" {
+		return a.start == fmt.Sprintf("a new member of %s (%s)", group, w.keyOf[devID])
+	}
+	if accountOfARN(a.startARN) != devID {
+		return false
+	}
+	for _, acct := range w.inv.Accounts {
+		for _, u := range acct.Users {
+			if u.ARN == a.startARN {
+				return slices.Contains(u.Groups, group)
+			}
+		}
+	}
+	return false
+}
+
+// administrator reports whether the principal holds full access in its
+// own account: its identity alone allows writing IAM policies and bucket
+// policies there.
+func (w *reachWorld) administrator(a *node) bool {
+	probe := &node{arn: a.arn, account: a.account, identity: a.identity, boundary: a.boundary, mfa: a.mfa}
+	for _, req := range [][2]string{
+		{"iam:PutRolePolicy", fmt.Sprintf("arn:aws:iam::%s:role/xacct-admin-probe", a.account)},
+		{"s3:PutBucketPolicy", "arn:aws:s3:::xacct-admin-probe"},
+	} {
+		if w.decide(probe, req[0], req[1], a.account, nil, nil).Decision != iampolicy.Allowed {
+			return false
+		}
+	}
+	return true
+}
+
+// acknowledged reports whether the config's verify.allow lists the path's
+// start or the session it reaches with.
+func (w *reachWorld) acknowledged(a *node) bool {
+	for _, p := range w.cfg.Verify.Allow {
+		for _, arn := range []string{a.startARN, a.arn, roleARNOfSession(a)} {
+			if arn != "" && matchARN(p.Principal, arn) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func roleARNOfSession(a *node) string {
+	if a.role == "" {
+		return ""
+	}
+	return fmt.Sprintf("arn:aws:iam::%s:role/%s", a.account, a.role)
+}
+
+// matchARN matches an ARN against a pattern with * and ? wildcards.
+func matchARN(pattern, arn string) bool {
+	ok, err := path.Match(strings.ReplaceAll(pattern, "/", "\x00"), strings.ReplaceAll(arn, "/", "\x00"))
+	return err == nil && ok
+}

@@ -1,0 +1,156 @@
+package verify
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/xacct/xacct/internal/config"
+)
+
+const (
+	devID  = "111111111111"
+	prodID = "222222222222"
+	repID  = "333333333333"
+)
+
+func allow(action, resource string) string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":%q,"Resource":%q}]}`, action, resource)
+}
+
+func trusts(principal string) string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":%q},"Action":"sts:AssumeRole"}]}`, principal)
+}
+
+// plant renders the default config's inventory and lets a case add what
+// someone made by hand.
+func plant(t *testing.T, extra string, edit func(inv *Inventory, acct map[string]*Account)) (*config.Config, *Reach) {
+	t.Helper()
+	c, values := rendered(t, base+extra)
+	inv := RenderedInventory(c, FromValues(values))
+	acct := map[string]*Account{}
+	for i := range inv.Accounts {
+		acct[inv.Accounts[i].Key] = &inv.Accounts[i]
+	}
+	edit(inv, acct)
+	return c, ComputeReach(c, inv, false)
+}
+
+// routes are the findings' paths, one line each, for the start given.
+func routes(r *Reach, start string) []string {
+	var out []string
+	for _, f := range r.Findings {
+		if f.Principal == start {
+			out = append(out, f.Route())
+		}
+	}
+	return out
+}
+
+func wantRoute(t *testing.T, r *Reach, start, route string) {
+	t.Helper()
+	got := routes(r, start)
+	for _, g := range got {
+		if g == route {
+			return
+		}
+	}
+	t.Errorf("no finding %q\nfindings of %s:\n  %s", route, start, strings.Join(got, "\n  "))
+}
+
+// TestReachDefaultIsClean: the config's own deployment reaches nothing
+// outside the intent; each account's administrator reaches its own
+// buckets (listed apart), Development's acts through the group roles and
+// Production's through the processor's role, as the pattern means.
+func TestReachDefaultIsClean(t *testing.T) {
+	t.Parallel()
+	_, r := plant(t, "", func(*Inventory, map[string]*Account) {})
+	for _, f := range r.Findings {
+		t.Errorf("finding in the default deployment: %s", f.Route())
+	}
+	starts := map[string]bool{}
+	for _, f := range r.Administrators {
+		starts[f.Principal+" as "+f.As] = true
+	}
+	for _, want := range []string{
+		"user xacct-verify-administrator (production) as user xacct-verify-administrator (production)",
+		"user xacct-verify-administrator (reporting) as user xacct-verify-administrator (reporting)",
+		"user xacct-verify-administrator (development) as role acme-data-developers (production)",
+		"user xacct-verify-administrator (production) as role acme-data-metadata-writer (reporting)",
+	} {
+		if !starts[want] {
+			t.Errorf("administrators lack %q: %v", want, starts)
+		}
+	}
+}
+
+// TestReachEdges: one plant per kind of edge, each found with its path.
+func TestReachEdges(t *testing.T) {
+	t.Parallel()
+	prodObj := "arn:aws:s3:::acme-data-prod/xacct-witness"
+	tests := []struct {
+		name        string
+		edit        func(inv *Inventory, a map[string]*Account)
+		start, want string
+	}{
+		{
+			name: "membership: a user may add itself to Developers",
+			edit: func(inv *Inventory, a map[string]*Account) {
+				a["development"].Users = append(a["development"].Users, User{Name: "mallory", ARN: "arn:aws:iam::" + devID + ":user/mallory",
+					Policies: []Doc{{Name: "user mallory policy join", Document: allow("iam:AddUserToGroup", "arn:aws:iam::"+devID+":group/Developers")}}})
+			},
+			start: "user mallory (development)",
+			want:  "user mallory (development) -[iam:AddUserToGroup]-> user mallory (development) in group Developers -[sts:AssumeRole]-> role acme-data-developers (production) -[s3:PutObject]-> " + prodObj,
+		},
+		{
+			name: "role chain of depth 3",
+			edit: func(inv *Inventory, a map[string]*Account) {
+				a["development"].Users = append(a["development"].Users, User{Name: "carol", ARN: "arn:aws:iam::" + devID + ":user/carol",
+					Policies: []Doc{{Name: "user carol policy hop", Document: allow("sts:AssumeRole", "arn:aws:iam::"+prodID+":role/hop-1")}}})
+				a["production"].Roles = append(a["production"].Roles,
+					Role{Name: "hop-1", ARN: "arn:aws:iam::" + prodID + ":role/hop-1", Trust: trusts("arn:aws:iam::" + devID + ":user/carol"),
+						Policies: []Doc{{Name: "role hop-1 policy p", Document: allow("sts:AssumeRole", "*")}}},
+					Role{Name: "hop-2", ARN: "arn:aws:iam::" + prodID + ":role/hop-2", Trust: trusts("arn:aws:iam::" + prodID + ":role/hop-1"),
+						Policies: []Doc{{Name: "role hop-2 policy p", Document: allow("sts:AssumeRole", "*")}}})
+				a["reporting"].Roles = append(a["reporting"].Roles,
+					Role{Name: "hop-3", ARN: "arn:aws:iam::" + repID + ":role/hop-3", Trust: trusts("arn:aws:iam::" + prodID + ":role/hop-2"),
+						Policies: []Doc{{Name: "role hop-3 policy p", Document: allow("s3:GetObject", "arn:aws:s3:::acme-data-reporting/*")}}})
+			},
+			start: "user carol (development)",
+			want:  "user carol (development) -[sts:AssumeRole]-> role hop-1 (production) -[sts:AssumeRole]-> role hop-2 (production) -[sts:AssumeRole]-> role hop-3 (reporting) -[s3:GetObject]-> arn:aws:s3:::acme-data-reporting/metadata/xacct-witness.json",
+		},
+		{
+			name: "code update: whoever may replace the processor's code acts as its role",
+			edit: func(inv *Inventory, a map[string]*Account) {
+				a["production"].Users = append(a["production"].Users, User{Name: "dave", ARN: "arn:aws:iam::" + prodID + ":user/dave",
+					Policies: []Doc{{Name: "user dave policy deploy", Document: allow("lambda:UpdateFunctionCode", "arn:aws:lambda:us-east-1:"+prodID+":function:acme-data-metadata-processor")}}})
+			},
+			start: "user dave (production)",
+			want:  "user dave (production) -[lambda:UpdateFunctionCode]-> role acme-data-metadata-processor (production) -[sts:AssumeRole]-> role acme-data-metadata-writer (reporting) -[s3:PutObject]-> arn:aws:s3:::acme-data-reporting/metadata/xacct-witness.json",
+		},
+		{
+			name: "policy write: a user that may write its own policy",
+			edit: func(inv *Inventory, a map[string]*Account) {
+				a["production"].Users = append(a["production"].Users, User{Name: "erin", ARN: "arn:aws:iam::" + prodID + ":user/erin",
+					Policies: []Doc{{Name: "user erin policy self", Document: allow("iam:PutUserPolicy", "arn:aws:iam::"+prodID+":user/erin")}}})
+			},
+			start: "user erin (production)",
+			want:  "user erin (production) -[iam:PutUserPolicy]-> user erin (production) after writing its own permissions -[s3:DeleteObjectVersion]-> " + prodObj,
+		},
+		{
+			name: "bucket policy grants the whole Development account",
+			edit: func(inv *Inventory, a map[string]*Account) {
+				inv.BucketPolicies["acme-data-prod"] = `{"Version":"2012-10-17","Statement":[{"Sid":"DevRead","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + devID + `:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-data-prod/*"}]}`
+			},
+			start: "user xacct-verify-administrator (development)",
+			want:  "user xacct-verify-administrator (development) -[s3:GetObject]-> " + prodObj,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, r := plant(t, "", tt.edit)
+			wantRoute(t, r, tt.start, tt.want)
+		})
+	}
+}
