@@ -65,8 +65,9 @@ type Result struct {
 	Added, Changed, Destroyed, Adopted int
 }
 
-// Run applies the plan. It stops starting new changes at the first error,
-// waits for those in flight, and returns every error.
+// Run applies the plan, at most opts.Parallelism changes of one account at
+// once. It stops starting new changes at the first error, waits for those
+// in flight, and returns every error.
 func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients, st Store, opts Options) (Result, error) {
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = 10
@@ -101,7 +102,9 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 		failed bool
 		done   = map[resource.Address]chan struct{}{}
 		inPlan = map[resource.Address]bool{}
-		sem    = make(chan struct{}, opts.Parallelism)
+		// Each account has its own slots: one account's changes never
+		// wait for another's (AWS limits each account on its own).
+		sems   = map[string]chan struct{}{}
 		wg     sync.WaitGroup
 		emitMu sync.Mutex
 		emit   = func(e Event) {
@@ -115,6 +118,9 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 	for _, c := range p.Changes {
 		done[c.Addr] = make(chan struct{})
 		inPlan[c.Addr] = true
+		if sems[c.Addr.Account] == nil {
+			sems[c.Addr.Account] = make(chan struct{}, opts.Parallelism)
+		}
 	}
 	for _, c := range p.Changes {
 		wg.Add(1)
@@ -126,6 +132,7 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 					<-done[d]
 				}
 			}
+			sem := sems[c.Addr.Account]
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			// Checked once a slot is ours: a failure or an interrupt while

@@ -459,6 +459,29 @@ func TestRunBoundsParallelism(t *testing.T) {
 	}
 }
 
+// TestRunBoundsEachAccount: the bound is per account, so that one
+// account's changes do not wait for another's.
+func TestRunBoundsEachAccount(t *testing.T) {
+	t.Parallel()
+	w := newWorld(nil)
+	g := newGate(6)
+	w.before = func(string, string) error { g.wait(); return nil }
+	p := independent(15)
+	for i := range 15 {
+		p.Changes = append(p.Changes, create(fmt.Sprintf("development/iam_group/g%02d", i), val("g")))
+	}
+	res, err := Run(context.Background(), p, fakeClients(), newStore(w), opts(w, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Added != 30 {
+		t.Errorf("added %d, want 30", res.Added)
+	}
+	if w.peak != 6 {
+		t.Errorf("at most %d changes at once, want 3 in each of two accounts", w.peak)
+	}
+}
+
 func TestRunStopsStartingChangesAfterAFailure(t *testing.T) {
 	t.Parallel()
 	w := newWorld(nil)

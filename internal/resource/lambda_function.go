@@ -63,11 +63,17 @@ func (functionKind) Read(ctx context.Context, c *Clients, name string) (Value, e
 			v.Environment[k] = val
 		}
 	}
-	tags, err := c.Lambda.ListTags(ctx, &lambda.ListTagsInput{Resource: f.FunctionArn})
-	if err != nil {
-		return nil, fmt.Errorf("read tags of function %s: %w", name, err)
+	// GetFunction returns the tags to a caller allowed to list them; only
+	// when it returns none are they asked for (and a refusal said).
+	tags := out.Tags
+	if tags == nil {
+		lt, err := c.Lambda.ListTags(ctx, &lambda.ListTagsInput{Resource: f.FunctionArn})
+		if err != nil {
+			return nil, fmt.Errorf("read tags of function %s: %w", name, err)
+		}
+		tags = lt.Tags
 	}
-	for k, val := range tags.Tags {
+	for k, val := range tags {
 		if !reservedTag(k) {
 			v.Tags[k] = val
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -58,7 +59,38 @@ func (bucketKind) Tagged() bool { return true }
 
 func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
 	b := aws.String(name)
-	if _, err := c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: b}); err != nil {
+	// Every part is read at once, beside HeadBucket: a bucket that does not
+	// exist (or is another account's) costs a few answered errors, one that
+	// does costs one round trip instead of six.
+	var (
+		wg                     sync.WaitGroup
+		headErr                error
+		ver                    *s3.GetBucketVersioningOutput
+		enc                    *s3.GetBucketEncryptionOutput
+		pab                    *s3.GetPublicAccessBlockOutput
+		own                    *s3.GetBucketOwnershipControlsOutput
+		tags                   *s3.GetBucketTaggingOutput
+		verErr, encErr, pabErr error
+		ownErr, tagsErr        error
+	)
+	for _, read := range []func(){
+		func() { _, headErr = c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: b}) },
+		func() { ver, verErr = c.S3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b}) },
+		func() { enc, encErr = c.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b}) },
+		func() { pab, pabErr = c.S3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b}) },
+		func() {
+			own, ownErr = c.S3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
+		},
+		func() { tags, tagsErr = c.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b}) },
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			read()
+		}()
+	}
+	wg.Wait()
+	if err := headErr; err != nil {
 		if isNotFound(err, "NotFound", "NoSuchBucket") {
 			return nil, nil
 		}
@@ -68,13 +100,11 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
 	}
 	v := BucketValue{Name: name, Tags: map[string]string{}}
-	ver, err := c.S3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
-	if err != nil {
-		return nil, fmt.Errorf("read versioning of bucket %s: %w", name, err)
+	if verErr != nil {
+		return nil, fmt.Errorf("read versioning of bucket %s: %w", name, verErr)
 	}
 	v.Versioning = string(ver.Status)
-	enc, err := c.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
-	switch {
+	switch err := encErr; {
 	case isNotFound(err, "ServerSideEncryptionConfigurationNotFoundError"):
 	case err != nil:
 		return nil, fmt.Errorf("read encryption of bucket %s: %w", name, err)
@@ -83,8 +113,7 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 			v.Encryption = string(d.SSEAlgorithm)
 		}
 	}
-	pab, err := c.S3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b})
-	switch {
+	switch err := pabErr; {
 	case isNotFound(err, "NoSuchPublicAccessBlockConfiguration"):
 	case err != nil:
 		return nil, fmt.Errorf("read public access block of bucket %s: %w", name, err)
@@ -92,16 +121,14 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 		p := pab.PublicAccessBlockConfiguration
 		v.PublicAccessBlock = PublicAccessBlock{aws.ToBool(p.BlockPublicAcls), aws.ToBool(p.BlockPublicPolicy), aws.ToBool(p.IgnorePublicAcls), aws.ToBool(p.RestrictPublicBuckets)}
 	}
-	own, err := c.S3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
-	switch {
+	switch err := ownErr; {
 	case isNotFound(err, "OwnershipControlsNotFoundError"):
 	case err != nil:
 		return nil, fmt.Errorf("read ownership controls of bucket %s: %w", name, err)
 	case own.OwnershipControls != nil && len(own.OwnershipControls.Rules) > 0:
 		v.Ownership = string(own.OwnershipControls.Rules[0].ObjectOwnership)
 	}
-	tags, err := c.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b})
-	switch {
+	switch err := tagsErr; {
 	case isNotFound(err, "NoSuchTagSet", "NoSuchTagSetError"):
 	case err != nil:
 		return nil, fmt.Errorf("read tags of bucket %s: %w", name, err)

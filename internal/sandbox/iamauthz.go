@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -152,20 +154,38 @@ func (g *gateway) serveAuthzDetails(c *call, account string, form url.Values) {
 		g.fail(c, http.StatusBadRequest, "ValidationError", err.Error())
 		return
 	}
+	// A role's details take a few calls to kumo: the page's roles are read
+	// at once, as AWS answers a page in about the time of one call.
+	roles := make([]string, len(page))
+	roleErrs := make([]error, len(page))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 8)
+	for i, it := range page {
+		if it.role == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			roles[i], roleErrs[i] = g.roleDetail(ctx, account, it.role)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(roleErrs...); err != nil {
+		g.fail(c, http.StatusInternalServerError, "ServiceFailure", err.Error())
+		return
+	}
 	var d authzDetails
-	for _, it := range page {
+	for i, it := range page {
 		switch {
 		case it.user != nil:
 			d.users = append(d.users, g.userDetail(account, it.user))
 		case it.group != nil:
 			d.groups = append(d.groups, groupDetailXML(account, it.group))
 		case it.role != nil:
-			x, err := g.roleDetail(ctx, account, it.role)
-			if err != nil {
-				g.fail(c, http.StatusInternalServerError, "ServiceFailure", err.Error())
-				return
-			}
-			d.roles = append(d.roles, x)
+			d.roles = append(d.roles, roles[i])
 		default:
 			d.policies = append(d.policies, g.policyDetail(account, it.policy))
 		}
