@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -150,7 +151,7 @@ func connect(ctx context.Context, region string, a Account, base BaseConfig, ses
 		return aws.Config{}, fmt.Errorf("%s account: load AWS credentials: %w", a.Name, err)
 	}
 	if a.RoleARN != "" {
-		stsClient := sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.RetryMaxAttempts = 2 })
+		stsClient := sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.Retryer = signInRetryer() })
 		awsCfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, a.RoleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = sessionName
 			if a.ExternalID != "" {
@@ -158,9 +159,7 @@ func connect(ctx context.Context, region string, a Account, base BaseConfig, ses
 			}
 		}))
 	}
-	// Signing in is not retried at length: an endpoint that does not
-	// answer or missing credentials are said at once.
-	id, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.RetryMaxAttempts = 2 })
+	id, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.Retryer = signInRetryer() })
 	if err != nil {
 		how := "the base credentials"
 		if a.RoleARN != "" {
@@ -205,4 +204,21 @@ func UserConfig(ctx context.Context, region string, a Account, base BaseConfig, 
 	}
 	awsCfg.Credentials = creds
 	return awsCfg, nil
+}
+
+// signInRetryer retries sign-in as AWS asks (throttling, 5xx: up to
+// RetryMaxAttempts) but not a connection that cannot be made, so that an
+// endpoint that does not answer is said at once. (Two attempts at most, as
+// before, gave up on two throttles in a row: the chaos test found it.)
+func signInRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = RetryMaxAttempts
+		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+			var op *net.OpError
+			if errors.As(err, &op) && op.Op == "dial" {
+				return aws.FalseTernary
+			}
+			return aws.UnknownTernary
+		})}, o.Retryables...)
+	})
 }

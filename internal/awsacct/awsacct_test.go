@@ -83,6 +83,8 @@ type call struct {
 type fakeSTS struct {
 	mu    sync.Mutex
 	calls []call
+	// throttle answers this many calls with Throttling before serving.
+	throttle int
 }
 
 var credentialRE = regexp.MustCompile(`Credential=([^/]+)/\d{8}/([^/]+)/sts/aws4_request`)
@@ -114,7 +116,15 @@ func (f *fakeSTS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	f.calls = append(f.calls, c)
+	throttled := f.throttle > 0
+	if throttled {
+		f.throttle--
+	}
 	f.mu.Unlock()
+	if throttled {
+		stsError(w, http.StatusBadRequest, "Throttling", "Rate exceeded")
+		return
+	}
 
 	caller, ok := principals[c.Key]
 	if !ok || caller.token != c.Token {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -102,3 +103,44 @@ func TestRetriesAdaptiveUnlessConfigured(t *testing.T) {
 		})
 	}
 }
+
+// TestSignInRetriesThrottling: AWS throttling sign-in (AssumeRole and
+// GetCallerIdentity) is retried like any call, not given up after two
+// attempts; an endpoint that does not answer is still said at once (one
+// attempt).
+func TestSignInRetriesThrottling(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.sts.throttle = 3
+	ctx := context.Background()
+	if _, err := Connect(ctx, testRegion, e.at(prod), e.base, testSession); err != nil {
+		t.Fatalf("sign-in throttled 3 times: %v", err)
+	}
+	if n := len(e.sts.calls); n != 5 {
+		t.Errorf("%d STS calls, want 3 throttled and AssumeRole and GetCallerIdentity", n)
+	}
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	dials := 0
+	base := func(context.Context, string) (aws.Config, error) {
+		return aws.Config{Credentials: credentials.NewStaticCredentialsProvider("AKIAEXAMPLE", "secret", ""),
+			HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				dials++
+				return http.DefaultTransport.RoundTrip(r)
+			})}}, nil
+	}
+	_, err = Connect(ctx, "us-east-1", []Account{{Name: "development", ID: "111111111111", EndpointURL: closed}}, base, "xacct-test")
+	var se *SignInError
+	if !errors.As(err, &se) || se.Problem != ProblemUnreachable || dials != 1 {
+		t.Errorf("endpoint down: %v after %d attempts, want unreachable after 1", err, dials)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
