@@ -74,7 +74,7 @@ func reachText(b *strings.Builder, r *verify.Reach, paint func(string, string) s
 	fmt.Fprintf(b, "Who can reach the data: %d principals walked, %d requests decided.\n", r.Principals, r.Requests)
 	for _, bucket := range reachBuckets(r) {
 		n := countPrincipals(r.Findings, bucket)
-		line := fmt.Sprintf("  %s: ", bucket)
+		line := fmt.Sprintf("  %s: ", targetName(bucket))
 		switch n {
 		case 0:
 			line += "no principal outside the intent"
@@ -102,7 +102,11 @@ func reachText(b *strings.Builder, r *verify.Reach, paint func(string, string) s
 	if len(r.Administrators) > 0 {
 		fmt.Fprintln(b, "\nAdministrators (full access in an account, reaching its own data or acting as a principal the config means; --strict counts them):")
 		for _, g := range groupFindings(r.Administrators) {
-			fmt.Fprintf(b, "  %s: %s on %s\n", g.route, plural(len(g.actions), "action"), strings.Join(g.buckets, ", "))
+			var on []string
+			for _, bk := range g.buckets {
+				on = append(on, targetName(bk))
+			}
+			fmt.Fprintf(b, "  %s: %s on %s\n", g.route, plural(len(g.actions), "action"), strings.Join(on, ", "))
 		}
 	}
 }
@@ -363,7 +367,7 @@ func verifyMermaid(w io.Writer, m *verify.Matrix) error {
 				prev = h.Label
 			}
 			for _, bucket := range g.buckets {
-				link(prev, arrow, bucket, actions(g))
+				link(prev, arrow, targetName(bucket), actions(g))
 			}
 			once(fmt.Sprintf("    class %s %s\n", id(g.principal), class))
 		}
@@ -408,4 +412,14 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// targetName names what a finding reaches: a bucket, or (no bucket) the
+// stack's own principals and function, whose change changes who reaches
+// the data.
+func targetName(bucket string) string {
+	if bucket == "" {
+		return "the stack's groups, roles and function"
+	}
+	return bucket
 }

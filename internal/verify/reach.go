@@ -52,13 +52,16 @@ type Finding struct {
 	Principal string `json:"principal"`
 	// As is the session the request is made with (the principal itself
 	// when the path has no hop).
-	As          string   `json:"as"`
-	Path        []Hop    `json:"path,omitempty"`
-	Action      string   `json:"action"`
-	AccessLevel string   `json:"access_level"`
-	Resource    string   `json:"resource"`
-	Bucket      string   `json:"bucket"`
-	Statements  []string `json:"statements,omitempty"`
+	As          string `json:"as"`
+	Path        []Hop  `json:"path,omitempty"`
+	Action      string `json:"action"`
+	AccessLevel string `json:"access_level"`
+	Resource    string `json:"resource"`
+	// Bucket is the protected bucket the resource is in; "" for the
+	// stack's own groups, roles and function (an action that can change
+	// who reaches the data).
+	Bucket     string   `json:"bucket"`
+	Statements []string `json:"statements,omitempty"`
 }
 
 // Reach is the exhaustive answer to "who can reach the data": every
@@ -107,6 +110,7 @@ type node struct {
 
 type reachWorld struct {
 	cfg      *config.Config
+	targets  []target // the stack's principals and function
 	inv      *Inventory
 	accounts map[string]*Account // by ID
 	keyOf    map[string]string   // account ID -> key
@@ -196,6 +200,7 @@ func ComputeReach(cfg *config.Config, inv *Inventory, strict bool) *Reach {
 	starts := w.starts()
 	r.Principals = len(starts)
 	buckets := w.protected()
+	w.targets = w.stackTargets()
 	seen := map[string]bool{} // finding keys, for duplicates reached by several paths
 	// results caches resource decisions of actors that are the same to
 	// every bucket policy: same identity, boundary, account and MFA.
@@ -205,7 +210,7 @@ func ComputeReach(cfg *config.Config, inv *Inventory, strict bool) *Reach {
 			key := w.signature(a, buckets)
 			rs, ok := results[key]
 			if !ok {
-				rs = w.resources(a, buckets)
+				rs = append(w.resources(a, buckets), w.escalations(a)...)
 				results[key] = rs
 			}
 			for _, x := range rs {
@@ -377,6 +382,82 @@ func (w *reachWorld) resources(a *node, buckets []bucket) []reached {
 	return out
 }
 
+// target is one of the stack's own principals or its function: whoever
+// may change it (a policy, a membership, a trust, a key, the code) can
+// change who reaches the data.
+type target struct {
+	kind, arn, account string
+	policy             *iampolicy.NamedPolicy // a function's resource policy
+}
+
+// stackTargets are the stack's groups, roles and function, as the
+// inventory knows them (or as the config names them).
+func (w *reachWorld) stackTargets() []target {
+	var out []target
+	find := func(account, kind, name string) string {
+		a := w.accounts[account]
+		if a != nil {
+			switch kind {
+			case config.TargetGroup:
+				for _, g := range a.Groups {
+					if g.Name == name {
+						return g.ARN
+					}
+				}
+			case config.TargetRole:
+				for _, r := range a.Roles {
+					if r.Name == name {
+						return r.ARN
+					}
+				}
+			}
+		}
+		return fmt.Sprintf("arn:aws:iam::%s:%s/%s", account, kind, name)
+	}
+	dev, prod, rep := w.cfg.Accounts.Development.ID, w.cfg.Accounts.Production.ID, w.cfg.Accounts.Reporting.ID
+	for _, g := range w.cfg.Groups {
+		out = append(out, target{kind: config.TargetGroup, arn: find(dev, config.TargetGroup, g.GroupName), account: dev})
+		out = append(out, target{kind: config.TargetRole, arn: find(prod, config.TargetRole, g.RoleName), account: prod})
+	}
+	out = append(out, target{kind: config.TargetRole, arn: find(prod, config.TargetRole, stack.ProcessorRoleName(w.cfg)), account: prod})
+	out = append(out, target{kind: config.TargetRole, arn: find(rep, config.TargetRole, w.cfg.Reporting.WriterRoleName), account: rep})
+	fn := target{kind: config.TargetFunction, account: prod,
+		arn: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", w.cfg.Region, prod, w.cfg.Production.Processor.FunctionName)}
+	if a := w.accounts[prod]; a != nil {
+		for _, f := range a.Functions {
+			if f.Name == w.cfg.Production.Processor.FunctionName && f.Policy != "" {
+				if p := w.policy(f.Policy, iampolicy.Resource); p != nil {
+					fn.policy = &iampolicy.NamedPolicy{Name: "policy of function " + f.Name, Policy: p}
+				}
+			}
+		}
+	}
+	return append(out, fn)
+}
+
+// escalations decides every action that can change who reaches the data
+// (config.EscalationActions) on each of the stack's principals and its
+// function; bucket and object actions are among the S3 actions.
+func (w *reachWorld) escalations(a *node) []reached {
+	var out []reached
+	for _, ea := range config.EscalationActions() {
+		for _, t := range w.targets {
+			if t.kind != ea.Target {
+				continue
+			}
+			var extra map[string][]string
+			if ea.Action == "iam:PassRole" {
+				extra = map[string][]string{"iam:PassedToService": {"lambda.amazonaws.com"}}
+			}
+			res := w.decide(a, ea.Action, t.arn, t.account, t.policy, extra)
+			if res.Decision == iampolicy.Allowed {
+				out = append(out, reached{action: ea.Action, resource: t.arn, bucketAccount: t.account, statements: statements(res)})
+			}
+		}
+	}
+	return out
+}
+
 // signature names the actors whose resource decisions are the same: same
 // identity, boundary, account and MFA, and a caller no bucket policy names.
 func (w *reachWorld) signature(a *node, buckets []bucket) string {
@@ -389,8 +470,16 @@ func (w *reachWorld) signature(a *node, buckets []bucket) string {
 	if a.boundary != nil {
 		h.Write(iampolicy.Canonical(a.boundary.Policy))
 	}
+	named := func(p *iampolicy.NamedPolicy) bool {
+		return p != nil && (a.arn == "*" || strings.Contains(string(iampolicy.Canonical(p.Policy)), a.arn))
+	}
 	for _, b := range buckets {
-		if b.policy != nil && (strings.Contains(string(iampolicy.Canonical(b.policy.Policy)), a.arn) || a.arn == "*") {
+		if named(b.policy) {
+			fmt.Fprintf(h, "|%s", a.arn)
+		}
+	}
+	for _, t := range w.targets {
+		if named(t.policy) {
 			fmt.Fprintf(h, "|%s", a.arn)
 		}
 	}

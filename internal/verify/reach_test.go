@@ -129,6 +129,28 @@ func TestReachEdges(t *testing.T) {
 			want:  "user dave (production) -[lambda:UpdateFunctionCode]-> role acme-data-metadata-processor (production) -[sts:AssumeRole]-> role acme-data-metadata-writer (reporting) -[s3:PutObject]-> arn:aws:s3:::acme-data-reporting/metadata/xacct-witness.json",
 		},
 		{
+			name: "the processor's role may replace its own code",
+			edit: func(inv *Inventory, a map[string]*Account) {
+				for i, r := range a["production"].Roles {
+					if r.Name == "acme-data-metadata-processor" {
+						a["production"].Roles[i].Policies = append(r.Policies, Doc{Name: "role acme-data-metadata-processor policy deploy",
+							Document: allow("lambda:UpdateFunctionCode", "arn:aws:lambda:us-east-1:"+prodID+":function:*")})
+					}
+				}
+			},
+			start: "function acme-data-metadata-processor (production)",
+			want:  "function acme-data-metadata-processor (production) -[lambda:UpdateFunctionCode]-> arn:aws:lambda:us-east-1:" + prodID + ":function:acme-data-metadata-processor",
+		},
+		{
+			name: "a user may add itself to the Developers group (the edge and the action both)",
+			edit: func(inv *Inventory, a map[string]*Account) {
+				a["development"].Users = append(a["development"].Users, User{Name: "mallory", ARN: "arn:aws:iam::" + devID + ":user/mallory",
+					Policies: []Doc{{Name: "user mallory policy join", Document: allow("iam:AddUserToGroup", "arn:aws:iam::"+devID+":group/Developers")}}})
+			},
+			start: "user mallory (development)",
+			want:  "user mallory (development) -[iam:AddUserToGroup]-> arn:aws:iam::" + devID + ":group/Developers",
+		},
+		{
 			name: "policy write: a user that may write its own policy",
 			edit: func(inv *Inventory, a map[string]*Account) {
 				a["production"].Users = append(a["production"].Users, User{Name: "erin", ARN: "arn:aws:iam::" + prodID + ":user/erin",
