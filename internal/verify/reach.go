@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -102,10 +103,10 @@ type node struct {
 	// escalated is set once a hop made the principal more than it was.
 	escalated bool
 	// adminOf are the accounts (of the three) the path has held full
-	// access in without escalating: its start was an administrator there,
+	// access in without escalating — its start was an administrator there,
 	// or it assumed an administrator role (from outside the three, only the
-	// organization's role).
-	adminOf []string
+	// organization's role) — with the path length where it did.
+	adminOf map[string]int
 }
 
 type reachWorld struct {
@@ -219,14 +220,18 @@ func ComputeReach(cfg *config.Config, inv *Inventory, strict bool) *Reach {
 				if w.intended(a, x) {
 					continue
 				}
-				k := f.Principal + "|" + f.Action + "|" + f.Resource
+				k := f.Principal + "|" + f.As + "|" + f.Action + "|" + f.Resource
 				if seen[k] {
 					continue
 				}
 				seen[k] = true
 				switch {
-				case !strict && len(a.adminOf) > 0 && (slices.Contains(a.adminOf, x.bucketAccount) || w.intendedFor(a, x)):
-					r.Administrators = append(r.Administrators, f)
+				case !strict && len(a.adminOf) > 0 && (hasKey(a.adminOf, x.bucketAccount) || w.intendedFor(a, x)):
+					// An administrator's reach is listed where it became
+					// one, not again along every role of its account.
+					if at, ok := a.adminOf[x.bucketAccount]; !ok || at == len(a.path) {
+						r.Administrators = append(r.Administrators, f)
+					}
 				case w.acknowledged(a):
 					r.Acknowledged = append(r.Acknowledged, f)
 				default:
@@ -510,7 +515,7 @@ func (w *reachWorld) starts() []*node {
 			n := &node{label: label, start: label, startARN: u.ARN, arn: u.ARN, account: acct.ID, identity: ids,
 				boundary: w.boundaryOf(u.Boundary), mfa: true, groups: u.Groups}
 			if w.administrator(n) {
-				n.adminOf = []string{acct.ID}
+				n.adminOf = map[string]int{acct.ID: 0}
 			}
 			out = append(out, n)
 		}
@@ -614,11 +619,14 @@ func (w *reachWorld) session(a *node, r *roleRef, session string) *node {
 		label: fmt.Sprintf("role %s (%s)", r.Name, w.keyOf[r.account]), start: a.start, startARN: a.startARN,
 		arn:     fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", r.account, r.Name, session),
 		account: r.account, identity: w.named(r.Policies, iampolicy.Identity), boundary: w.boundaryOf(r.Boundary),
-		mfa: a.mfa, role: r.Name, path: slices.Clone(a.path), escalated: a.escalated, adminOf: slices.Clone(a.adminOf),
+		mfa: a.mfa, role: r.Name, path: slices.Clone(a.path), escalated: a.escalated, adminOf: maps.Clone(a.adminOf),
 	}
 	_, inside := w.accounts[a.account]
-	if !a.escalated && (inside || r.Name == w.orgRoleName(r.account)) && !slices.Contains(n.adminOf, r.account) && w.administrator(n) {
-		n.adminOf = append(n.adminOf, r.account)
+	if !a.escalated && (inside || r.Name == w.orgRoleName(r.account)) && !hasKey(n.adminOf, r.account) && w.administrator(n) {
+		if n.adminOf == nil {
+			n.adminOf = map[string]int{}
+		}
+		n.adminOf[r.account] = len(a.path) + 1
 	}
 	return n
 }
@@ -675,7 +683,22 @@ func (w *reachWorld) edges(a *node) []*node {
 		next.path = append(slices.Clone(a.path), Hop{Kind: kind, To: to, Label: next.label, Action: action, Statements: statements(res)})
 		return next
 	}
+	// An administrator of its account gains nothing there by escalating:
+	// only its paths into other accounts are walked.
+	admin := hasKey(a.adminOf, a.account)
 	for _, acct := range w.inv.Accounts {
+		if admin && acct.ID == a.account {
+			for i := range acct.Roles {
+				r := &roleRef{Role: &acct.Roles[i], account: acct.ID}
+				// Its own account's roles that may reach further: it can
+				// become any of them (rewriting a trust if it must).
+				if (a.role != r.Name) && w.reachesOut(r) {
+					n := w.session(a, r, "verify")
+					out = append(out, hop(n, "trust", r.ARN, "iam:UpdateAssumeRolePolicy", iampolicy.Result{Reasons: nil}))
+				}
+			}
+			continue
+		}
 		for i := range acct.Roles {
 			r := &roleRef{Role: &acct.Roles[i], account: acct.ID}
 			if a.role == r.Name && a.account == r.account {
@@ -779,6 +802,23 @@ func (w *reachWorld) edges(a *node) []*node {
 		}
 	}
 	return out
+}
+
+// reachesOut reports whether a role's policies name anything outside its
+// account (a role, a bucket, a function), so that becoming it may lead
+// further than its account's administrator already goes.
+func (w *reachWorld) reachesOut(r *roleRef) bool {
+	for _, d := range r.Policies {
+		for _, m := range accountRE.FindAllStringSubmatch(d.Document, -1) {
+			if m[1] != r.account {
+				return true
+			}
+		}
+		if strings.Contains(d.Document, "arn:aws:s3:::") || strings.Contains(d.Document, `"Resource":"*"`) {
+			return true
+		}
+	}
+	return false
 }
 
 // lambdaTrusted reports whether Lambda may assume the role.
@@ -952,4 +992,9 @@ func roleARNOfSession(a *node) string {
 func matchARN(pattern, arn string) bool {
 	ok, err := path.Match(strings.ReplaceAll(pattern, "/", "\x00"), strings.ReplaceAll(arn, "/", "\x00"))
 	return err == nil && ok
+}
+
+func hasKey(m map[string]int, k string) bool {
+	_, ok := m[k]
+	return ok
 }
