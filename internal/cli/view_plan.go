@@ -67,6 +67,20 @@ func planText(w io.Writer, p *plan.Plan, color bool) error {
 		fmt.Fprintf(&b, "  %s %s\n", paint(col, sym), c.Addr)
 		writeFields(&b, c, paint, col)
 	}
+	if len(p.Access) > 0 {
+		fmt.Fprintf(&b, "\n%s\n", paint(bold, "Access changes (who gains or loses what, evaluated on the policies before and after):"))
+		for _, a := range p.Access {
+			verb, col := "grants new access", red
+			if !a.Grants {
+				verb, col = "removes access", green
+			}
+			who := a.Principal
+			if a.Via != "" {
+				who += " via " + a.Via
+			}
+			fmt.Fprintf(&b, "  %s %s: %s -> %s on %s\n", paint(col, "!"), verb, who, strings.Join(a.Actions, ", "), a.Resource)
+		}
+	}
 	add, change, destroy := p.Counts()
 	adopt := ""
 	if n := p.Adopted(); n > 0 {
@@ -196,7 +210,9 @@ type jsonPlan struct {
 	// Confirm are interrupted creates that exist and apply records; left
 	// out when there are none.
 	Confirm []string `json:"confirm,omitempty"`
-	Summary struct {
+	// AccessDelta is who gains or loses access by the changes.
+	AccessDelta []plan.AccessChange `json:"access_delta"`
+	Summary     struct {
 		Add     int `json:"add"`
 		Change  int `json:"change"`
 		Destroy int `json:"destroy"`
@@ -207,7 +223,8 @@ type jsonPlan struct {
 
 // planJSON writes the plan as one JSON document (jsonPlan).
 func planJSON(w io.Writer, p *plan.Plan) error {
-	out := jsonPlan{FormatVersion: planJSONVersion, Changes: []plan.JSONChange{}, Forget: []string{}}
+	out := jsonPlan{FormatVersion: planJSONVersion, Changes: []plan.JSONChange{}, Forget: []string{}, AccessDelta: []plan.AccessChange{}}
+	out.AccessDelta = append(out.AccessDelta, p.Access...)
 	for _, c := range p.Changes {
 		out.Changes = append(out.Changes, plan.EncodeChange(c))
 	}

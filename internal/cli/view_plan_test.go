@@ -10,6 +10,7 @@ import (
 
 	"github.com/xacct/xacct/internal/config"
 	"github.com/xacct/xacct/internal/golden"
+	"github.com/xacct/xacct/internal/operation"
 	"github.com/xacct/xacct/internal/plan"
 	"github.com/xacct/xacct/internal/resource"
 	"github.com/xacct/xacct/internal/stack"
@@ -96,6 +97,53 @@ func TestPlanTextDriftAndDestroy(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "\x1b[") {
 		t.Error("color without a terminal")
+	}
+}
+
+// TestPlanTextAccessDelta: a config change that gives the testers
+// s3:DeleteObject plans with the delta line naming Testers members, the
+// action and the bucket, and the statement diff shows just the added
+// action; the JSON carries the delta.
+func TestPlanTextAccessDelta(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse([]byte(viewCfgYAML+"groups:\n  developers: {}\n  testers: { actions: [s3:DeleteObject, s3:GetObject, s3:ListBucket] }\n"), "xacct.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	desired, err := stack.Build(c, "dGVzdA==")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before resource.Value
+	for _, r := range viewDesired(t) {
+		if r.Addr.String() == "production/iam_role_policy/acme-data-testers/s3-access" {
+			before = r.Desired
+		}
+	}
+	p := &plan.Plan{}
+	for _, r := range desired {
+		if r.Addr.String() == "production/iam_role_policy/acme-data-testers/s3-access" {
+			p.Changes = append(p.Changes, plan.Change{Addr: r.Addr, Action: plan.Update, Before: before, After: r.Desired})
+		}
+	}
+	p.Access = operation.AccessDelta(c, desired, p)
+	var buf bytes.Buffer
+	if err := planText(&buf, p, false); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, filepath.Join("testdata", "plan", "testers-delete.txt"), buf.Bytes())
+	buf.Reset()
+	if err := planJSON(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		AccessDelta []plan.AccessChange `json:"access_delta"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.AccessDelta) == 0 || !out.AccessDelta[0].Grants || out.AccessDelta[0].Actions[0] != "s3:DeleteObject (Write)" {
+		t.Errorf("plan --json access_delta = %+v", out.AccessDelta)
 	}
 }
 

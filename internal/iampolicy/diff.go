@@ -134,10 +134,82 @@ func (d Diff) String() string {
 	}
 	for _, c := range d.Statements {
 		fmt.Fprintf(&w, "%s statement %s\n", c.Kind, c.Label)
+		if c.Kind == Changed {
+			writeElements(&w, c.Before, c.After)
+			continue
+		}
 		writeIndented(&w, "    - ", c.Before)
 		writeIndented(&w, "    + ", c.After)
 	}
 	return w.String()
+}
+
+// writeElements shows only the elements of a changed statement that
+// differ: for a list (Action, Resource…) the values removed and added, for
+// anything else the element before and after; the unchanged ones are
+// counted.
+func writeElements(w *strings.Builder, before, after json.RawMessage) {
+	var b, a map[string]json.RawMessage
+	if json.Unmarshal(before, &b) != nil || json.Unmarshal(after, &a) != nil {
+		writeIndented(w, "    - ", before)
+		writeIndented(w, "    + ", after)
+		return
+	}
+	keys := map[string]bool{}
+	for k := range b {
+		keys[k] = true
+	}
+	for k := range a {
+		keys[k] = true
+	}
+	names := make([]string, 0, len(keys))
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	unchanged := 0
+	for _, k := range names {
+		bv, av := b[k], a[k]
+		if bytes.Equal(bv, av) {
+			unchanged++
+			continue
+		}
+		var bl, al []json.RawMessage
+		if json.Unmarshal(bv, &bl) == nil && json.Unmarshal(av, &al) == nil && bv != nil && av != nil {
+			fmt.Fprintf(w, "    ~ %s\n", k)
+			for _, x := range listMinus(bl, al) {
+				fmt.Fprintf(w, "        - %s\n", x)
+			}
+			for _, x := range listMinus(al, bl) {
+				fmt.Fprintf(w, "        + %s\n", x)
+			}
+			continue
+		}
+		if bv != nil {
+			fmt.Fprintf(w, "    - %s: %s\n", k, bv)
+		}
+		if av != nil {
+			fmt.Fprintf(w, "    + %s: %s\n", k, av)
+		}
+	}
+	if unchanged > 0 {
+		fmt.Fprintf(w, "    # (%d unchanged elements hidden)\n", unchanged)
+	}
+}
+
+// listMinus is the values of x that are not in y, in x's order.
+func listMinus(x, y []json.RawMessage) []string {
+	in := map[string]bool{}
+	for _, v := range y {
+		in[string(v)] = true
+	}
+	var out []string
+	for _, v := range x {
+		if !in[string(v)] {
+			out = append(out, string(v))
+		}
+	}
+	return out
 }
 
 func writeIndented(w *strings.Builder, prefix string, doc json.RawMessage) {

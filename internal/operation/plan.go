@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -18,6 +19,7 @@ import (
 	"github.com/xacct/xacct/internal/plan"
 	"github.com/xacct/xacct/internal/resource"
 	"github.com/xacct/xacct/internal/state"
+	"github.com/xacct/xacct/internal/verify"
 	"github.com/xacct/xacct/lambda/artifact"
 	"github.com/xacct/xacct/policies"
 )
@@ -27,10 +29,48 @@ import (
 // everything in the state).
 func (s *Session) Plan(ctx context.Context, destroy bool) (*plan.Plan, error) {
 	s.read = s.st.Snapshot()
-	return plan.Compute(ctx, plan.Input{
+	p, err := plan.Compute(ctx, plan.Input{
 		Stack: s.Config.Stack, Desired: s.desired, State: s.read, Kinds: s.kinds, Clients: s.clients,
 		Parallelism: s.opts.Parallelism, Destroy: destroy, Adopt: s.opts.Adopt,
 	})
+	if err != nil {
+		return nil, err
+	}
+	p.Access = AccessDelta(s.Config, s.desired, p)
+	return p, nil
+}
+
+// AccessDelta is who gains or loses access by the plan's changes: the
+// policies of the desired resources, with each change's before (and
+// after) in place, evaluated by verify on both sides, offline.
+func AccessDelta(cfg *config.Config, desired []resource.Resource, p *plan.Plan) []plan.AccessChange {
+	before, after := map[string]json.RawMessage{}, map[string]json.RawMessage{}
+	for _, r := range desired {
+		before[r.Addr.String()], after[r.Addr.String()] = r.Desired, r.Desired
+	}
+	touched := false
+	for _, c := range p.Changes {
+		a := c.Addr.String()
+		for _, side := range []struct {
+			m map[string]json.RawMessage
+			v resource.Value
+		}{{before, c.Before}, {after, c.After}} {
+			if side.v == nil {
+				delete(side.m, a)
+			} else {
+				side.m[a] = json.RawMessage(side.v)
+			}
+		}
+		touched = true
+	}
+	if !touched {
+		return nil
+	}
+	var out []plan.AccessChange
+	for _, d := range verify.Delta(cfg, before, after) {
+		out = append(out, plan.AccessChange{Grants: d.Grants, Principal: d.Principal, Via: d.Via, Actions: d.Actions, Resource: d.Resource})
+	}
+	return out
 }
 
 // SavePlan writes p, computed by Plan, to path with what it was computed

@@ -63,6 +63,20 @@ type Plan struct {
 	// Confirm are no-op changes (Before = After = the value read) of state
 	// entries still marked pending.
 	Confirm []Change
+	// Access is who gains or loses access to the data by the changes,
+	// evaluated offline on the policies before and after (filled by the
+	// caller that can evaluate them; not part of a saved plan's trust).
+	Access []AccessChange `json:",omitempty"`
+}
+
+// AccessChange is a principal gaining (Grants) or losing actions on a
+// resource, through a path (Via: the session it holds, "" for itself).
+type AccessChange struct {
+	Grants    bool     `json:"grants"`
+	Principal string   `json:"principal"`
+	Via       string   `json:"via,omitempty"`
+	Actions   []string `json:"actions"`
+	Resource  string   `json:"resource"`
 }
 
 // Counts returns how many resources the plan adds, changes and destroys.

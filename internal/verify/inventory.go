@@ -260,10 +260,15 @@ func (p Policies) BucketPolicyDocs() map[string]string {
 	return out
 }
 
-// RenderedInventory is the inventory the config's own resources make, with
-// no AWS call: its groups (and their members, with no policies of their
-// own), roles, the processor, the bucket policies, and in each account an
-// administrator (AdministratorAccess), as every account has.
+// standInAdministrator names the user RenderedInventory stands in each
+// account for its administrators.
+const standInAdministrator = "xacct-verify-administrator"
+
+// RenderedInventory is the inventory the documents make, with no AWS
+// call: the groups and roles that have documents (and the config's
+// members of its groups, with no policies of their own), the processor,
+// the bucket policies, and in each account an administrator
+// (AdministratorAccess), as every account has.
 func RenderedInventory(cfg *config.Config, pol Policies) *Inventory {
 	accts := map[string]*Account{}
 	inv := &Inventory{BucketPolicies: pol.BucketPolicyDocs()}
@@ -273,36 +278,63 @@ func RenderedInventory(cfg *config.Config, pol Policies) *Inventory {
 	for i := range inv.Accounts {
 		a := &inv.Accounts[i]
 		accts[a.Key] = a
-		a.Users = append(a.Users, User{Name: "xacct-verify-administrator", ARN: fmt.Sprintf("arn:aws:iam::%s:user/xacct-verify-administrator", a.ID),
+		a.Users = append(a.Users, User{Name: standInAdministrator, ARN: fmt.Sprintf("arn:aws:iam::%s:user/%s", a.ID, standInAdministrator),
 			Policies: []Doc{{Name: "managed policy arn:aws:iam::aws:policy/AdministratorAccess", Document: adminDoc}}})
 	}
-	dev, prod, rep := accts["development"], accts["production"], accts["reporting"]
+	// Groups and roles: every one the documents name.
+	groups, roles := map[string]map[string]bool{}, map[string]map[string]bool{}
+	for k := range pol {
+		addr, field, _ := strings.Cut(k, "#")
+		parts := strings.SplitN(addr, "/", 4)
+		if len(parts) < 3 || accts[parts[0]] == nil {
+			continue
+		}
+		switch {
+		case parts[1] == "iam_group_policy" && len(parts) == 4:
+			if groups[parts[0]] == nil {
+				groups[parts[0]] = map[string]bool{}
+			}
+			groups[parts[0]][parts[2]] = true
+		case parts[1] == "iam_role" && field == "trust":
+			if roles[parts[0]] == nil {
+				roles[parts[0]] = map[string]bool{}
+			}
+			roles[parts[0]][parts[2]] = true
+		}
+	}
+	for _, g := range cfg.Groups {
+		if groups["development"] == nil {
+			groups["development"] = map[string]bool{}
+		}
+		groups["development"][g.GroupName] = true
+	}
 	members := map[string][]string{}
 	for _, g := range cfg.Groups {
-		dev.Groups = append(dev.Groups, Group{Name: g.GroupName, ARN: fmt.Sprintf("arn:aws:iam::%s:group/%s", dev.ID, g.GroupName),
-			Policies: pol.docsUnder("development", "iam_group_policy", g.GroupName, "group "+g.GroupName)})
 		for _, m := range g.Members {
 			members[m] = append(members[m], g.GroupName)
 		}
 	}
+	for key, names := range groups {
+		a := accts[key]
+		for _, name := range slices.Sorted(maps.Keys(names)) {
+			a.Groups = append(a.Groups, Group{Name: name, ARN: fmt.Sprintf("arn:aws:iam::%s:group/%s", a.ID, name),
+				Policies: pol.docsUnder(key, "iam_group_policy", name, "group "+name)})
+		}
+	}
+	dev := accts["development"]
 	for _, m := range slices.Sorted(maps.Keys(members)) {
 		dev.Users = append(dev.Users, User{Name: m, ARN: fmt.Sprintf("arn:aws:iam::%s:user/%s", dev.ID, m), Groups: members[m]})
 	}
-	role := func(a *Account, name string) {
-		trust, ok := pol[a.Key+"/iam_role/"+name+"#trust"]
-		if !ok {
-			return
+	for key, names := range roles {
+		a := accts[key]
+		for _, name := range slices.Sorted(maps.Keys(names)) {
+			a.Roles = append(a.Roles, Role{Name: name, ARN: fmt.Sprintf("arn:aws:iam::%s:role/%s", a.ID, name), Trust: string(pol[key+"/iam_role/"+name+"#trust"]),
+				Policies: pol.docsUnder(key, "iam_role_policy", name, "role "+name)})
 		}
-		a.Roles = append(a.Roles, Role{Name: name, ARN: fmt.Sprintf("arn:aws:iam::%s:role/%s", a.ID, name), Trust: string(trust),
-			Policies: pol.docsUnder(a.Key, "iam_role_policy", name, "role "+name)})
 	}
-	for _, g := range cfg.Groups {
-		role(prod, g.RoleName)
-	}
-	proc := stack.ProcessorRoleName(cfg)
-	role(prod, proc)
-	role(rep, cfg.Reporting.WriterRoleName)
+	prod := accts["production"]
 	fn := cfg.Production.Processor.FunctionName
+	proc := stack.ProcessorRoleName(cfg)
 	prod.Functions = append(prod.Functions, Function{Name: fn, ARN: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", cfg.Region, prod.ID, fn),
 		Role: fmt.Sprintf("arn:aws:iam::%s:role/%s", prod.ID, proc)})
 	for i := range inv.Accounts {

@@ -191,55 +191,33 @@ func statements(r iampolicy.Result) []string {
 // ComputeReach walks every principal of the inventory to the config's
 // buckets. strict lists administrators as findings.
 func ComputeReach(cfg *config.Config, inv *Inventory, strict bool) *Reach {
-	w := &reachWorld{cfg: cfg, inv: inv, accounts: map[string]*Account{}, keyOf: map[string]string{}, parsed: map[string]*iampolicy.Policy{}}
-	for i := range inv.Accounts {
-		a := &inv.Accounts[i]
-		w.accounts[a.ID] = a
-		w.keyOf[a.ID] = a.Key
-	}
+	w := newReachWorld(cfg, inv)
 	r := &Reach{}
-	starts := w.starts()
-	r.Principals = len(starts)
-	buckets := w.protected()
-	w.targets = w.stackTargets()
 	seen := map[string]bool{} // finding keys, for duplicates reached by several paths
-	// results caches resource decisions of actors that are the same to
-	// every bucket policy: same identity, boundary, account and MFA.
-	results := map[string][]reached{}
-	for _, s := range starts {
-		for _, a := range w.walk(s) {
-			key := w.signature(a, buckets)
-			rs, ok := results[key]
-			if !ok {
-				rs = append(w.resources(a, buckets), w.escalations(a)...)
-				results[key] = rs
-			}
-			for _, x := range rs {
-				f := Finding{Principal: a.start, As: a.label, Path: a.path, Action: x.action, AccessLevel: accessLevel(x.action),
-					Resource: x.resource, Bucket: x.bucket, Statements: x.statements}
-				if w.intended(a, x) {
-					continue
-				}
-				k := f.Principal + "|" + f.As + "|" + f.Action + "|" + f.Resource
-				if seen[k] {
-					continue
-				}
-				seen[k] = true
-				switch {
-				case !strict && len(a.adminOf) > 0 && (hasKey(a.adminOf, x.bucketAccount) || w.intendedFor(a, x)):
-					// An administrator's reach is listed where it became
-					// one, not again along every role of its account.
-					if at, ok := a.adminOf[x.bucketAccount]; !ok || at == len(a.path) {
-						r.Administrators = append(r.Administrators, f)
-					}
-				case w.acknowledged(a):
-					r.Acknowledged = append(r.Acknowledged, f)
-				default:
-					r.Findings = append(r.Findings, f)
-				}
-			}
+	r.Principals = w.each(func(a *node, x reached) {
+		f := Finding{Principal: a.start, As: a.label, Path: a.path, Action: x.action, AccessLevel: accessLevel(x.action),
+			Resource: x.resource, Bucket: x.bucket, Statements: x.statements}
+		if w.intended(a, x) {
+			return
 		}
-	}
+		k := f.Principal + "|" + f.As + "|" + f.Action + "|" + f.Resource
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		switch {
+		case !strict && len(a.adminOf) > 0 && (hasKey(a.adminOf, x.bucketAccount) || w.intendedFor(a, x)):
+			// An administrator's reach is listed where it became
+			// one, not again along every role of its account.
+			if at, ok := a.adminOf[x.bucketAccount]; !ok || at == len(a.path) {
+				r.Administrators = append(r.Administrators, f)
+			}
+		case w.acknowledged(a):
+			r.Acknowledged = append(r.Acknowledged, f)
+		default:
+			r.Findings = append(r.Findings, f)
+		}
+	})
 	r.Requests = w.requests
 	for _, l := range [][]Finding{r.Findings, r.Administrators, r.Acknowledged} {
 		sort.SliceStable(l, func(i, j int) bool {
@@ -256,6 +234,42 @@ func ComputeReach(cfg *config.Config, inv *Inventory, strict bool) *Reach {
 		})
 	}
 	return r
+}
+
+func newReachWorld(cfg *config.Config, inv *Inventory) *reachWorld {
+	w := &reachWorld{cfg: cfg, inv: inv, accounts: map[string]*Account{}, keyOf: map[string]string{}, parsed: map[string]*iampolicy.Policy{}}
+	for i := range inv.Accounts {
+		a := &inv.Accounts[i]
+		w.accounts[a.ID] = a
+		w.keyOf[a.ID] = a.Key
+	}
+	return w
+}
+
+// each walks every start to every principal it can become and calls fn
+// for every request it is allowed on the protected buckets and the
+// stack's principals; it returns how many starts it walked.
+func (w *reachWorld) each(fn func(a *node, x reached)) int {
+	starts := w.starts()
+	buckets := w.protected()
+	w.targets = w.stackTargets()
+	// results caches the decisions of principals that are the same to
+	// every resource policy: same identity, boundary, account and MFA.
+	results := map[string][]reached{}
+	for _, s := range starts {
+		for _, a := range w.walk(s) {
+			key := w.signature(a, buckets)
+			rs, ok := results[key]
+			if !ok {
+				rs = append(w.resources(a, buckets), w.escalations(a)...)
+				results[key] = rs
+			}
+			for _, x := range rs {
+				fn(a, x)
+			}
+		}
+	}
+	return len(starts)
 }
 
 // bucket is a protected bucket: its account, policy and witness keys.
