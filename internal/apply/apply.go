@@ -63,6 +63,10 @@ type Options struct {
 // Result counts what was done.
 type Result struct {
 	Added, Changed, Destroyed, Adopted int
+	// Throttled is how many requests AWS throttled (and the SDK retried)
+	// in the session; Run leaves it to the caller, which limits the
+	// requests.
+	Throttled int
 }
 
 // Run applies the plan, at most opts.Parallelism changes of one account at

@@ -25,7 +25,7 @@ import (
 // any). The CLI loads it from the SDK's default chain; tests build it.
 type BaseConfig func(ctx context.Context, profile string) (aws.Config, error)
 
-// RetryMaxAttempts bounds the SDK's attempts of one call (adaptive retry
+// RetryMaxAttempts bounds the SDK's attempts of one call (standard retry
 // mode) when the base config sets none.
 const RetryMaxAttempts = 8
 
@@ -182,9 +182,14 @@ func baseFor(ctx context.Context, region string, a Account, base BaseConfig) (aw
 	awsCfg = awsCfg.Copy()
 	awsCfg.Region = region
 	// Throttling and 5xx are AWS's weather: retry them, backing off as
-	// the service asks, unless the user's config says otherwise.
+	// the service asks, unless the user's config says otherwise. Standard
+	// mode, not adaptive: the adaptive mode's rate, one per client, falls
+	// to a fraction of a request per second on the first throttle and
+	// climbs back over minutes (a fifty-group apply under 30% throttling
+	// took 85 s with it); how fast to send is Rates' job, per account and
+	// service.
 	if awsCfg.Retryer == nil && awsCfg.RetryMode == "" {
-		awsCfg.RetryMode = aws.RetryModeAdaptive
+		awsCfg.RetryMode = aws.RetryModeStandard
 	}
 	if awsCfg.Retryer == nil && awsCfg.RetryMaxAttempts == 0 {
 		awsCfg.RetryMaxAttempts = RetryMaxAttempts

@@ -79,7 +79,7 @@ func TestSignInProblemsOverTheWire(t *testing.T) {
 	}
 }
 
-func TestRetriesAdaptiveUnlessConfigured(t *testing.T) {
+func TestRetriesUnlessConfigured(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
@@ -87,8 +87,8 @@ func TestRetriesAdaptiveUnlessConfigured(t *testing.T) {
 		mode     aws.RetryMode
 		attempts int
 	}{
-		{"defaults", aws.Config{}, aws.RetryModeAdaptive, RetryMaxAttempts},
-		{"the user's mode and attempts", aws.Config{RetryMode: aws.RetryModeStandard, RetryMaxAttempts: 3}, aws.RetryModeStandard, 3},
+		{"defaults", aws.Config{}, aws.RetryModeStandard, RetryMaxAttempts},
+		{"the user's mode and attempts", aws.Config{RetryMode: aws.RetryModeAdaptive, RetryMaxAttempts: 3}, aws.RetryModeAdaptive, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -155,6 +155,7 @@ func applyRun(ctx context.Context, f *Factory, opts *applyOptions) error {
 		}
 	}
 	res, err := s.Apply(ctx, p, opts.ForceDeleteData, view.event)
+	res.Throttled = s.Throttled()
 	view.done(res, err)
 	if err != nil && !opts.JSON {
 		return fmt.Errorf("%s stopped: %w", name, err)

@@ -67,6 +67,9 @@ func planRun(ctx context.Context, f *Factory, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
+	if n := s.Throttled(); n > 0 && !opts.JSON {
+		fmt.Fprintln(f.IO.Out, throttledLine(n))
+	}
 	if opts.Out != "" && !opts.JSON {
 		fmt.Fprintf(f.IO.Out, "\nSaved the plan to %s. To apply exactly these changes: xacct apply %s\n", opts.Out, opts.Out)
 	}

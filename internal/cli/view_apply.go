@@ -40,6 +40,8 @@ type applyEvent struct {
 	Destroyed *int   `json:"destroyed,omitempty"`
 	// Adopted is left out when nothing was adopted.
 	Adopted int `json:"adopted,omitempty"`
+	// Throttled counts the requests AWS throttled; left out when none.
+	Throttled int `json:"throttled,omitempty"`
 }
 
 // verbs are the words of a change's progress lines: starting, done,
@@ -90,7 +92,8 @@ func (v *applyView) event(e operation.Event) {
 // summary line, when the run succeeded (its error is printed by Run).
 func (v *applyView) done(r operation.Result, err error) {
 	if v.json != nil {
-		_ = v.json.Encode(applyEvent{FormatVersion: 1, Type: "summary", Added: &r.Added, Changed: &r.Changed, Destroyed: &r.Destroyed, Adopted: r.Adopted})
+		_ = v.json.Encode(applyEvent{FormatVersion: 1, Type: "summary", Added: &r.Added, Changed: &r.Changed, Destroyed: &r.Destroyed, Adopted: r.Adopted,
+			Throttled: r.Throttled})
 		return
 	}
 	if err == nil {
@@ -100,6 +103,14 @@ func (v *applyView) done(r operation.Result, err error) {
 		}
 		fmt.Fprintf(v.f.IO.Out, "\n%s complete! Resources: %s.\n", word, resultSummary(r))
 	}
+	if r.Throttled > 0 {
+		fmt.Fprintln(v.f.IO.Out, throttledLine(r.Throttled))
+	}
+}
+
+// throttledLine says how many requests AWS throttled.
+func throttledLine(n int) string {
+	return fmt.Sprintf("AWS throttled %d requests; xacct slowed down and retried them.", n)
 }
 
 // resultSummary is what a run did, in the words of every summary:

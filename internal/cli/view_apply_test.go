@@ -60,6 +60,22 @@ production/s3_bucket/b: Adoption failed after 100ms
 {"format_version":1,"type":"change_failed","address":"production/s3_bucket/b","action":"adopt","elapsed_ms":50,"error":"AccessDenied"}
 {"format_version":1,"type":"summary","added":1,"changed":0,"destroyed":0,"adopted":1}
 `},
+		{name: "throttled", result: operation.Result{Added: 1, Throttled: 7}, want: `production/iam_role/r: Creating...
+production/iam_role/r: Still creating... [10s elapsed, waiting for IAM to propagate]
+production/iam_role/r: Creation complete after 1.2s
+production/s3_bucket/b: Adopting...
+production/s3_bucket/b: Adoption failed after 100ms
+
+Apply complete! Resources: 1 added, 0 changed, 0 destroyed.
+AWS throttled 7 requests; xacct slowed down and retried them.
+`},
+		{name: "json throttled", json: true, result: operation.Result{Added: 1, Throttled: 7}, want: `{"format_version":1,"type":"change_started","address":"production/iam_role/r","action":"create"}
+{"format_version":1,"type":"change_progress","address":"production/iam_role/r","action":"create","elapsed_ms":10040,"waiting":"IAM to propagate"}
+{"format_version":1,"type":"change_finished","address":"production/iam_role/r","action":"create","elapsed_ms":1234}
+{"format_version":1,"type":"change_started","address":"production/s3_bucket/b","action":"adopt"}
+{"format_version":1,"type":"change_failed","address":"production/s3_bucket/b","action":"adopt","elapsed_ms":50,"error":"AccessDenied"}
+{"format_version":1,"type":"summary","added":1,"changed":0,"destroyed":0,"throttled":7}
+`},
 		{name: "json without adoptions", json: true, result: operation.Result{Destroyed: 2}, want: `{"format_version":1,"type":"change_started","address":"production/iam_role/r","action":"create"}
 {"format_version":1,"type":"change_progress","address":"production/iam_role/r","action":"create","elapsed_ms":10040,"waiting":"IAM to propagate"}
 {"format_version":1,"type":"change_finished","address":"production/iam_role/r","action":"create","elapsed_ms":1234}

@@ -95,7 +95,19 @@ type Session struct {
 	read    *state.State
 	clients map[string]*resource.Clients
 	awsCfgs map[string]aws.Config
-	locked  bool
+	// rates limit each account's requests to each service.
+	rates  map[string]*awsacct.Rates
+	locked bool
+}
+
+// Throttled returns how many requests AWS throttled in this session (the
+// SDK retried them, and the session's rates slowed down).
+func (s *Session) Throttled() int {
+	n := 0
+	for _, r := range s.rates {
+		n += r.Throttled()
+	}
+	return n
 }
 
 // Open loads and checks everything that needs no AWS call, then signs in
@@ -106,7 +118,7 @@ func Open(ctx context.Context, env Env, opts Options, operation string, lock boo
 	if err != nil {
 		return nil, err
 	}
-	if s.clients, s.awsCfgs, err = connect(ctx, env, s.Config); err != nil {
+	if s.clients, s.awsCfgs, s.rates, err = connect(ctx, env, s.Config, opts.Parallelism); err != nil {
 		return nil, err
 	}
 	if s.st, err = openState(ctx, s.Config, s.awsCfgs); err != nil {
@@ -199,18 +211,29 @@ func account(a config.Account) awsacct.Account {
 	return awsacct.Account{Name: a.Name, ID: a.ID, RoleARN: a.RoleARN, ExternalID: a.ExternalID, Profile: a.Profile, EndpointURL: a.EndpointURL}
 }
 
-// connect signs in to every account and builds each one's clients.
-func connect(ctx context.Context, env Env, cfg *config.Config) (map[string]*resource.Clients, map[string]aws.Config, error) {
+// connect signs in to every account and builds each one's clients, whose
+// requests to each service at most parallelism run at once, fewer while
+// AWS throttles them (awsacct.Rates).
+func connect(ctx context.Context, env Env, cfg *config.Config, parallelism int) (map[string]*resource.Clients, map[string]aws.Config, map[string]*awsacct.Rates, error) {
 	cfgs, err := signIn(ctx, env, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	now := env.Now
+	if now == nil {
+		now = time.Now
 	}
 	out := map[string]*resource.Clients{}
+	rates := map[string]*awsacct.Rates{}
 	tags := stack.Tags(cfg)
 	for _, a := range cfg.Accounts.All() {
-		c := resource.NewClients(a.ID, cfgs[a.Name])
-		c.Tags = tags
-		out[a.Name] = c
+		rates[a.Name] = awsacct.NewRates(parallelism, now)
+		c := cfgs[a.Name]
+		rates[a.Name].Limit(&c)
+		cfgs[a.Name] = c
+		cl := resource.NewClients(a.ID, c)
+		cl.Tags = tags
+		out[a.Name] = cl
 	}
-	return out, cfgs, nil
+	return out, cfgs, rates, nil
 }

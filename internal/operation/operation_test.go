@@ -629,7 +629,7 @@ func TestSignInFailureIsSaidOnce(t *testing.T) {
 			return aws.Credentials{}, errors.New("failed to refresh cached credentials, no EC2 IMDS role found")
 		}))}, nil
 	}}
-	_, _, err = connect(context.Background(), env, s.Config)
+	_, _, _, err = connect(context.Background(), env, s.Config, 1)
 	var h *HintError
 	if !errors.As(err, &h) {
 		t.Fatalf("connect = %v, want a HintError", err)

@@ -33,6 +33,10 @@ type StateView struct {
 	Entries []StateEntry
 }
 
+// stateParallelism bounds the requests to each service of an account of
+// the state commands, which take no --parallelism.
+const stateParallelism = 10
+
 // openState opens the configured state backend.
 func openState(ctx context.Context, cfg *config.Config, awsCfgs map[string]aws.Config) (state.Store, error) {
 	if cfg.State.Backend == "s3" {
@@ -52,7 +56,7 @@ func stateOnly(ctx context.Context, env Env, configFile string) (*config.Config,
 		st, err := state.Open(cfg.State.Path, cfg.Stack)
 		return cfg, st, err
 	}
-	_, awsCfgs, err := connect(ctx, env, cfg)
+	_, awsCfgs, _, err := connect(ctx, env, cfg, stateParallelism)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -131,7 +135,7 @@ func BootstrapState(ctx context.Context, env Env, configFile string) (*Bootstrap
 	if err != nil {
 		return nil, err
 	}
-	clients, _, err := connect(ctx, env, cfg)
+	clients, _, _, err := connect(ctx, env, cfg, stateParallelism)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +186,7 @@ func MigrateState(ctx context.Context, env Env, configFile, to string) (*Migrate
 	if cfg.State.S3.Bucket == "" {
 		return nil, withHint(errors.New("the config has no state.s3 block"), "add state.s3 {account, bucket, key} first")
 	}
-	_, awsCfgs, err := connect(ctx, env, cfg)
+	_, awsCfgs, _, err := connect(ctx, env, cfg, stateParallelism)
 	if err != nil {
 		return nil, err
 	}
