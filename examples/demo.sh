@@ -51,8 +51,8 @@ step "xacct apply (the plan above, then one line per change)"
 step "xacct plan again: nothing left to do"
 "$xacct" plan -c "$cfg" --detailed-exitcode
 
-step "xacct verify: the access the policies grant, against the access intended"
-"$xacct" verify -c "$cfg" | tail -n 3
+step "xacct verify: who can reach the data, every principal and path, against the access intended"
+"$xacct" verify -c "$cfg" | sed -n '1,4p;$p'
 
 step "xacct verify --live: probe users walk every chain with real calls"
 "$xacct" verify -c "$cfg" --live --live-wait 20s | sed -n '/^Live probes:/,$p'
