@@ -43,7 +43,7 @@ head -n 1 "$work/sandbox.log"
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null NO_COLOR=1
 
 step "xacct plan: what would be created in the three accounts"
-"$xacct" plan -c "$cfg" | grep -E '^  [+~-] |^Plan:|^No changes'
+"$xacct" plan -c "$cfg" | grep -E '^  [+~-] |^Access changes|^  ! |^Plan:|^No changes'
 
 step "xacct apply (the plan above, then one line per change)"
 "$xacct" apply -c "$cfg" --auto-approve | grep -E 'complete after|^Apply complete'
