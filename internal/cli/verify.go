@@ -127,7 +127,11 @@ func verifyRun(ctx context.Context, f *Factory, o *verifyOptions) error {
 		return report(f, o, m, nil)
 	}
 	fmt.Fprint(f.IO.ErrOut, verify.Describe(s.Config))
-	live, err := s.Live(ctx, o.LiveWait, func(format string, args ...any) { fmt.Fprintf(f.IO.ErrOut, format+"\n", args...) })
+	var findings []verify.Finding
+	if m.Reach != nil {
+		findings = m.Reach.Findings
+	}
+	live, err := s.Live(ctx, o.LiveWait, findings, func(format string, args ...any) { fmt.Fprintf(f.IO.ErrOut, format+"\n", args...) })
 	if err != nil {
 		return fmt.Errorf("verify --live (probes %s): %w", live.ID, err)
 	}

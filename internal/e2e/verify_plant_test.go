@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -43,9 +44,13 @@ func TestVerifyFindsWhatWasPlanted(t *testing.T) {
 		name        string
 		plant, undo func()
 		want        []string
+		// live is the finding verify --live confirms with a real call.
+		live string
 	}{
-		{name: "testers' role may delete versions", want: []string{"-Testers (development)", "role " + testers + " (production)", "s3:DeleteObjectVersion (Write)", "role " + testers + " policy planted statement Planted"}},
-		{name: "testers' role may tag objects", want: []string{"role " + testers + " (production)", "s3:PutObjectTagging (Tagging)", "policy planted statement Planted"}},
+		{name: "testers' role may delete versions", want: []string{"-Testers (development)", "role " + testers + " (production)", "s3:DeleteObjectVersion (Write)", "role " + testers + " policy planted statement Planted"},
+			live: "s3:DeleteObjectVersion on arn:aws:s3:::" + bucket + "/xacct-probe/"},
+		{name: "testers' role may tag objects", want: []string{"role " + testers + " (production)", "s3:PutObjectTagging (Tagging)", "policy planted statement Planted"},
+			live: "s3:PutObjectTagging on arn:aws:s3:::" + bucket + "/xacct-probe/"},
 		{name: "developers' role may set the lifecycle", want: []string{"-Developers (development)", "s3:PutLifecycleConfiguration (Write)", "on: arn:aws:s3:::" + bucket}},
 		{name: "developers' role may read old versions", want: []string{"role " + developers + " (production)", "s3:GetObjectVersion (Read)"}},
 		{name: "the processor's role may replace code", want: []string{"function " + processor + " (production)", "lambda:UpdateFunctionCode (Write)", "on: " + fn}},
@@ -104,6 +109,13 @@ func TestVerifyFindsWhatWasPlanted(t *testing.T) {
 			for _, want := range p.want {
 				if !strings.Contains(findings, want) {
 					t.Errorf("verify's findings lack %q:\n%s", want, out)
+				}
+			}
+			if p.live != "" {
+				code, out, _ := e.run("verify", "--live", "--live-wait", "10s")
+				confirmed := regexp.MustCompile(`finding: \S+-Testers member via ` + testers + ` ` + regexp.QuoteMeta(p.live) + `\S+: intended deny, effective allow`)
+				if code != cli.ExitMismatch || !confirmed.MatchString(out) {
+					t.Errorf("verify --live does not confirm the finding (%s): exit %d\n%s", p.live, code, out)
 				}
 			}
 			p.undo()

@@ -84,9 +84,12 @@ func (s *Session) Verify(ctx context.Context, strict bool) (*verify.Matrix, erro
 }
 
 // Live proves the matrix with real calls by probe users (see verify.Live),
-// reporting progress through logf.
-func (s *Session) Live(ctx context.Context, wait time.Duration, logf func(format string, args ...any)) (*verify.LiveReport, error) {
-	return verify.Live(ctx, s.liveInput(ctx, wait, logf))
+// and the findings a group's new member reaches, reporting progress
+// through logf.
+func (s *Session) Live(ctx context.Context, wait time.Duration, findings []verify.Finding, logf func(format string, args ...any)) (*verify.LiveReport, error) {
+	in := s.liveInput(ctx, wait, logf)
+	in.Findings = findings
+	return verify.Live(ctx, in)
 }
 
 // CleanupProbes deletes what a killed verify --live left behind.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/xacct/xacct/internal/awserr"
@@ -41,6 +43,31 @@ type LiveInput struct {
 	// Wait bounds the waits for IAM to accept new users and for the
 	// processor's record (default one minute).
 	Wait time.Duration
+	// Findings are the reach analysis's findings: those a group's probe
+	// user can take (a new member of the group through its role) are
+	// probed for real where the action is one of probedFindings'.
+	Findings []Finding
+}
+
+// probedFindings are the actions a finding is probed with, on the probe's
+// own objects only: a read, a write, a tag, a delete of a version.
+var probedFindings = []string{"s3:GetObjectVersion", "s3:GetObjectTagging", "s3:PutObjectTagging", "s3:DeleteObjectVersion"}
+
+// findingsOf are the findings a new member of the group reaches through
+// the group's role on the Production bucket with a probed action, once
+// per action.
+func findingsOf(fs []Finding, cfg *config.Config, g config.Group) []Finding {
+	var out []Finding
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if f.Principal != "a new member of "+g.GroupName+" (development)" || len(f.Path) != 1 || f.Path[0].Kind != "assume" ||
+			roleNameOf(f.Path[0].To) != g.RoleName || f.Bucket != cfg.Production.Bucket || !slices.Contains(probedFindings, f.Action) || seen[f.Action] {
+			continue
+		}
+		seen[f.Action] = true
+		out = append(out, f)
+	}
+	return out
 }
 
 // LiveIAM is what live probing calls on the Development account's IAM.
@@ -311,6 +338,39 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		if err := record(Probe{Principal: who, Action: "s3:PutBucketPolicy", Resource: "arn:aws:s3:::" + cfg.Production.Bucket, Intended: allowed["s3:PutBucketPolicy"]}, bperr); err != nil {
 			return rep, err
 		}
+		// The findings this member reaches, probed on an object of the
+		// probe's own (its version deleted last).
+		if fs := findingsOf(in.Findings, cfg, g); len(fs) > 0 {
+			vkey := prefix + g.Key + "-versioned.txt"
+			seeded, err := prodS3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(vkey), Body: strings.NewReader("versioned probe")})
+			if err != nil {
+				return rep, fmt.Errorf("seed probe object: %w", err)
+			}
+			vid := seeded.VersionId
+			slices.SortStableFunc(fs, func(a, b Finding) int {
+				return boolCmp(a.Action == "s3:DeleteObjectVersion", b.Action == "s3:DeleteObjectVersion")
+			})
+			for _, f := range fs {
+				var ferr error
+				switch f.Action {
+				case "s3:GetObjectVersion":
+					var out *s3.GetObjectOutput
+					if out, ferr = s.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(vkey), VersionId: vid}); ferr == nil {
+						out.Body.Close()
+					}
+				case "s3:GetObjectTagging":
+					_, ferr = s.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(vkey)})
+				case "s3:PutObjectTagging":
+					_, ferr = s.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(vkey),
+						Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("xacct-probe"), Value: aws.String(rep.ID)}}}})
+				case "s3:DeleteObjectVersion":
+					_, ferr = s.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(vkey), VersionId: vid})
+				}
+				if err := record(Probe{Principal: "finding: " + who, Action: f.Action, Resource: prodObj + g.Key + "-versioned.txt"}, ferr); err != nil {
+					return rep, err
+				}
+			}
+		}
 		_, rerr := s.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(cfg.Reporting.Bucket), Key: aws.String(prefix + g.Key + ".txt"), Body: strings.NewReader("probe")})
 		if err := record(Probe{Principal: who, Action: "s3:PutObject", Resource: "arn:aws:s3:::" + cfg.Reporting.Bucket + "/" + prefix + g.Key + ".txt"}, rerr); err != nil {
 			return rep, err
@@ -491,4 +551,14 @@ func deleteUser(ctx context.Context, c LiveIAM, name string) error {
 		return fmt.Errorf("delete probe user %s: %w", name, err)
 	}
 	return nil
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

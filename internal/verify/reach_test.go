@@ -176,3 +176,33 @@ func TestReachEdges(t *testing.T) {
 		})
 	}
 }
+
+// TestFindingsProbedLive: verify --live probes the findings a group's new
+// member reaches through the group's role with a read, tag or version
+// delete, once per action; not those that start elsewhere, take other
+// paths or act with other actions.
+func TestFindingsProbedLive(t *testing.T) {
+	t.Parallel()
+	c, _ := rendered(t, base)
+	var testers config.Group
+	for _, g := range c.Groups {
+		if g.Key == "testers" {
+			testers = g
+		}
+	}
+	member := "a new member of Testers (development)"
+	assume := []Hop{{Kind: "assume", To: "arn:aws:iam::" + prodID + ":role/acme-data-testers"}}
+	fs := []Finding{
+		{Principal: member, Path: assume, Bucket: "acme-data-prod", Action: "s3:DeleteObjectVersion"},
+		{Principal: member, Path: assume, Bucket: "acme-data-prod", Action: "s3:DeleteObjectVersion", Resource: "another key"},
+		{Principal: member, Path: assume, Bucket: "acme-data-prod", Action: "s3:PutObjectTagging"},
+		{Principal: member, Path: assume, Bucket: "acme-data-prod", Action: "s3:PutLifecycleConfiguration"},
+		{Principal: member, Path: assume, Bucket: "acme-data-reporting", Action: "s3:GetObjectVersion"},
+		{Principal: "user mallory (development)", Path: assume, Bucket: "acme-data-prod", Action: "s3:GetObjectVersion"},
+		{Principal: member, Path: append([]Hop{{Kind: "join"}}, assume...), Bucket: "acme-data-prod", Action: "s3:GetObjectVersion"},
+	}
+	got := findingsOf(fs, c, testers)
+	if len(got) != 2 || got[0].Action != "s3:DeleteObjectVersion" || got[1].Action != "s3:PutObjectTagging" {
+		t.Errorf("probed findings = %+v", got)
+	}
+}
