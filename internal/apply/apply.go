@@ -69,8 +69,8 @@ type Result struct {
 	Throttled int
 }
 
-// Run applies the plan, at most opts.Parallelism changes of one account at
-// once. It stops starting new changes at the first error, waits for those
+// Run applies the plan, at most opts.Parallelism changes to one service
+// of one account at once. It stops starting new changes at the first error, waits for those
 // in flight, and returns every error.
 func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients, st Store, opts Options) (Result, error) {
 	if opts.Parallelism <= 0 {
@@ -106,8 +106,9 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 		failed bool
 		done   = map[resource.Address]chan struct{}{}
 		inPlan = map[resource.Address]bool{}
-		// Each account has its own slots: one account's changes never
-		// wait for another's (AWS limits each account on its own).
+		// Each service of each account has its own slots: a change
+		// never waits for another account's or service's (AWS limits
+		// each on its own).
 		sems   = map[string]chan struct{}{}
 		wg     sync.WaitGroup
 		emitMu sync.Mutex
@@ -122,8 +123,8 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 	for _, c := range p.Changes {
 		done[c.Addr] = make(chan struct{})
 		inPlan[c.Addr] = true
-		if sems[c.Addr.Account] == nil {
-			sems[c.Addr.Account] = make(chan struct{}, opts.Parallelism)
+		if k := slotsOf(c.Addr); sems[k] == nil {
+			sems[k] = make(chan struct{}, opts.Parallelism)
 		}
 	}
 	for _, c := range p.Changes {
@@ -136,7 +137,7 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 					<-done[d]
 				}
 			}
-			sem := sems[c.Addr.Account]
+			sem := sems[slotsOf(c.Addr)]
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			// Checked once a slot is ours: a failure or an interrupt while
@@ -200,6 +201,9 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 	}
 	return res, errors.Join(errs...)
 }
+
+// slotsOf names the slots a change takes: its account's, for its service.
+func slotsOf(a resource.Address) string { return a.Account + "/" + resource.ServiceOf(a.Kind) }
 
 func applyOne(ctx context.Context, c plan.Change, cl *resource.Clients, st Store, opts Options) error {
 	kind, ok := opts.Kinds[c.Addr.Kind]

@@ -459,26 +459,28 @@ func TestRunBoundsParallelism(t *testing.T) {
 	}
 }
 
-// TestRunBoundsEachAccount: the bound is per account, so that one
-// account's changes do not wait for another's.
-func TestRunBoundsEachAccount(t *testing.T) {
+// TestRunBoundsEachAccountAndService: the bound is per service of each
+// account, so that one account's or service's changes do not wait for
+// another's.
+func TestRunBoundsEachAccountAndService(t *testing.T) {
 	t.Parallel()
 	w := newWorld(nil)
-	g := newGate(6)
+	g := newGate(9)
 	w.before = func(string, string) error { g.wait(); return nil }
 	p := independent(15)
 	for i := range 15 {
-		p.Changes = append(p.Changes, create(fmt.Sprintf("development/iam_group/g%02d", i), val("g")))
+		p.Changes = append(p.Changes, create(fmt.Sprintf("development/iam_group/g%02d", i), val("g")),
+			create(fmt.Sprintf("production/s3_bucket/b%02d", i), val("b")))
 	}
 	res, err := Run(context.Background(), p, fakeClients(), newStore(w), opts(w, 3))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Added != 30 {
-		t.Errorf("added %d, want 30", res.Added)
+	if res.Added != 45 {
+		t.Errorf("added %d, want 45", res.Added)
 	}
-	if w.peak != 6 {
-		t.Errorf("at most %d changes at once, want 3 in each of two accounts", w.peak)
+	if w.peak != 9 {
+		t.Errorf("at most %d changes at once, want 3 in each of production's IAM and S3 and development's IAM", w.peak)
 	}
 }
 

@@ -176,6 +176,14 @@ func AllKinds() Kinds {
 	}
 }
 
+// ServiceOf returns the AWS service a kind's calls go to: iam, s3, logs or
+// lambda (its name's first word). AWS limits each account's requests to
+// each service on its own, and so does xacct.
+func ServiceOf(kind string) string {
+	s, _, _ := strings.Cut(kind, "_")
+	return s
+}
+
 // Tag keys xacct sets on everything it can tag.
 const (
 	TagStack     = "xacct:stack"
