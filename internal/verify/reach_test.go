@@ -206,3 +206,37 @@ func TestFindingsProbedLive(t *testing.T) {
 		t.Errorf("probed findings = %+v", got)
 	}
 }
+
+// TestReachAcknowledgedAndStrict: a principal the config lists under
+// verify.allow is acknowledged, not a finding (by its start or the role it
+// reaches with); --strict counts administrators as findings.
+func TestReachAcknowledgedAndStrict(t *testing.T) {
+	t.Parallel()
+	breakGlass := func(inv *Inventory, a map[string]*Account) {
+		a["production"].Roles = append(a["production"].Roles, Role{Name: "break-glass-1", ARN: "arn:aws:iam::" + prodID + ":role/break-glass-1",
+			Trust:    trusts("arn:aws:iam::444444444444:root"),
+			Policies: []Doc{{Name: "role break-glass-1 policy read", Document: allow("s3:GetObject", "arn:aws:s3:::acme-data-prod/*")}}})
+	}
+	_, r := plant(t, "", breakGlass)
+	if len(r.Findings) == 0 || len(r.Acknowledged) != 0 {
+		t.Fatalf("without verify.allow: %d findings, %d acknowledged", len(r.Findings), len(r.Acknowledged))
+	}
+	_, r = plant(t, "verify:\n  allow:\n    - { principal: \"arn:aws:iam::222222222222:role/break-glass-*\", reason: on call }\n", breakGlass)
+	for _, f := range r.Findings {
+		t.Errorf("finding despite verify.allow: %s", f.Route())
+	}
+	if len(r.Acknowledged) == 0 || r.Acknowledged[0].Principal != "administrator of account 444444444444 (outside the three)" {
+		t.Errorf("acknowledged = %+v", r.Acknowledged)
+	}
+
+	c, values := rendered(t, base)
+	strict := ComputeReach(c, RenderedInventory(c, FromValues(values)), true)
+	if len(strict.Administrators) != 0 || len(strict.Findings) == 0 {
+		t.Errorf("--strict: %d administrators, %d findings; want administrators counted as findings", len(strict.Administrators), len(strict.Findings))
+	}
+	for _, f := range strict.Findings {
+		if !strings.Contains(f.Principal, "xacct-verify-administrator") {
+			t.Errorf("--strict finding of a non-administrator: %s", f.Route())
+		}
+	}
+}
