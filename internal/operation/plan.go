@@ -150,27 +150,46 @@ func (s *Session) CheckSaved(ctx context.Context, sp *SavedPlan) (*plan.Plan, er
 	if bad := unvouched(p, s.desired, snap); len(bad) > 0 {
 		return nil, edited(path, bad)
 	}
-	current, err := plan.ReadChanges(ctx, p, s.kinds, s.clients, s.opts.Parallelism)
-	if err != nil {
-		return nil, err
-	}
-	var moved []string
-	for _, c := range p.Changes {
-		if !bytes.Equal(current[c.Addr.String()], c.Before) {
-			moved = append(moved, c.Addr.String())
-		}
-	}
-	if len(moved) > 0 {
-		return nil, stale("these resources changed since the plan read them: " + strings.Join(moved, ", "))
-	}
+	// One round of reads: the plan computed now read every resource, so
+	// its befores tell what moved since the saved plan read them (a saved
+	// change the fresh plan no longer has, having passed the check above,
+	// is one the world has since made).
 	fresh, err := s.Plan(ctx, false)
 	if err != nil {
+		// The world may have moved so that no plan can be made (a
+		// resource someone made since): say that, when it is so.
+		current, rerr := plan.ReadChanges(ctx, p, s.kinds, s.clients, s.opts.Parallelism)
+		if rerr == nil {
+			if m := movedSince(p, current); len(m) > 0 {
+				return nil, stale("these resources changed since the plan read them: " + strings.Join(m, ", "))
+			}
+		}
 		return nil, err
+	}
+	now := map[string]resource.Value{}
+	for _, c := range fresh.Changes {
+		now[c.Addr.String()] = c.Before
+	}
+	if m := movedSince(p, now); len(m) > 0 {
+		return nil, stale("these resources changed since the plan read them: " + strings.Join(m, ", "))
 	}
 	if diff := differences(p, fresh); len(diff) > 0 {
 		return nil, edited(path, diff)
 	}
 	return fresh, nil
+}
+
+// movedSince lists the saved changes whose resource is not as the saved
+// plan read it, by the values read now.
+func movedSince(p *plan.Plan, now map[string]resource.Value) []string {
+	var out []string
+	for _, c := range p.Changes {
+		v, ok := now[c.Addr.String()]
+		if !ok || !bytes.Equal(v, c.Before) {
+			out = append(out, c.Addr.String())
+		}
+	}
+	return out
 }
 
 func edited(path string, why []string) error {
