@@ -19,24 +19,35 @@ const functionsPage = 2
 func (x *Lambda) ListFunctions(ctx context.Context, in *lambda.ListFunctionsInput, _ ...func(*lambda.Options)) (*lambda.ListFunctionsOutput, error) {
 	var out *lambda.ListFunctionsOutput
 	err := x.f.call(ctx, "Lambda", "ListFunctions", in, func() error {
-		names := slices.Sorted(maps.Keys(x.f.functions))
-		start := 0
-		if in.Marker != nil {
-			n, err := strconv.Atoi(aws.ToString(in.Marker))
-			if err != nil || n < 0 || n > len(names) {
-				return apiErr("InvalidParameterValueException", "invalid marker %q", aws.ToString(in.Marker))
-			}
-			start = n
+		names, next, err := lambdaPage(slices.Sorted(maps.Keys(x.f.functions)), in.Marker, functionsPage)
+		if err != nil {
+			return err
 		}
-		end := min(start+functionsPage, len(names))
-		out = &lambda.ListFunctionsOutput{Functions: []lambdatypes.FunctionConfiguration{}}
-		for _, n := range names[start:end] {
+		out = &lambda.ListFunctionsOutput{Functions: []lambdatypes.FunctionConfiguration{}, NextMarker: next}
+		for _, n := range names {
 			out.Functions = append(out.Functions, x.f.functions[n].cfg)
-		}
-		if end < len(names) {
-			out.NextMarker = aws.String(strconv.Itoa(end))
 		}
 		return nil
 	})
 	return out, err
+}
+
+// lambdaPage is one page of size items from the marker on (a position),
+// and the marker of the next page (nil after the last), as Lambda's
+// listings page.
+func lambdaPage[T any](all []T, marker *string, size int) ([]T, *string, error) {
+	start := 0
+	if marker != nil {
+		n, err := strconv.Atoi(aws.ToString(marker))
+		if err != nil || n < 0 || n > len(all) {
+			return nil, nil, apiErr("InvalidParameterValueException", "invalid marker %q", aws.ToString(marker))
+		}
+		start = n
+	}
+	end := min(start+size, len(all))
+	var next *string
+	if end < len(all) {
+		next = aws.String(strconv.Itoa(end))
+	}
+	return all[start:end], next, nil
 }

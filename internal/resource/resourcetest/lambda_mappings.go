@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -48,19 +47,11 @@ func (x *Lambda) ListEventSourceMappings(ctx context.Context, in *lambda.ListEve
 				all = append(all, m.configuration())
 			}
 		}
-		start := 0
-		if in.Marker != nil {
-			n, err := strconv.Atoi(aws.ToString(in.Marker))
-			if err != nil || n < 0 || n > len(all) {
-				return apiErr("InvalidParameterValueException", "invalid marker %q", aws.ToString(in.Marker))
-			}
-			start = n
+		ms, next, err := lambdaPage(all, in.Marker, mappingsPage)
+		if err != nil {
+			return err
 		}
-		end := min(start+mappingsPage, len(all))
-		out = &lambda.ListEventSourceMappingsOutput{EventSourceMappings: all[start:end]}
-		if end < len(all) {
-			out.NextMarker = aws.String(strconv.Itoa(end))
-		}
+		out = &lambda.ListEventSourceMappingsOutput{EventSourceMappings: ms, NextMarker: next}
 		return nil
 	})
 	return out, err
