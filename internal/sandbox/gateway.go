@@ -543,6 +543,9 @@ func (g *gateway) baseContext(c *call) map[string][]string {
 			if p.SourceIdentity != "" {
 				ctx["aws:SourceIdentity"] = []string{p.SourceIdentity}
 			}
+			for k, v := range p.Tags {
+				ctx["aws:PrincipalTag/"+k] = []string{v}
+			}
 		}
 	} else {
 		ctx["aws:PrincipalType"] = []string{"Anonymous"}

@@ -33,6 +33,11 @@ type principal struct {
 	SessionPolicy  string `json:"session_policy,omitempty"`
 	MFA            bool   `json:"mfa,omitempty"`
 	SourceIdentity string `json:"source_identity,omitempty"`
+	// Tags are a role session's principal tags (aws:PrincipalTag/…): the
+	// role's tags when the session was made, overridden by its session
+	// tags; TransitiveTags are those it passes on along a role chain.
+	Tags           map[string]string `json:"tags,omitempty"`
+	TransitiveTags map[string]string `json:"transitive_tags,omitempty"`
 }
 
 // group is an IAM group, which kumo lacks.

@@ -130,7 +130,12 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 		extra["sts:SourceIdentity"] = []string{si}
 		actions = append(actions, "sts:SetSourceIdentity")
 	}
-	if tags := sessionTags(form); len(tags) > 0 {
+	tags := sessionTags(form)
+	if msg := validateSessionTags(tags, form); msg != "" {
+		g.fail(c, http.StatusBadRequest, "ValidationError", msg)
+		return
+	}
+	if len(tags) > 0 {
 		actions = append(actions, "sts:TagSession")
 		keys := make([]string, 0, len(tags))
 		for k, v := range tags {
@@ -168,6 +173,15 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 		g.fail(c, http.StatusBadRequest, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 		return
 	}
+	roleTags := map[string]string{}
+	for _, t := range role.Role.Tags {
+		roleTags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	principalTags, transitive, err := chainSessionTags(roleTags, tags, transitiveTagKeys(form), p.TransitiveTags)
+	if err != nil {
+		g.fail(c, http.StatusBadRequest, "InvalidParameterValue", err.Error())
+		return
+	}
 	cred := &credential{
 		AccessKey: newAccessKeyID("ASIA"),
 		Secret:    newSecret(),
@@ -184,6 +198,8 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 			SessionPolicy:  sessionPolicy,
 			MFA:            mfa,
 			SourceIdentity: srcID,
+			Tags:           principalTags,
+			TransitiveTags: transitive,
 		},
 	}
 	if err := g.st.update(func() error { g.st.Creds[cred.AccessKey] = cred; return nil }); err != nil {
@@ -211,6 +227,97 @@ func sessionTags(form url.Values) map[string]string {
 		}
 		tags[k] = form.Get(fmt.Sprintf("Tags.member.%d.Value", i))
 	}
+}
+
+// transitiveTagKeys are the TransitiveTagKeys.member.N of an AssumeRole.
+func transitiveTagKeys(form url.Values) []string {
+	var keys []string
+	for i := 1; ; i++ {
+		k := form.Get(fmt.Sprintf("TransitiveTagKeys.member.%d", i))
+		if k == "" {
+			return keys
+		}
+		keys = append(keys, k)
+	}
+}
+
+// validateSessionTags checks an AssumeRole's tags as STS validates them: at
+// most 50 tags, keys of 1-128 and values of at most 256 characters, no two
+// keys that differ only in case, and TransitiveTagKeys naming tags passed
+// in the same request. It returns "" when they are valid.
+func validateSessionTags(tags map[string]string, form url.Values) string {
+	if len(tags) > 50 {
+		return "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50"
+	}
+	lower := map[string]bool{}
+	for k, v := range tags {
+		if len(k) > 128 || len(v) > 256 {
+			return "1 validation error detected: Value at 'tags' failed to satisfy constraint: a tag key must be at most 128 and a value at most 256 characters long"
+		}
+		if lower[strings.ToLower(k)] {
+			return "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+		}
+		lower[strings.ToLower(k)] = true
+	}
+	keys := transitiveTagKeys(form)
+	if len(keys) > 50 {
+		return "1 validation error detected: Value at 'transitiveTagKeys' failed to satisfy constraint: Member must have length less than or equal to 50"
+	}
+	for _, k := range keys {
+		if !lower[strings.ToLower(k)] {
+			return "The specified transitive tag key " + k + " must be included in the requested tags."
+		}
+	}
+	return ""
+}
+
+// chainSessionTags computes a new role session's principal tags and the
+// transitive tags it passes on, as the IAM User Guide's "Passing session
+// tags in AWS STS" describes: the role's own tags, overridden by the
+// incoming transitive tags of the caller's session and by the tags passed
+// now (tag keys compare without case). A tag passed now may not override
+// an incoming transitive tag. The transitive tags of the new session are
+// the incoming ones plus those named in TransitiveTagKeys, so they persist
+// along the whole role chain.
+func chainSessionTags(roleTags, requested map[string]string, transitiveKeys []string, incoming map[string]string) (tags, transitive map[string]string, err error) {
+	for k := range requested {
+		for in := range incoming {
+			if strings.EqualFold(k, in) {
+				return nil, nil, fmt.Errorf("the session tag %s cannot override the transitive session tag %s of the role chain", k, in)
+			}
+		}
+	}
+	tags = map[string]string{}
+	set := func(m map[string]string) {
+		for k, v := range m {
+			for old := range tags {
+				if strings.EqualFold(old, k) {
+					delete(tags, old)
+				}
+			}
+			tags[k] = v
+		}
+	}
+	set(roleTags)
+	set(incoming)
+	set(requested)
+	if len(incoming)+len(transitiveKeys) > 0 {
+		transitive = map[string]string{}
+		for k, v := range incoming {
+			transitive[k] = v
+		}
+		for _, tk := range transitiveKeys {
+			for k, v := range requested {
+				if strings.EqualFold(k, tk) {
+					transitive[k] = v
+				}
+			}
+		}
+	}
+	if len(tags) == 0 {
+		tags = nil
+	}
+	return tags, transitive, nil
 }
 
 // getSessionToken gives an IAM user temporary credentials with the user's
