@@ -72,6 +72,9 @@ type Options struct {
 	// Faults are AWS's own errors, injected at random (xacct sandbox
 	// --faults); zero: none.
 	Faults Faults
+	// MaxConns bounds the open connections of each gateway listener
+	// (listener.go); zero: 256.
+	MaxConns int
 }
 
 // Sandbox is a running sandbox. Close stops it and every process it started.
@@ -231,6 +234,10 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 		tlsLn.Close()
 		return sb, fmt.Errorf("sandbox: listen on %s: %w", opts.HTTPListen, err)
 	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = maxConns
+	}
+	tlsLim, httpLim := newLimitListener(tlsLn, opts.MaxConns), newLimitListener(httpLn, opts.MaxConns)
 	sb.URL = "https://" + tlsLn.Addr().String()
 	sb.HTTPURL = "http://" + httpLn.Addr().String()
 	sb.gw.httpURL = sb.HTTPURL
@@ -241,6 +248,7 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          discardLog(),
+		ConnState:         tlsLim.connState,
 	}
 	httpSrv := &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sb.gw.serve(w, r, false) }),
@@ -248,10 +256,11 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          discardLog(),
+		ConnState:         httpLim.connState,
 	}
 	sb.servers = []*http.Server{tlsSrv, httpSrv}
-	go func() { _ = tlsSrv.ServeTLS(tlsLn, "", "") }()
-	go func() { _ = httpSrv.Serve(httpLn) }()
+	go func() { _ = tlsSrv.ServeTLS(tlsLim, "", "") }()
+	go func() { _ = httpSrv.Serve(httpLim) }()
 	return sb, nil
 }
 
