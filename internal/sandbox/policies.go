@@ -99,6 +99,13 @@ func (g *gateway) rolePolicies(ctx context.Context, b *backend, role string) ([]
 		docs = append(docs, namedDoc{"role policy " + n, aws.ToString(out.PolicyDocument)})
 	}
 	att, err := b.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
+	if err != nil && !awserr.Is(err, "NoSuchEntity") {
+		// Never a partial answer: the caller caches it (a request whose
+		// client went away mid-way cancels this call, and the role's
+		// sessions were then denied everything its attached policies
+		// allow until the next IAM write).
+		return nil, fmt.Errorf("list attached policies of %s: %w", role, err)
+	}
 	if err == nil {
 		arns := make([]string, 0, len(att.AttachedPolicies))
 		for _, ap := range att.AttachedPolicies {
