@@ -104,12 +104,10 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 		res    Result
 		errs   []error
 		failed bool
-		done   = map[resource.Address]chan struct{}{}
-		inPlan = map[resource.Address]bool{}
 		// Each service of each account has its own slots: a change
 		// never waits for another account's or service's (AWS limits
 		// each on its own).
-		sems   = map[string]chan struct{}{}
+		sched  = newSchedule(p.Changes, opts.Parallelism, slotsOf)
 		wg     sync.WaitGroup
 		emitMu sync.Mutex
 		emit   = func(e Event) {
@@ -120,26 +118,12 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 			}
 		}
 	)
-	for _, c := range p.Changes {
-		done[c.Addr] = make(chan struct{})
-		inPlan[c.Addr] = true
-		if k := slotsOf(c.Addr); sems[k] == nil {
-			sems[k] = make(chan struct{}, opts.Parallelism)
-		}
-	}
-	for _, c := range p.Changes {
+	for i, c := range p.Changes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer close(done[c.Addr])
-			for _, d := range c.DependsOn {
-				if inPlan[d] {
-					<-done[d]
-				}
-			}
-			sem := sems[slotsOf(c.Addr)]
-			sem <- struct{}{}
-			defer func() { <-sem }()
+			sched.acquire(i)
+			defer sched.finish(i)
 			// Checked once a slot is ours: a failure or an interrupt while
 			// waiting for it stops this change too.
 			mu.Lock()
@@ -195,6 +179,7 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 			}
 		}()
 	}
+	sched.start()
 	wg.Wait()
 	if err := ctx.Err(); err != nil && len(errs) == 0 {
 		errs = append(errs, err)

@@ -484,6 +484,35 @@ func TestRunBoundsEachAccountAndService(t *testing.T) {
 	}
 }
 
+// TestRunStartsLongestChainsFirst: a free slot goes to the change that
+// the most changes wait for, then to the first in the plan, so that a
+// chain is not stuck behind changes nothing waits for.
+func TestRunStartsLongestChainsFirst(t *testing.T) {
+	t.Parallel()
+	w := newWorld(nil)
+	var mu sync.Mutex
+	var started []string
+	w.before = func(_, a string) error {
+		mu.Lock()
+		started = append(started, strings.TrimPrefix(a, "production/iam_role/"))
+		mu.Unlock()
+		return nil
+	}
+	p := &plan.Plan{Changes: []plan.Change{
+		create("production/iam_role/x1", val("x")),
+		create("production/iam_role/x2", val("x")),
+		create("production/iam_role/a", val("a")),
+		create("production/iam_role/b", val("b"), "production/iam_role/a"),
+		create("production/iam_role/c", val("c"), "production/iam_role/b"),
+	}}
+	if _, err := Run(context.Background(), p, fakeClients(), newStore(w), opts(w, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(started, " "), "a b x1 x2 c"; got != want {
+		t.Errorf("started %s, want %s", got, want)
+	}
+}
+
 func TestRunStopsStartingChangesAfterAFailure(t *testing.T) {
 	t.Parallel()
 	w := newWorld(nil)
