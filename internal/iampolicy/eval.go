@@ -39,6 +39,13 @@ type Request struct {
 	ResourcePolicy      *NamedPolicy
 	PermissionsBoundary *NamedPolicy
 	SessionPolicy       *NamedPolicy
+	// Possible asks whether some request like this one could be allowed,
+	// for an analysis that does not know every key (xacct verify): a
+	// condition on a key the context does not give holds in an Allow
+	// statement (a caller may bring a value that satisfies it; the
+	// statement's reason lists the key under Assumed) and fails in a
+	// Deny (a caller may bring one that escapes it).
+	Possible bool
 }
 
 // Decision is the outcome of an evaluation.
@@ -56,6 +63,9 @@ type Reason struct {
 	Policy    string `json:"policy"`
 	Statement string `json:"statement"`
 	Effect    Effect `json:"effect"`
+	// Assumed are the condition keys the statement was taken to satisfy
+	// (Request.Possible).
+	Assumed []string `json:"assumed,omitempty"`
 }
 
 // Result is a decision with the statements that decided it: the matching
@@ -71,6 +81,23 @@ type Result struct {
 type evalContext struct {
 	keys map[string][]string // lower-cased key names
 	vars bool                // the policy being evaluated substitutes variables
+	// possible: Request.Possible; assumed collects the keys the statement
+	// being matched was taken to satisfy.
+	possible bool
+	assumed  []string
+	// anonymous: the caller has no principal, so no key describing one
+	// (aws:Principal*, aws:userid, aws:username) can be present.
+	anonymous bool
+}
+
+// has reports whether the key's value is known: given by the request (a
+// value, or explicitly none), or absent because no caller like this one
+// can carry it.
+func (ec *evalContext) has(lowerKey string) bool {
+	if _, ok := ec.keys[lowerKey]; ok {
+		return true
+	}
+	return ec.anonymous && (strings.HasPrefix(lowerKey, "aws:principal") || lowerKey == "aws:userid" || lowerKey == "aws:username")
 }
 
 func (ec *evalContext) lookup(lowerKey string) ([]string, bool) {
@@ -279,7 +306,7 @@ func newEvalContext(req *Request, caller *principalRef, account string) *evalCon
 	if caller.kind == pkService {
 		setDefault("aws:principalservicename", caller.name)
 	}
-	return &evalContext{keys: keys}
+	return &evalContext{keys: keys, possible: req.Possible, anonymous: caller.kind == pkAnonymous}
 }
 
 func evalPolicy(np *NamedPolicy, req *Request, caller *principalRef, ec *evalContext, out *policyMatch) {
@@ -291,7 +318,7 @@ func evalPolicy(np *NamedPolicy, req *Request, caller *principalRef, ec *evalCon
 		if !ok {
 			continue
 		}
-		r := Reason{Policy: np.Name, Statement: st.Label(), Effect: st.Effect}
+		r := Reason{Policy: np.Name, Statement: st.Label(), Effect: st.Effect, Assumed: ec.assumed}
 		if st.Effect == Deny {
 			out.denies = append(out.denies, r)
 			continue
@@ -335,8 +362,17 @@ func (s *Statement) applies(req *Request, caller *principalRef, ec *evalContext,
 			}
 		}
 	}
+	ec.assumed = nil
 	for i := range s.Conditions {
-		if !s.Conditions[i].eval(ec) {
+		c := &s.Conditions[i]
+		if ec.possible && !ec.has(c.lowerKey) {
+			if s.Effect == Deny {
+				return grantNone, false
+			}
+			ec.assumed = append(ec.assumed, c.Key)
+			continue
+		}
+		if !c.eval(ec) {
 			return grantNone, false
 		}
 	}

@@ -570,3 +570,57 @@ func TestEvaluateRejectsMalformedRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestEvaluatePossible: with Possible, a condition on a key the request
+// does not give holds in an Allow (named in Assumed) and fails in a Deny;
+// a key the request gives is decided as always; an anonymous caller never
+// carries a key that describes a principal.
+func TestEvaluatePossible(t *testing.T) {
+	t.Parallel()
+	ip := `{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}`
+	bucket := func(effect, cond string) *NamedPolicy {
+		return &NamedPolicy{Name: "bucket policy", Policy: MustParse(`{"Version":"2012-10-17","Statement":[`+
+			`{"Sid":"Read","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":`+cond+`}`+
+			effect+`]}`, Resource)}
+	}
+	tests := []struct {
+		name        string
+		rp          *NamedPolicy
+		principal   string
+		context     map[string][]string
+		possible    bool
+		want        Decision
+		wantAssumed []string
+	}{
+		{"unknown key, not possible", bucket("", ip), "*", nil, false, ImplicitDeny, nil},
+		{"unknown key, possible", bucket("", ip), "*", nil, true, Allowed, []string{"aws:SourceIp"}},
+		{"known key decides", bucket("", ip), "*", map[string][]string{"aws:SourceIp": {"192.0.2.1"}}, true, ImplicitDeny, nil},
+		{"a deny on an unknown key may be escaped", bucket(`,{"Sid":"Fence","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}`, ip), "*", nil, true, Allowed, []string{"aws:SourceIp"}},
+		{"anonymous has no principal account", bucket("", `{"StringEquals":{"aws:PrincipalAccount":"111111111111"}}`), "*", nil, true, ImplicitDeny, nil},
+		{"an outside caller may be in the organization", bucket("", `{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}`), "arn:aws:iam::444444444444:user/u", nil, true, Allowed, []string{"aws:PrincipalOrgID"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req := &Request{Principal: tt.principal, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", ResourceAccount: "222222222222",
+				Context: tt.context, ResourcePolicy: tt.rp, Possible: tt.possible}
+			if tt.principal != "*" {
+				req.IdentityPolicies = []NamedPolicy{{Name: "admin", Policy: MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`, Identity)}}
+			}
+			res, err := Evaluate(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Decision != tt.want {
+				t.Fatalf("decision = %s (%+v), want %s", res.Decision, res, tt.want)
+			}
+			var assumed []string
+			for _, r := range res.Reasons {
+				assumed = append(assumed, r.Assumed...)
+			}
+			if strings.Join(assumed, ",") != strings.Join(tt.wantAssumed, ",") {
+				t.Errorf("assumed = %v, want %v", assumed, tt.wantAssumed)
+			}
+		})
+	}
+}

@@ -157,10 +157,16 @@ func (w *reachWorld) boundaryOf(d *Doc) *iampolicy.NamedPolicy {
 // decide evaluates one request by an actor.
 func (w *reachWorld) decide(a *node, action, resource, resourceAccount string, rp *iampolicy.NamedPolicy, extra map[string][]string) iampolicy.Result {
 	w.requests++
+	// What the walk knows of the request; any other key a condition
+	// names may take whatever value lets a caller in (Possible).
 	ctx := map[string][]string{"aws:SecureTransport": {"true"}}
 	if a.mfa {
 		ctx["aws:MultiFactorAuthPresent"] = []string{"true"}
 		ctx["aws:MultiFactorAuthAge"] = []string{"0"}
+	} else {
+		// Known absent: a service's session or outside caller without it.
+		ctx["aws:MultiFactorAuthPresent"] = nil
+		ctx["aws:MultiFactorAuthAge"] = nil
 	}
 	if a.function != "" {
 		ctx["aws:SourceAccount"] = []string{a.account}
@@ -169,7 +175,7 @@ func (w *reachWorld) decide(a *node, action, resource, resourceAccount string, r
 		ctx[k] = v
 	}
 	req := &iampolicy.Request{Principal: a.arn, Action: action, Resource: resource, ResourceAccount: resourceAccount,
-		Context: ctx, IdentityPolicies: a.identity, ResourcePolicy: rp, PermissionsBoundary: a.boundary}
+		Context: ctx, IdentityPolicies: a.identity, ResourcePolicy: rp, PermissionsBoundary: a.boundary, Possible: true}
 	if a.arn == "*" {
 		req.PrincipalAccount = ""
 	}
@@ -183,7 +189,11 @@ func (w *reachWorld) decide(a *node, action, resource, resourceAccount string, r
 func statements(r iampolicy.Result) []string {
 	var out []string
 	for _, x := range r.Reasons {
-		out = append(out, fmt.Sprintf("%s statement %s", x.Policy, x.Statement))
+		st := fmt.Sprintf("%s statement %s", x.Policy, x.Statement)
+		if len(x.Assumed) > 0 {
+			st += " (for a caller that meets its condition on " + strings.Join(x.Assumed, ", ") + ")"
+		}
+		out = append(out, st)
 	}
 	return out
 }
