@@ -93,8 +93,9 @@ type node struct {
 	boundary *iampolicy.NamedPolicy
 	mfa      bool
 	path     []Hop
-	// role is the role of a session (its name), "" for a user.
-	role string
+	// role is the role of a session (its name), "" for a user; roleARN its
+	// ARN with its path.
+	role, roleARN string
 	// group is, for a synthetic member, the group it stands for; groups
 	// are a user's groups.
 	groups []string
@@ -110,6 +111,7 @@ type node struct {
 }
 
 type reachWorld struct {
+	org      map[string]bool // see orgAccounts
 	cfg      *config.Config
 	targets  []target // the stack's principals and function
 	inv      *Inventory
@@ -170,6 +172,10 @@ func (w *reachWorld) decide(a *node, action, resource, resourceAccount string, r
 	}
 	if a.function != "" {
 		ctx["aws:SourceAccount"] = []string{a.account}
+	}
+	if a.roleARN != "" {
+		// A session's aws:PrincipalArn is its role's ARN, path included.
+		ctx["aws:PrincipalArn"] = []string{a.roleARN}
 	}
 	for k, v := range extra {
 		ctx[k] = v
@@ -499,8 +505,19 @@ func (w *reachWorld) signature(a *node, buckets []bucket) string {
 	if a.boundary != nil {
 		h.Write(iampolicy.Canonical(a.boundary.Policy))
 	}
+	// A principal with policies of its own is decided alone: a resource
+	// policy may name it (or its role), a policy may depend on who it is
+	// (aws:username, ${aws:username}, aws:PrincipalArn). Only principals
+	// with no policy at all (the many users who hold nothing) share.
+	if len(a.identity) > 0 || a.boundary != nil {
+		fmt.Fprintf(h, "|%s|%s|%s", a.arn, a.roleARN, strings.Join(a.groups, ","))
+	}
 	named := func(p *iampolicy.NamedPolicy) bool {
-		return p != nil && (a.arn == "*" || strings.Contains(string(iampolicy.Canonical(p.Policy)), a.arn))
+		if p == nil {
+			return false
+		}
+		doc := string(iampolicy.Canonical(p.Policy))
+		return a.arn == "*" || strings.Contains(doc, a.arn) || (a.roleARN != "" && strings.Contains(doc, a.roleARN))
 	}
 	for _, b := range buckets {
 		if named(b.policy) {
@@ -643,16 +660,62 @@ func (w *reachWorld) session(a *node, r *roleRef, session string) *node {
 		label: fmt.Sprintf("role %s (%s)", r.Name, w.keyOf[r.account]), start: a.start, startARN: a.startARN,
 		arn:     fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", r.account, r.Name, session),
 		account: r.account, identity: w.named(r.Policies, iampolicy.Identity), boundary: w.boundaryOf(r.Boundary),
-		mfa: a.mfa, role: r.Name, path: slices.Clone(a.path), escalated: a.escalated, adminOf: maps.Clone(a.adminOf),
+		mfa: a.mfa, role: r.Name, roleARN: r.ARN, path: slices.Clone(a.path), escalated: a.escalated, adminOf: maps.Clone(a.adminOf),
 	}
+	// Full access in the role's account counts as an administrator's only
+	// from within that account (a user taking its account's admin role),
+	// or on the organization's path in: its role there, taken from an
+	// account outside the three that the organization's role trusts in
+	// each of them. Anyone else who becomes an administrator of an account
+	// — a user of another account through a role made by hand — is a
+	// finding.
 	_, inside := w.accounts[a.account]
-	if !a.escalated && (inside || r.Name == w.orgRoleName(r.account)) && !hasKey(n.adminOf, r.account) && w.administrator(n) {
+	orgPath := !inside && r.Name == w.orgRoleName(r.account) && w.orgAccounts()[a.account]
+	if !a.escalated && (orgPath || a.account == r.account) && !hasKey(n.adminOf, r.account) && w.administrator(n) {
 		if n.adminOf == nil {
 			n.adminOf = map[string]int{}
 		}
 		n.adminOf[r.account] = len(a.path) + 1
 	}
 	return n
+}
+
+// orgAccounts are the accounts outside the three that each account's
+// organization role trusts, as AWS Organizations makes it (one management
+// account trusted by every member's role); an account only one of them
+// trusts is not the organization's.
+func (w *reachWorld) orgAccounts() map[string]bool {
+	if w.org != nil {
+		return w.org
+	}
+	var common map[string]bool
+	for _, acct := range w.inv.Accounts {
+		ids := map[string]bool{}
+		for _, r := range acct.Roles {
+			if r.Name != w.orgRoleName(acct.ID) {
+				continue
+			}
+			for _, m := range accountRE.FindAllStringSubmatch(r.Trust, -1) {
+				if _, ours := w.accounts[m[1]]; !ours {
+					ids[m[1]] = true
+				}
+			}
+		}
+		if common == nil {
+			common = ids
+			continue
+		}
+		for id := range common {
+			if !ids[id] {
+				delete(common, id)
+			}
+		}
+	}
+	if common == nil {
+		common = map[string]bool{}
+	}
+	w.org = common
+	return w.org
 }
 
 // orgRoleName is the role the organization's management account reaches
@@ -670,7 +733,7 @@ func (w *reachWorld) orgRoleName(account string) string {
 // maxDepth bounds a path: AWS limits role chaining sessions to an hour,
 // not a depth, but a path longer than this through three accounts would
 // revisit a principal.
-const maxDepth = 8
+const maxDepth = 64
 
 // walk returns the actor and every principal it can become, each with its
 // path, breadth first, each principal once.
@@ -877,7 +940,7 @@ func (w *reachWorld) selfGrant(a *node, acct Account) (string, string, iampolicy
 	var targets []target
 	switch {
 	case a.role != "":
-		targets = append(targets, target{[]string{"iam:PutRolePolicy", "iam:AttachRolePolicy"}, fmt.Sprintf("arn:aws:iam::%s:role/%s", a.account, a.role)})
+		targets = append(targets, target{[]string{"iam:PutRolePolicy", "iam:AttachRolePolicy"}, a.roleARN})
 	case a.function == "" && a.arn != "*":
 		if strings.Contains(a.arn, ":user/") && !strings.Contains(a.arn, ":user/xacct-verify-member-of-") {
 			targets = append(targets, target{[]string{"iam:PutUserPolicy", "iam:AttachUserPolicy"}, a.arn})
@@ -1005,12 +1068,7 @@ func (w *reachWorld) acknowledged(a *node) bool {
 	return false
 }
 
-func roleARNOfSession(a *node) string {
-	if a.role == "" {
-		return ""
-	}
-	return fmt.Sprintf("arn:aws:iam::%s:role/%s", a.account, a.role)
-}
+func roleARNOfSession(a *node) string { return a.roleARN }
 
 // matchARN matches an ARN against a pattern with * and ? wildcards.
 func matchARN(pattern, arn string) bool {
