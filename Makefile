@@ -4,7 +4,7 @@ BIN      ?= bin/xacct
 FUZZTIME ?= 60s
 ARCH     ?= arm64
 
-.PHONY: build test unit e2e chaos check bench bench-e2e fuzz demo clean lambda
+.PHONY: build test unit e2e chaos check bench bench-e2e bench-plan fuzz demo clean lambda
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
@@ -47,9 +47,15 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./internal/iampolicy/
 
 # The benchmarks that need the sandbox: the gateway against kumo direct,
-# apply and no-op plan, the processor's handler.
+# apply and no-op plan, the processor's handler, and bench-plan's.
 bench-e2e:
 	$(GO) test -run='^$$' -bench=. -benchmem $(E2E)
+
+# Apply, no-op plan and destroy of 2 and 50 groups with 50 ms added to
+# every request (AWS's round trip): wall time and requests of each. Run it
+# alone: it measures time.
+bench-plan:
+	$(GO) test -run='^$$' -bench=PlanLatency -benchtime=1x -count=3 $(E2E)
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParseCanonical -fuzztime=$(FUZZTIME) ./internal/iampolicy/
