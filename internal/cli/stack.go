@@ -23,7 +23,7 @@ type stackOptions struct {
 
 func (o *stackOptions) flags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.Config, "config", "c", config.DefaultFile, "the config `file`")
-	cmd.Flags().IntVar(&o.Parallelism, "parallelism", 10, "how many AWS operations may run at once")
+	cmd.Flags().IntVar(&o.Parallelism, "parallelism", 10, "how many AWS requests may run at once, per service and account")
 }
 
 // validate checks the flags before anything is read or called.
