@@ -293,7 +293,8 @@ type bucket struct {
 	name, account string
 	policy        *iampolicy.NamedPolicy
 	keys          []string
-	prefix        string // the writer's prefix in Reporting, "" otherwise
+	vars          []string // key patterns with policy variables (principalKeys)
+	prefix        string   // the writer's prefix in Reporting, "" otherwise
 }
 
 func (w *reachWorld) protected() []bucket {
@@ -307,77 +308,135 @@ func (w *reachWorld) protected() []bucket {
 				b.policy = &iampolicy.NamedPolicy{Name: "bucket policy of " + b.name, Policy: p}
 			}
 		}
-		b.keys = w.witnesses(b.name, b.prefix)
+		b.keys, b.vars = w.witnesses(b.name, b.prefix)
 	}
 	return out
 }
 
 // witnesses are the object keys a check uses for a bucket: one inside the
 // prefix, one outside it, a sibling sharing the prefix's characters, and
-// one for every pattern any policy of the inventory writes for the bucket,
-// with its wildcards filled, so that a widened pattern always has a key
-// only it matches.
-func (w *reachWorld) witnesses(name, prefix string) []string {
-	keys := map[string]bool{"xacct-witness": true}
+// one for every pattern any policy of the inventory writes for the bucket
+// (a bucket pattern with wildcards included), with its wildcards filled,
+// so that a widened pattern always has a key only it matches. Patterns
+// with policy variables (${aws:username}) are kept apart in vars: each
+// principal gets its own keys from them (principalKeys).
+func (w *reachWorld) witnesses(name, prefix string) (keys []string, vars []string) {
+	set := map[string]bool{"xacct-witness": true}
 	if prefix != "" {
-		keys[prefix+"xacct-witness.json"] = true
-		keys["xacct-outside-the-prefix"] = true
-		keys[strings.TrimSuffix(prefix, "/")+"-sibling/xacct-witness"] = true
+		set[prefix+"xacct-witness.json"] = true
+		set["xacct-outside-the-prefix"] = true
+		set[strings.TrimSuffix(prefix, "/")+"-sibling/xacct-witness"] = true
 	}
-	add := func(doc string) {
-		for _, pat := range bucketPatterns(doc, name) {
-			k := strings.NewReplacer("*", "xacct-any", "?", "x").Replace(pat)
-			if k != "" {
-				keys[k] = true
+	varSet := map[string]bool{}
+	add := func(doc string, kind iampolicy.Kind) {
+		for _, pat := range bucketPatterns(w.policy(doc, kind), name) {
+			if strings.Contains(pat, "${") {
+				varSet[pat] = true
+				continue
+			}
+			if k := fillWildcards(pat); k != "" {
+				set[k] = true
 			}
 		}
 	}
 	for _, a := range w.inv.Accounts {
 		for _, u := range a.Users {
 			for _, d := range u.Policies {
-				add(d.Document)
+				add(d.Document, iampolicy.Identity)
 			}
 		}
 		for _, g := range a.Groups {
 			for _, d := range g.Policies {
-				add(d.Document)
+				add(d.Document, iampolicy.Identity)
 			}
 		}
 		for _, r := range a.Roles {
 			for _, d := range r.Policies {
-				add(d.Document)
+				add(d.Document, iampolicy.Identity)
 			}
 		}
 	}
 	if doc, ok := w.inv.BucketPolicies[name]; ok {
-		add(doc)
+		add(doc, iampolicy.Resource)
 	}
-	out := make([]string, 0, len(keys))
-	for k := range keys {
-		out = append(out, k)
+	return slices.Sorted(maps.Keys(set)), slices.Sorted(maps.Keys(varSet))
+}
+
+func fillWildcards(pat string) string {
+	return strings.NewReplacer("*", "xacct-any", "?", "x").Replace(pat)
+}
+
+// principalKeys are a principal's own witness keys from patterns with
+// policy variables: ${aws:username} its user name, ${aws:PrincipalAccount}
+// its account, any other variable filled as a wildcard.
+func principalKeys(a *node, vars []string) []string {
+	var out []string
+	user := ""
+	if a.role == "" && a.function == "" {
+		if _, name, ok := strings.Cut(a.arn, ":user/"); ok {
+			user = name[strings.LastIndexByte(name, '/')+1:]
+		}
 	}
-	sort.Strings(out)
+	for _, pat := range vars {
+		k := varRE.ReplaceAllStringFunc(pat, func(v string) string {
+			switch strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(v, "${"), "}")) {
+			case "aws:username":
+				if user != "" {
+					return user
+				}
+			case "aws:principalaccount":
+				return a.account
+			}
+			return "xacct-any"
+		})
+		out = append(out, fillWildcards(k))
+	}
 	return out
 }
 
-// bucketPatterns are the key patterns a document writes for the bucket
-// (arn:aws:s3:::BUCKET/PATTERN), wherever they stand.
-func bucketPatterns(doc, bucket string) []string {
-	var out []string
-	marker := "arn:aws:s3:::" + bucket + "/"
-	for {
-		i := strings.Index(doc, marker)
-		if i < 0 {
-			return out
-		}
-		doc = doc[i+len(marker):]
-		end := strings.IndexAny(doc, `"`)
-		if end < 0 {
-			return out
-		}
-		out = append(out, doc[:end])
-		doc = doc[end:]
+var varRE = regexp.MustCompile(`\$\{[^}]*\}`)
+
+// bucketPatterns are the key patterns a policy writes for the bucket:
+// each Resource or NotResource arn:aws:s3:::BUCKET/KEY whose bucket part
+// (wildcards and all) matches it.
+func bucketPatterns(p *iampolicy.Policy, bucket string) []string {
+	if p == nil {
+		return nil
 	}
+	var out []string
+	for _, st := range p.Statements {
+		for _, res := range append(slices.Clone(st.Resource), st.NotResource...) {
+			rest, ok := strings.CutPrefix(res, "arn:aws:s3:::")
+			if !ok {
+				continue
+			}
+			b, key, ok := strings.Cut(rest, "/")
+			if ok && globMatch(b, bucket) {
+				out = append(out, key)
+			}
+		}
+	}
+	return out
+}
+
+// globMatch matches s against a pattern whose * matches any characters and
+// ? one, as in a policy's resource.
+func globMatch(pattern, s string) bool {
+	var b strings.Builder
+	b.WriteString("^")
+	for _, r := range pattern {
+		switch r {
+		case '*':
+			b.WriteString(".*")
+		case '?':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	b.WriteString("$")
+	ok, err := regexp.MatchString(b.String(), s)
+	return err == nil && ok
 }
 
 // reached is one allowed request on a protected bucket.
@@ -398,7 +457,7 @@ func (w *reachWorld) resources(a *node, buckets []bucket) []reached {
 			case config.ActionBucket:
 				targets = []string{""}
 			case config.ActionObject:
-				targets = b.keys
+				targets = append(slices.Clone(b.keys), principalKeys(a, b.vars)...)
 			default:
 				continue
 			}
@@ -586,8 +645,62 @@ func (w *reachWorld) starts() []*node {
 		}
 		out = append(out, &node{label: label, start: label, arn: "arn:aws:iam::" + id + ":user/admin", account: id, identity: admin, mfa: true})
 	}
+	// A user or role of an outside account that a policy names by ARN:
+	// its own account's policies are unknown, so it may do anything there.
+	for _, arn := range w.outsidePrincipals() {
+		id := accountOfARN(arn)
+		n := &node{arn: arn, account: id, identity: admin, mfa: true}
+		if _, rest, ok := strings.Cut(arn, ":role/"); ok {
+			name := rest[strings.LastIndexByte(rest, '/')+1:]
+			n.arn = fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/verify", id, name)
+			n.role, n.roleARN = name, arn
+			n.label = fmt.Sprintf("role %s of account %s (outside the three)", name, id)
+		} else {
+			n.label = fmt.Sprintf("%s of account %s (outside the three)", arn[strings.Index(arn, ":user/")+1:], id)
+		}
+		n.start = n.label
+		out = append(out, n)
+	}
 	out = append(out, &node{label: "anonymous", start: "anonymous", arn: "*"})
 	return out
+}
+
+// outsidePrincipals are the users and roles of accounts outside the three
+// that a trust, bucket or function policy names by ARN (no wildcards).
+func (w *reachWorld) outsidePrincipals() []string {
+	set := map[string]bool{}
+	scan := func(p *iampolicy.Policy) {
+		if p == nil {
+			return
+		}
+		for _, st := range p.Statements {
+			if st.Principal == nil {
+				continue
+			}
+			for _, v := range st.Principal.Entries["AWS"] {
+				if strings.ContainsAny(v, "*?") || !(strings.Contains(v, ":user/") || strings.Contains(v, ":role/")) {
+					continue
+				}
+				if _, ours := w.accounts[accountOfARN(v)]; !ours && accountOfARN(v) != "" {
+					set[v] = true
+				}
+			}
+		}
+	}
+	for _, a := range w.inv.Accounts {
+		for _, r := range a.Roles {
+			scan(w.policy(r.Trust, iampolicy.Trust))
+		}
+		for _, f := range a.Functions {
+			if f.Policy != "" {
+				scan(w.policy(f.Policy, iampolicy.Resource))
+			}
+		}
+	}
+	for _, doc := range w.inv.BucketPolicies {
+		scan(w.policy(doc, iampolicy.Resource))
+	}
+	return slices.Sorted(maps.Keys(set))
 }
 
 // accountRE finds account IDs in a policy document.
@@ -797,6 +910,16 @@ func (w *reachWorld) edges(a *node) []*node {
 				res := w.decide(a, "sts:AssumeRole", r.ARN, r.account, &iampolicy.NamedPolicy{Name: "trust policy of " + r.Name, Policy: trust}, nil)
 				if res.Decision == iampolicy.Allowed {
 					out = append(out, hop(w.session(a, r, "verify"), "assume", r.ARN, "sts:AssumeRole", res))
+					// Whoever may also write the role's permissions (its
+					// policies, or a new version of a managed policy
+					// attached to it) holds whatever it writes there.
+					if act, res, ok := w.writesPermissions(a, r); ok {
+						n := w.session(a, r, "verify")
+						n.identity = []iampolicy.NamedPolicy{{Name: "any policy it writes on " + r.Name, Policy: iampolicy.MustParse(adminDoc, iampolicy.Identity)}}
+						n.escalated = true
+						n.label += " after its permissions are rewritten"
+						out = append(out, hop(n, "grant", r.ARN, act, res))
+					}
 					continue
 				}
 			}
@@ -810,15 +933,22 @@ func (w *reachWorld) edges(a *node) []*node {
 				out = append(out, hop(n, "trust", r.ARN, "iam:UpdateAssumeRolePolicy", res))
 				continue
 			}
-			// iam:PassRole to a new function, when the role trusts Lambda.
-			if trust := w.policy(r.Trust, iampolicy.Trust); trust != nil && w.lambdaTrusted(trust, r) {
-				pass := w.decide(a, "iam:PassRole", r.ARN, r.account, nil, map[string][]string{"iam:PassedToService": {"lambda.amazonaws.com"}})
-				if pass.Decision == iampolicy.Allowed {
-					create := w.decide(a, "lambda:CreateFunction", fmt.Sprintf("arn:aws:lambda:%s:%s:function:xacct-verify", w.cfg.Region, r.account), r.account, nil, nil)
-					if create.Decision == iampolicy.Allowed {
+			// iam:PassRole to something a service runs with the role, when
+			// the role trusts that service.
+			if trust := w.policy(r.Trust, iampolicy.Trust); trust != nil {
+				for _, svc := range passServices {
+					if !w.serviceTrusted(trust, r, svc.principal) {
+						continue
+					}
+					pass := w.decide(a, "iam:PassRole", r.ARN, r.account, nil, map[string][]string{"iam:PassedToService": {svc.principal}})
+					if pass.Decision != iampolicy.Allowed {
+						continue
+					}
+					if w.decide(a, svc.action, "*", r.account, nil, nil).Decision == iampolicy.Allowed {
 						n := w.session(a, r, "verify")
 						n.escalated = true
-						out = append(out, hop(n, "pass-role", r.ARN, "iam:PassRole + lambda:CreateFunction", pass))
+						out = append(out, hop(n, "pass-role", r.ARN, "iam:PassRole + "+svc.action, pass))
+						break
 					}
 				}
 			}
@@ -847,15 +977,29 @@ func (w *reachWorld) edges(a *node) []*node {
 		if acct.ID != a.account {
 			continue
 		}
-		// Users of its own account: a new access key makes it that user.
+		// Users of its own account: a new access key or console password
+		// makes it that user.
 		for _, u := range acct.Users {
 			if u.ARN == a.arn {
 				continue
 			}
-			if res := w.decide(a, "iam:CreateAccessKey", u.ARN, acct.ID, nil, nil); res.Decision == iampolicy.Allowed {
-				n := w.userActor(a, acct, u)
+			for _, act := range []string{"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"} {
+				if res := w.decide(a, act, u.ARN, acct.ID, nil, nil); res.Decision == iampolicy.Allowed {
+					n := w.userActor(a, acct, u)
+					n.escalated = true
+					out = append(out, hop(n, "key", u.ARN, act, res))
+					break
+				}
+			}
+		}
+		// A boundary it may remove or replace bounds nothing.
+		if a.boundary != nil && acct.ID == a.account {
+			if act, target, res, ok := w.dropsBoundary(a); ok {
+				n := *a
+				n.boundary = nil
 				n.escalated = true
-				out = append(out, hop(n, "key", u.ARN, "iam:CreateAccessKey", res))
+				n.label = a.label + " without its permissions boundary"
+				out = append(out, hop(&n, "boundary", target, act, res))
 			}
 		}
 		if a.role == "" && a.function == "" && !strings.Contains(a.arn, ":user/xacct-verify-member-of-") {
@@ -908,12 +1052,67 @@ func (w *reachWorld) reachesOut(r *roleRef) bool {
 	return false
 }
 
-// lambdaTrusted reports whether Lambda may assume the role.
-func (w *reachWorld) lambdaTrusted(trust *iampolicy.Policy, r *roleRef) bool {
-	res, err := iampolicy.Evaluate(&iampolicy.Request{Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: r.ARN, ResourceAccount: r.account,
-		Context: map[string][]string{"aws:SourceAccount": {r.account}}, ResourcePolicy: &iampolicy.NamedPolicy{Name: "trust", Policy: trust}})
+// passServices are the services that run something with a role they are
+// passed, and the action that makes them do it.
+var passServices = []struct{ principal, action string }{
+	{"lambda.amazonaws.com", "lambda:CreateFunction"},
+	{"ec2.amazonaws.com", "ec2:RunInstances"},
+	{"ecs-tasks.amazonaws.com", "ecs:RunTask"},
+	{"glue.amazonaws.com", "glue:CreateJob"},
+	{"codebuild.amazonaws.com", "codebuild:CreateProject"},
+	{"cloudformation.amazonaws.com", "cloudformation:CreateStack"},
+	{"states.amazonaws.com", "states:CreateStateMachine"},
+	{"sagemaker.amazonaws.com", "sagemaker:CreateTrainingJob"},
+}
+
+// serviceTrusted reports whether the service may assume the role (on
+// behalf of a caller of the role's account, conditions it cannot know
+// taken as met).
+func (w *reachWorld) serviceTrusted(trust *iampolicy.Policy, r *roleRef, service string) bool {
+	res, err := iampolicy.Evaluate(&iampolicy.Request{Principal: service, Action: "sts:AssumeRole", Resource: r.ARN, ResourceAccount: r.account,
+		Context: map[string][]string{"aws:SourceAccount": {r.account}}, ResourcePolicy: &iampolicy.NamedPolicy{Name: "trust", Policy: trust}, Possible: true})
 	return err == nil && res.Decision == iampolicy.Allowed
 }
+
+// writesPermissions finds an IAM action that lets a write the role's
+// permissions: a policy on it, or a new version of a customer managed
+// policy attached to it.
+func (w *reachWorld) writesPermissions(a *node, r *roleRef) (string, iampolicy.Result, bool) {
+	if r.account != a.account {
+		return "", iampolicy.Result{}, false
+	}
+	for _, act := range []string{"iam:PutRolePolicy", "iam:AttachRolePolicy"} {
+		if res := w.decide(a, act, r.ARN, r.account, nil, nil); res.Decision == iampolicy.Allowed {
+			return act, res, true
+		}
+	}
+	for _, d := range r.Policies {
+		if arn, ok := strings.CutPrefix(d.Name, "managed policy "); ok && strings.HasPrefix(arn, "arn:aws:iam::"+r.account+":policy/") {
+			if res := w.decide(a, "iam:CreatePolicyVersion", arn, r.account, nil, nil); res.Decision == iampolicy.Allowed {
+				return "iam:CreatePolicyVersion", res, true
+			}
+		}
+	}
+	return "", iampolicy.Result{}, false
+}
+
+// dropsBoundary finds an IAM action that lets a remove or replace its own
+// permissions boundary.
+func (w *reachWorld) dropsBoundary(a *node) (string, string, iampolicy.Result, bool) {
+	kind, target := "User", a.arn
+	if a.role != "" {
+		kind, target = "Role", a.roleARN
+	} else if a.function != "" || !strings.Contains(a.arn, ":user/") || strings.Contains(a.arn, ":user/xacct-verify-member-of-") {
+		return "", "", iampolicy.Result{}, false
+	}
+	for _, act := range []string{"iam:Delete" + kind + "PermissionsBoundary", "iam:Put" + kind + "PermissionsBoundary"} {
+		if res := w.decide(a, act, target, a.account, nil, nil); res.Decision == iampolicy.Allowed {
+			return act, target, res, true
+		}
+	}
+	return "", "", iampolicy.Result{}, false
+}
+
 
 // userActor is a principal holding a user's own credentials.
 func (w *reachWorld) userActor(from *node, acct Account, u User) *node {
