@@ -52,7 +52,12 @@ func TestJSONOutputs(t *testing.T) {
 			Before, After                        json.RawMessage
 			DependsOn                            []string `json:"depends_on"`
 		} `json:"changes"`
-		Forget  []string                           `json:"forget"`
+		Forget      []string `json:"forget"`
+		AccessDelta []struct {
+			Grants                   bool
+			Principal, Via, Resource string
+			Actions                  []string
+		} `json:"access_delta"`
 		Summary struct{ Add, Change, Destroy int } `json:"summary"`
 	}
 	out := e.mustRun("plan", "--json")
@@ -60,6 +65,10 @@ func TestJSONOutputs(t *testing.T) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil || p.FormatVersion != 1 || p.Summary.Add != 21 || len(p.Changes) != 21 {
 		t.Fatalf("plan --json: %v\n%s", err, out)
+	}
+	// A first apply grants each intended path.
+	if len(p.AccessDelta) == 0 || !p.AccessDelta[0].Grants || !strings.Contains(p.AccessDelta[0].Principal, "Developers") {
+		t.Errorf("plan --json access_delta: %+v", p.AccessDelta)
 	}
 	if code, _, errOut := e.run("apply", "--json"); code != cli.ExitError || !strings.Contains(errOut, "--json needs --auto-approve") {
 		t.Errorf("apply --json without --auto-approve: %d %s", code, errOut)

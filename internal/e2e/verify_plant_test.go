@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -124,14 +123,4 @@ func TestVerifyFindsWhatWasPlanted(t *testing.T) {
 			}
 		})
 	}
-}
-
-// decoded is a policy document as IAM returns it (URL-encoded), decoded.
-func decoded(t *testing.T, doc string) string {
-	t.Helper()
-	s, err := url.QueryUnescape(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
