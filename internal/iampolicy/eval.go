@@ -424,3 +424,22 @@ func concat(lists ...[]Reason) []Reason {
 	}
 	return out
 }
+
+// MayAllow reports whether any Allow statement of the policies covers the
+// action on some resource, whatever its conditions: false means no
+// request for the action can be allowed by these policies alone (a quick
+// test before deciding it on many resources).
+func MayAllow(policies []NamedPolicy, action string) bool {
+	for _, np := range policies {
+		for i := range np.Policy.Statements {
+			st := &np.Policy.Statements[i]
+			if st.Effect != Allow {
+				continue
+			}
+			if st.Action != nil && anyAction(st.Action, action) || st.Action == nil && !anyAction(st.NotAction, action) {
+				return true
+			}
+		}
+	}
+	return false
+}

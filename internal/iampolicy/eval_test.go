@@ -624,3 +624,36 @@ func TestEvaluatePossible(t *testing.T) {
 		})
 	}
 }
+
+func TestMayAllow(t *testing.T) {
+	t.Parallel()
+	ps := func(docs ...string) []NamedPolicy {
+		var out []NamedPolicy
+		for _, d := range docs {
+			out = append(out, NamedPolicy{Name: "p", Policy: MustParse(d, Identity)})
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		pols   []NamedPolicy
+		action string
+		want   bool
+	}{
+		{"no policy", nil, "iam:CreateAccessKey", false},
+		{"a wildcard action", ps(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:Create*","Resource":"arn:aws:iam::1:user/x"}]}`), "iam:CreateAccessKey", true},
+		{"another action", ps(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`), "iam:CreateAccessKey", false},
+		{"NotAction that leaves it", ps(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}]}`), "iam:CreateAccessKey", true},
+		{"NotAction that takes it", ps(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}`), "iam:CreateAccessKey", false},
+		{"only a deny", ps(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`), "iam:CreateAccessKey", false},
+		{"a condition does not matter", ps(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`), "iam:CreateAccessKey", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := MayAllow(tt.pols, tt.action); got != tt.want {
+				t.Errorf("MayAllow = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

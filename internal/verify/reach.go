@@ -111,14 +111,18 @@ type node struct {
 }
 
 type reachWorld struct {
-	org      map[string]bool // see orgAccounts
-	cfg      *config.Config
-	targets  []target // the stack's principals and function
-	inv      *Inventory
-	accounts map[string]*Account // by ID
-	keyOf    map[string]string   // account ID -> key
-	parsed   map[string]*iampolicy.Policy
-	requests int
+	org     map[string]bool // see orgAccounts
+	trusted map[string]bool // role ARN|service -> the service may assume it
+	decided map[string]iampolicy.Result
+	// personalDocs caches personal by canonical document.
+	personalDocs map[string]bool
+	cfg          *config.Config
+	targets      []target // the stack's principals and function
+	inv          *Inventory
+	accounts     map[string]*Account // by ID
+	keyOf        map[string]string   // account ID -> key
+	parsed       map[string]*iampolicy.Policy
+	requests     int
 }
 
 func (w *reachWorld) policy(doc string, kind iampolicy.Kind) *iampolicy.Policy {
@@ -159,6 +163,33 @@ func (w *reachWorld) boundaryOf(d *Doc) *iampolicy.NamedPolicy {
 // decide evaluates one request by an actor.
 func (w *reachWorld) decide(a *node, action, resource, resourceAccount string, rp *iampolicy.NamedPolicy, extra map[string][]string) iampolicy.Result {
 	w.requests++
+	// The same principal (same caller, policies and context) is met on
+	// many starts' paths: each request is decided once.
+	var k strings.Builder
+	fmt.Fprintf(&k, "%s|%s|%v|%s|%s|%s|%s|", a.arn, a.roleARN, a.mfa, a.function, action, resource, resourceAccount)
+	for _, p := range a.identity {
+		k.WriteString(p.Name)
+		k.WriteByte(0)
+	}
+	if a.boundary != nil {
+		k.WriteString("|b:" + a.boundary.Name)
+	}
+	if rp != nil {
+		k.WriteString("|r:" + rp.Name)
+	}
+	for _, ek := range slices.Sorted(maps.Keys(extra)) {
+		fmt.Fprintf(&k, "|%s=%v", ek, extra[ek])
+	}
+	key := k.String()
+	if res, ok := w.decided[key]; ok {
+		return res
+	}
+	res := w.evaluate(a, action, resource, resourceAccount, rp, extra)
+	w.decided[key] = res
+	return res
+}
+
+func (w *reachWorld) evaluate(a *node, action, resource, resourceAccount string, rp *iampolicy.NamedPolicy, extra map[string][]string) iampolicy.Result {
 	// What the walk knows of the request; any other key a condition
 	// names may take whatever value lets a caller in (Possible).
 	ctx := map[string][]string{"aws:SecureTransport": {"true"}}
@@ -253,7 +284,7 @@ func ComputeReach(cfg *config.Config, inv *Inventory, strict bool) *Reach {
 }
 
 func newReachWorld(cfg *config.Config, inv *Inventory) *reachWorld {
-	w := &reachWorld{cfg: cfg, inv: inv, accounts: map[string]*Account{}, keyOf: map[string]string{}, parsed: map[string]*iampolicy.Policy{}}
+	w := &reachWorld{cfg: cfg, inv: inv, accounts: map[string]*Account{}, keyOf: map[string]string{}, parsed: map[string]*iampolicy.Policy{}, trusted: map[string]bool{}, decided: map[string]iampolicy.Result{}, personalDocs: map[string]bool{}}
 	for i := range inv.Accounts {
 		a := &inv.Accounts[i]
 		w.accounts[a.ID] = a
@@ -564,11 +595,18 @@ func (w *reachWorld) signature(a *node, buckets []bucket) string {
 	if a.boundary != nil {
 		h.Write(iampolicy.Canonical(a.boundary.Policy))
 	}
-	// A principal with policies of its own is decided alone: a resource
-	// policy may name it (or its role), a policy may depend on who it is
-	// (aws:username, ${aws:username}, aws:PrincipalArn). Only principals
-	// with no policy at all (the many users who hold nothing) share.
-	if len(a.identity) > 0 || a.boundary != nil {
+	// A principal is decided alone when a policy may depend on who it is
+	// (aws:username, ${aws:username}, aws:PrincipalArn, its tags…) or a
+	// resource policy names it or its role; otherwise principals with the
+	// same policies share (the many users who hold the same, or nothing).
+	personal := w.bucketsPersonal(buckets)
+	for _, p := range a.identity {
+		personal = personal || w.personal(p.Policy)
+	}
+	if a.boundary != nil {
+		personal = personal || w.personal(a.boundary.Policy)
+	}
+	if personal {
 		fmt.Fprintf(h, "|%s|%s|%s", a.arn, a.roleARN, strings.Join(a.groups, ","))
 	}
 	named := func(p *iampolicy.NamedPolicy) bool {
@@ -589,6 +627,38 @@ func (w *reachWorld) signature(a *node, buckets []bucket) string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// personalRE finds what makes a policy's answer depend on who asks: a
+// policy variable, or a condition on a key that names the caller.
+var personalRE = regexp.MustCompile(`(?i)\$\{|aws:username|aws:userid|aws:principal(arn|tag|type|isawsservice)|aws:sourceidentity|aws:federatedprovider`)
+
+// personal reports whether a policy's answer may depend on who asks
+// (beyond the policy being its own).
+func (w *reachWorld) personal(p *iampolicy.Policy) bool {
+	doc := string(iampolicy.Canonical(p))
+	v, ok := w.personalDocs[doc]
+	if !ok {
+		v = personalRE.MatchString(doc)
+		w.personalDocs[doc] = v
+	}
+	return v
+}
+
+// bucketsPersonal reports whether a protected bucket's or the stack's
+// function's policy may depend on who asks.
+func (w *reachWorld) bucketsPersonal(buckets []bucket) bool {
+	for _, b := range buckets {
+		if b.policy != nil && w.personal(b.policy.Policy) {
+			return true
+		}
+	}
+	for _, t := range w.targets {
+		if t.policy != nil && w.personal(t.policy.Policy) {
+			return true
+		}
+	}
+	return false
 }
 
 // starts are the principals paths begin at: every user (signed in with
@@ -873,6 +943,11 @@ func (w *reachWorld) walk(start *node) []*node {
 	return out
 }
 
+// may reports whether the principal's identity policies could allow the
+// action on anything: IAM actions have no resource policy, so a principal
+// none of whose policies covers one cannot take that edge.
+func (a *node) may(action string) bool { return iampolicy.MayAllow(a.identity, action) }
+
 // edges are the principals a can become in one hop.
 func (w *reachWorld) edges(a *node) []*node {
 	if a.arn == "*" {
@@ -927,15 +1002,17 @@ func (w *reachWorld) edges(a *node) []*node {
 				continue // IAM changes are same-account
 			}
 			// iam:UpdateAssumeRolePolicy: rewrite the trust, then assume.
-			if res := w.decide(a, "iam:UpdateAssumeRolePolicy", r.ARN, r.account, nil, nil); res.Decision == iampolicy.Allowed {
-				n := w.session(a, r, "verify")
-				n.escalated = true
-				out = append(out, hop(n, "trust", r.ARN, "iam:UpdateAssumeRolePolicy", res))
-				continue
+			if a.may("iam:UpdateAssumeRolePolicy") {
+				if res := w.decide(a, "iam:UpdateAssumeRolePolicy", r.ARN, r.account, nil, nil); res.Decision == iampolicy.Allowed {
+					n := w.session(a, r, "verify")
+					n.escalated = true
+					out = append(out, hop(n, "trust", r.ARN, "iam:UpdateAssumeRolePolicy", res))
+					continue
+				}
 			}
 			// iam:PassRole to something a service runs with the role, when
 			// the role trusts that service.
-			if trust := w.policy(r.Trust, iampolicy.Trust); trust != nil {
+			if trust := w.policy(r.Trust, iampolicy.Trust); trust != nil && a.may("iam:PassRole") {
 				for _, svc := range passServices {
 					if !w.serviceTrusted(trust, r, svc.principal) {
 						continue
@@ -984,6 +1061,9 @@ func (w *reachWorld) edges(a *node) []*node {
 				continue
 			}
 			for _, act := range []string{"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"} {
+				if !a.may(act) {
+					continue
+				}
 				if res := w.decide(a, act, u.ARN, acct.ID, nil, nil); res.Decision == iampolicy.Allowed {
 					n := w.userActor(a, acct, u)
 					n.escalated = true
@@ -1002,7 +1082,7 @@ func (w *reachWorld) edges(a *node) []*node {
 				out = append(out, hop(&n, "boundary", target, act, res))
 			}
 		}
-		if a.role == "" && a.function == "" && !strings.Contains(a.arn, ":user/xacct-verify-member-of-") {
+		if a.role == "" && a.function == "" && !strings.Contains(a.arn, ":user/xacct-verify-member-of-") && a.may("iam:AddUserToGroup") {
 			// A user that may add itself to a group gets the group's
 			// policies.
 			for _, g := range acct.Groups {
@@ -1069,9 +1149,14 @@ var passServices = []struct{ principal, action string }{
 // behalf of a caller of the role's account, conditions it cannot know
 // taken as met).
 func (w *reachWorld) serviceTrusted(trust *iampolicy.Policy, r *roleRef, service string) bool {
+	k := r.ARN + "|" + service
+	if v, ok := w.trusted[k]; ok {
+		return v
+	}
 	res, err := iampolicy.Evaluate(&iampolicy.Request{Principal: service, Action: "sts:AssumeRole", Resource: r.ARN, ResourceAccount: r.account,
 		Context: map[string][]string{"aws:SourceAccount": {r.account}}, ResourcePolicy: &iampolicy.NamedPolicy{Name: "trust", Policy: trust}, Possible: true})
-	return err == nil && res.Decision == iampolicy.Allowed
+	w.trusted[k] = err == nil && res.Decision == iampolicy.Allowed
+	return w.trusted[k]
 }
 
 // writesPermissions finds an IAM action that lets a write the role's
@@ -1082,12 +1167,15 @@ func (w *reachWorld) writesPermissions(a *node, r *roleRef) (string, iampolicy.R
 		return "", iampolicy.Result{}, false
 	}
 	for _, act := range []string{"iam:PutRolePolicy", "iam:AttachRolePolicy"} {
+		if !a.may(act) {
+			continue
+		}
 		if res := w.decide(a, act, r.ARN, r.account, nil, nil); res.Decision == iampolicy.Allowed {
 			return act, res, true
 		}
 	}
 	for _, d := range r.Policies {
-		if arn, ok := strings.CutPrefix(d.Name, "managed policy "); ok && strings.HasPrefix(arn, "arn:aws:iam::"+r.account+":policy/") {
+		if arn, ok := strings.CutPrefix(d.Name, "managed policy "); ok && strings.HasPrefix(arn, "arn:aws:iam::"+r.account+":policy/") && a.may("iam:CreatePolicyVersion") {
 			if res := w.decide(a, "iam:CreatePolicyVersion", arn, r.account, nil, nil); res.Decision == iampolicy.Allowed {
 				return "iam:CreatePolicyVersion", res, true
 			}
@@ -1106,13 +1194,15 @@ func (w *reachWorld) dropsBoundary(a *node) (string, string, iampolicy.Result, b
 		return "", "", iampolicy.Result{}, false
 	}
 	for _, act := range []string{"iam:Delete" + kind + "PermissionsBoundary", "iam:Put" + kind + "PermissionsBoundary"} {
+		if !a.may(act) {
+			continue
+		}
 		if res := w.decide(a, act, target, a.account, nil, nil); res.Decision == iampolicy.Allowed {
 			return act, target, res, true
 		}
 	}
 	return "", "", iampolicy.Result{}, false
 }
-
 
 // userActor is a principal holding a user's own credentials.
 func (w *reachWorld) userActor(from *node, acct Account, u User) *node {
@@ -1159,6 +1249,9 @@ func (w *reachWorld) selfGrant(a *node, acct Account) (string, string, iampolicy
 	}
 	for _, t := range targets {
 		for _, act := range t.actions {
+			if !a.may(act) {
+				continue
+			}
 			if res := w.decide(a, act, t.arn, a.account, nil, nil); res.Decision == iampolicy.Allowed {
 				return act, t.arn, res, true
 			}
