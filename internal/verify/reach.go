@@ -958,10 +958,30 @@ func (w *reachWorld) edges(a *node) []*node {
 		next.path = append(slices.Clone(a.path), Hop{Kind: kind, To: to, Label: next.label, Action: action, Statements: statements(res)})
 		return next
 	}
-	// An administrator of its account gains nothing there by escalating:
-	// only its paths into other accounts are walked.
-	admin := hasKey(a.adminOf, a.account)
+	// An administrator of its account (by its start, its role, or by
+	// writing its own policies) gains nothing there by escalating: only its
+	// paths into other accounts are walked.
+	admin := hasKey(a.adminOf, a.account) || w.administrator(a)
+	// One that may write its own permissions becomes an administrator of
+	// its account in one hop; every other escalation there is the
+	// administrator's to take, so its own account is not walked twice.
+	selfAdmin := false
+	if !admin {
+		if own := w.accounts[a.account]; own != nil {
+			if act, target, res, ok := w.selfGrant(a, *own); ok {
+				n := *a
+				n.identity = []iampolicy.NamedPolicy{{Name: "any policy it writes itself", Policy: adminPolicy}}
+				n.escalated = true
+				n.label = a.label + " after writing its own permissions"
+				out = append(out, hop(&n, "self-grant", target, act, res))
+				selfAdmin = true
+			}
+		}
+	}
 	for _, acct := range w.inv.Accounts {
+		if selfAdmin && acct.ID == a.account {
+			continue
+		}
 		if admin && acct.ID == a.account {
 			for i := range acct.Roles {
 				r := &roleRef{Role: &acct.Roles[i], account: acct.ID}
@@ -990,7 +1010,7 @@ func (w *reachWorld) edges(a *node) []*node {
 					// attached to it) holds whatever it writes there.
 					if act, res, ok := w.writesPermissions(a, r); ok {
 						n := w.session(a, r, "verify")
-						n.identity = []iampolicy.NamedPolicy{{Name: "any policy it writes on " + r.Name, Policy: iampolicy.MustParse(adminDoc, iampolicy.Identity)}}
+						n.identity = []iampolicy.NamedPolicy{{Name: "any policy it writes on " + r.Name, Policy: adminPolicy}}
 						n.escalated = true
 						n.label += " after its permissions are rewritten"
 						out = append(out, hop(n, "grant", r.ARN, act, res))
@@ -1100,20 +1120,12 @@ func (w *reachWorld) edges(a *node) []*node {
 				}
 			}
 		}
-		// Writing its own permissions makes it whatever it writes, within
-		// its boundary: an administrator of its account.
-		if !a.escalated || len(a.path) == 0 || a.path[len(a.path)-1].Kind != "self-grant" {
-			if act, target, res, ok := w.selfGrant(a, acct); ok {
-				n := *a
-				n.identity = []iampolicy.NamedPolicy{{Name: "any policy it writes itself", Policy: iampolicy.MustParse(adminDoc, iampolicy.Identity)}}
-				n.escalated = true
-				n.label = a.label + " after writing its own permissions"
-				out = append(out, hop(&n, "self-grant", target, act, res))
-			}
-		}
 	}
 	return out
 }
+
+// adminPolicy is AdministratorAccess, parsed once.
+var adminPolicy = iampolicy.MustParse(adminDoc, iampolicy.Identity)
 
 // reachesOut reports whether a role's policies name anything outside its
 // account (a role, a bucket, a function), so that becoming it may lead

@@ -240,3 +240,32 @@ func TestReachAcknowledgedAndStrict(t *testing.T) {
 		}
 	}
 }
+
+// TestReachAdministratorDoesNotFanOut: principals that may write IAM in
+// their account (iam:*, not administrators: no S3) become administrators
+// in one hop (writing their own policy); the walk does not also take every
+// trust rewrite and every user's key from each of them (an e2e run on a
+// sandbox with leftover IAMFullAccess users spent minutes there). The
+// requests decided stay near what the principals alone cost.
+func TestReachAdministratorDoesNotFanOut(t *testing.T) {
+	t.Parallel()
+	_, r := plant(t, "", func(inv *Inventory, a map[string]*Account) {
+		dev := a["development"]
+		for i := range 100 {
+			name := fmt.Sprintf("idle-%03d", i)
+			dev.Users = append(dev.Users, User{Name: name, ARN: "arn:aws:iam::" + devID + ":user/" + name})
+			role := fmt.Sprintf("spare-%03d", i)
+			dev.Roles = append(dev.Roles, Role{Name: role, ARN: "arn:aws:iam::" + devID + ":role/" + role, Trust: trusts("arn:aws:iam::" + devID + ":root")})
+		}
+		for i := range 30 {
+			name := fmt.Sprintf("iam-admin-%02d", i)
+			dev.Users = append(dev.Users, User{Name: name, ARN: "arn:aws:iam::" + devID + ":user/" + name,
+				Policies: []Doc{{Name: "user " + name + " policy iam", Document: allow("iam:*", "*")}}})
+		}
+	})
+	want := "user iam-admin-00 (development) -[iam:PutUserPolicy]-> user iam-admin-00 (development) after writing its own permissions -[sts:AssumeRole]-> role acme-data-developers (production) -[s3:PutObject]-> arn:aws:s3:::acme-data-prod/xacct-witness"
+	wantRoute(t, r, "user iam-admin-00 (development)", want)
+	if r.Requests > 100000 {
+		t.Errorf("%d requests decided: the walk fans out", r.Requests)
+	}
+}
