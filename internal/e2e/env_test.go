@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/xacct/xacct/internal/cli"
+	"github.com/xacct/xacct/internal/sandbox"
 	"github.com/xacct/xacct/internal/config"
 )
 
@@ -32,17 +33,34 @@ func (c *counting) RoundTrip(r *http.Request) (*http.Response, error) {
 	return c.next.RoundTrip(r)
 }
 
-// env is one test's stack on the shared sandbox: its own names, config file
-// and state.
+// env is one test's stack on a sandbox (the shared one unless it says
+// otherwise): its own names, config file and state.
 type env struct {
 	t     testing.TB
 	dir   string
 	cfg   string
 	stack string
 	calls *counting
+	// sb is the sandbox the stack is on.
+	sb *sandbox.Sandbox
 }
 
 func newEnv(t testing.TB, extra string) *env {
+	t.Helper()
+	return newEnvOn(t, shared, extra)
+}
+
+// newVerifyEnv is a stack on the sandbox kept for the tests that verify
+// who can reach a deployed stack's data: `xacct verify` walks every
+// principal of the accounts, and the other tests leave principals behind on
+// the shared sandbox (a role with AmazonS3ReadOnlyAccess reaches every
+// bucket there) that would be findings here.
+func newVerifyEnv(t testing.TB, extra string) *env {
+	t.Helper()
+	return newEnvOn(t, verifySandbox(t), extra)
+}
+
+func newEnvOn(t testing.TB, sb *sandbox.Sandbox, extra string) *env {
 	t.Helper()
 	dir := t.TempDir()
 	name := fmt.Sprintf("t%d", time.Now().UnixNano()%1e9)
@@ -55,7 +73,7 @@ accounts:
 production: { bucket: %[1]s-prod, processor: { package: %[5]q, architecture: %[6]s } }
 reporting: { bucket: %[1]s-reporting }
 state: { path: %[3]q }
-%[4]s`, name, shared.URL, filepath.Join(dir, "state.json"), extra, filepath.Join(dir, "processor.zip"), hostArch)
+%[4]s`, name, sb.URL, filepath.Join(dir, "state.json"), extra, filepath.Join(dir, "processor.zip"), hostArch)
 	if err := os.WriteFile(filepath.Join(dir, "processor.zip"), pkg, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +81,7 @@ state: { path: %[3]q }
 		// Group names are per account: each test gets its own.
 		yaml += fmt.Sprintf("groups:\n  developers: { group_name: %[1]s-Developers }\n  testers: { group_name: %[1]s-Testers }\n", name)
 	}
-	e := &env{t: t, dir: dir, cfg: filepath.Join(dir, "xacct.yaml"), stack: name, calls: &counting{next: transport(t, shared)}}
+	e := &env{t: t, dir: dir, cfg: filepath.Join(dir, "xacct.yaml"), stack: name, calls: &counting{next: transport(t, sb)}, sb: sb}
 	e.write(yaml)
 	return e
 }
@@ -81,8 +99,8 @@ func (e *env) factory(stdin string) (*cli.Factory, *bytes.Buffer, *bytes.Buffer)
 		IO: &cli.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
 		AWS: func(ctx context.Context, profile string) (aws.Config, error) {
 			return aws.Config{
-				Region:      shared.Region,
-				Credentials: credentials.NewStaticCredentialsProvider(shared.AdminKey, shared.AdminSecret, ""),
+				Region:      e.sb.Region,
+				Credentials: credentials.NewStaticCredentialsProvider(e.sb.AdminKey, e.sb.AdminSecret, ""),
 				HTTPClient:  &http.Client{Transport: e.calls},
 			}, nil
 		},
@@ -137,20 +155,20 @@ func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 // xacctProcess is xacct run as a process of its own (this test binary
 // re-executed), signed in as the sandbox's administrator through the
 // environment, so that a test can interrupt or kill it.
-func xacctProcess(args ...string) *exec.Cmd {
+func xacctProcess(sb *sandbox.Sandbox, args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], append([]string{xacctMainArg}, args...)...)
 	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID="+shared.AdminKey, "AWS_SECRET_ACCESS_KEY="+shared.AdminSecret, "AWS_REGION="+shared.Region,
-		"AWS_CA_BUNDLE="+shared.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+		"AWS_ACCESS_KEY_ID="+sb.AdminKey, "AWS_SECRET_ACCESS_KEY="+sb.AdminSecret, "AWS_REGION="+sb.Region,
+		"AWS_CA_BUNDLE="+sb.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 	return cmd
 }
 
 // startXacct starts xacct as its own process (see xacctProcess) and
 // returns it with a scanner of its standard output, or of its standard
 // error when stderr is set.
-func startXacct(t *testing.T, stderr bool, args ...string) (*exec.Cmd, *bufio.Scanner) {
+func startXacct(t *testing.T, sb *sandbox.Sandbox, stderr bool, args ...string) (*exec.Cmd, *bufio.Scanner) {
 	t.Helper()
-	cmd := xacctProcess(args...)
+	cmd := xacctProcess(sb, args...)
 	pipe := cmd.StdoutPipe
 	if stderr {
 		pipe = cmd.StderrPipe
@@ -163,4 +181,9 @@ func startXacct(t *testing.T, stderr bool, args ...string) (*exec.Cmd, *bufio.Sc
 		t.Fatal(err)
 	}
 	return cmd, bufio.NewScanner(r)
+}
+
+// orgAdmin is an account's administrator in the env's sandbox.
+func (e *env) orgAdmin(account string) *client {
+	return adminOf(e.t, e.sb).assume(e.t, "arn:aws:iam::"+account+":role/"+sandbox.DefaultAdminRoleName, "test-admin")
 }

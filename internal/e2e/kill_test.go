@@ -67,7 +67,7 @@ func inventory(t *testing.T, e *env) []string {
 // finished; it reports whether it got to kill it.
 func killAfter(t *testing.T, n int, args ...string) bool {
 	t.Helper()
-	cmd, sc := startXacct(t, false, args...)
+	cmd, sc := startXacct(t, shared, false, args...)
 	done := 0
 	for done < n && sc.Scan() {
 		if strings.Contains(sc.Text(), " complete after ") {

@@ -75,7 +75,30 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	shared.Close()
+	if verifying != nil {
+		verifying.Close()
+	}
 	os.Exit(code)
+}
+
+var (
+	verifyOnce sync.Once
+	verifying  *sandbox.Sandbox
+	verifyErr  error
+)
+
+// verifySandbox is the sandbox of newVerifyEnv, started by its first user.
+func verifySandbox(t testing.TB) *sandbox.Sandbox {
+	t.Helper()
+	verifyOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		verifying, verifyErr = sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf})
+	})
+	if verifyErr != nil {
+		t.Fatalf("start the verify sandbox: %v", verifyErr)
+	}
+	return verifying
 }
 
 // defaultAWSConfig is what xacct's main uses: the SDK's default chain.

@@ -11,8 +11,8 @@ import (
 // a correct deployment verifies, offline and deployed, and live probes
 // (keys, no MFA) are refused the roles as intended.
 func TestVerifyWithMFARequired(t *testing.T) {
-	name := newEnv(t, "").stack
-	e := newEnv(t, fmt.Sprintf("groups:\n  developers: { group_name: %[1]s-Developers, require_mfa: true }\n  testers: { group_name: %[1]s-Testers, require_mfa: true }\n", name))
+	name := newVerifyEnv(t, "").stack
+	e := newVerifyEnv(t, fmt.Sprintf("groups:\n  developers: { group_name: %[1]s-Developers, require_mfa: true }\n  testers: { group_name: %[1]s-Testers, require_mfa: true }\n", name))
 	e.mustRun("apply", "--auto-approve")
 	// The matrix shows each member's path to its role both ways: with MFA
 	// intended and allowed, without it intended and denied.

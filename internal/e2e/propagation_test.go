@@ -26,7 +26,9 @@ import (
 // just added is not yet in force — and honours it once D has passed. A
 // grant taken away is gone at once.
 func TestIAMDelay(t *testing.T) {
-	const delay = 1500 * time.Millisecond
+	// Long enough that the first call after a change is inside it even on
+	// a loaded machine with the race detector.
+	const delay = 3 * time.Second
 	ctx := context.Background()
 	shared.SetFaults(sandbox.Faults{IAMDelay: delay})
 	defer shared.SetFaults(sandbox.Faults{})
@@ -49,10 +51,11 @@ func TestIAMDelay(t *testing.T) {
 	}
 	inTime := func(t *testing.T, what string, took time.Duration) {
 		t.Helper()
-		// Honoured no sooner than the delay (less the first call's
-		// latency margin), and not much later.
-		if took < delay-200*time.Millisecond || took > delay+3*time.Second {
-			t.Errorf("%s honoured after %v, want about %v", what, took, delay)
+		// Honoured no sooner than the delay, less the change's own
+		// response time (the sandbox starts the clock when it answers);
+		// eventually bounds how much later.
+		if took < delay-250*time.Millisecond {
+			t.Errorf("%s honoured after %v, before the delay of %v", what, took, delay)
 		}
 	}
 

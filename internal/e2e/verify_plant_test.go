@@ -18,12 +18,12 @@ import (
 // and the statement that allows it; once it is undone, verify exits 0.
 func TestVerifyFindsWhatWasPlanted(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "")
+	e := newVerifyEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
-	dev, prod := orgAdmin(t, devID), orgAdmin(t, prodID)
+	dev, prod := e.orgAdmin(devID), e.orgAdmin(prodID)
 	bucket := e.stack + "-prod"
 	objects := "arn:aws:s3:::" + bucket + "/*"
-	fn := "arn:aws:lambda:" + shared.Region + ":" + prodID + ":function:" + e.stack + "-metadata-processor"
+	fn := "arn:aws:lambda:" + e.sb.Region + ":" + prodID + ":function:" + e.stack + "-metadata-processor"
 	statement := func(action, resource string) string {
 		return `{"Version":"2012-10-17","Statement":[{"Sid":"Planted","Effect":"Allow","Action":"` + action + `","Resource":"` + resource + `"}]}`
 	}

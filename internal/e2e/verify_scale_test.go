@@ -44,13 +44,13 @@ func (c *byKey) RoundTrip(r *http.Request) (*http.Response, error) {
 // asserted as timings (README: performance is measured, not tested).
 func TestVerifyScale(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "")
+	e := newVerifyEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
 	const users, roles, groups = 200, 50, 20
 	var made []func()
 	var mu sync.Mutex
 	for _, id := range []string{devID, prodID, repID} {
-		c := orgAdmin(t, id)
+		c := e.orgAdmin(id)
 		sem := make(chan struct{}, 16)
 		var wg sync.WaitGroup
 		do := func(create func() error, undo func()) {

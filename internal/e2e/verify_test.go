@@ -17,7 +17,7 @@ import (
 
 func TestVerifyDeployedAndRendered(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "")
+	e := newVerifyEnv(t, "")
 	// Offline, before anything exists: the templates match the intent.
 	code, out, errOut := e.run("verify", "--rendered")
 	if code != cli.ExitOK || !strings.Contains(out, "Verified.") {
@@ -36,7 +36,7 @@ func TestVerifyDeployedAndRendered(t *testing.T) {
 	}
 	// Testers given s3:PutObject behind xacct's back.
 	c := e.loadConfig()
-	prodAdmin := orgAdmin(t, "222222222222")
+	prodAdmin := e.orgAdmin("222222222222")
 	tester := c.Groups[1].RoleName
 	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"ObjectAccess","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::` + c.Production.Bucket + `/*"},` +
 		`{"Sid":"BucketAccess","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::` + c.Production.Bucket + `"}]}`
@@ -56,7 +56,7 @@ func TestVerifyDeployedAndRendered(t *testing.T) {
 
 func TestVerifyLive(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "")
+	e := newVerifyEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
 	code, out, errOut := e.run("verify", "--live", "--live-wait", "10s")
 	if code != cli.ExitOK || !strings.Contains(out, "Verified live.") || !strings.Contains(out, `"schema_version":1`) {
@@ -72,7 +72,7 @@ func TestVerifyLive(t *testing.T) {
 
 	// Drift: testers may now write. Both verifications catch it.
 	c := e.loadConfig()
-	prodAdmin := orgAdmin(t, "222222222222")
+	prodAdmin := e.orgAdmin("222222222222")
 	tester := c.Groups[1].RoleName
 	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"ObjectAccess","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::` + c.Production.Bucket + `/*"},` +
 		`{"Sid":"BucketAccess","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::` + c.Production.Bucket + `"}]}`
@@ -95,7 +95,7 @@ func assertNoProbes(t *testing.T, e *env) {
 	t.Helper()
 	ctx := context.Background()
 	c := e.loadConfig()
-	devAdmin := orgAdmin(t, "111111111111")
+	devAdmin := e.orgAdmin("111111111111")
 	users, err := devAdmin.iam.ListUsers(ctx, &iam.ListUsersInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +106,7 @@ func assertNoProbes(t *testing.T, e *env) {
 		}
 	}
 	for _, b := range []struct{ account, bucket string }{{"222222222222", c.Production.Bucket}, {"333333333333", c.Reporting.Bucket}} {
-		s := orgAdmin(t, b.account).s3
+		s := e.orgAdmin(b.account).s3
 		out, err := s.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(b.bucket)})
 		if err != nil {
 			t.Fatal(err)
@@ -120,9 +120,9 @@ func assertNoProbes(t *testing.T, e *env) {
 }
 
 func TestVerifyLiveCleansUpWhenInterrupted(t *testing.T) {
-	e := newEnv(t, "")
+	e := newVerifyEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
-	cmd, sc := startXacct(t, true, "verify", "--live", "--live-wait", "10s", "-c", e.cfg)
+	cmd, sc := startXacct(t, e.sb, true, "verify", "--live", "--live-wait", "10s", "-c", e.cfg)
 	var lines []string
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
@@ -142,7 +142,7 @@ func TestVerifyLiveCleansUpWhenInterrupted(t *testing.T) {
 }
 
 func TestVerifyNeedsNoPackage(t *testing.T) {
-	e := newEnv(t, "")
+	e := newVerifyEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
 	if err := os.Remove(e.dir + "/processor.zip"); err != nil {
 		t.Fatal(err)
@@ -160,15 +160,15 @@ func TestVerifyNeedsNoPackage(t *testing.T) {
 // it, says what it removed, and touches nothing else.
 func TestVerifyCleanupAfterAKill(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, "")
+	e := newVerifyEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
-	dev := orgAdmin(t, devID)
+	dev := e.orgAdmin(devID)
 	// Named like a probe but not tagged for this stack: never touched.
 	other := "xacct-probe-other-" + e.stack
 	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(other)}))(t)
 	defer func() { _, _ = dev.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(other)}) }()
 
-	cmd, sc := startXacct(t, true, "verify", "--live", "--live-wait", "10s", "-c", e.cfg)
+	cmd, sc := startXacct(t, e.sb, true, "verify", "--live", "--live-wait", "10s", "-c", e.cfg)
 	created := 0
 	for sc.Scan() {
 		if strings.Contains(sc.Text(), "probe user") && strings.Contains(sc.Text(), "created") {
