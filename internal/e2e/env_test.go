@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/xacct/xacct/internal/cli"
-	"github.com/xacct/xacct/internal/sandbox"
 	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/sandbox"
 )
 
 // counting counts the HTTP requests xacct sends.
