@@ -31,7 +31,8 @@ func TestIAMDelay(t *testing.T) {
 	const delay = 3 * time.Second
 	ctx := context.Background()
 	shared.SetFaults(sandbox.Faults{IAMDelay: delay})
-	defer shared.SetFaults(sandbox.Faults{})
+	// The subtests run side by side; the delay is lifted once all are done.
+	t.Cleanup(func() { shared.SetFaults(sandbox.Faults{}) })
 	dev, prod := orgAdmin(t, devID), orgAdmin(t, prodID)
 
 	// eventually retries call until it succeeds, and returns how long the
@@ -60,6 +61,7 @@ func TestIAMDelay(t *testing.T) {
 	}
 
 	t.Run("a new role is assumable only after the delay", func(t *testing.T) {
+		t.Parallel()
 		name := uniq(t, "fresh")
 		arn := "arn:aws:iam::" + prodID + ":role/" + name
 		must(prod.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(
@@ -85,6 +87,7 @@ func TestIAMDelay(t *testing.T) {
 	})
 
 	t.Run("a new grant is in force only after the delay, a revoked one at once", func(t *testing.T) {
+		t.Parallel()
 		bucket := uniq(t, "delayed")
 		must(dev.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
 		name := uniq(t, "late")
@@ -113,6 +116,7 @@ func TestIAMDelay(t *testing.T) {
 	})
 
 	t.Run("Lambda refuses a new execution role, S3 a new permission, until the delay", func(t *testing.T) {
+		t.Parallel()
 		lc := lambda.NewFromConfig(prod.cfg)
 		role, fn, bucket := uniq(t, "exec"), uniq(t, "proc"), uniq(t, "src")
 		roleARN := "arn:aws:iam::" + prodID + ":role/" + role
