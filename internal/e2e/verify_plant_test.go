@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -56,6 +57,8 @@ func TestVerifyFindsWhatWasPlanted(t *testing.T) {
 		{name: "a hand-made role trusts Development", want: []string{"-[sts:AssumeRole]-> role " + handMade + " (production)", "s3:GetObject (Read)", "role " + handMade + " policy read statement Planted"}},
 		{name: "a user may join Developers", want: []string{"user " + joiner + " (development)", "iam:AddUserToGroup (Write)", "user " + joiner + " policy join statement Planted"}},
 		{name: "the bucket policy grants Development", want: []string{"(development)", "s3:GetObject (Read)", "bucket policy of " + bucket + " statement DevRead"}},
+		{name: "the writer's prefix widened to metadata*", want: []string{"function " + processor + " (production)", "role " + e.stack + "-metadata-writer (reporting)",
+			"s3:PutObject (Write)", "arn:aws:s3:::" + e.stack + "-reporting/metadataxacct-any", "policy planted statement Planted"}},
 	}
 	plants[0].plant, plants[0].undo = onRole(testers, "s3:DeleteObjectVersion", objects)
 	plants[1].plant, plants[1].undo = onRole(testers, "s3:PutObjectTagging", objects)
@@ -94,6 +97,16 @@ func TestVerifyFindsWhatWasPlanted(t *testing.T) {
 		must(prod.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(bucketPolicy)}))(t)
 	}
 
+	rep := e.orgAdmin(repID)
+	writer := e.stack + "-metadata-writer"
+	plants[8].plant = func() {
+		must(rep.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(writer), PolicyName: aws.String("planted"),
+			PolicyDocument: aws.String(statement("s3:PutObject", "arn:aws:s3:::"+e.stack+"-reporting/metadata*"))}))(t)
+	}
+	plants[8].undo = func() {
+		must(rep.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(writer), PolicyName: aws.String("planted")}))(t)
+	}
+
 	if code, out, _ := e.run("verify"); code != cli.ExitOK {
 		t.Fatalf("verify before any plant: exit %d\n%s", code, out)
 	}
@@ -122,5 +135,20 @@ func TestVerifyFindsWhatWasPlanted(t *testing.T) {
 				t.Errorf("verify after undoing it: exit %d\n%s", code, out)
 			}
 		})
+	}
+}
+
+// TestVerifyRefusesAWidenedPrefix: a Reporting prefix with a wildcard
+// would widen the writer's s3:PutObject beyond it; the config refuses it
+// with its line, offline too.
+func TestVerifyRefusesAWidenedPrefix(t *testing.T) {
+	e := newEnv(t, "")
+	for _, prefix := range []string{"records*", "rec?rds/"} {
+		cfg := strings.Replace(string(must(os.ReadFile(e.cfg))(t)), "reporting: { bucket: "+e.stack+"-reporting }", "reporting: { bucket: "+e.stack+"-reporting, prefix: \""+prefix+"\" }", 1)
+		e.write(cfg)
+		code, _, errOut := e.run("verify", "--rendered")
+		if code != cli.ExitError || !regexp.MustCompile(`xacct\.yaml:\d+: reporting\.prefix: `).MatchString(errOut) {
+			t.Errorf("prefix %q: exit %d\n%s", prefix, code, errOut)
+		}
 	}
 }
