@@ -25,7 +25,7 @@ unit:
 	$(GO) test -race $(UNIT)
 
 e2e:
-	$(GO) test -race -timeout 30m $(E2E)
+	$(GO) test -race -timeout 30m -parallel 4 $(E2E)
 
 # apply and destroy killed with SIGKILL at ten points each, and run under
 # injected throttling and 5xx for twenty seeds (make e2e runs three points

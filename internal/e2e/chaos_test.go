@@ -28,11 +28,13 @@ func chaosSeeds() []uint64 {
 // a plan with nothing to do and destroy all succeed: the SDK retries what
 // AWS asks it to, apply waits for IAM where AWS says it has not caught up.
 func TestApplyAndDestroyUnderFaults(t *testing.T) {
+	t.Parallel()
+	sb := ownSandbox(t)
 	for _, seed := range chaosSeeds() {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
-			e := newEnv(t, "")
-			shared.SetFaults(sandbox.Faults{Throttle: 0.1, Error: 0.03, IAMDelay: 2 * time.Second, Seed: seed})
-			defer shared.SetFaults(sandbox.Faults{})
+			e := newEnvOn(t, sb, "")
+			sb.SetFaults(sandbox.Faults{Throttle: 0.1, Error: 0.03, IAMDelay: 2 * time.Second, Seed: seed})
+			defer sb.SetFaults(sandbox.Faults{})
 			start := time.Now()
 			e.mustRun("apply", "--auto-approve")
 			applied := time.Since(start)
@@ -40,7 +42,7 @@ func TestApplyAndDestroyUnderFaults(t *testing.T) {
 				t.Fatalf("plan after apply under faults: exit %d\n%s%s", code, out, errOut)
 			}
 			e.mustRun("destroy", "--auto-approve", "--force-delete-data")
-			counts := shared.FaultCounts()
+			counts := sb.FaultCounts()
 			if counts["Throttling"]+counts["SlowDown"]+counts["TooManyRequestsException"]+counts["ThrottlingException"] == 0 {
 				t.Errorf("no throttling was injected: %v", counts)
 			}

@@ -94,6 +94,9 @@ func unlock(t *testing.T, e *env, args ...string) {
 // after n changes converge when run again, with nothing leaked or made
 // twice, compared with an inventory of the accounts.
 func TestKilledApplyAndDestroyConverge(t *testing.T) {
+	// Its inventory counts only its stacks' names: it runs beside the
+	// other parallel tests on the shared sandbox (none injects faults).
+	t.Parallel()
 	var want []string
 	for _, n := range killPoints() {
 		t.Run(fmt.Sprintf("after %d changes", n), func(t *testing.T) {

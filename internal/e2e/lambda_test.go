@@ -22,6 +22,7 @@ import (
 )
 
 func TestProcessorWritesARecordForEachDeveloperUpload(t *testing.T) {
+	t.Parallel() // nothing it checks depends on what other tests do at the same time
 	ctx := context.Background()
 	devAdmin := orgAdmin(t, "111111111111")
 	e := newEnv(t, "")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xacct/xacct/internal/cli"
+	"github.com/xacct/xacct/internal/sandbox"
 )
 
 // delaying holds every request for a fixed time before sending it: the
@@ -44,7 +45,12 @@ func groupsYAML(stack string, n int) string {
 // newGroupsEnv is a stack of n groups whose requests each take delay more.
 func newGroupsEnv(tb testing.TB, n int, delay time.Duration) *env {
 	tb.Helper()
-	e := newEnv(tb, "groups: {}\n")
+	return newGroupsEnvOn(tb, shared, n, delay)
+}
+
+func newGroupsEnvOn(tb testing.TB, sb *sandbox.Sandbox, n int, delay time.Duration) *env {
+	tb.Helper()
+	e := newEnvOn(tb, sb, "groups: {}\n")
 	yaml, err := os.ReadFile(e.cfg)
 	if err != nil {
 		tb.Fatal(err)

@@ -87,6 +87,21 @@ var (
 	verifyErr  error
 )
 
+// ownSandbox starts a sandbox for one test (stopped at its end): a test
+// that injects faults has one of its own, so that it can run beside the
+// others.
+func ownSandbox(t testing.TB) *sandbox.Sandbox {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	sb, err := sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf})
+	if err != nil {
+		t.Fatalf("start a sandbox: %v", err)
+	}
+	t.Cleanup(sb.Close)
+	return sb
+}
+
 // verifySandbox is the sandbox of newVerifyEnv, started by its first user.
 func verifySandbox(t testing.TB) *sandbox.Sandbox {
 	t.Helper()

@@ -27,6 +27,7 @@ import (
 // are closed to make room, which the clients handle as they handle any
 // server's idle timeout.
 func TestClientsWorkUnderTheConnectionBound(t *testing.T) {
+	t.Parallel() // nothing it checks depends on what other tests do at the same time
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	sb, err := sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", MaxConns: 4})

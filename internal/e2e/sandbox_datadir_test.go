@@ -17,6 +17,7 @@ import (
 // TestDataDirKeepsStateAcrossRestarts starts a sandbox of its own: it closes
 // and restarts it on a data dir, which the shared sandbox has not.
 func TestDataDirKeepsStateAcrossRestarts(t *testing.T) {
+	t.Parallel() // nothing it checks depends on what other tests do at the same time
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()

@@ -24,6 +24,7 @@ import (
 // its log group /aws/lambda/<name>, written with the execution role's
 // permission; a function whose role may not write logs leaves no group.
 func TestInvokeAtAnyTimeAndLogsToTheLogGroup(t *testing.T) {
+	t.Parallel() // nothing it checks depends on what other tests do at the same time
 	ctx := context.Background()
 	prod, rep := orgAdmin(t, prodID), orgAdmin(t, repID)
 	p := setupPattern(t, runtime.GOARCH, false)

@@ -60,6 +60,7 @@ func alive(pid int) bool {
 // a process of its own: it signals (and SIGKILLs) that process, which the
 // shared sandbox, living in the test binary, must survive.
 func TestStoppingTheSandboxLeavesNoProcess(t *testing.T) {
+	t.Parallel() // nothing it checks depends on what other tests do at the same time
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], sandboxMainArg, t.TempDir())

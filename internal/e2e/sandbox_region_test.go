@@ -27,6 +27,7 @@ import (
 // its own in that region, apply, a developer's upload becomes a metadata
 // record in Reporting, the next plan is empty, destroy.
 func TestThePatternInAnotherRegion(t *testing.T) {
+	t.Parallel() // nothing it checks depends on what other tests do at the same time
 	ctx := context.Background()
 	const region = "eu-west-1"
 	sb, err := sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Region: region, Listen: "127.0.0.1:0", Logf: sandboxLog.logf})

@@ -15,9 +15,10 @@ import (
 // service slows down), and says how many requests were throttled, in its
 // JSON summary and in its text.
 func TestFiftyGroupsUnderThrottling(t *testing.T) {
-	e := newGroupsEnv(t, 50, 0)
-	shared.SetFaults(sandbox.Faults{Throttle: 0.3, Seed: 14})
-	defer shared.SetFaults(sandbox.Faults{})
+	t.Parallel()
+	sb := ownSandbox(t)
+	e := newGroupsEnvOn(t, sb, 50, 0)
+	sb.SetFaults(sandbox.Faults{Throttle: 0.3, Seed: 14})
 	start := time.Now()
 	code, out, errOut := e.run("apply", "--auto-approve", "--json")
 	if code != cli.ExitOK {
@@ -42,6 +43,6 @@ func TestFiftyGroupsUnderThrottling(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("plan after apply under throttling: exit %d\n%s%s", code, out, errOut)
 	}
-	shared.SetFaults(sandbox.Faults{})
+	sb.SetFaults(sandbox.Faults{})
 	e.mustRun("destroy", "--auto-approve", "--force-delete-data")
 }
