@@ -18,8 +18,11 @@ import (
 // (issue 13's list) makes verify exit 3 naming the principal, the action
 // and the statement that allows it; once it is undone, verify exits 0.
 func TestVerifyFindsWhatWasPlanted(t *testing.T) {
+	// On a sandbox of its own: what it plants is seen by no other verify,
+	// and it runs beside the other tests.
+	t.Parallel()
 	ctx := context.Background()
-	e := newVerifyEnv(t, "")
+	e := newEnvOn(t, ownSandbox(t), "")
 	e.mustRun("apply", "--auto-approve")
 	dev, prod := e.orgAdmin(devID), e.orgAdmin(prodID)
 	bucket := e.stack + "-prod"

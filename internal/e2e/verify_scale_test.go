@@ -43,8 +43,11 @@ func (c *byKey) RoundTrip(r *http.Request) (*http.Response, error) {
 // pages, not a call per principal). Time and calls are reported, not
 // asserted as timings (README: performance is measured, not tested).
 func TestVerifyScale(t *testing.T) {
+	// On a sandbox of its own: its principals are walked by no one else,
+	// and it runs beside the other tests.
+	t.Parallel()
 	ctx := context.Background()
-	e := newVerifyEnv(t, "")
+	e := newEnvOn(t, ownSandbox(t), "")
 	e.mustRun("apply", "--auto-approve")
 	const users, roles, groups = 200, 50, 20
 	var made []func()
