@@ -228,4 +228,8 @@ func TestMFAPathsBothWays(t *testing.T) {
 	if found != len(want) {
 		t.Errorf("found %d of the %d MFA rows", found, len(want))
 	}
+	// Nobody outside the intent reaches the data either.
+	for _, f := range ComputeReach(c, RenderedInventory(c, FromValues(values)), false).Findings {
+		t.Errorf("examples/aws.yaml: finding %s", f.Route())
+	}
 }
