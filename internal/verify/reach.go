@@ -913,9 +913,9 @@ func (w *reachWorld) orgRoleName(account string) string {
 	return "OrganizationAccountAccessRole"
 }
 
-// maxDepth bounds a path: AWS limits role chaining sessions to an hour,
-// not a depth, but a path longer than this through three accounts would
-// revisit a principal.
+// maxDepth bounds a path. AWS bounds role chaining by session length (an
+// hour), not by depth, and the walk visits each principal once per start,
+// so this only stops a pathological inventory from running long.
 const maxDepth = 64
 
 // walk returns the actor and every principal it can become, each with its
