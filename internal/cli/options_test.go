@@ -106,6 +106,7 @@ func TestVerifyFlags(t *testing.T) {
 		{name: "matrix", args: []string{"--matrix"}, want: verifyOptions{stackOptions: defaults, Format: "text", Matrix: true, LiveWait: time.Minute}},
 		{name: "bad format", args: []string{"--format", "yaml"}, wantErr: `--format "yaml": want text, json or mermaid`},
 		{name: "json and mermaid", args: []string{"--json", "--format", "mermaid"}, wantErr: "--json and --format mermaid cannot be used together"},
+		{name: "json and text", args: []string{"--json", "--format", "text"}, wantErr: "--json and --format text cannot be used together"},
 		{name: "mermaid live", args: []string{"--format", "mermaid", "--live"}, wantErr: "cannot be used with --live"},
 		{name: "rendered and live", args: []string{"--rendered", "--live"}, wantErr: "--rendered and --live cannot be used together"},
 		{name: "cleanup", args: []string{"--cleanup"}, want: verifyOptions{stackOptions: defaults, Format: "text", Cleanup: true, LiveWait: time.Minute}},

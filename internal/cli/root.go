@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 
 	"github.com/xacct/xacct/internal/operation"
@@ -52,7 +53,9 @@ func whoAmI() string {
 // defaultAWSConfig loads the base credentials from the SDK's default chain
 // (environment, shared config and credentials files, SSO, instance roles).
 func defaultAWSConfig(ctx context.Context, profile string) (aws.Config, error) {
-	var opts []func(*awsconfig.LoadOptions) error
+	// The SDK's own warnings (an instance-metadata fallback…) are not
+	// xacct's output: a failed sign-in is said once, with a hint.
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithLogger(logging.Nop{})}
 	if profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(profile))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -69,7 +70,7 @@ Exit status: 0 when effective equals intended, 3 when it does not, 1 on error.`,
 				return errors.New("--cleanup is used alone: it only deletes what a killed verify --live left behind")
 			}
 			switch {
-			case o.JSON && o.Format != "text" && o.Format != "json":
+			case o.JSON && cmd.Flags().Changed("format") && o.Format != "json":
 				return fmt.Errorf("--json and --format %s cannot be used together", o.Format)
 			case o.JSON:
 				o.Format = "json"
@@ -161,9 +162,44 @@ func report(f *Factory, o *verifyOptions, m *verify.Matrix, live *verify.LiveRep
 	}
 	if n > 0 {
 		if o.Format == "text" {
-			fmt.Fprintf(f.IO.ErrOut, "%d findings and checks differ from the intent\n", n)
+			fmt.Fprintln(f.IO.ErrOut, mismatchLine(m, live))
 		}
 		return &exitError{code: ExitMismatch}
 	}
 	return nil
+}
+
+// mismatchLine says on standard error why verify exits 3: how many
+// principals reach the data outside the intent, how many intent checks
+// (and live probes) differ.
+func mismatchLine(m *verify.Matrix, live *verify.LiveReport) string {
+	var parts []string
+	if m.Reach != nil {
+		principals := map[string]bool{}
+		for _, f := range m.Reach.Findings {
+			principals[f.Principal] = true
+		}
+		if len(principals) > 0 {
+			parts = append(parts, plural(len(principals), "principal")+" outside the intent")
+		}
+	}
+	differ := 0
+	for _, c := range m.Checks {
+		if !c.OK() {
+			differ++
+		}
+	}
+	verb := func(n int) string {
+		if n == 1 {
+			return " differs"
+		}
+		return " differ"
+	}
+	if differ > 0 {
+		parts = append(parts, plural(differ, "intent check")+verb(differ))
+	}
+	if live != nil && live.Mismatches() > 0 {
+		parts = append(parts, plural(live.Mismatches(), "live probe")+verb(live.Mismatches()))
+	}
+	return "verify: " + strings.Join(parts, ", ")
 }

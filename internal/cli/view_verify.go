@@ -120,6 +120,9 @@ type findingGroup struct {
 	resources  []string
 	statements []string
 	path       []verify.Hop
+	// byBucket are the actions on each bucket ("" for the stack's
+	// principals), without their access level.
+	byBucket map[string][]string
 }
 
 func groupFindings(fs []verify.Finding) []*findingGroup {
@@ -132,7 +135,7 @@ func groupFindings(fs []verify.Finding) []*findingGroup {
 		}
 		g := idx[route]
 		if g == nil {
-			g = &findingGroup{route: route, principal: f.Principal, path: f.Path}
+			g = &findingGroup{route: route, principal: f.Principal, path: f.Path, byBucket: map[string][]string{}}
 			idx[route] = g
 			out = append(out, g)
 		}
@@ -143,6 +146,9 @@ func groupFindings(fs []verify.Finding) []*findingGroup {
 		}
 		add(&g.buckets, f.Bucket)
 		add(&g.actions, fmt.Sprintf("%s (%s)", f.Action, f.AccessLevel))
+		onBucket := g.byBucket[f.Bucket]
+		add(&onBucket, f.Action)
+		g.byBucket[f.Bucket] = onBucket
 		add(&g.resources, f.Resource)
 		for _, st := range f.Statements {
 			add(&g.statements, st)
@@ -348,14 +354,10 @@ func verifyMermaid(w io.Writer, m *verify.Matrix) error {
 	link := func(from, arrow, to, label string) {
 		once(fmt.Sprintf("    %s %s|%q| %s\n", id(from), arrow, label, id(to)))
 	}
-	actions := func(g *findingGroup) string {
-		if len(g.actions) > 3 {
-			return plural(len(g.actions), "action")
-		}
-		var names []string
-		for _, a := range g.actions {
-			name, _, _ := strings.Cut(a, " (")
-			names = append(names, name)
+	actions := func(g *findingGroup, bucket string) string {
+		names := g.byBucket[bucket]
+		if len(names) > 3 {
+			return plural(len(names), "action")
 		}
 		return strings.Join(names, ", ")
 	}
@@ -367,7 +369,7 @@ func verifyMermaid(w io.Writer, m *verify.Matrix) error {
 				prev = h.Label
 			}
 			for _, bucket := range g.buckets {
-				link(prev, arrow, targetName(bucket), actions(g))
+				link(prev, arrow, targetName(bucket), actions(g, bucket))
 			}
 			once(fmt.Sprintf("    class %s %s\n", id(g.principal), class))
 		}

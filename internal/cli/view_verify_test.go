@@ -180,3 +180,16 @@ func TestVerifyJSON(t *testing.T) {
 		t.Errorf("JSON reach: findings %v, %d administrators, %d principals", out.Findings, len(out.Administrators), out.Principals)
 	}
 }
+
+// TestMismatchLine: why verify exits 3 counts principals, not the keys a
+// finding was checked on.
+func TestMismatchLine(t *testing.T) {
+	t.Parallel()
+	r := plantedReach()
+	r.Findings = append(r.Findings, r.Findings[0])
+	r.Findings[1].Resource = "arn:aws:s3:::acme-data-prod/xacct-any"
+	m := &verify.Matrix{Reach: r, Checks: []verify.Check{{Intended: true}, {Intended: true, Effective: true}}}
+	if got, want := mismatchLine(m, nil), "verify: 1 principal outside the intent, 1 intent check differs"; got != want {
+		t.Errorf("mismatchLine = %q, want %q", got, want)
+	}
+}

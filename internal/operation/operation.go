@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -141,7 +142,7 @@ func load(env Env, opts Options, need Need) (*Session, map[string][]byte, error)
 	if opts.Parallelism < 1 {
 		return nil, nil, fmt.Errorf("--parallelism must be at least 1")
 	}
-	cfg, err := config.Load(opts.Config)
+	cfg, err := loadConfig(opts.Config)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -236,4 +237,17 @@ func connect(ctx context.Context, env Env, cfg *config.Config, parallelism int) 
 		out[a.Name] = cl
 	}
 	return out, cfgs, rates, nil
+}
+
+// loadConfig loads the config file, and says where to find one when there
+// is none.
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		if _, statErr := os.Stat(path); errors.Is(statErr, os.ErrNotExist) {
+			return nil, withHint(err, "pass the config with -c FILE (the local sandbox's: -c examples/sandbox.yaml), or copy examples/aws.yaml to xacct.yaml and fill in your accounts")
+		}
+		return nil, err
+	}
+	return cfg, nil
 }

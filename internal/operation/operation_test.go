@@ -147,12 +147,13 @@ func TestLoadRefusesBadInputsBeforeAnyCall(t *testing.T) {
 		wantErr  string
 		wantHint string
 	}{
-		{name: "no package", need: NeedPackage, wantErr: "processor.zip does not exist", wantHint: "build it: make lambda ARCH=arm64"},
+		{name: "no package", need: NeedPackage, wantErr: "processor.zip does not exist", wantHint: "build it in the repository: make lambda ARCH=arm64"},
 		{name: "not a zip", pkg: func(*testing.T) []byte { return []byte("#!/bin/sh") }, need: NeedPackage, wantErr: "not a zip", wantHint: "rebuild it"},
 		{name: "another architecture", pkg: func(t *testing.T) []byte { return lambdaPackage(t, elf.EM_X86_64) }, need: NeedPackage,
 			wantErr: "holds a bootstrap for x86_64, but production.processor.architecture is arm64", wantHint: "rebuild it: make lambda ARCH=arm64"},
 		{name: "parallelism", need: NeedNames, opts: func(o *Options) { o.Parallelism = 0 }, wantErr: "--parallelism must be at least 1"},
-		{name: "config missing", need: NeedNames, opts: func(o *Options) { o.Config += ".missing" }, wantErr: "does not exist"},
+		{name: "config missing", need: NeedNames, opts: func(o *Options) { o.Config += ".missing" }, wantErr: "does not exist",
+			wantHint: "pass the config with -c FILE (the local sandbox's: -c examples/sandbox.yaml)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -270,7 +270,14 @@ func loadPackage(cfg *config.Config) ([]byte, error) {
 	arch := p.Architecture
 	pkg, err := os.ReadFile(p.Package)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, withHint(fmt.Errorf("the metadata processor's package %s does not exist", p.Package), "build it: make lambda ARCH="+arch)
+		where := ""
+		if !filepath.IsAbs(p.Package) {
+			if abs, aerr := filepath.Abs(p.Package); aerr == nil {
+				where = " (relative to the current directory: " + abs + ")"
+			}
+		}
+		return nil, withHint(fmt.Errorf("the metadata processor's package %s does not exist%s", p.Package, where),
+			"build it in the repository: make lambda ARCH="+arch+"; run xacct from there, or set production.processor.package to the package's path")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the metadata processor's package: %w", err)

@@ -48,7 +48,7 @@ func openState(ctx context.Context, cfg *config.Config, awsCfgs map[string]aws.C
 
 // stateOnly opens the config's state, signing in only when it is in S3.
 func stateOnly(ctx context.Context, env Env, configFile string) (*config.Config, state.Store, error) {
-	cfg, err := config.Load(configFile)
+	cfg, err := loadConfig(configFile)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -124,7 +124,7 @@ type Bootstrapped struct{ Bucket, Account string }
 // hardened as the stack's buckets are, or brings an existing one of this
 // stack to that; a bucket of that name that is not this stack's is refused.
 func BootstrapState(ctx context.Context, env Env, configFile string) (*Bootstrapped, error) {
-	cfg, err := config.Load(configFile)
+	cfg, err := loadConfig(configFile)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func MigrateState(ctx context.Context, env Env, configFile, to string) (*Migrate
 	if to != "s3" && to != "local" {
 		return nil, fmt.Errorf("--to %q: must be s3 or local", to)
 	}
-	cfg, err := config.Load(configFile)
+	cfg, err := loadConfig(configFile)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func MigrateState(ctx context.Context, env Env, configFile, to string) (*Migrate
 // ForceUnlock removes the state lock with the given ID and returns where
 // the state is.
 func ForceUnlock(ctx context.Context, env Env, configFile, id string) (string, error) {
-	cfg, err := config.Load(configFile)
+	cfg, err := loadConfig(configFile)
 	if err != nil {
 		return "", err
 	}

@@ -25,7 +25,7 @@ import (
 // data among the principals the config makes (and an administrator of each
 // account). strict counts administrators as findings.
 func Rendered(configFile string, strict bool) (*config.Config, *verify.Matrix, error) {
-	cfg, err := config.Load(configFile)
+	cfg, err := loadConfig(configFile)
 	if err != nil {
 		return nil, nil, err
 	}
