@@ -268,7 +268,7 @@ func TestBadConfigMakesNoAWSCall(t *testing.T) {
 				code, out, errOut := e.run(cmd...)
 				where := e.cfg + ":" // config errors name file and line
 				if tc.name == "missing package" {
-					where = "Hint: build it: make lambda ARCH=" + hostArch
+					where = "Hint: build it in the repository: make lambda ARCH=" + hostArch
 				}
 				if code != cli.ExitError || out != "" || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, where) {
 					t.Errorf("%v: exit %d, stdout %q, stderr %q", cmd, code, out, errOut)
