@@ -1294,32 +1294,26 @@ func (w *reachWorld) intendedFor(a *node, x reached) bool {
 	return false
 }
 
-// intended reports whether the config means this access: a member of a
-// group (a user in it, or a new member) through the group's role, the
-// processor run by Lambda, the writer through the processor.
+// intended reports whether the config means this access: what the
+// session is meant to have (intendedFor), reached the way the config means
+// — a member of the group (a user in it, or a new member) through the
+// group's role, the processor run by Lambda, the writer through the
+// processor — without escalating.
 func (w *reachWorld) intended(a *node, x reached) bool {
-	if a.escalated {
+	if a.escalated || !w.intendedFor(a, x) {
 		return false
 	}
-	prodID, repID := w.cfg.Accounts.Production.ID, w.cfg.Accounts.Reporting.ID
-	devID := w.cfg.Accounts.Development.ID
-	switch {
-	case x.bucket == w.cfg.Production.Bucket && a.account == prodID && len(a.path) == 1 && a.path[0].Kind == "assume":
-		for _, g := range w.cfg.Groups {
-			if a.role != g.RoleName {
-				continue
-			}
-			// The start must be a member of the group in Development.
-			if !w.memberOf(a, devID, g.GroupName) {
-				return false
-			}
-			return slices.Contains(g.Actions, x.action)
+	fn := w.cfg.Production.Processor.FunctionName
+	switch a.role {
+	case stack.ProcessorRoleName(w.cfg):
+		return a.function == fn && len(a.path) == 0
+	case w.cfg.Reporting.WriterRoleName:
+		return len(a.path) == 1 && strings.HasPrefix(a.start, "function "+fn+" ")
+	}
+	for _, g := range w.cfg.Groups {
+		if a.role == g.RoleName {
+			return len(a.path) == 1 && a.path[0].Kind == "assume" && w.memberOf(a, w.cfg.Accounts.Development.ID, g.GroupName)
 		}
-	case x.bucket == w.cfg.Production.Bucket && a.function == w.cfg.Production.Processor.FunctionName && len(a.path) == 0 && a.role == stack.ProcessorRoleName(w.cfg):
-		return x.action == "s3:GetObject" || x.action == "s3:GetObjectVersion"
-	case x.bucket == w.cfg.Reporting.Bucket && a.account == repID && a.role == w.cfg.Reporting.WriterRoleName && len(a.path) == 1 &&
-		a.path[0].Kind == "assume" && strings.HasPrefix(a.start, "function "+w.cfg.Production.Processor.FunctionName+" "):
-		return x.action == "s3:PutObject" && strings.HasPrefix(x.key, w.cfg.Reporting.Prefix)
 	}
 	return false
 }
