@@ -32,7 +32,7 @@ func main() {
 		os.Exit(1)
 	}
 	log.Info("init done", "init_ms", time.Since(start).Milliseconds())
-	lambda.Start(h.Handle)
+	lambda.Start(h.Invoke)
 }
 
 func newHandler(ctx context.Context, log *slog.Logger) (*processor.Handler, error) {

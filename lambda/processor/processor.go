@@ -1,16 +1,18 @@
-// Package processor is the metadata processor: for every object created in
-// the Production bucket it writes one JSON record to the Reporting bucket,
-// through a role it assumes there. Delivery is at least once and out of
-// order, so a record's key is fixed by bucket, key and version, and the
-// write is conditional (If-None-Match: *): a redelivered event is a no-op and
-// an older event never overwrites a newer version's record. s3:PutObject is
-// all the writer role needs.
+// Package processor is the metadata processor: for every change of data in
+// the Production bucket (a version created, a delete marker created, a
+// version permanently deleted) it writes one JSON record to the Reporting
+// bucket, through a role it assumes there. Delivery is at least once and out
+// of order, so a record's key is fixed by bucket, key and version (see
+// keys.go), and the write is conditional (If-None-Match: *): a redelivered
+// event is a no-op and no record is ever overwritten. s3:PutObject is all
+// the writer role needs.
+//
+// It takes S3 event notifications and S3 Batch Operations events (schema
+// 2.0, the backfill and repair path of xacct reconcile; see batch.go).
 package processor
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,13 +25,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// SchemaVersion is the version of the record format.
-const SchemaVersion = 1
+// SchemaVersion is the version of the record format. Version 2 added the
+// removal statuses and the batch job.
+const SchemaVersion = 2
 
-// maxKeyBytes is S3's limit on an object key.
-const maxKeyBytes = 1024
+// Statuses of a record.
+const (
+	// StatusPresent: the version exists; Object holds its metadata.
+	StatusPresent = "present"
+	// StatusGone: the version's creation was seen, but it was permanently
+	// deleted before it could be read.
+	StatusGone = "gone"
+	// StatusDeleted: the version is a delete marker (the key was deleted).
+	StatusDeleted = "deleted"
+	// StatusVersionDeleted: the version was permanently deleted (a record
+	// at DeletionRecordKey).
+	StatusVersionDeleted = "version-deleted"
+)
 
 // Config comes from the function's environment.
 type Config struct {
@@ -90,7 +105,7 @@ type Record struct {
 	Source        SourceRef   `json:"source"`
 	Event         EventInfo   `json:"event"`
 	Object        *ObjectInfo `json:"object"` // nil when the object was gone
-	Status        string      `json:"status"` // "present" or "gone"
+	Status        string      `json:"status"` // one of the Status constants
 	ProcessedAt   time.Time   `json:"processed_at"`
 }
 
@@ -108,6 +123,9 @@ type EventInfo struct {
 	Sequencer string    `json:"sequencer"`
 	Principal string    `json:"principal"`
 	SourceIP  string    `json:"source_ip"`
+	// Job is the S3 Batch Operations job (or xacct reconcile run) that
+	// wrote a record found missing; empty for records of S3 events.
+	Job string `json:"job,omitempty"`
 }
 
 // ObjectInfo is the object's metadata as HeadObject returned it.
@@ -141,8 +159,52 @@ func (h *Handler) record(ctx context.Context, r events.S3EventRecord) error {
 	if err != nil {
 		return fmt.Errorf("decode key %q: %w", r.S3.Object.Key, err)
 	}
-	bucket := r.S3.Bucket.Name
-	version := r.S3.Object.VersionID
+	rec := Record{
+		SchemaVersion: SchemaVersion,
+		Source:        SourceRef{Bucket: r.S3.Bucket.Name, Key: key, VersionID: r.S3.Object.VersionID},
+		Event: EventInfo{Name: r.EventName, Time: r.EventTime.UTC(), Sequencer: r.S3.Object.Sequencer,
+			Principal: r.PrincipalID.PrincipalID, SourceIP: r.RequestParameters.SourceIPAddress},
+		ProcessedAt: h.Now().UTC(),
+	}
+	switch {
+	case r.EventName == "ObjectRemoved:DeleteMarkerCreated":
+		rec.Status = StatusDeleted
+		return h.write(ctx, rec, RecordKey(h.Config.ReportPrefix, rec.Source.Bucket, key, rec.Source.VersionID))
+	case strings.HasPrefix(r.EventName, "ObjectRemoved:"):
+		rec.Status = StatusVersionDeleted
+		return h.write(ctx, rec, DeletionRecordKey(h.Config.ReportPrefix, rec.Source.Bucket, key, rec.Source.VersionID))
+	}
+	st, err := h.head(ctx, rec.Source.Bucket, key, rec.Source.VersionID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case st.object != nil:
+		rec.Status, rec.Object = StatusPresent, st.object
+		if rec.Source.VersionID == "" {
+			rec.Source.VersionID = rec.Object.VersionID
+		}
+	case st.deleteMarker:
+		// Overtaken: the version this event names is a delete marker.
+		rec.Status = StatusDeleted
+	default:
+		rec.Status = StatusGone
+	}
+	return h.write(ctx, rec, RecordKey(h.Config.ReportPrefix, rec.Source.Bucket, key, rec.Source.VersionID))
+}
+
+// headResult is what HeadObject said of one version: its metadata, or that
+// it is a delete marker (LastModified from the marker), or neither (absent).
+type headResult struct {
+	object       *ObjectInfo
+	deleteMarker bool
+	versionID    string // the delete marker's
+	lastModified time.Time
+}
+
+// head reads the metadata of key's version (the current one if version is
+// empty). Absent and delete-marker versions are results, not errors.
+func (h *Handler) head(ctx context.Context, bucket, key, version string) (headResult, error) {
 	in := &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
 	if version != "" {
 		in.VersionId = aws.String(version)
@@ -150,39 +212,38 @@ func (h *Handler) record(ctx context.Context, r events.S3EventRecord) error {
 	if h.Config.SourceBucketOwner != "" {
 		in.ExpectedBucketOwner = aws.String(h.Config.SourceBucketOwner)
 	}
-	rec := Record{
-		SchemaVersion: SchemaVersion,
-		Source:        SourceRef{Bucket: bucket, Key: key, VersionID: version},
-		Event: EventInfo{Name: r.EventName, Time: r.EventTime.UTC(), Sequencer: r.S3.Object.Sequencer,
-			Principal: r.PrincipalID.PrincipalID, SourceIP: r.RequestParameters.SourceIPAddress},
-		ProcessedAt: h.Now().UTC(),
-	}
-	head, err := h.Source.HeadObject(ctx, in)
+	out, err := h.Source.HeadObject(ctx, in)
+	var re *smithyhttp.ResponseError
 	switch {
+	case err == nil:
+	case errors.As(err, &re) && re.Response != nil && re.Response.Header.Get("X-Amz-Delete-Marker") == "true":
+		// S3 answers a HEAD of a delete marker with 405 (by version) or 404
+		// (the current version), and says so in a header.
+		t, _ := time.Parse(time.RFC1123, re.Response.Header.Get("Last-Modified"))
+		return headResult{deleteMarker: true, versionID: re.Response.Header.Get("X-Amz-Version-Id"), lastModified: t.UTC()}, nil
 	case isCode(err, "NotFound", "NoSuchKey", "NoSuchVersion"):
-		rec.Status = "gone"
-	case err != nil:
-		return fmt.Errorf("read object metadata: %w", err)
+		return headResult{}, nil
 	default:
-		rec.Status = "present"
-		rec.Object = &ObjectInfo{
-			Size: aws.ToInt64(head.ContentLength), ETag: strings.Trim(aws.ToString(head.ETag), `"`),
-			ContentType: aws.ToString(head.ContentType), LastModified: aws.ToTime(head.LastModified).UTC(),
-			StorageClass: string(head.StorageClass), ServerSideEncryption: string(head.ServerSideEncryption),
-			VersionID: aws.ToString(head.VersionId), Metadata: head.Metadata,
-		}
-		if rec.Object.StorageClass == "" {
-			rec.Object.StorageClass = "STANDARD"
-		}
-		if rec.Source.VersionID == "" {
-			rec.Source.VersionID = rec.Object.VersionID
-		}
+		return headResult{}, fmt.Errorf("read object metadata: %w", err)
 	}
+	o := &ObjectInfo{
+		Size: aws.ToInt64(out.ContentLength), ETag: strings.Trim(aws.ToString(out.ETag), `"`),
+		ContentType: aws.ToString(out.ContentType), LastModified: aws.ToTime(out.LastModified).UTC(),
+		StorageClass: string(out.StorageClass), ServerSideEncryption: string(out.ServerSideEncryption),
+		VersionID: aws.ToString(out.VersionId), Metadata: out.Metadata,
+	}
+	if o.StorageClass == "" {
+		o.StorageClass = "STANDARD"
+	}
+	return headResult{object: o, lastModified: o.LastModified}, nil
+}
+
+// write puts rec at dest unless a record is there already (redelivery).
+func (h *Handler) write(ctx context.Context, rec Record, dest string) error {
 	body, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	dest := RecordKey(h.Config.ReportPrefix, bucket, key, rec.Source.VersionID)
 	put := &s3.PutObjectInput{
 		Bucket: aws.String(h.Config.ReportBucket), Key: aws.String(dest), Body: strings.NewReader(string(body)),
 		ContentType: aws.String("application/json"), IfNoneMatch: aws.String("*"),
@@ -198,24 +259,8 @@ func (h *Handler) record(ctx context.Context, r events.S3EventRecord) error {
 	case err != nil:
 		return fmt.Errorf("write record %s: %w", dest, err)
 	}
-	h.Log.InfoContext(ctx, "record written", "record", dest, "status", rec.Status, "event", r.EventName)
+	h.Log.InfoContext(ctx, "record written", "record", dest, "status", rec.Status, "event", rec.Event.Name)
 	return nil
-}
-
-// RecordKey is where the record of one object version goes: readable
-// (<prefix><bucket>/<key>/<version>.json; "null" for an unversioned object)
-// when that fits in S3's 1,024 bytes, else
-// <prefix><bucket>/_hashed/<sha256 of bucket, key, version>.json.
-func RecordKey(prefix, bucket, key, version string) string {
-	if version == "" {
-		version = "null"
-	}
-	readable := prefix + bucket + "/" + key + "/" + version + ".json"
-	if len(readable) <= maxKeyBytes {
-		return readable
-	}
-	sum := sha256.Sum256([]byte(bucket + "\x00" + key + "\x00" + version))
-	return prefix + bucket + "/_hashed/" + hex.EncodeToString(sum[:]) + ".json"
 }
 
 func isCode(err error, codes ...string) bool {

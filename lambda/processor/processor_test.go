@@ -117,7 +117,7 @@ func TestKeysAreDecoded(t *testing.T) {
 				if err := json.Unmarshal(body, &r); err != nil {
 					t.Fatal(err)
 				}
-				if r.Source.Key != tt.key || r.Object.Size != 7 || r.Object.ETag != "abc" || r.Status != "present" || r.SchemaVersion != 1 ||
+				if r.Source.Key != tt.key || r.Object.Size != 7 || r.Object.ETag != "abc" || r.Status != "present" || r.SchemaVersion != SchemaVersion ||
 					r.Event.Sequencer != "01" || r.Object.Metadata["team"] != "data" {
 					t.Errorf("record = %+v", r)
 				}
