@@ -37,6 +37,8 @@ var kinds = map[string]iampolicy.Kind{
 	"processor-permissions.json.tmpl":  iampolicy.Identity,
 	"writer-trust.json.tmpl":           iampolicy.Trust,
 	"writer-permissions.json.tmpl":     iampolicy.Identity,
+	"batch-trust.json.tmpl":            iampolicy.Trust,
+	"batch-permissions.json.tmpl":      iampolicy.Identity,
 }
 
 // Names lists the templates.
@@ -83,13 +85,27 @@ type (
 		Bucket                       string
 		ObjectActions, BucketActions []string
 	}
-	// Bucket renders tls-only-bucket.
-	Bucket struct{ Bucket string }
+	// Bucket renders tls-only-bucket; with ReportWriterARN, it also lets
+	// that role (the backfill job's, another account's) write job reports
+	// under ReportPrefix.
+	Bucket struct{ Bucket, ReportWriterARN, ReportPrefix string }
 	// ProcessorTrust renders processor-trust.
 	ProcessorTrust struct{ ProductionAccount string }
 	// ProcessorPermissions renders processor-permissions.
 	ProcessorPermissions struct {
 		Region, ProductionAccount, LogGroup, Bucket, WriterRoleARN string
+		// FailureBucket is the on-failure destination; Lambda writes
+		// under aws/lambda/async/<FunctionName>/.
+		FailureBucket, FunctionName string
+	}
+	// BatchTrust renders batch-trust.
+	BatchTrust struct{ ProductionAccount string }
+	// BatchPermissions renders batch-permissions: invoke the processor,
+	// read manifests, write reports, nothing else.
+	BatchPermissions struct {
+		FunctionARN                    string
+		ManifestBucket, ManifestPrefix string
+		ReportBucket, ReportPrefix     string
 	}
 	// WriterTrust renders writer-trust.
 	WriterTrust struct{ ProductionAccount, ProcessorRoleARN string }

@@ -99,6 +99,9 @@ type Group struct {
 type Production struct {
 	Bucket    string
 	Processor Processor
+	// BatchRoleName is the role S3 Batch Operations assumes to run a
+	// backfill job (xacct reconcile --repair above its threshold).
+	BatchRoleName string
 }
 
 // Processor is the metadata processor Lambda.
@@ -112,6 +115,11 @@ type Processor struct {
 	FilterPrefix     string
 	FilterSuffix     string
 	LogRetentionDays int
+	// FailureBucket receives the events the processor failed after Lambda's
+	// retries (its asynchronous on-failure destination), kept for
+	// FailureRetentionDays, until xacct reconcile --repair replays them.
+	FailureBucket        string
+	FailureRetentionDays int
 }
 
 // Reporting is the Reporting account's part.
@@ -119,6 +127,9 @@ type Reporting struct {
 	Bucket         string
 	Prefix         string
 	WriterRoleName string
+	// BatchReportsPrefix is where backfill jobs write their completion
+	// reports in the Reporting bucket (never under Prefix).
+	BatchReportsPrefix string
 }
 
 // State says where xacct keeps what it owns.
@@ -378,17 +389,20 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 		"production": func(v *yaml.Node, key string) {
 			p := &c.Production
 			d.mapping(v, key, map[string]func(*yaml.Node, string){
-				"bucket": d.str(&p.Bucket),
+				"bucket":          d.str(&p.Bucket),
+				"batch_role_name": d.str(&p.BatchRoleName),
 				"processor": func(v *yaml.Node, key string) {
 					pr := &p.Processor
 					d.mapping(v, key, map[string]func(*yaml.Node, string){
-						"function_name":      d.str(&pr.FunctionName),
-						"package":            d.str(&pr.Package),
-						"architecture":       d.str(&pr.Architecture),
-						"memory_mb":          d.integer(&pr.MemoryMB),
-						"timeout_s":          d.integer(&pr.TimeoutS),
-						"events":             d.strings(&pr.Events),
-						"log_retention_days": d.integer(&pr.LogRetentionDays),
+						"function_name":          d.str(&pr.FunctionName),
+						"package":                d.str(&pr.Package),
+						"architecture":           d.str(&pr.Architecture),
+						"memory_mb":              d.integer(&pr.MemoryMB),
+						"timeout_s":              d.integer(&pr.TimeoutS),
+						"events":                 d.strings(&pr.Events),
+						"log_retention_days":     d.integer(&pr.LogRetentionDays),
+						"failure_bucket":         d.str(&pr.FailureBucket),
+						"failure_retention_days": d.integer(&pr.FailureRetentionDays),
 						"filter": func(v *yaml.Node, key string) {
 							d.mapping(v, key, map[string]func(*yaml.Node, string){
 								"prefix": d.str(&pr.FilterPrefix),
@@ -402,9 +416,10 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 		"reporting": func(v *yaml.Node, key string) {
 			r := &c.Reporting
 			d.mapping(v, key, map[string]func(*yaml.Node, string){
-				"bucket":           d.str(&r.Bucket),
-				"prefix":           d.str(&r.Prefix),
-				"writer_role_name": d.str(&r.WriterRoleName),
+				"bucket":               d.str(&r.Bucket),
+				"prefix":               d.str(&r.Prefix),
+				"writer_role_name":     d.str(&r.WriterRoleName),
+				"batch_reports_prefix": d.str(&r.BatchReportsPrefix),
 			})
 		},
 		"tags": func(v *yaml.Node, key string) {
@@ -578,10 +593,22 @@ func (d *decoder) defaults(c *Config) {
 		p.TimeoutS = 30
 	}
 	if p.Events == nil {
-		p.Events = []string{"s3:ObjectCreated:*"}
+		p.Events = []string{"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
 	}
 	if p.LogRetentionDays == 0 {
 		p.LogRetentionDays = 14
+	}
+	if p.FailureBucket == "" {
+		p.FailureBucket = c.Stack + "-processor-failures"
+	}
+	if p.FailureRetentionDays == 0 {
+		p.FailureRetentionDays = 14
+	}
+	if c.Production.BatchRoleName == "" {
+		c.Production.BatchRoleName = c.Stack + "-metadata-backfill"
+	}
+	if c.Reporting.BatchReportsPrefix == "" {
+		c.Reporting.BatchReportsPrefix = "batch-reports/"
 	}
 	if c.Reporting.Prefix == "" {
 		if _, given := d.lines["reporting.prefix"]; !given {
@@ -619,7 +646,7 @@ var (
 	iamNameRE    = regexp.MustCompile(`^[\w+=,.@-]+$`)
 	roleARNRE    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})$`)
 	functionRE   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	s3EventRE    = regexp.MustCompile(`^s3:ObjectCreated:(\*|Put|Post|Copy|CompleteMultipartUpload)$`)
+	s3EventRE    = regexp.MustCompile(`^s3:(ObjectCreated:(\*|Put|Post|Copy|CompleteMultipartUpload)|ObjectRemoved:(\*|Delete|DeleteMarkerCreated))$`)
 	retentionSet = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
 
@@ -758,13 +785,36 @@ func (d *decoder) validate(c *Config) {
 	if pr.TimeoutS < 1 || pr.TimeoutS > 900 {
 		d.errorf(nil, "production.processor.timeout_s", "%d: must be between 1 and 900 seconds", pr.TimeoutS)
 	}
-	if len(pr.Events) == 0 {
-		d.errorf(nil, "production.processor.events", "empty: the processor needs at least one s3:ObjectCreated event")
-	}
+	created := false
 	for i, e := range pr.Events {
 		if !s3EventRE.MatchString(e) {
-			d.errorf(nil, fmt.Sprintf("production.processor.events[%d]", i), "%q: the processor handles s3:ObjectCreated:* (or :Put, :Post, :Copy, :CompleteMultipartUpload)", e)
+			d.errorf(nil, fmt.Sprintf("production.processor.events[%d]", i), "%q: the processor handles s3:ObjectCreated:* (or :Put, :Post, :Copy, :CompleteMultipartUpload) and s3:ObjectRemoved:* (or :Delete, :DeleteMarkerCreated)", e)
 		}
+		created = created || strings.HasPrefix(e, "s3:ObjectCreated:")
+	}
+	if !created {
+		d.errorf(nil, "production.processor.events", "the processor needs at least one s3:ObjectCreated event")
+	}
+	if pr.FailureRetentionDays < 1 || pr.FailureRetentionDays > 3650 {
+		d.errorf(nil, "production.processor.failure_retention_days", "%d: must be between 1 and 3650 days", pr.FailureRetentionDays)
+	}
+	d.bucketName("production.processor.failure_bucket", pr.FailureBucket)
+	if pr.FailureBucket == c.Production.Bucket || pr.FailureBucket == c.Reporting.Bucket {
+		d.errorf(nil, "production.processor.failure_bucket", "%q is also a bucket of the stack: failed events need a bucket of their own", pr.FailureBucket)
+	}
+	if !iamNameRE.MatchString(c.Production.BatchRoleName) || len(c.Production.BatchRoleName) > 64 {
+		d.errorf(nil, "production.batch_role_name", "%q is not a valid IAM role name (letters, digits and +=,.@_-, at most 64)", c.Production.BatchRoleName)
+	}
+	if other, dup := roles[strings.ToLower(c.Production.BatchRoleName)]; dup || strings.EqualFold(c.Production.BatchRoleName, pr.FunctionName) {
+		if !dup {
+			other = "the processor's execution role"
+		}
+		d.errorf(nil, "production.batch_role_name", "%q is also the role name of %s", c.Production.BatchRoleName, other)
+	}
+	if rp, p := c.Reporting.BatchReportsPrefix, c.Reporting.Prefix; strings.ContainsAny(rp, "*?") || strings.Contains(rp, "${") {
+		d.errorf(nil, "reporting.batch_reports_prefix", "%q: a key prefix has no *, ? or ${…}", rp)
+	} else if p != "" && (strings.HasPrefix(rp, p) || strings.HasPrefix(p, rp)) {
+		d.errorf(nil, "reporting.batch_reports_prefix", "%q overlaps reporting.prefix %q: job reports and metadata records need prefixes of their own", rp, p)
 	}
 	if !slices.Contains(retentionSet, pr.LogRetentionDays) {
 		d.errorf(nil, "production.processor.log_retention_days", "%d is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)", pr.LogRetentionDays)

@@ -42,9 +42,10 @@ func TestDefaults(t *testing.T) {
 		},
 		Production: Production{Bucket: "acme-data-prod", Processor: Processor{
 			FunctionName: "acme-data-metadata-processor", Package: "dist/metadata-processor.zip", Architecture: "arm64",
-			MemoryMB: 128, TimeoutS: 30, Events: []string{"s3:ObjectCreated:*"}, LogRetentionDays: 14,
-		}},
-		Reporting: Reporting{Bucket: "acme-data-reporting", Prefix: "metadata/", WriterRoleName: "acme-data-metadata-writer"},
+			MemoryMB: 128, TimeoutS: 30, Events: []string{"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}, LogRetentionDays: 14,
+			FailureBucket: "acme-data-processor-failures", FailureRetentionDays: 14,
+		}, BatchRoleName: "acme-data-metadata-backfill"},
+		Reporting: Reporting{Bucket: "acme-data-reporting", Prefix: "metadata/", WriterRoleName: "acme-data-metadata-writer", BatchReportsPrefix: "batch-reports/"},
 		State:     State{Backend: "local", Path: ".xacct/acme-data.state.json"},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
@@ -122,7 +123,12 @@ func TestErrors(t *testing.T) {
 		{"memory out of range", strings.Replace(minimal, "  bucket: acme-data-prod\n", "  bucket: acme-data-prod\n  processor: {memory_mb: 64}\n", 1), "xacct.yaml:9: production.processor.memory_mb: 64: must be between 128 and 10240"},
 		{"memory not a number", strings.Replace(minimal, "  bucket: acme-data-prod\n", "  bucket: acme-data-prod\n  processor: {memory_mb: lots}\n", 1), "xacct.yaml:9: production.processor.memory_mb: must be a whole number, not a string"},
 		{"bad retention", strings.Replace(minimal, "  bucket: acme-data-prod\n", "  bucket: acme-data-prod\n  processor: {log_retention_days: 10}\n", 1), "log_retention_days: 10 is not a CloudWatch Logs retention"},
-		{"bad event", strings.Replace(minimal, "  bucket: acme-data-prod\n", "  bucket: acme-data-prod\n  processor: {events: [\"s3:ObjectRemoved:*\"]}\n", 1), `production.processor.events[0]: "s3:ObjectRemoved:*"`},
+		{"bad event", strings.Replace(minimal, "  bucket: acme-data-prod\n", "  bucket: acme-data-prod\n  processor: {events: [\"s3:ObjectRestore:*\"]}\n", 1), `production.processor.events[0]: "s3:ObjectRestore:*"`},
+		{"removals only", strings.Replace(minimal, "  bucket: acme-data-prod\n", "  bucket: acme-data-prod\n  processor: {events: [\"s3:ObjectRemoved:*\"]}\n", 1), `production.processor.events: the processor needs at least one s3:ObjectCreated event`},
+		{"failure bucket is the production bucket", strings.Replace(minimal, "  bucket: acme-data-prod\n", "  bucket: acme-data-prod\n  processor: {failure_bucket: acme-data-prod}\n", 1), `xacct.yaml:9: production.processor.failure_bucket: "acme-data-prod" is also a bucket of the stack`},
+		{"failure retention", strings.Replace(minimal, "  bucket: acme-data-prod\n", "  bucket: acme-data-prod\n  processor: {failure_retention_days: 5000}\n", 1), `production.processor.failure_retention_days: 5000: must be between 1 and 3650 days`},
+		{"batch role is the writer", strings.Replace(minimal, "  bucket: acme-data-prod\n", "  bucket: acme-data-prod\n  batch_role_name: acme-data-developers\n", 1), `production.batch_role_name: "acme-data-developers" is also the role name of groups.developers`},
+		{"reports under the records", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  batch_reports_prefix: metadata/reports/\n", 1), `reporting.batch_reports_prefix: "metadata/reports/" overlaps reporting.prefix "metadata/"`},
 		{"bad function name", strings.Replace(minimal, "  bucket: acme-data-prod\n", "  bucket: acme-data-prod\n  processor: {function_name: \"my fn\"}\n", 1), `production.processor.function_name: "my fn" is not a valid Lambda function name`},
 		{"reserved tag", minimal + "tags: {\"aws:owner\": me}\n", "xacct.yaml:11: tags.aws:owner: tag keys starting with aws: are reserved"},
 		{"bad backend", minimal + "state: {backend: consul}\n", `xacct.yaml:11: state.backend: "consul": must be local or s3`},

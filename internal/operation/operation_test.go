@@ -210,8 +210,8 @@ func TestApplyThenNothingToDo(t *testing.T) {
 	w.fakes["development"].AddUser("alice")
 	p, res := w.converge(false)
 	add, _, _ := p.Counts()
-	if add != 22 || res.Added != 22 {
-		t.Fatalf("first apply: plan adds %d, apply added %d; want 22", add, res.Added)
+	if add != 26 || res.Added != 26 {
+		t.Fatalf("first apply: plan adds %d, apply added %d; want 26", add, res.Added)
 	}
 	s := w.open(NeedPackage, false)
 	again, err := s.Plan(context.Background(), false)
@@ -229,8 +229,8 @@ func TestApplyThenNothingToDo(t *testing.T) {
 		t.Errorf("verify after apply: %d of %d checks differ", n, len(m.Checks))
 	}
 	p, res = w.converge(true)
-	if _, _, del := p.Counts(); del != 22 || res.Destroyed != 22 {
-		t.Errorf("destroy: plan deletes %d, destroyed %d; want 22", del, res.Destroyed)
+	if _, _, del := p.Counts(); del != 26 || res.Destroyed != 26 {
+		t.Errorf("destroy: plan deletes %d, destroyed %d; want 26", del, res.Destroyed)
 	}
 	if st := w.open(NeedState, false).st.Snapshot(); len(st.Resources) != 0 {
 		t.Errorf("state after destroy: %v", st.Addresses())
@@ -419,7 +419,7 @@ func TestLocalStateCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(v.Entries) != 21 || v.Lineage == "" || v.Serial == 0 {
+	if len(v.Entries) != 25 || v.Lineage == "" || v.Serial == 0 {
 		t.Fatalf("state: %d entries, lineage %q, serial %d", len(v.Entries), v.Lineage, v.Serial)
 	}
 	for i := 1; i < len(v.Entries); i++ {
@@ -594,8 +594,8 @@ func TestDestroyRemovesWhatWasAddedByHand(t *testing.T) {
 	if strings.Join(outside, "\n") != strings.Join(want, "\n") {
 		t.Errorf("parts made outside xacct:\n%s\nwant:\n%s", strings.Join(outside, "\n"), strings.Join(want, "\n"))
 	}
-	if res.Destroyed != 24 {
-		t.Errorf("destroyed %d, want the 21 resources and the 3 parts", res.Destroyed)
+	if res.Destroyed != 28 {
+		t.Errorf("destroyed %d, want the 25 resources and the 3 parts", res.Destroyed)
 	}
 	for _, f := range w.fakes {
 		for _, op := range f.Ops() {

@@ -156,7 +156,7 @@ func kindCases(t *testing.T) []kindCase {
 		{
 			kind: "lambda_invoke_config", name: functionName, parents: []part{function},
 			desired:   value(t, resource.InvokeConfigValue{Function: functionName, MaxRetryAttempts: 2, MaxEventAgeSeconds: 6 * 3600}),
-			after:     value(t, resource.InvokeConfigValue{Function: functionName, MaxRetryAttempts: 0, MaxEventAgeSeconds: 3600}),
+			after:     value(t, resource.InvokeConfigValue{Function: functionName, MaxRetryAttempts: 0, MaxEventAgeSeconds: 3600, OnFailure: "arn:aws:s3:::acme-data-processor-failures"}),
 			updateOps: []string{"PutFunctionEventInvokeConfig"},
 		},
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
 
 type invokeConfigAPI interface {
@@ -15,11 +16,14 @@ type invokeConfigAPI interface {
 }
 
 // InvokeConfigValue is a function's asynchronous invocation configuration:
-// how often a failed event is retried and how old it may get.
+// how often a failed event is retried, how old it may get, and where it is
+// kept when it fails (an on-failure destination's ARN; "" for none: the
+// event is dropped).
 type InvokeConfigValue struct {
 	Function           string `json:"function"`
 	MaxRetryAttempts   int32  `json:"maximum_retry_attempts"`
 	MaxEventAgeSeconds int32  `json:"maximum_event_age_seconds"`
+	OnFailure          string `json:"on_failure,omitempty"`
 }
 
 type invokeConfigKind struct{}
@@ -36,7 +40,11 @@ func (invokeConfigKind) Read(ctx context.Context, c *Clients, name string) (Valu
 	if err != nil {
 		return nil, fmt.Errorf("read event invoke config of %s: %w", name, err)
 	}
-	return marshal(InvokeConfigValue{Function: name, MaxRetryAttempts: aws.ToInt32(out.MaximumRetryAttempts), MaxEventAgeSeconds: aws.ToInt32(out.MaximumEventAgeInSeconds)}), nil
+	v := InvokeConfigValue{Function: name, MaxRetryAttempts: aws.ToInt32(out.MaximumRetryAttempts), MaxEventAgeSeconds: aws.ToInt32(out.MaximumEventAgeInSeconds)}
+	if d := out.DestinationConfig; d != nil && d.OnFailure != nil {
+		v.OnFailure = aws.ToString(d.OnFailure.Destination)
+	}
+	return marshal(v), nil
 }
 
 func (k invokeConfigKind) Create(ctx context.Context, c *Clients, name string, v Value) error {
@@ -48,8 +56,12 @@ func (invokeConfigKind) Update(ctx context.Context, c *Clients, name string, _, 
 	if err := unmarshal(after, &ic); err != nil {
 		return err
 	}
-	_, err := c.Lambda.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{FunctionName: aws.String(name),
-		MaximumRetryAttempts: aws.Int32(ic.MaxRetryAttempts), MaximumEventAgeInSeconds: aws.Int32(ic.MaxEventAgeSeconds)})
+	in := &lambda.PutFunctionEventInvokeConfigInput{FunctionName: aws.String(name),
+		MaximumRetryAttempts: aws.Int32(ic.MaxRetryAttempts), MaximumEventAgeInSeconds: aws.Int32(ic.MaxEventAgeSeconds)}
+	if ic.OnFailure != "" {
+		in.DestinationConfig = &lambdatypes.DestinationConfig{OnFailure: &lambdatypes.OnFailure{Destination: aws.String(ic.OnFailure)}}
+	}
+	_, err := c.Lambda.PutFunctionEventInvokeConfig(ctx, in)
 	if err != nil {
 		return fmt.Errorf("put event invoke config of %s: %w", name, err)
 	}

@@ -28,7 +28,14 @@ type bucketAPI interface {
 	PutBucketTagging(context.Context, *s3.PutBucketTaggingInput, ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error)
 	ListObjectVersions(context.Context, *s3.ListObjectVersionsInput, ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
 	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+	GetBucketLifecycleConfiguration(context.Context, *s3.GetBucketLifecycleConfigurationInput, ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error)
+	PutBucketLifecycleConfiguration(context.Context, *s3.PutBucketLifecycleConfigurationInput, ...func(*s3.Options)) (*s3.PutBucketLifecycleConfigurationOutput, error)
+	DeleteBucketLifecycle(context.Context, *s3.DeleteBucketLifecycleInput, ...func(*s3.Options)) (*s3.DeleteBucketLifecycleOutput, error)
 }
+
+// ExpirationRuleID is the lifecycle rule xacct owns on a bucket with an
+// expiry; rules of other IDs are left as they are.
+const ExpirationRuleID = "xacct-expiration"
 
 // PublicAccessBlock is a bucket's four Block Public Access settings.
 type PublicAccessBlock struct {
@@ -46,6 +53,10 @@ type BucketValue struct {
 	PublicAccessBlock PublicAccessBlock `json:"public_access_block"`
 	Tags              map[string]string `json:"tags"`
 	Versioning        string            `json:"versioning"` // Enabled, Suspended or ""
+	// ExpirationDays: objects expire this many days after they are written
+	// and their noncurrent versions a day later (the lifecycle rule
+	// ExpirationRuleID); 0 for none.
+	ExpirationDays int32 `json:"expiration_days,omitempty"`
 }
 
 type bucketKind struct{}
@@ -72,6 +83,8 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 		tags                   *s3.GetBucketTaggingOutput
 		verErr, encErr, pabErr error
 		ownErr, tagsErr        error
+		life                   *s3.GetBucketLifecycleConfigurationOutput
+		lifeErr                error
 	)
 	for _, read := range []func(){
 		func() { _, headErr = c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: b}) },
@@ -82,6 +95,9 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 			own, ownErr = c.S3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
 		},
 		func() { tags, tagsErr = c.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b}) },
+		func() {
+			life, lifeErr = c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b})
+		},
 	} {
 		wg.Add(1)
 		go func() {
@@ -139,7 +155,53 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 			}
 		}
 	}
+	switch err := lifeErr; {
+	case isNotFound(err, "NoSuchLifecycleConfiguration"):
+	case err != nil:
+		return nil, fmt.Errorf("read lifecycle of bucket %s: %w", name, err)
+	default:
+		for _, r := range life.Rules {
+			if aws.ToString(r.ID) == ExpirationRuleID && r.Status == s3types.ExpirationStatusEnabled && r.Expiration != nil {
+				v.ExpirationDays = aws.ToInt32(r.Expiration.Days)
+			}
+		}
+	}
 	return marshal(v), nil
+}
+
+// putExpiration sets (days > 0) or removes the rule ExpirationRuleID and
+// keeps every other rule of the bucket's lifecycle.
+func putExpiration(ctx context.Context, c *Clients, name string, days int32) error {
+	bk := aws.String(name)
+	var rules []s3types.LifecycleRule
+	out, err := c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: bk})
+	switch {
+	case isNotFound(err, "NoSuchLifecycleConfiguration"):
+	case err != nil:
+		return fmt.Errorf("read lifecycle of bucket %s: %w", name, err)
+	default:
+		rules = slices.DeleteFunc(out.Rules, func(r s3types.LifecycleRule) bool { return aws.ToString(r.ID) == ExpirationRuleID })
+	}
+	if days > 0 {
+		rules = append(rules, s3types.LifecycleRule{
+			ID: aws.String(ExpirationRuleID), Status: s3types.ExpirationStatusEnabled,
+			Filter:                         &s3types.LifecycleRuleFilter{Prefix: aws.String("")},
+			Expiration:                     &s3types.LifecycleExpiration{Days: aws.Int32(days)},
+			NoncurrentVersionExpiration:    &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(1)},
+			AbortIncompleteMultipartUpload: &s3types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(1)},
+		})
+	}
+	if len(rules) == 0 {
+		if _, err := c.S3.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: bk}); err != nil {
+			return fmt.Errorf("remove the lifecycle of bucket %s: %w", name, err)
+		}
+		return nil
+	}
+	if _, err := c.S3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: bk,
+		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: rules}}); err != nil {
+		return fmt.Errorf("set the lifecycle of bucket %s: %w", name, err)
+	}
+	return nil
 }
 
 func (k bucketKind) Create(ctx context.Context, c *Clients, name string, v Value) error {
@@ -188,6 +250,11 @@ func (bucketKind) Update(ctx context.Context, c *Clients, name string, before, a
 		if _, err := c.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bk, VersioningConfiguration: &s3types.VersioningConfiguration{
 			Status: s3types.BucketVersioningStatus(a.Versioning)}}); err != nil {
 			return fmt.Errorf("set versioning of bucket %s: %w", name, err)
+		}
+	}
+	if a.ExpirationDays != b.ExpirationDays {
+		if err := putExpiration(ctx, c, name, a.ExpirationDays); err != nil {
+			return err
 		}
 	}
 	if !sameTags(a.Tags, b.Tags) {

@@ -211,3 +211,41 @@ func TestBucketEmptyFails(t *testing.T) {
 		t.Errorf("Count with ListObjectVersions failing = %v, want an error naming the bucket", err)
 	}
 }
+
+// TestBucketExpiration sets, changes and removes the expiry rule xacct owns
+// and keeps a rule made by hand.
+func TestBucketExpiration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _ := resourcetest.New(prodAccount, region)
+	k := kindOf(t, "s3_bucket")
+	bv := bucketValue()
+	bv.ExpirationDays = 14
+	want := value(t, bv)
+	if err := k.Create(ctx, c, bucketName, want); err != nil {
+		t.Fatal(err)
+	}
+	wantValue(t, c, "s3_bucket", bucketName, want)
+	// A rule of the owner's own, beside xacct's.
+	out, _ := c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(bucketName)})
+	rules := append(out.Rules, s3types.LifecycleRule{ID: aws.String("archive"), Status: s3types.ExpirationStatusEnabled,
+		Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String("old/")}, Expiration: &s3types.LifecycleExpiration{Days: aws.Int32(400)}})
+	if _, err := c.S3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(bucketName),
+		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: rules}}); err != nil {
+		t.Fatal(err)
+	}
+	wantValue(t, c, "s3_bucket", bucketName, want) // the hand-made rule is not xacct's
+	for _, days := range []int32{30, 0} {
+		bv.ExpirationDays = days
+		next := value(t, bv)
+		if err := k.Update(ctx, c, bucketName, want, next); err != nil {
+			t.Fatal(err)
+		}
+		wantValue(t, c, "s3_bucket", bucketName, next)
+		want = next
+	}
+	out, err := c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(bucketName)})
+	if err != nil || len(out.Rules) != 1 || aws.ToString(out.Rules[0].ID) != "archive" {
+		t.Errorf("after removing the expiry: rules %+v, err %v", out, err)
+	}
+}

@@ -6,6 +6,7 @@ package stack
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/xacct/xacct/internal/config"
@@ -19,7 +20,12 @@ const (
 	RolePolicyName      = "s3-access"
 	ProcessorPolicyName = "metadata-processor"
 	WriterPolicyName    = "write-metadata"
+	BatchPolicyName     = "backfill-job"
 )
+
+// ManifestPrefix is where xacct reconcile puts the manifests of backfill
+// jobs, in the processor's failure bucket (failed events are under aws/).
+const ManifestPrefix = "xacct-manifests/"
 
 // ProcessorRoleName is the execution role of the metadata processor.
 func ProcessorRoleName(c *config.Config) string { return c.Production.Processor.FunctionName }
@@ -51,7 +57,7 @@ func StateBucket(c *config.Config) ([]resource.Resource, error) {
 		return nil, fmt.Errorf("the config has no state.s3 block")
 	}
 	b := &builder{cfg: c, extraTags: map[string]string{"xacct:role": "state"}}
-	b.bucket(s.Account, s.Bucket)
+	b.bucket(s.Account, s.Bucket, bucketOptions{})
 	if b.err != nil {
 		return nil, b.err
 	}
@@ -116,7 +122,16 @@ func (b *builder) rolePolicy(account, role, name string, doc []byte, dep resourc
 	return b.add(account, "iam_role_policy", role+"/"+name, mustMarshal(resource.InlinePolicyValue{Parent: role, Name: name, Policy: doc}), dep)
 }
 
-func (b *builder) bucket(account, name string) {
+// bucketOptions are what differs between the stack's buckets.
+type bucketOptions struct {
+	expirationDays int32
+	// reportWriter may write job reports under reportPrefix (its ARN);
+	// policyDeps are what its policy names.
+	reportWriter, reportPrefix string
+	policyDeps                 []resource.Address
+}
+
+func (b *builder) bucket(account, name string, o bucketOptions) resource.Address {
 	bk := b.add(account, "s3_bucket", name, mustMarshal(resource.BucketValue{
 		Name:              name,
 		Encryption:        "AES256",
@@ -124,10 +139,12 @@ func (b *builder) bucket(account, name string) {
 		PublicAccessBlock: resource.PublicAccessBlock{BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true},
 		Tags:              b.tags(),
 		Versioning:        "Enabled",
+		ExpirationDays:    o.expirationDays,
 	}))
 	b.add(account, "s3_bucket_policy", name, mustMarshal(resource.BucketPolicyValue{
-		Bucket: name, Policy: b.render("tls-only-bucket.json.tmpl", policies.Bucket{Bucket: name}),
-	}), bk)
+		Bucket: name, Policy: b.render("tls-only-bucket.json.tmpl", policies.Bucket{Bucket: name, ReportWriterARN: o.reportWriter, ReportPrefix: o.reportPrefix}),
+	}), append([]resource.Address{bk}, o.policyDeps...)...)
+	return bk
 }
 
 func (b *builder) build() {
@@ -155,8 +172,20 @@ func (b *builder) build() {
 			b.add("development", "iam_group_membership", g.GroupName+"/"+m, mustMarshal(resource.MembershipValue{Group: g.GroupName, User: m}), grp)
 		}
 	}
-	b.bucket("production", c.Production.Bucket)
-	b.bucket("reporting", c.Reporting.Bucket)
+	b.bucket("production", c.Production.Bucket, bucketOptions{})
+	failures := b.bucket("production", c.Production.Processor.FailureBucket, bucketOptions{expirationDays: int32(c.Production.Processor.FailureRetentionDays)})
+
+	// The backfill job's role (S3 Batch Operations) and the Reporting
+	// bucket, whose policy lets it write job reports.
+	fnARN := FunctionARN(c)
+	batch := b.role("production", c.Production.BatchRoleName, "Runs the metadata processor over backfill manifests for S3 Batch Operations (xacct stack "+c.Stack+")",
+		b.render("batch-trust.json.tmpl", policies.BatchTrust{ProductionAccount: prod}))
+	b.rolePolicy("production", c.Production.BatchRoleName, BatchPolicyName, b.render("batch-permissions.json.tmpl", policies.BatchPermissions{
+		FunctionARN: fnARN, ManifestBucket: c.Production.Processor.FailureBucket, ManifestPrefix: ManifestPrefix,
+		ReportBucket: c.Reporting.Bucket, ReportPrefix: c.Reporting.BatchReportsPrefix,
+	}), batch)
+	b.bucket("reporting", c.Reporting.Bucket, bucketOptions{reportWriter: roleARN(prod, c.Production.BatchRoleName),
+		reportPrefix: c.Reporting.BatchReportsPrefix, policyDeps: []resource.Address{batch}})
 
 	proc := ProcessorRoleName(c)
 	procRole := b.role("production", proc, "Execution role of the metadata processor (xacct stack "+c.Stack+")",
@@ -164,18 +193,25 @@ func (b *builder) build() {
 	procPolicy := b.rolePolicy("production", proc, ProcessorPolicyName, b.render("processor-permissions.json.tmpl", policies.ProcessorPermissions{
 		Region: c.Region, ProductionAccount: prod, LogGroup: "/aws/lambda/" + c.Production.Processor.FunctionName,
 		Bucket: c.Production.Bucket, WriterRoleARN: roleARN(rep, c.Reporting.WriterRoleName),
+		FailureBucket: c.Production.Processor.FailureBucket, FunctionName: c.Production.Processor.FunctionName,
 	}), procRole)
 	writer := b.role("reporting", c.Reporting.WriterRoleName, "Writes metadata records for the processor in account "+prod+" (xacct stack "+c.Stack+")",
 		b.render("writer-trust.json.tmpl", policies.WriterTrust{ProductionAccount: prod, ProcessorRoleARN: roleARN(prod, proc)}))
 	writerPolicy := b.rolePolicy("reporting", c.Reporting.WriterRoleName, WriterPolicyName,
 		b.render("writer-permissions.json.tmpl", policies.WriterPermissions{Bucket: c.Reporting.Bucket, Prefix: c.Reporting.Prefix}), writer)
-	b.processor(procRole, procPolicy, writerPolicy)
+	b.processor(failures, procRole, procPolicy, writerPolicy)
+}
+
+// FunctionARN is the metadata processor's ARN.
+func FunctionARN(c *config.Config) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.Region, c.Accounts.Production.ID, c.Production.Processor.FunctionName)
 }
 
 // processor adds the Lambda: its log group, the function, the permission
 // for S3 (with both AWS:SourceArn and AWS:SourceAccount), the asynchronous
-// invocation settings and the bucket notification, in the order AWS needs.
-func (b *builder) processor(deps ...resource.Address) {
+// invocation settings (failed events kept in failures) and the bucket
+// notification, in the order AWS needs.
+func (b *builder) processor(failures resource.Address, deps ...resource.Address) {
 	c := b.cfg
 	p := c.Production.Processor
 	prod, rep := c.Accounts.Production.ID, c.Accounts.Reporting.ID
@@ -193,12 +229,12 @@ func (b *builder) processor(deps ...resource.Address) {
 		Handler: "bootstrap", MemoryMB: int32(p.MemoryMB), Role: roleARN(prod, ProcessorRoleName(c)), Runtime: "provided.al2023",
 		Tags: b.tags(), TimeoutS: int32(p.TimeoutS),
 	}), append(deps, logs)...)
-	fnARN := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", c.Region, prod, p.FunctionName)
+	fnARN := FunctionARN(c)
 	perm := b.add("production", "lambda_permission", p.FunctionName+"/"+PermissionID, mustMarshal(resource.PermissionValue{
 		Function: p.FunctionName, StatementID: PermissionID, Action: "lambda:InvokeFunction", Principal: "s3.amazonaws.com",
 		SourceArn: "arn:aws:s3:::" + c.Production.Bucket, SourceAccount: prod}), fn)
 	b.add("production", "lambda_invoke_config", p.FunctionName, mustMarshal(resource.InvokeConfigValue{
-		Function: p.FunctionName, MaxRetryAttempts: 2, MaxEventAgeSeconds: 6 * 3600}), fn)
+		Function: p.FunctionName, MaxRetryAttempts: 2, MaxEventAgeSeconds: 6 * 3600, OnFailure: "arn:aws:s3:::" + p.FailureBucket}), slices.Concat(deps, []resource.Address{fn, failures})...)
 	events := append([]string(nil), p.Events...)
 	sort.Strings(events)
 	b.add("production", "s3_bucket_notification", c.Production.Bucket, mustMarshal(resource.NotificationValue{

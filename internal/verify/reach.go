@@ -1290,6 +1290,9 @@ func (w *reachWorld) intendedFor(a *node, x reached) bool {
 	case x.bucket == w.cfg.Reporting.Bucket && a.account == w.cfg.Accounts.Reporting.ID && a.role == w.cfg.Reporting.WriterRoleName:
 		n := len(a.path)
 		return n > 0 && a.path[n-1].Kind == "assume" && x.action == "s3:PutObject" && strings.HasPrefix(x.key, w.cfg.Reporting.Prefix)
+	case x.bucket == w.cfg.Reporting.Bucket && a.account == w.cfg.Accounts.Production.ID && a.role == w.cfg.Production.BatchRoleName:
+		// The backfill job (S3 Batch Operations) writes its reports.
+		return x.action == "s3:PutObject" && strings.HasPrefix(x.key, w.cfg.Reporting.BatchReportsPrefix)
 	}
 	return false
 }

@@ -310,6 +310,20 @@ func Compute(cfg *config.Config, pol Policies) *Matrix {
 	s3(writer, repBucket, cfg.Reporting.Prefix, rep, repBP, map[string]bool{"s3:PutObject": true})
 	add(writer, "s3:PutObject", "arn:aws:s3:::"+repBucket+"/outside-the-prefix", rep, repBP, true, false)
 	s3(writer, prodBucket, "", prod, prodBP, nil)
+	// The processor keeps the events it failed in its failure bucket.
+	failBucket := cfg.Production.Processor.FailureBucket
+	failBP := w.doc("production/s3_bucket_policy/"+failBucket, "policy", iampolicy.Resource)
+	add(procActor, "s3:PutObject", "arn:aws:s3:::"+failBucket+"/aws/lambda/async/"+cfg.Production.Processor.FunctionName+"/failed-event", prod, failBP, true, true)
+	add(procActor, "s3:ListBucket", "arn:aws:s3:::"+failBucket, prod, failBP, true, true)
+	add(procActor, "s3:GetObject", "arn:aws:s3:::"+failBucket+"/aws/lambda/async/"+cfg.Production.Processor.FunctionName+"/failed-event", prod, failBP, true, false)
+	// The backfill job's role (assumed by S3 Batch Operations) writes job
+	// reports in Reporting and nothing else there or in Production.
+	batchRole := cfg.Production.BatchRoleName
+	batch := actor{label: "backfill job (" + batchRole + ")", arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/s3-batch-operations", prod, batchRole),
+		account: prod, identity: w.rolePolicies("production", batchRole)}
+	s3(batch, repBucket, cfg.Reporting.BatchReportsPrefix, rep, repBP, map[string]bool{"s3:PutObject": true})
+	add(batch, "s3:PutObject", "arn:aws:s3:::"+repBucket+"/"+cfg.Reporting.Prefix+"forged-record.json", rep, repBP, true, false)
+	s3(batch, prodBucket, "", prod, prodBP, nil)
 	// Nobody outside the three accounts, and nobody anonymous.
 	adminPolicy := iampolicy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`, iampolicy.Identity)
 	ext := actor{label: "administrator of another account", arn: "arn:aws:iam::" + outsideAccount + ":user/admin", account: outsideAccount,

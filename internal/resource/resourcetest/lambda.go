@@ -364,7 +364,7 @@ func (x *Lambda) PutFunctionEventInvokeConfig(ctx context.Context, in *lambda.Pu
 			return err
 		}
 		fn.invoke = &lambda.GetFunctionEventInvokeConfigOutput{FunctionArn: fn.cfg.FunctionArn,
-			MaximumRetryAttempts: in.MaximumRetryAttempts, MaximumEventAgeInSeconds: in.MaximumEventAgeInSeconds}
+			MaximumRetryAttempts: in.MaximumRetryAttempts, MaximumEventAgeInSeconds: in.MaximumEventAgeInSeconds, DestinationConfig: in.DestinationConfig}
 		return nil
 	})
 	return ok(&lambda.PutFunctionEventInvokeConfigOutput{}, err)

@@ -28,6 +28,7 @@ type bucket struct {
 	publicAccess *s3types.PublicAccessBlockConfiguration
 	ownership    *s3types.OwnershipControls
 	tags         []s3types.Tag
+	lifecycle    []s3types.LifecycleRule
 	policy       *string
 	notification *s3types.NotificationConfiguration
 	objects      []object // oldest first
@@ -271,6 +272,50 @@ func (x *S3) PutBucketTagging(ctx context.Context, in *s3.PutBucketTaggingInput,
 		return nil
 	})
 	return ok(&s3.PutBucketTaggingOutput{}, err)
+}
+
+// GetBucketLifecycleConfiguration returns the rules,
+// NoSuchLifecycleConfiguration when there are none.
+func (x *S3) GetBucketLifecycleConfiguration(ctx context.Context, in *s3.GetBucketLifecycleConfigurationInput, _ ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error) {
+	var out *s3.GetBucketLifecycleConfigurationOutput
+	err := x.f.call(ctx, "S3", "GetBucketLifecycleConfiguration", in, func() error {
+		b, err := x.getBucket(in.Bucket)
+		if err != nil {
+			return err
+		}
+		if len(b.lifecycle) == 0 {
+			return apiErr("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist")
+		}
+		out = &s3.GetBucketLifecycleConfigurationOutput{Rules: slices.Clone(b.lifecycle)}
+		return nil
+	})
+	return out, err
+}
+
+// PutBucketLifecycleConfiguration replaces the rules.
+func (x *S3) PutBucketLifecycleConfiguration(ctx context.Context, in *s3.PutBucketLifecycleConfigurationInput, _ ...func(*s3.Options)) (*s3.PutBucketLifecycleConfigurationOutput, error) {
+	err := x.f.call(ctx, "S3", "PutBucketLifecycleConfiguration", in, func() error {
+		b, err := x.getBucket(in.Bucket)
+		if err != nil {
+			return err
+		}
+		b.lifecycle = slices.Clone(in.LifecycleConfiguration.Rules)
+		return nil
+	})
+	return ok(&s3.PutBucketLifecycleConfigurationOutput{}, err)
+}
+
+// DeleteBucketLifecycle removes every rule.
+func (x *S3) DeleteBucketLifecycle(ctx context.Context, in *s3.DeleteBucketLifecycleInput, _ ...func(*s3.Options)) (*s3.DeleteBucketLifecycleOutput, error) {
+	err := x.f.call(ctx, "S3", "DeleteBucketLifecycle", in, func() error {
+		b, err := x.getBucket(in.Bucket)
+		if err != nil {
+			return err
+		}
+		b.lifecycle = nil
+		return nil
+	})
+	return ok(&s3.DeleteBucketLifecycleOutput{}, err)
 }
 
 // ListObjectVersions lists versions and delete markers by key, newest first
