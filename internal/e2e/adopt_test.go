@@ -34,7 +34,7 @@ func TestAdoptExistingBucketAndRole(t *testing.T) {
 		t.Fatalf("plan with hand-made resources: exit %d\n%s", code, errOut)
 	}
 	out := e.mustRun("apply", "--auto-approve", "--adopt")
-	for _, want := range []string{"<= adopt production/s3_bucket/" + c.Production.Bucket + "\n", "<= adopt production/iam_role/" + role + "\n", "Plan: 2 to adopt, 19 to add"} {
+	for _, want := range []string{"<= adopt production/s3_bucket/" + c.Production.Bucket + "\n", "<= adopt production/iam_role/" + role + "\n", "Plan: 2 to adopt, 23 to add"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("apply --adopt output lacks %q:\n%s", want, out)
 		}

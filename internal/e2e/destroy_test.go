@@ -46,7 +46,7 @@ func TestDestroyWithMembersAndPoliciesAddedByHand(t *testing.T) {
 		"production/iam_role_policy_attachment/" + e.stack + "-testers/" + aws.ToString(prodPol.Policy.Arn) + " will be removed",
 		"production/lambda_permission/" + fn + "/by-hand will be removed (a permission added outside xacct)",
 		"production/lambda_event_source_mapping/" + fn + "/" + aws.ToString(esm.UUID) + " will be removed (a mapping created outside xacct: its event source is kept)",
-		"Destroy complete! Resources: 0 added, 0 changed, 26 destroyed.",
+		"Destroy complete! Resources: 0 added, 0 changed, 30 destroyed.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("destroy output lacks %q:\n%s", want, out)

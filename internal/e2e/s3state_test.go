@@ -111,11 +111,11 @@ func TestS3StateBackend(t *testing.T) {
 
 	// Move it to a local file and back.
 	out = e.mustRun("state", "migrate", "--to", "local")
-	if !strings.Contains(out, "Copied 21 resources") {
+	if !strings.Contains(out, "Copied 25 resources") {
 		t.Errorf("migrate to local: %s", out)
 	}
 	local, err := state.Open(e.dir+"/state.json", e.stack)
-	if err != nil || len(local.Snapshot().Resources) != 21 || local.Snapshot().Lineage != now.Snapshot().Lineage {
+	if err != nil || len(local.Snapshot().Resources) != 25 || local.Snapshot().Lineage != now.Snapshot().Lineage {
 		t.Errorf("local state after migrate: %v", err)
 	}
 }

@@ -75,7 +75,7 @@ func TestSavedPlans(t *testing.T) {
 		t.Errorf("show differs from the plan that was saved:\n%s\n---\n%s", shown, planOut)
 	}
 	code, out, errOut = e.runBare("apply", planFile)
-	if code != cli.ExitOK || !strings.Contains(out, "Apply complete! Resources: 21 added, 0 changed, 0 destroyed.") {
+	if code != cli.ExitOK || !strings.Contains(out, "Apply complete! Resources: 25 added, 0 changed, 0 destroyed.") {
 		t.Fatalf("apply of the saved plan: exit %d\n%s%s", code, out, errOut)
 	}
 	if code, out, _ := e.run("plan", "--detailed-exitcode"); code != cli.ExitOK {

@@ -22,7 +22,7 @@ func TestStateCommands(t *testing.T) {
 			Address, Account, Kind, Name string
 		} `json:"resources"`
 	}
-	if err := json.Unmarshal([]byte(e.mustRun("state", "list", "--json")), &list); err != nil || list.FormatVersion != 1 || len(list.Resources) != 21 {
+	if err := json.Unmarshal([]byte(e.mustRun("state", "list", "--json")), &list); err != nil || list.FormatVersion != 1 || len(list.Resources) != 25 {
 		t.Fatalf("state list --json: %v %+v", err, list)
 	}
 	show := e.mustRun("state", "show", addr)
@@ -63,7 +63,7 @@ func TestJSONOutputs(t *testing.T) {
 	out := e.mustRun("plan", "--json")
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil || p.FormatVersion != 1 || p.Summary.Add != 21 || len(p.Changes) != 21 {
+	if err := dec.Decode(&p); err != nil || p.FormatVersion != 1 || p.Summary.Add != 25 || len(p.Changes) != 25 {
 		t.Fatalf("plan --json: %v\n%s", err, out)
 	}
 	// A first apply grants each intended path.
@@ -99,18 +99,18 @@ func TestJSONOutputs(t *testing.T) {
 		case "change_progress":
 			// A change that runs long (ten seconds and more) says so.
 		case "summary":
-			if i != len(lines)-1 || ev.Added == nil || *ev.Added != 21 {
+			if i != len(lines)-1 || ev.Added == nil || *ev.Added != 25 {
 				t.Errorf("summary: %s (line %d of %d)", line, i, len(lines))
 			}
 		default:
 			t.Errorf("unknown event type: %s", line)
 		}
 	}
-	if started != 21 || finished != 21 {
-		t.Errorf("%d started, %d finished, want 21 each", started, finished)
+	if started != 25 || finished != 25 {
+		t.Errorf("%d started, %d finished, want 25 each", started, finished)
 	}
 	out = e.mustRun("destroy", "--json", "--auto-approve", "--force-delete-data")
-	if !strings.Contains(out, `"type":"summary"`) || !strings.Contains(out, `"destroyed":21`) {
+	if !strings.Contains(out, `"type":"summary"`) || !strings.Contains(out, `"destroyed":25`) {
 		t.Errorf("destroy --json:\n%s", out)
 	}
 }

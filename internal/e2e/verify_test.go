@@ -59,7 +59,7 @@ func TestVerifyLive(t *testing.T) {
 	e := newVerifyEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
 	code, out, errOut := e.run("verify", "--live", "--live-wait", "10s")
-	if code != cli.ExitOK || !strings.Contains(out, "Verified live.") || !strings.Contains(out, `"schema_version":1`) {
+	if code != cli.ExitOK || !strings.Contains(out, "Verified live.") || !strings.Contains(out, `"schema_version":2`) {
 		t.Fatalf("verify --live: exit %d\n%s\n%s", code, out, errOut)
 	}
 	live := out[strings.Index(out, "Live probes:"):]
