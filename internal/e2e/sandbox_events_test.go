@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -155,5 +157,172 @@ func TestS3RemovalEventsReachTheFunction(t *testing.T) {
 	plainEvents := recordedEvents(t, rep, p, plain, 2)
 	if ev := plainEvents[1]; ev.EventName != "ObjectRemoved:Delete" || ev.S3.Object["key"] != "p1" || ev.S3.Object["versionId"] != nil {
 		t.Errorf("unversioned delete: %+v", ev)
+	}
+}
+
+// asyncDestination sets up the test function to fail every invocation, a
+// destination bucket in Reporting whose policy lets the function's
+// execution role (in Production) write Lambda's records and list it, and
+// the role's own policy to do so, as the Developer Guide shows it.
+func asyncDestination(t *testing.T) (p pattern, lc *lambda.Client, dest string) {
+	t.Helper()
+	ctx := context.Background()
+	prod, rep := orgAdmin(t, prodID), orgAdmin(t, repID)
+	p = setupPattern(t, runtime.GOARCH, false)
+	lc = lambda.NewFromConfig(prod.cfg)
+	p.testfnMode(t, lc, "fail")
+	dest = uniq(t, "dlq")
+	execARN := "arn:aws:iam::" + prodID + ":role/" + p.execRole
+	must(rep.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(dest)}))(t)
+	must(rep.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(dest), Policy: aws.String(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Principal":{"AWS":"` + execARN + `"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::` + dest + `/aws/lambda/async/*"},
+		{"Effect":"Allow","Principal":{"AWS":"` + execARN + `"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::` + dest + `"}]}`)}))(t)
+	must(prod.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(p.execRole), PolicyName: aws.String("destination"), PolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject","s3:ListBucket"],"Resource":["arn:aws:s3:::*/*","arn:aws:s3:::*"],
+		"Condition":{"StringEquals":{"s3:ResourceAccount":"` + repID + `"}}}]}`)}))(t)
+	must(lc.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{FunctionName: aws.String(p.fn), MaximumRetryAttempts: aws.Int32(1),
+		DestinationConfig: &lambdatypes.DestinationConfig{OnFailure: &lambdatypes.OnFailure{Destination: aws.String("arn:aws:s3:::" + dest)}}}))(t)
+	return p, lc, dest
+}
+
+// failingEvent invokes the function asynchronously with an S3 event for key.
+func failingEvent(t *testing.T, lc *lambda.Client, p pattern, key string) {
+	t.Helper()
+	event := `{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"` + p.src + `"},"object":{"key":"` + key + `","size":1}}}]}`
+	out := must(lc.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String(p.fn), InvocationType: lambdatypes.InvocationTypeEvent, Payload: []byte(event)}))(t)
+	if out.StatusCode != 202 {
+		t.Fatalf("async invoke: status %d", out.StatusCode)
+	}
+}
+
+// TestAsyncFailureGoesToS3Destination: an event that fails every attempt
+// leaves one invocation record in the on-failure bucket, at Lambda's key,
+// written as the execution role across accounts.
+func TestAsyncFailureGoesToS3Destination(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rep := orgAdmin(t, repID)
+	p, lc, dest := asyncDestination(t)
+
+	cfg := must(lc.GetFunctionEventInvokeConfig(ctx, &lambda.GetFunctionEventInvokeConfigInput{FunctionName: aws.String(p.fn)}))(t)
+	if dc := cfg.DestinationConfig; dc == nil || dc.OnFailure == nil || aws.ToString(dc.OnFailure.Destination) != "arn:aws:s3:::"+dest || dc.OnSuccess == nil || dc.OnSuccess.Destination != nil {
+		t.Errorf("DestinationConfig read back: %+v", cfg.DestinationConfig)
+	}
+
+	failingEvent(t, lc, p, "failed/obj.txt")
+	prefix := "aws/lambda/async/" + p.fn + "/"
+	var keys []string
+	for start := time.Now(); len(keys) == 0; time.Sleep(100 * time.Millisecond) {
+		out := must(rep.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(dest), Prefix: aws.String(prefix)}))(t)
+		for _, o := range out.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("no record under s3://%s/%s after 20s\nsandbox log:\n%s", dest, prefix, sandboxLog)
+		}
+	}
+	time.Sleep(time.Second) // no second record follows
+	out := must(rep.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(dest)}))(t)
+	if len(out.Contents) != 1 {
+		t.Fatalf("%d objects in the destination, want 1", len(out.Contents))
+	}
+	keyRE := regexp.MustCompile(`^` + regexp.QuoteMeta(prefix) + `(\d{4})/(\d{2})/(\d{2})/(\d{4})-(\d{2})-(\d{2})T\d{2}\.\d{2}\.\d{2}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	m := keyRE.FindStringSubmatch(keys[0])
+	if m == nil || m[1] != m[4] || m[2] != m[5] || m[3] != m[6] {
+		t.Errorf("record key %s is not aws/lambda/async/<function>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>", keys[0])
+	}
+	obj := must(rep.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(dest), Key: aws.String(keys[0])}))(t)
+	body, _ := io.ReadAll(obj.Body)
+	obj.Body.Close()
+	var rec struct {
+		Version        string
+		RequestContext struct {
+			RequestID              string
+			FunctionArn            string
+			Condition              string
+			ApproximateInvokeCount int
+		}
+		RequestPayload struct {
+			Records []struct {
+				S3 struct{ Object struct{ Key string } }
+			}
+		}
+		ResponseContext struct {
+			StatusCode      int
+			ExecutedVersion string
+			FunctionError   string
+		}
+		ResponsePayload struct{ ErrorMessage string }
+	}
+	if err := json.Unmarshal(body, &rec); err != nil {
+		t.Fatalf("record %s: %v", body, err)
+	}
+	rc := rec.RequestContext
+	if rec.Version != "1.0" || rc.Condition != "RetriesExhausted" || rc.ApproximateInvokeCount != 2 || rc.FunctionArn != p.fnARN+":$LATEST" || rc.RequestID == "" {
+		t.Errorf("requestContext: %s", body)
+	}
+	if len(rec.RequestPayload.Records) != 1 || rec.RequestPayload.Records[0].S3.Object.Key != "failed/obj.txt" {
+		t.Errorf("requestPayload: %s", body)
+	}
+	if rec.ResponseContext.FunctionError != "Unhandled" || rec.ResponseContext.ExecutedVersion != "$LATEST" || !strings.Contains(rec.ResponsePayload.ErrorMessage, "failing on purpose") {
+		t.Errorf("response: %s", body)
+	}
+}
+
+// TestAsyncFailureDestinationRefused: when the destination's policy no
+// longer lets the execution role write there, nothing is written and one
+// log line says the delivery failed.
+func TestAsyncFailureDestinationRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rep := orgAdmin(t, repID)
+	p, lc, dest := asyncDestination(t)
+	execARN := "arn:aws:iam::" + prodID + ":role/" + p.execRole
+	must(rep.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(dest), Policy: aws.String(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Principal":{"AWS":"` + execARN + `"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::` + dest + `"}]}`)}))(t)
+
+	failingEvent(t, lc, p, "refused.txt")
+	want := "lambda " + p.fn + ": DestinationDeliveryFailures"
+	for start := time.Now(); !sandboxLog.contains(want); time.Sleep(100 * time.Millisecond) {
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("no log line %q\nsandbox log:\n%s", want, sandboxLog)
+		}
+	}
+	out := must(rep.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(dest)}))(t)
+	if len(out.Contents) != 0 {
+		t.Errorf("%d objects written to the destination the role may not write", len(out.Contents))
+	}
+}
+
+// TestAsyncDestinationValidation: Lambda refuses an S3 bucket on success,
+// a bucket that does not exist, and one the execution role may not write.
+func TestAsyncDestinationValidation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	p := setupPattern(t, runtime.GOARCH, false)
+	lc := lambda.NewFromConfig(prod.cfg)
+	bucket := uniq(t, "dest")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	put := func(dc *lambdatypes.DestinationConfig) error {
+		_, err := lc.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{FunctionName: aws.String(p.fn), DestinationConfig: dc})
+		return err
+	}
+	err := put(&lambdatypes.DestinationConfig{OnSuccess: &lambdatypes.OnSuccess{Destination: aws.String("arn:aws:s3:::" + bucket)}})
+	wantCode(t, err, "InvalidParameterValueException")
+	err = put(&lambdatypes.DestinationConfig{OnFailure: &lambdatypes.OnFailure{Destination: aws.String("arn:aws:s3:::" + uniq(t, "missing"))}})
+	wantCode(t, err, "InvalidParameterValueException")
+	err = put(&lambdatypes.DestinationConfig{OnFailure: &lambdatypes.OnFailure{Destination: aws.String("arn:aws:s3:::" + bucket)}})
+	wantCode(t, err, "InvalidParameterValueException")
+	if !strings.Contains(err.Error(), "does not have permissions") {
+		t.Errorf("refusal %v does not say the role lacks permission", err)
+	}
+	must(prod.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(p.execRole), PolicyName: aws.String("destination"), PolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject","s3:ListBucket"],"Resource":["arn:aws:s3:::` + bucket + `","arn:aws:s3:::` + bucket + `/*"]}]}`)}))(t)
+	if err := put(&lambdatypes.DestinationConfig{OnFailure: &lambdatypes.OnFailure{Destination: aws.String("arn:aws:s3:::" + bucket)}}); err != nil {
+		t.Fatalf("a destination the role may write: %v", err)
+	}
+	if _, err := lc.GetFunctionEventInvokeConfig(ctx, &lambda.GetFunctionEventInvokeConfigInput{FunctionName: aws.String(p.fn)}); err != nil {
+		t.Fatal(err)
 	}
 }
