@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/xacct/xacct/internal/iampolicy"
@@ -46,11 +47,16 @@ type gateway struct {
 	runtimes *runtimes
 	slots    chan struct{} // one per request in flight
 	prop     *propagation
+	// sequencer orders the S3 events of every bucket. It starts at the
+	// time the gateway started, so that it still increases across a
+	// restart on the same data dir.
+	sequencer atomic.Uint64
 }
 
 func newGateway(sb *Sandbox) *gateway {
 	g := &gateway{sb: sb, st: sb.st, cache: newPolicyCache(), slots: make(chan struct{}, maxInFlight), prop: newPropagation()}
 	g.runtimes = newRuntimes(g)
+	g.sequencer.Store(uint64(time.Now().UnixNano()))
 	return g
 }
 

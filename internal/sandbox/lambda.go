@@ -457,9 +457,9 @@ func (g *gateway) serveLogs(c *call) {
 // kumo lacks.
 type invokeConfig struct {
 	FunctionArn              string
-	MaximumRetryAttempts     *int32          `json:",omitempty"`
-	MaximumEventAgeInSeconds *int32          `json:",omitempty"`
-	DestinationConfig        json.RawMessage `json:",omitempty"`
+	MaximumRetryAttempts     *int32             `json:",omitempty"`
+	MaximumEventAgeInSeconds *int32             `json:",omitempty"`
+	DestinationConfig        *destinationConfig `json:",omitempty"`
 	LastModified             float64
 }
 
@@ -478,6 +478,9 @@ func (g *gateway) eventInvokeConfig(c *call, account, fn, action string) {
 		}
 	})
 	write := func(ic *invokeConfig) {
+		if ic.DestinationConfig == nil {
+			ic.DestinationConfig = &destinationConfig{} // Lambda shows {"OnSuccess":{},"OnFailure":{}}
+		}
 		c.w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(c.w).Encode(ic)
 	}
@@ -518,6 +521,23 @@ func (g *gateway) eventInvokeConfig(c *call, account, fn, action string) {
 			if in.MaximumEventAgeInSeconds != nil {
 				next.MaximumEventAgeInSeconds = in.MaximumEventAgeInSeconds
 			}
+			if in.DestinationConfig != nil {
+				next.DestinationConfig = in.DestinationConfig
+			}
+		}
+		if dc := next.DestinationConfig; dc != nil {
+			if e := checkDestinationShape(*dc); e != nil {
+				g.failWith(c, e)
+				return
+			}
+			if d := dc.OnFailure.Destination; d != nil {
+				if bucket, ok := s3DestinationBucket(*d); ok {
+					if e := g.checkS3Destination(c.r.Context(), account, fn, bucket); e != nil {
+						g.failWith(c, e)
+						return
+					}
+				}
+			}
 		}
 		next.FunctionArn = g.functionARN(account, fn)
 		next.LastModified = float64(time.Now().Unix())
@@ -525,21 +545,6 @@ func (g *gateway) eventInvokeConfig(c *call, account, fn, action string) {
 		_ = g.st.update(func() error { g.st.account(account).InvokeConfig[fn] = raw; return nil })
 		write(&next)
 	}
-}
-
-// maxRetries is how often an asynchronous event is retried after a
-// function error (the function's configuration, else Lambda's default 2).
-func (g *gateway) maxRetries(account, fn string) int {
-	n := 2
-	g.st.view(func() {
-		if raw, ok := g.st.account(account).InvokeConfig[fn]; ok {
-			var ic invokeConfig
-			if json.Unmarshal(raw, &ic) == nil && ic.MaximumRetryAttempts != nil {
-				n = int(*ic.MaximumRetryAttempts)
-			}
-		}
-	})
-	return n
 }
 
 // lambdaRole reads the execution role of a function of account and checks

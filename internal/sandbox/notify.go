@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -135,26 +134,60 @@ func parseFunctionARN(arn string) (account, name string, ok bool) {
 	return parts[4], name, name != ""
 }
 
-var sequencer atomic.Uint64
+// s3Event is one S3 event notification as the request that caused it left
+// it; record renders it for one notification configuration.
+type s3Event struct {
+	name        string // ObjectCreated:Put, ObjectRemoved:DeleteMarkerCreated…
+	bucket      string
+	owner       string // the bucket owner's account
+	key         string
+	versionID   string // "" (and "null") are left out of the record
+	size        *int64 // ObjectCreated only: S3 sends neither size nor eTag on removals
+	eTag        string
+	sequencer   uint64
+	time        time.Time
+	principalID string
+	sourceIP    string
+	requestID   string
+}
 
-// objectCreated delivers the bucket's notifications for a new object.
-func (g *gateway) objectCreated(c *call, op s3Op, owner string, _ int, _ []byte) {
-	var cfg []functionConfig
-	g.st.view(func() {
-		if m := g.st.Buckets[op.bucket]; m != nil && m.Notification != nil {
-			_ = json.Unmarshal(m.Notification, &cfg)
-		}
-	})
-	if len(cfg) == 0 {
-		return
+// record is the event's record as S3 sends it to a function, for the
+// notification configuration configID.
+func (e s3Event) record(region, configID string) map[string]any {
+	obj := map[string]any{"key": s3EventKey(e.key), "sequencer": fmt.Sprintf("%016X", e.sequencer)}
+	if e.size != nil {
+		obj["size"] = *e.size
+		obj["eTag"] = e.eTag
 	}
-	event := "ObjectCreated:Put"
-	switch {
-	case c.r.Header.Get("X-Amz-Copy-Source") != "":
-		event = "ObjectCreated:Copy"
-	case c.r.Method == http.MethodPost:
-		event = "ObjectCreated:CompleteMultipartUpload"
+	if e.versionID != "" && e.versionID != nullVersion {
+		obj["versionId"] = e.versionID
 	}
+	return map[string]any{
+		"eventVersion":      "2.1",
+		"eventSource":       "aws:s3",
+		"awsRegion":         region,
+		"eventTime":         e.time.UTC().Format("2006-01-02T15:04:05.000Z"),
+		"eventName":         e.name,
+		"userIdentity":      map[string]string{"principalId": e.principalID},
+		"requestParameters": map[string]string{"sourceIPAddress": e.sourceIP},
+		"responseElements":  map[string]string{"x-amz-request-id": e.requestID, "x-amz-id-2": e.requestID},
+		"s3": map[string]any{
+			"s3SchemaVersion": "1.0",
+			"configurationId": configID,
+			"bucket": map[string]any{
+				"name":          e.bucket,
+				"ownerIdentity": map[string]string{"principalId": e.owner},
+				"arn":           "arn:aws:s3:::" + e.bucket,
+			},
+			"object": obj,
+		},
+	}
+}
+
+// newS3Event starts the event of a request that succeeded: who made it, from
+// where, and its place in the bucket's sequence (taken now, in the order the
+// requests completed).
+func (g *gateway) newS3Event(c *call, name, bucket, owner, key, versionID string) s3Event {
 	principalID := "AWS:anonymous"
 	if p := c.principal(); p != nil {
 		principalID = "AWS:" + p.UserID
@@ -162,68 +195,111 @@ func (g *gateway) objectCreated(c *call, op s3Op, owner string, _ int, _ []byte)
 			principalID = "AWS:" + p.RoleID + ":" + p.SessionName
 		}
 	}
-	seq := sequencer.Add(1)
-	now := time.Now().UTC()
-	reqID, sourceIP := c.reqID, c.sourceIP
-	versionID := c.w.Header().Get("X-Amz-Version-Id")
+	return s3Event{name: name, bucket: bucket, owner: owner, key: key, versionID: versionID, sequencer: g.sequencer.Add(1),
+		time: time.Now().UTC(), principalID: principalID, sourceIP: c.sourceIP, requestID: c.reqID}
+}
+
+// notifications is the bucket's notification configuration; nil when none.
+func (g *gateway) notifications(bucket string) []functionConfig {
+	var cfg []functionConfig
+	g.st.view(func() {
+		if m := g.st.Buckets[bucket]; m != nil && m.Notification != nil {
+			_ = json.Unmarshal(m.Notification, &cfg)
+		}
+	})
+	return cfg
+}
+
+// deliver sends each event, in order, to every function whose configuration
+// matches it, one record per invocation, as S3 does.
+func (g *gateway) deliver(ctx context.Context, cfg []functionConfig, events []s3Event) {
+	for _, ev := range events {
+		for _, fc := range cfg {
+			if !eventMatches(fc, ev.name, ev.key) {
+				continue
+			}
+			if !g.canDeliver(ctx, ev.bucket, ev.owner, fc.Function) {
+				g.sb.logf("sandbox: s3://%s: %s does not allow s3.amazonaws.com to invoke it for this bucket; event dropped", ev.bucket, fc.Function)
+				continue
+			}
+			payload, _ := json.Marshal(map[string]any{"Records": []any{ev.record(g.sb.Region, fc.ID)}})
+			account, name, _ := parseFunctionARN(fc.Function)
+			if err := g.runtimes.invokeAsync(ctx, account, name, payload); err != nil {
+				g.sb.logf("sandbox: deliver %s of s3://%s/%s to %s: %v", ev.name, ev.bucket, ev.key, fc.Function, err)
+			}
+		}
+	}
+}
+
+// objectCreated delivers the bucket's notifications for a new object.
+func (g *gateway) objectCreated(c *call, op s3Op, owner string) {
+	cfg := g.notifications(op.bucket)
+	if len(cfg) == 0 {
+		return
+	}
+	name := "ObjectCreated:Put"
+	switch {
+	case c.r.Header.Get("X-Amz-Copy-Source") != "":
+		name = "ObjectCreated:Copy"
+	case c.r.Method == http.MethodPost:
+		name = "ObjectCreated:CompleteMultipartUpload"
+	}
+	// The version this request created (HeadObject may already see a newer
+	// one).
+	ev := g.newS3Event(c, name, op.bucket, owner, op.key, c.w.Header().Get("X-Amz-Version-Id"))
 	go func() {
 		ctx, cancel := g.runtimes.background(30 * time.Second)
 		defer cancel()
 		in := &s3.HeadObjectInput{Bucket: aws.String(op.bucket), Key: aws.String(op.key)}
-		if versionID != "" && versionID != "null" {
-			in.VersionId = aws.String(versionID)
+		if v := ev.versionID; v != "" && v != nullVersion {
+			if kv, ok := g.bucketVersions(op.bucket).codec.decode(v); ok {
+				in.VersionId = aws.String(kv)
+			}
 		}
 		head, err := g.sb.accounts[owner].s3.HeadObject(ctx, in)
 		if err != nil {
 			g.sb.logf("sandbox: notification for s3://%s/%s: head object: %v", op.bucket, op.key, err)
 			return
 		}
-		for _, fc := range cfg {
-			if !eventMatches(fc, event, op.key) {
-				continue
-			}
-			if !g.canDeliver(ctx, op.bucket, owner, fc.Function) {
-				g.sb.logf("sandbox: s3://%s: %s does not allow s3.amazonaws.com to invoke it for this bucket; event dropped", op.bucket, fc.Function)
-				continue
-			}
-			obj := map[string]any{
-				"key":       s3EventKey(op.key),
-				"size":      aws.ToInt64(head.ContentLength),
-				"eTag":      strings.Trim(aws.ToString(head.ETag), `"`),
-				"sequencer": fmt.Sprintf("%016X", seq),
-			}
-			// The version this request created (HeadObject may already see a
-			// newer one).
-			if v := versionID; v != "" && v != "null" {
-				obj["versionId"] = v
-			}
-			rec := map[string]any{
-				"eventVersion":      "2.1",
-				"eventSource":       "aws:s3",
-				"awsRegion":         g.sb.Region,
-				"eventTime":         now.Format("2006-01-02T15:04:05.000Z"),
-				"eventName":         event,
-				"userIdentity":      map[string]string{"principalId": principalID},
-				"requestParameters": map[string]string{"sourceIPAddress": sourceIP},
-				"responseElements":  map[string]string{"x-amz-request-id": reqID, "x-amz-id-2": reqID},
-				"s3": map[string]any{
-					"s3SchemaVersion": "1.0",
-					"configurationId": fc.ID,
-					"bucket": map[string]any{
-						"name":          op.bucket,
-						"ownerIdentity": map[string]string{"principalId": owner},
-						"arn":           "arn:aws:s3:::" + op.bucket,
-					},
-					"object": obj,
-				},
-			}
-			payload, _ := json.Marshal(map[string]any{"Records": []any{rec}})
-			account, name, _ := parseFunctionARN(fc.Function)
-			if err := g.runtimes.invokeAsync(ctx, account, name, payload); err != nil {
-				g.sb.logf("sandbox: deliver %s of s3://%s/%s to %s: %v", event, op.bucket, op.key, fc.Function, err)
-			}
-		}
+		ev.size = aws.Int64(aws.ToInt64(head.ContentLength))
+		ev.eTag = strings.Trim(aws.ToString(head.ETag), `"`)
+		g.deliver(ctx, cfg, []s3Event{ev})
 	}()
+}
+
+// removal is one object version a request removed: the version it deleted
+// for good, or the delete marker it created.
+type removal struct {
+	key       string
+	versionID string // as clients see it; "" for an unversioned bucket
+	marker    bool   // a delete marker was created
+}
+
+// objectRemoved delivers the bucket's notifications for the removals of one
+// request (DeleteObject, or each key DeleteObjects deleted), one event
+// each: ObjectRemoved:DeleteMarkerCreated with the marker's version, or
+// ObjectRemoved:Delete with the version deleted.
+func (g *gateway) objectRemoved(c *call, bucket, owner string, rs []removal) {
+	cfg := g.notifications(bucket)
+	if len(cfg) == 0 || len(rs) == 0 {
+		return
+	}
+	events := make([]s3Event, 0, len(rs))
+	for _, r := range rs {
+		events = append(events, g.newS3Event(c, removedEventName(r.marker), bucket, owner, r.key, r.versionID))
+	}
+	go func() {
+		ctx, cancel := g.runtimes.background(time.Duration(len(events)) * 30 * time.Second)
+		defer cancel()
+		g.deliver(ctx, cfg, events)
+	}()
+}
+
+func removedEventName(marker bool) string {
+	if marker {
+		return "ObjectRemoved:DeleteMarkerCreated"
+	}
+	return "ObjectRemoved:Delete"
 }
 
 func eventMatches(fc functionConfig, event, key string) bool {

@@ -49,6 +49,7 @@ type fnRuntime struct {
 	secret   string // the path segment its AWS_LAMBDA_RUNTIME_API carries
 	codeSha  string
 	cmd      *exec.Cmd
+	cred     *credential // its execution role's session
 	polled   chan struct{}
 	once     sync.Once
 	done     chan struct{}
@@ -198,15 +199,19 @@ func (rt *runtimes) close() {
 // invokeAsync makes sure the function runs and delivers one event the way
 // Lambda's asynchronous invocation does: the caller does not wait (it runs in
 // the notification's goroutine), and a function error is retried twice with
-// backoff (or as the function's event invoke configuration says) before the
-// event is dropped and logged.
+// backoff (or as the function's event invoke configuration says). An event
+// that fails every attempt, or grows older than the configuration's maximum
+// age before one, goes to the function's on-failure destination
+// (asyncdest.go), else it is dropped and logged.
 func (rt *runtimes) invokeAsync(ctx context.Context, account, fn string, payload []byte) error {
+	ev := asyncEvent{requestID: newUUID(), received: time.Now(), payload: payload, condition: conditionRetriesExhausted}
 	if _, err := rt.ensure(ctx, account, fn); err != nil {
 		return err
 	}
 	b := rt.g.sb.accounts[account]
 	var lastErr error
-	attempts := 1 + rt.g.maxRetries(account, fn)
+	retries, maxAge := rt.g.asyncLimits(account, fn)
+	attempts := 1 + retries
 	for attempt := 0; attempt < attempts; attempt++ {
 		if attempt > 0 {
 			select {
@@ -214,6 +219,10 @@ func (rt *runtimes) invokeAsync(ctx context.Context, account, fn string, payload
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+		}
+		if time.Since(ev.received) > maxAge {
+			ev.condition = conditionEventAgeExceeded
+			break
 		}
 		out, err := b.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(fn), InvocationType: lambdatypes.InvocationTypeRequestResponse, Payload: payload})
 		switch {
@@ -227,14 +236,23 @@ func (rt *runtimes) invokeAsync(ctx context.Context, account, fn string, payload
 				return fmt.Errorf("%w (last: %v)", ctx.Err(), lastErr)
 			}
 		case err != nil:
+			ev.invokeCount++
 			lastErr = err
 		case out.FunctionError != nil:
+			ev.invokeCount++
+			ev.response = &asyncResponse{statusCode: out.StatusCode, functionError: aws.ToString(out.FunctionError), payload: out.Payload}
 			lastErr = fmt.Errorf("function error %s: %s", aws.ToString(out.FunctionError), out.Payload)
 		default:
 			return nil
 		}
 	}
-	return fmt.Errorf("event dropped after %d attempts: %w", attempts, lastErr)
+	if lastErr == nil {
+		lastErr = fmt.Errorf("older than its maximum age (%v)", maxAge)
+	}
+	if where, ok := rt.g.sendToOnFailure(ctx, account, fn, ev); ok {
+		return fmt.Errorf("event failed (%s, %d attempts); its record is at %s: %w", ev.condition, ev.invokeCount, where, lastErr)
+	}
+	return fmt.Errorf("event dropped after %d attempts: %w", ev.invokeCount, lastErr)
 }
 
 // ensure starts the function's bootstrap if it is not running with its
@@ -360,25 +378,11 @@ func (rt *runtimes) start(ctx context.Context, account, fn string, conf *lambdat
 	}
 
 	// Credentials for the execution role, only if it trusts Lambda.
-	// kumo stores the account IDs it was sent in its own placeholder.
-	roleARN := strings.ReplaceAll(aws.ToString(conf.Role), kumoOtherAccount, account)
-	role, roleAccount, roleName, err := g.lambdaRole(ctx, account, fn, roleARN)
+	cred, err := g.executionRoleSession(ctx, account, fn, conf)
 	if err != nil {
 		msg := fmt.Sprintf("function %s: %v", fn, err)
 		g.sb.logf("sandbox: %s", msg)
 		return nil, errors.New(msg)
-	}
-	cred := &credential{
-		AccessKey: newAccessKeyID("ASIA"), Secret: newSecret(), Token: newSessionToken(),
-		Expires: time.Now().Add(12 * time.Hour).UTC(),
-		Principal: principal{
-			Account: roleAccount, ARN: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", roleAccount, roleName, fn),
-			Kind: "session", RoleName: roleName, RoleARN: strings.ReplaceAll(aws.ToString(role.Role.Arn), kumoIAMAccount, roleAccount),
-			RoleID: aws.ToString(role.Role.RoleId), SessionName: fn,
-		},
-	}
-	if err := g.st.update(func() error { g.st.Creds[cred.AccessKey] = cred; return nil }); err != nil {
-		return nil, err
 	}
 
 	// The process's key to the Runtime API: it names this function, and
@@ -417,10 +421,43 @@ func (rt *runtimes) start(ctx context.Context, account, fn string, conf *lambdat
 		return nil, fmt.Errorf("function %s: start bootstrap: %w", fn, err)
 	}
 	r := &fnRuntime{key: account + "/" + fn, account: account, fn: fn, secret: secret, codeSha: aws.ToString(conf.CodeSha256),
-		cmd: cmd, polled: make(chan struct{}), done: make(chan struct{}), started: time.Now(),
+		cmd: cmd, cred: cred, polled: make(chan struct{}), done: make(chan struct{}), started: time.Now(),
 		log: logw, memoryMB: int(aws.ToInt32(conf.MemorySize)), began: map[string]time.Time{}}
 	go func() { _ = cmd.Wait(); logw.flush(); close(r.done) }()
 	return r, nil
+}
+
+// executionRolePrincipal is a session of the function's execution role as
+// Lambda makes one (named after the function), if the role trusts Lambda.
+func (g *gateway) executionRolePrincipal(ctx context.Context, account, fn string, conf *lambdatypes.FunctionConfiguration) (principal, error) {
+	// kumo stores the account IDs it was sent in its own placeholder.
+	roleARN := strings.ReplaceAll(aws.ToString(conf.Role), kumoOtherAccount, account)
+	role, roleAccount, roleName, err := g.lambdaRole(ctx, account, fn, roleARN)
+	if err != nil {
+		return principal{}, err
+	}
+	return principal{
+		Account: roleAccount, ARN: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", roleAccount, roleName, fn),
+		Kind: "session", RoleName: roleName, RoleARN: strings.ReplaceAll(aws.ToString(role.Role.Arn), kumoIAMAccount, roleAccount),
+		RoleID: aws.ToString(role.Role.RoleId), SessionName: fn,
+	}, nil
+}
+
+// executionRoleSession makes credentials of a session of the function's
+// execution role, which the gateway then knows like any STS session's.
+func (g *gateway) executionRoleSession(ctx context.Context, account, fn string, conf *lambdatypes.FunctionConfiguration) (*credential, error) {
+	p, err := g.executionRolePrincipal(ctx, account, fn, conf)
+	if err != nil {
+		return nil, err
+	}
+	cred := &credential{
+		AccessKey: newAccessKeyID("ASIA"), Secret: newSecret(), Token: newSessionToken(),
+		Expires: time.Now().Add(12 * time.Hour).UTC(), Principal: p,
+	}
+	if err := g.st.update(func() error { g.st.Creds[cred.AccessKey] = cred; return nil }); err != nil {
+		return nil, err
+	}
+	return cred, nil
 }
 
 // runtimeAPIPrefix is where a bootstrap's Runtime API lives on the gateway's

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -224,7 +225,7 @@ func (g *gateway) serveS3(c *call) {
 		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 		return
 	}
-	extra := map[string][]string{"aws:ResourceAccount": {owner}}
+	extra := map[string][]string{"aws:ResourceAccount": {owner}, "s3:ResourceAccount": {owner}}
 	for _, k := range []string{"prefix", "delimiter", "max-keys"} {
 		if v, ok := op.query[k]; ok {
 			extra["s3:"+k] = v
@@ -286,7 +287,7 @@ func (g *gateway) serveS3(c *call) {
 		g.fail(c, http.StatusBadRequest, "InvalidArgument", "Invalid attribute name specified.")
 		return
 	}
-	status, body, ok := g.exchangeS3(c, op, owner, b)
+	status, _, ok := g.exchangeS3(c, op, owner, b)
 	if !ok || status/100 != 2 {
 		return
 	}
@@ -299,10 +300,34 @@ func (g *gateway) serveS3(c *call) {
 	case op.action == "s3:PutObject" && op.key != "":
 		if _, isPart := op.query["partNumber"]; !isPart {
 			if _, isCreate := op.query["uploads"]; !isCreate {
-				g.objectCreated(c, op, owner, status, body)
+				g.objectCreated(c, op, owner)
 			}
 		}
+	case (op.action == "s3:DeleteObject" || op.action == "s3:DeleteObjectVersion") && op.key != "":
+		g.objectRemoved(c, op.bucket, owner, []removal{g.deletedObject(c, op, b)})
 	}
+}
+
+// deletedObject is what a successful DeleteObject removed, from its
+// answer: with a versionId, that version (a delete marker's included) is
+// gone; without one, a versioned bucket got a delete marker, whose version
+// kumo may not name (then it is the key's latest).
+func (g *gateway) deletedObject(c *call, op s3Op, b *backend) removal {
+	h := c.w.Header()
+	if v, ok := op.query["versionId"]; ok {
+		return removal{key: op.key, versionID: v[0]}
+	}
+	bv := g.bucketVersions(op.bucket)
+	if bv.status == "" {
+		return removal{key: op.key}
+	}
+	r := removal{key: op.key, marker: true, versionID: h.Get("X-Amz-Version-Id")}
+	if r.versionID == "" {
+		if m, marker := latestVersion(c.r.Context(), b, op.bucket, op.key); marker {
+			r.versionID = bv.codec.encode(m)
+		}
+	}
+	return r
 }
 
 func (g *gateway) createBucket(c *call, op s3Op, owner string) {
@@ -549,7 +574,11 @@ func (g *gateway) deleteObjects(c *call, op s3Op, owner string, b *backend, bp *
 		allowed.Objects = append(allowed.Objects, o)
 	}
 	var result []byte
+	var removed []removal
 	if len(allowed.Objects) > 0 {
+		// kumo is asked for the verbose result whatever the client asked:
+		// the events need each deleted key's versions.
+		allowed.Quiet = false
 		newBody, _ := xml.Marshal(allowed)
 		c.body = newBody
 		// The checksums the client sent were for the whole request.
@@ -566,6 +595,23 @@ func (g *gateway) deleteObjects(c *call, op s3Op, owner string, b *backend, bp *
 			return
 		}
 		result = deleteResultVersions(out, bv.codec)
+		noVersion := map[string]bool{}
+		for _, o := range allowed.Objects {
+			if o.VersionID == "" {
+				noVersion[o.Key] = true
+			}
+		}
+		removed = deletedRemovals(result, bv.status != "", noVersion)
+		for i, r := range removed {
+			if r.marker && r.versionID == "" {
+				if m, marker := latestVersion(c.r.Context(), b, op.bucket, r.key); marker {
+					removed[i].versionID = bv.codec.encode(m)
+				}
+			}
+		}
+		if in.Quiet {
+			result = deletedEntries.ReplaceAll(result, nil)
+		}
 	}
 	var errs strings.Builder
 	for _, k := range denied {
@@ -581,4 +627,41 @@ func (g *gateway) deleteObjects(c *call, op s3Op, owner string, b *backend, bp *
 	c.w.Header().Set("Content-Length", strconv.Itoa(len(result)))
 	c.w.WriteHeader(http.StatusOK)
 	_, _ = c.w.Write(result)
+	g.objectRemoved(c, op.bucket, owner, removed)
+}
+
+var deletedEntries = regexp.MustCompile(`(?s)<Deleted>.*?</Deleted>`)
+
+// deletedRemovals reads what a DeleteObjects result (its version IDs as
+// clients see them) says was removed: a key the request named with a
+// version ID is that version gone for good (a delete marker's too); one it
+// named without (noVersion), in a versioned bucket, is a new delete marker,
+// whose version ID is left empty when the result does not give it (kumo
+// may give it as VersionId, S3 as DeleteMarkerVersionId).
+func deletedRemovals(result []byte, versioned bool, noVersion map[string]bool) []removal {
+	var res struct {
+		Deleted []struct {
+			Key                   string
+			VersionId             string
+			DeleteMarker          bool
+			DeleteMarkerVersionId string
+		}
+	}
+	if err := xml.Unmarshal(result, &res); err != nil {
+		return nil
+	}
+	out := make([]removal, 0, len(res.Deleted))
+	for _, d := range res.Deleted {
+		switch {
+		case versioned && noVersion[d.Key]:
+			v := d.DeleteMarkerVersionId
+			if v == "" {
+				v = d.VersionId
+			}
+			out = append(out, removal{key: d.Key, versionID: v, marker: true})
+		default:
+			out = append(out, removal{key: d.Key, versionID: d.VersionId})
+		}
+	}
+	return out
 }

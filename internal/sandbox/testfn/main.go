@@ -1,10 +1,14 @@
 // Command testfn is the sandbox tests' function: for each S3 record it assumes the
 // role in WRITER_ROLE_ARN and writes a small JSON record to REPORT_BUCKET.
+// TESTFN_MODE changes what it does: "record" writes each record as it was
+// received (under metadata/events/<bucket>/<sequencer>.json), "fail" fails
+// every invocation.
 package main
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"os"
 	"strings"
@@ -26,7 +30,39 @@ func main() {
 	wcfg := cfg.Copy()
 	wcfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), os.Getenv("WRITER_ROLE_ARN")))
 	out := s3.NewFromConfig(wcfg, func(o *s3.Options) { o.UsePathStyle = true })
-	lambda.Start(func(ctx context.Context, ev events.S3Event) error {
+	report := os.Getenv("REPORT_BUCKET")
+	mode := os.Getenv("TESTFN_MODE")
+	lambda.Start(func(ctx context.Context, raw json.RawMessage) error {
+		switch mode {
+		case "fail":
+			return errors.New("testfn: failing on purpose")
+		case "record":
+			var ev struct{ Records []json.RawMessage }
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return err
+			}
+			for _, r := range ev.Records {
+				var h struct {
+					S3 struct {
+						Bucket struct{ Name string }
+						Object struct{ Sequencer string }
+					} `json:"s3"`
+				}
+				if err := json.Unmarshal(r, &h); err != nil {
+					return err
+				}
+				_, err := out.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(report),
+					Key: aws.String("metadata/events/" + h.S3.Bucket.Name + "/" + h.S3.Object.Sequencer + ".json"), Body: strings.NewReader(string(r))})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		var ev events.S3Event
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return err
+		}
 		for _, r := range ev.Records {
 			key, err := url.QueryUnescape(r.S3.Object.Key)
 			if err != nil {
@@ -34,7 +70,7 @@ func main() {
 			}
 			rec, _ := json.Marshal(map[string]any{"bucket": r.S3.Bucket.Name, "key": key, "size": r.S3.Object.Size,
 				"etag": r.S3.Object.ETag, "event": r.EventName, "principal": r.PrincipalID.PrincipalID})
-			_, err = out.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(os.Getenv("REPORT_BUCKET")),
+			_, err = out.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(report),
 				Key: aws.String("metadata/" + r.S3.Bucket.Name + "/" + key + ".json"), Body: strings.NewReader(string(rec))})
 			if err != nil {
 				return err
