@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -368,16 +369,8 @@ func (rt *runtimes) start(ctx context.Context, account, fn string, conf *lambdat
 		g.sb.logf("sandbox: %s", msg)
 		return nil, errors.New(msg)
 	}
-	cred := &credential{
-		AccessKey: newAccessKeyID("ASIA"), Secret: newSecret(), Token: newSessionToken(),
-		Expires: time.Now().Add(12 * time.Hour).UTC(),
-		Principal: principal{
-			Account: roleAccount, ARN: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", roleAccount, roleName, fn),
-			Kind: "session", RoleName: roleName, RoleARN: strings.ReplaceAll(aws.ToString(role.Role.Arn), kumoIAMAccount, roleAccount),
-			RoleID: aws.ToString(role.Role.RoleId), SessionName: fn,
-		},
-	}
-	if err := g.st.update(func() error { g.st.Creds[cred.AccessKey] = cred; return nil }); err != nil {
+	cred, err := g.serviceSession(role, roleAccount, roleName, fn, 12*time.Hour)
+	if err != nil {
 		return nil, err
 	}
 
@@ -421,6 +414,26 @@ func (rt *runtimes) start(ctx context.Context, account, fn string, conf *lambdat
 		log: logw, memoryMB: int(aws.ToInt32(conf.MemorySize)), began: map[string]time.Time{}}
 	go func() { _ = cmd.Wait(); logw.flush(); close(r.done) }()
 	return r, nil
+}
+
+// serviceSession makes a session of a role that an AWS service assumed
+// (serviceRole checked that it may) and registers its credential with the
+// gateway: requests signed with it are authorized as that session, like
+// any other caller's.
+func (g *gateway) serviceSession(role *iam.GetRoleOutput, roleAccount, roleName, session string, ttl time.Duration) (*credential, error) {
+	cred := &credential{
+		AccessKey: newAccessKeyID("ASIA"), Secret: newSecret(), Token: newSessionToken(),
+		Expires: time.Now().Add(ttl).UTC(),
+		Principal: principal{
+			Account: roleAccount, ARN: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", roleAccount, roleName, session),
+			Kind: "session", RoleName: roleName, RoleARN: strings.ReplaceAll(aws.ToString(role.Role.Arn), kumoIAMAccount, roleAccount),
+			RoleID: aws.ToString(role.Role.RoleId), SessionName: session,
+		},
+	}
+	if err := g.st.update(func() error { g.st.Creds[cred.AccessKey] = cred; return nil }); err != nil {
+		return nil, err
+	}
+	return cred, nil
 }
 
 // runtimeAPIPrefix is where a bootstrap's Runtime API lives on the gateway's
