@@ -47,6 +47,7 @@ type gateway struct {
 	runtimes *runtimes
 	slots    chan struct{} // one per request in flight
 	prop     *propagation
+	batch    *batchOps
 	// sequencer orders the S3 events of every bucket. It starts at the
 	// time the gateway started, so that it still increases across a
 	// restart on the same data dir.
@@ -57,6 +58,7 @@ func newGateway(sb *Sandbox) *gateway {
 	g := &gateway{sb: sb, st: sb.st, cache: newPolicyCache(), slots: make(chan struct{}, maxInFlight), prop: newPropagation()}
 	g.runtimes = newRuntimes(g)
 	g.sequencer.Store(uint64(time.Now().UnixNano()))
+	g.batch = newBatchOps(g)
 	return g
 }
 
@@ -177,6 +179,10 @@ func (g *gateway) serveCall(c *call) {
 	case errors.Is(err, errNoAuth):
 		switch c.service {
 		case "s3": // only S3 serves anonymous callers, once a policy allows them
+			if s3Control(r) {
+				g.serveS3Control(c) // refuses them
+				return
+			}
 			g.serveS3(c)
 		case "lambda", "logs":
 			g.fail(c, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -295,6 +301,10 @@ func (g *gateway) serveCall(c *call) {
 			g.serveIAM(c)
 		}
 	case "s3":
+		if s3Control(r) {
+			g.serveS3Control(c)
+			return
+		}
 		g.serveS3(c)
 	case "lambda":
 		path, e := checkServicePath(r.URL.Path)
@@ -417,6 +427,12 @@ func (g *gateway) fail(c *call, status int, code, msg string) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
+	case "s3control": // batchops.go: S3 Control wraps its errors
+		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("X-Amz-Request-Id", c.reqID)
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
+			xmlEscape(code), xmlEscape(msg), c.reqID)
 	default: // s3
 		w.Header().Set("Content-Type", "application/xml")
 		w.Header().Set("X-Amz-Request-Id", c.reqID)

@@ -551,26 +551,35 @@ func (g *gateway) eventInvokeConfig(c *call, account, fn, action string) {
 // that Lambda may assume it: its trust policy allows lambda.amazonaws.com
 // for this function.
 func (g *gateway) lambdaRole(ctx context.Context, account, fn, roleARN string) (*iam.GetRoleOutput, string, string, error) {
+	return g.serviceRole(ctx, "lambda.amazonaws.com", "Lambda", roleARN,
+		map[string][]string{"aws:SourceAccount": {account}, "aws:SourceArn": {g.functionARN(account, fn)}})
+}
+
+// serviceRole reads a role that an AWS service (service, a principal such as
+// lambda.amazonaws.com; who, its name in messages) is to assume on a
+// resource's behalf, and checks that the role's trust policy allows the
+// service in that context (aws:SourceAccount, aws:SourceArn).
+func (g *gateway) serviceRole(ctx context.Context, service, who, roleARN string, context map[string][]string) (*iam.GetRoleOutput, string, string, error) {
 	roleAccount, roleName, ok := parseRoleARN(roleARN)
 	rb := g.sb.accounts[roleAccount]
 	if !ok || rb == nil {
-		return nil, "", "", fmt.Errorf("execution role %q is not a role of a sandbox account", roleARN)
+		return nil, "", "", fmt.Errorf("role %q is not a role of a sandbox account", roleARN)
 	}
 	role, err := rb.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(roleName)})
 	if err != nil {
-		return nil, "", "", fmt.Errorf("execution role %s: %w", roleARN, err)
+		return nil, "", "", fmt.Errorf("role %s: %w", roleARN, err)
 	}
 	trust, err := iampolicy.ParseEncoded(aws.ToString(role.Role.AssumeRolePolicyDocument), iampolicy.Trust)
 	if err != nil {
 		return nil, "", "", fmt.Errorf("trust policy of %s: %w", roleARN, err)
 	}
 	res, err := iampolicy.Evaluate(&iampolicy.Request{
-		Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: roleARN, ResourceAccount: roleAccount,
-		Context:        map[string][]string{"aws:SourceAccount": {account}, "aws:SourceArn": {g.functionARN(account, fn)}},
+		Principal: service, Action: "sts:AssumeRole", Resource: roleARN, ResourceAccount: roleAccount,
+		Context:        context,
 		ResourcePolicy: &iampolicy.NamedPolicy{Name: "trust policy", Policy: trust},
 	})
 	if err != nil || res.Decision != iampolicy.Allowed {
-		return nil, "", "", fmt.Errorf("the role %s cannot be assumed by Lambda (its trust policy does not allow lambda.amazonaws.com)", roleARN)
+		return nil, "", "", fmt.Errorf("the role %s cannot be assumed by %s (its trust policy does not allow %s)", roleARN, who, service)
 	}
 	return role, roleAccount, roleName, nil
 }

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -436,11 +437,7 @@ func (g *gateway) executionRolePrincipal(ctx context.Context, account, fn string
 	if err != nil {
 		return principal{}, err
 	}
-	return principal{
-		Account: roleAccount, ARN: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", roleAccount, roleName, fn),
-		Kind: "session", RoleName: roleName, RoleARN: strings.ReplaceAll(aws.ToString(role.Role.Arn), kumoIAMAccount, roleAccount),
-		RoleID: aws.ToString(role.Role.RoleId), SessionName: fn,
-	}, nil
+	return servicePrincipal(role, roleAccount, roleName, fn), nil
 }
 
 // executionRoleSession makes credentials of a session of the function's
@@ -450,9 +447,32 @@ func (g *gateway) executionRoleSession(ctx context.Context, account, fn string, 
 	if err != nil {
 		return nil, err
 	}
+	return g.registerSession(p, 12*time.Hour)
+}
+
+// servicePrincipal is the session an AWS service makes of a role it
+// assumed (serviceRole checked that it may).
+func servicePrincipal(role *iam.GetRoleOutput, roleAccount, roleName, session string) principal {
+	return principal{
+		Account: roleAccount, ARN: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", roleAccount, roleName, session),
+		Kind: "session", RoleName: roleName, RoleARN: strings.ReplaceAll(aws.ToString(role.Role.Arn), kumoIAMAccount, roleAccount),
+		RoleID: aws.ToString(role.Role.RoleId), SessionName: session,
+	}
+}
+
+// serviceSession makes a session of a role that an AWS service assumed
+// (serviceRole checked that it may) and registers its credential with the
+// gateway: requests signed with it are authorized as that session, like
+// any other caller's.
+func (g *gateway) serviceSession(role *iam.GetRoleOutput, roleAccount, roleName, session string, ttl time.Duration) (*credential, error) {
+	return g.registerSession(servicePrincipal(role, roleAccount, roleName, session), ttl)
+}
+
+// registerSession makes credentials for a session principal.
+func (g *gateway) registerSession(p principal, ttl time.Duration) (*credential, error) {
 	cred := &credential{
 		AccessKey: newAccessKeyID("ASIA"), Secret: newSecret(), Token: newSessionToken(),
-		Expires: time.Now().Add(12 * time.Hour).UTC(), Principal: p,
+		Expires: time.Now().Add(ttl).UTC(), Principal: p,
 	}
 	if err := g.st.update(func() error { g.st.Creds[cred.AccessKey] = cred; return nil }); err != nil {
 		return nil, err

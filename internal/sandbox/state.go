@@ -85,10 +85,12 @@ type state struct {
 	Creds    map[string]*credential   `json:"credentials"`
 	Buckets  map[string]*bucketMeta   `json:"buckets"`
 	Accounts map[string]*accountState `json:"accounts"`
+	// Jobs are the S3 Batch Operations jobs (batchops.go), by job ID.
+	Jobs map[string]*batchJob `json:"batch_jobs,omitempty"`
 }
 
 func loadState(dir string) (*state, error) {
-	st := &state{Creds: map[string]*credential{}, Buckets: map[string]*bucketMeta{}, Accounts: map[string]*accountState{}}
+	st := &state{Creds: map[string]*credential{}, Buckets: map[string]*bucketMeta{}, Accounts: map[string]*accountState{}, Jobs: map[string]*batchJob{}}
 	if dir == "" {
 		return st, nil
 	}
@@ -102,6 +104,9 @@ func loadState(dir string) (*state, error) {
 	}
 	if err := json.Unmarshal(b, st); err != nil {
 		return nil, fmt.Errorf("sandbox state %s: %w", st.path, err)
+	}
+	if st.Jobs == nil {
+		st.Jobs = map[string]*batchJob{}
 	}
 	for _, c := range st.Creds {
 		// Saved before the gateway showed AWS-shaped IDs.
