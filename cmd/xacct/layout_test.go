@@ -27,7 +27,7 @@ const module = "github.com/xacct/xacct/"
 // of ours, and the packages that tell AWS errors apart use it.
 var mayImport = map[string][]string{
 	"cmd/xacct":                      {"internal/cli"},
-	"internal/cli":                   {"internal/operation", "internal/config", "internal/plan", "internal/verify", "internal/sandbox", "internal/graph", "internal/iampolicy"},
+	"internal/cli":                   {"internal/operation", "internal/config", "internal/plan", "internal/verify", "internal/reconcile", "internal/sandbox", "internal/graph", "internal/iampolicy"},
 	"internal/operation":             {"*"},
 	"internal/config":                {},
 	"internal/config/gen":            {},
@@ -43,6 +43,7 @@ var mayImport = map[string][]string{
 	"internal/awserr":                {},
 	"internal/verify":                {"internal/iampolicy", "internal/config", "internal/stack", "internal/awserr"},
 	"internal/graph":                 {"internal/config", "internal/stack"},
+	"internal/reconcile":             {"lambda/processor"},
 	"internal/sandbox":               {"internal/iampolicy", "internal/awserr"},
 	"internal/sandbox/testfn":        {},
 	"internal/golden":                {},

@@ -55,10 +55,10 @@ type Item struct {
 	RecordKey string `json:"record_key,omitempty"`
 	// File and FileVersion name a failed event's file.
 	File        string `json:"file,omitempty"`
-	FileVersion string `json:"-"`
+	FileVersion string `json:"file_version,omitempty"`
 	// Hashed: the record key is hashed (a long key); an orphan's key and
 	// version are then read from the record itself.
-	Hashed bool `json:"-"`
+	Hashed bool `json:"hashed,omitempty"`
 }
 
 // ProductionAPI lists the Production bucket and the failure bucket.

@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/xacct/xacct/internal/reconcile"
+)
+
+var classTitles = map[reconcile.Class]string{
+	reconcile.MissingVersion:  "versions without a record",
+	reconcile.MissingDeletion: "deletions without a record",
+	reconcile.Orphan:          "records of versions that no longer exist, without a deletion record",
+	reconcile.FailedEvent:     "failed events waiting in the failure bucket",
+}
+
+func reconcileText(w io.Writer, r *reconcile.Report, color bool) error {
+	where := "s3://" + r.Bucket + "/" + r.Prefix
+	fmt.Fprintf(w, "Compared %d versions and %d delete markers of %s with %d records in s3://%s (%s).\n",
+		r.Versions, r.DeleteMarkers, where, r.Records, r.ReportBucket, r.Elapsed.Round(1e6))
+	if r.Complete() {
+		fmt.Fprintln(w, paint(color, green, "Complete: every version has its record and no failed event is waiting."))
+		return nil
+	}
+	for _, c := range reconcile.Classes {
+		n := r.Missing[c]
+		if n == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n  %d %s\n", n, classTitles[c])
+		for _, it := range r.Samples[c] {
+			switch {
+			case it.File != "":
+				fmt.Fprintf(w, "      %s\n", it.File)
+			case it.Key == "":
+				fmt.Fprintf(w, "      %s (a long key's record)\n", it.RecordKey)
+			default:
+				fmt.Fprintf(w, "      %s (version %s)\n", it.Key, it.VersionID)
+			}
+		}
+		if int64(len(r.Samples[c])) < n {
+			fmt.Fprintf(w, "      … and %d more\n", n-int64(len(r.Samples[c])))
+		}
+	}
+	if !r.HashedOrphansChecked {
+		fmt.Fprintln(w, "\n  (Under --prefix, records of long keys are not checked for versions that no longer exist.)")
+	}
+	fmt.Fprintln(w, "\n"+paint(color, red, fmt.Sprintf("Incomplete: %d differences.", r.Total()))+" Run xacct reconcile --repair to repair them.")
+	return nil
+}
+
+func repairText(w io.Writer, r *reconcile.RepairResult) error {
+	fmt.Fprintln(w)
+	if r.Replayed+r.ReplayFailed > 0 {
+		fmt.Fprintf(w, "Failed events replayed: %d (their files removed), %d kept.\n", r.Replayed, r.ReplayFailed)
+		for _, e := range r.ReplayErrors {
+			fmt.Fprintf(w, "  kept %s\n", e)
+		}
+	}
+	if j := r.Job; j != nil {
+		fmt.Fprintf(w, "Batch job %s: %s, %d succeeded, %d failed.\n  manifest %s\n  report   %s\n", j.ID, j.Status, j.Succeeded, j.Failed, j.Manifest, j.Report)
+		if j.Reason != "" {
+			fmt.Fprintf(w, "  %s\n", j.Reason)
+		}
+	} else if r.Tasks > 0 {
+		fmt.Fprintf(w, "Records written by the processor: %d of %d.\n", r.Written, r.Tasks)
+	}
+	for _, f := range r.Failures {
+		fmt.Fprintf(w, "  not written: %s (version %s): %s\n", f.Key, f.VersionID, f.Reason)
+	}
+	return nil
+}
+
+// reconcileJSON is reconcile --json's document.
+type reconcileJSON struct {
+	FormatVersion int                     `json:"format_version"`
+	Complete      bool                    `json:"complete"`
+	Report        *reconcile.Report       `json:"report"`
+	Repair        *reconcile.RepairResult `json:"repair,omitempty"`
+	After         *reconcile.Report       `json:"after_repair,omitempty"`
+}
+
+func reconcileReport(f *Factory, o *reconcileOptions, before *reconcile.Report, rep *reconcile.RepairResult, after *reconcile.Report) error {
+	if !o.JSON {
+		return reconcileText(f.IO.Out, before, f.color())
+	}
+	final := before
+	if after != nil {
+		final = after
+	}
+	enc := json.NewEncoder(f.IO.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(reconcileJSON{FormatVersion: 1, Complete: final.Complete(), Report: before, Repair: rep, After: after})
+}
+
+// paint colors s when color is on.
+func paint(color bool, c, s string) string {
+	if !color {
+		return s
+	}
+	return c + s + reset
+}
