@@ -141,6 +141,12 @@ func applyRun(ctx context.Context, f *Factory, opts *applyOptions) error {
 		if err := planText(f.IO.Out, p, f.color()); err != nil {
 			return err
 		}
+		if b, err := s.AdoptedData(ctx, p); err != nil {
+			return err
+		} else if b != "" {
+			fmt.Fprintf(f.IO.Out, "\nNote: the adopted bucket %s holds objects from before xacct: they have no metadata records yet.\n"+
+				"  After the apply, xacct reconcile lists them and xacct reconcile --repair has the processor record them.\n", b)
+		}
 		if !p.Empty() && !opts.AutoApprove && opts.PlanFile == "" {
 			q := "Do you want to perform these actions?"
 			if opts.Destroy {

@@ -96,6 +96,27 @@ func (s *Session) CheckData(ctx context.Context, p *plan.Plan, force bool) error
 	return apply.CheckData(ctx, p, s.kinds, s.clients, force)
 }
 
+// AdoptedData returns the Production bucket's name when p adopts it and it
+// already holds objects: their metadata records were never written (the
+// processor records what happens after it is deployed).
+func (s *Session) AdoptedData(ctx context.Context, p *plan.Plan) (string, error) {
+	for _, c := range p.Changes {
+		if c.Action != plan.Adopt || c.Addr.Kind != "s3_bucket" || c.Addr.Name != s.Config.Production.Bucket {
+			continue
+		}
+		dh, ok := s.kinds[c.Addr.Kind].(resource.DataHolder)
+		if !ok {
+			return "", nil
+		}
+		n, err := dh.Count(ctx, s.clients[c.Addr.Account], c.Addr.Name, 1)
+		if err != nil || n == 0 {
+			return "", err
+		}
+		return c.Addr.Name, nil
+	}
+	return "", nil
+}
+
 // Apply runs p, calling on as each change starts and finishes (serialized).
 func (s *Session) Apply(ctx context.Context, p *plan.Plan, force bool, on func(Event)) (Result, error) {
 	return apply.Run(ctx, p, s.clients, s.st, apply.Options{
