@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -63,7 +64,8 @@ func TestVerifyLive(t *testing.T) {
 		t.Fatalf("verify --live: exit %d\n%s\n%s", code, out, errOut)
 	}
 	live := out[strings.Index(out, "Live probes:"):]
-	for _, want := range []string{e.stack + "-Developers member via " + e.stack + "-developers", e.stack + "-Testers member via " + e.stack + "-testers", "metadata processor", "Development user in no group"} {
+	for _, want := range []string{e.stack + "-Developers member via " + e.stack + "-developers", e.stack + "-Testers member via " + e.stack + "-testers", "metadata processor", "Development user in no group",
+		"record deletion of xacct-probe/"} {
 		if !strings.Contains(live, want) {
 			t.Errorf("no live probe of %q:\n%s", want, live)
 		}
@@ -105,6 +107,9 @@ func assertNoProbes(t *testing.T, e *env) {
 			t.Errorf("probe user %s left behind", aws.ToString(u.UserName))
 		}
 	}
+	// The clean-up's deletes are events too: their records must not arrive
+	// after it (the processor answers in well under a second here).
+	time.Sleep(1500 * time.Millisecond)
 	for _, b := range []struct{ account, bucket string }{{"222222222222", c.Production.Bucket}, {"333333333333", c.Reporting.Bucket}} {
 		s := e.orgAdmin(b.account).s3
 		out, err := s.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(b.bucket)})

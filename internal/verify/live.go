@@ -178,7 +178,6 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 	rep = &LiveReport{ID: newProbeID()}
 	dev, prodS3, repS3 := in.IAM, in.Production, in.Reporting
 	prefix := probePrefix + rep.ID + "/"
-	recordPrefix := cfg.Reporting.Prefix + cfg.Production.Bucket + "/" + prefix
 	var users []string
 
 	// Everything made is deleted, whatever happens, with a context of its
@@ -190,13 +189,7 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		for _, u := range users {
 			errs = append(errs, deleteUser(cctx, dev, u))
 		}
-		for _, p := range []struct {
-			c              LiveS3
-			bucket, prefix string
-		}{{prodS3, cfg.Production.Bucket, prefix}, {repS3, cfg.Reporting.Bucket, recordPrefix}, {repS3, cfg.Reporting.Bucket, prefix}} {
-			_, err := emptyPrefix(cctx, p.c, p.bucket, p.prefix)
-			errs = append(errs, err)
-		}
+		errs = append(errs, emptyProbes(cctx, in, prefix, min(in.Wait, probeDeletionWait))...)
 		if cerr := errors.Join(errs...); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("clean up probes %s: %w", rep.ID, cerr))
 		} else {
@@ -383,6 +376,10 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 				p.Detail = werr.Error()
 			} else if rep.Record == "" {
 				rep.Record = string(body)
+				// A deletion is recorded too: the probe object, deleted (a
+				// delete marker), gets the marker's record.
+				rep.Probes = append(rep.Probes, p)
+				p = deletionProbe(ctx, in, key)
 			}
 			rep.Probes = append(rep.Probes, p)
 		}
@@ -517,21 +514,102 @@ func Cleanup(ctx context.Context, in LiveInput) (*CleanupReport, error) {
 		}
 		marker = out.Marker
 	}
-	for _, p := range []struct {
-		c              LiveS3
-		bucket, prefix string
-	}{
-		{in.Production, cfg.Production.Bucket, probePrefix},
-		{in.Reporting, cfg.Reporting.Bucket, cfg.Reporting.Prefix + cfg.Production.Bucket + "/" + probePrefix},
-		{in.Reporting, cfg.Reporting.Bucket, probePrefix},
-	} {
-		n, err := emptyPrefix(ctx, p.c, p.bucket, p.prefix)
+	n, err := emptyPrefix(ctx, in.Production, cfg.Production.Bucket, probePrefix)
+	rep.Objects += n
+	if err != nil {
+		errs = append(errs, fmt.Errorf("empty s3://%s/%s: %w", cfg.Production.Bucket, probePrefix, err))
+	}
+	recordPrefix := cfg.Reporting.Prefix + cfg.Production.Bucket + "/" + probePrefix
+	if n > 0 {
+		waitForDeletionRecords(ctx, in.Reporting, cfg.Reporting.Bucket, recordPrefix, n, probeDeletionWait)
+	}
+	for _, p := range []string{recordPrefix, probePrefix} {
+		n, err := emptyPrefix(ctx, in.Reporting, cfg.Reporting.Bucket, p)
 		rep.Objects += n
 		if err != nil {
-			errs = append(errs, fmt.Errorf("empty s3://%s/%s: %w", p.bucket, p.prefix, err))
+			errs = append(errs, fmt.Errorf("empty s3://%s/%s: %w", cfg.Reporting.Bucket, p, err))
 		}
 	}
 	return rep, errors.Join(errs...)
+}
+
+// probeDeletionWait bounds how long a clean-up waits for the processor to
+// record the deletions of the probe objects it removed.
+const probeDeletionWait = 20 * time.Second
+
+// emptyProbes deletes the probe objects under prefix, waits (up to wait)
+// until the processor has recorded each deletion, then deletes the probe's
+// records, so that no record arrives after the clean-up.
+func emptyProbes(ctx context.Context, in LiveInput, prefix string, wait time.Duration) []error {
+	cfg := in.Cfg
+	recordPrefix := cfg.Reporting.Prefix + cfg.Production.Bucket + "/" + prefix
+	n, err := emptyPrefix(ctx, in.Production, cfg.Production.Bucket, prefix)
+	errs := []error{err}
+	if n > 0 {
+		waitForDeletionRecords(ctx, in.Reporting, cfg.Reporting.Bucket, recordPrefix, n, wait)
+	}
+	for _, p := range []string{recordPrefix, prefix} {
+		_, err := emptyPrefix(ctx, in.Reporting, cfg.Reporting.Bucket, p)
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// waitForDeletionRecords waits until n deletion records are under prefix,
+// or wait has passed (a processor that is down records nothing; the
+// clean-up goes on).
+func waitForDeletionRecords(ctx context.Context, c LiveS3, bucket, prefix string, n int, wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		found := 0
+		in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)}
+		for {
+			out, err := c.ListObjectsV2(ctx, in)
+			if err != nil {
+				return
+			}
+			for _, o := range out.Contents {
+				if strings.HasSuffix(aws.ToString(o.Key), deletionSuffix) {
+					found++
+				}
+			}
+			if !aws.ToBool(out.IsTruncated) {
+				break
+			}
+			in.ContinuationToken = out.NextContinuationToken
+		}
+		if found >= n {
+			return
+		}
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// deletionSuffix ends the record of a permanently deleted version
+// (processor.DeletionSuffix; verify does not import the processor).
+const deletionSuffix = ".deleted.json"
+
+// deletionProbe deletes key (xacct's own session: a delete marker) and
+// waits for the processor's record of the marker.
+func deletionProbe(ctx context.Context, in LiveInput, key string) Probe {
+	cfg := in.Cfg
+	p := Probe{Principal: "metadata processor", Action: "record deletion of " + key, Intended: true}
+	out, err := in.Production.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(key)})
+	if err != nil {
+		p.Detail = "delete the probe object: " + err.Error()
+		return p
+	}
+	recKey := in.RecordKey(cfg.Reporting.Prefix, cfg.Production.Bucket, key, aws.ToString(out.VersionId))
+	p.Resource = "arn:aws:s3:::" + cfg.Reporting.Bucket + "/" + recKey
+	if _, err := waitForObject(ctx, in.Reporting, cfg.Reporting.Bucket, recKey, in.Wait); err != nil {
+		p.Detail = err.Error()
+		return p
+	}
+	p.Live = true
+	return p
 }
 
 func deleteUser(ctx context.Context, c LiveIAM, name string) error {
