@@ -247,6 +247,10 @@ func (g *gateway) objectCreated(c *call, op s3Op, owner string) {
 	// The version this request created (HeadObject may already see a newer
 	// one).
 	ev := g.newS3Event(c, name, op.bucket, owner, op.key, c.w.Header().Get("X-Amz-Version-Id"))
+	// What the request itself says, for when the object is gone before the
+	// event is built (a delete right after the upload): S3 delivers the
+	// event all the same.
+	respETag, bodySize := strings.Trim(c.w.Header().Get("ETag"), `"`), int64(len(c.body))
 	go func() {
 		ctx, cancel := g.runtimes.background(30 * time.Second)
 		defer cancel()
@@ -258,11 +262,12 @@ func (g *gateway) objectCreated(c *call, op s3Op, owner string) {
 		}
 		head, err := g.sb.accounts[owner].s3.HeadObject(ctx, in)
 		if err != nil {
-			g.sb.logf("sandbox: notification for s3://%s/%s: head object: %v", op.bucket, op.key, err)
-			return
+			g.sb.logf("sandbox: notification for s3://%s/%s: head object: %v (the event carries the request's size and ETag)", op.bucket, op.key, err)
+			ev.size, ev.eTag = aws.Int64(bodySize), respETag
+		} else {
+			ev.size = aws.Int64(aws.ToInt64(head.ContentLength))
+			ev.eTag = strings.Trim(aws.ToString(head.ETag), `"`)
 		}
-		ev.size = aws.Int64(aws.ToInt64(head.ContentLength))
-		ev.eTag = strings.Trim(aws.ToString(head.ETag), `"`)
 		g.deliver(ctx, cfg, []s3Event{ev})
 	}()
 }
