@@ -189,3 +189,17 @@ func TestStateFlags(t *testing.T) {
 		{name: "migrate to a file", args: []string{"migrate", "--to", "gcs"}, wantErr: `--to "gcs": must be s3 or local`},
 	})
 }
+
+func TestReconcileFlags(t *testing.T) {
+	t.Parallel()
+	checkOptions(t, newCmdReconcile, []optionsCase[reconcileOptions]{
+		{name: "defaults", want: reconcileOptions{stackOptions: defaults, Threshold: 10000, Partitions: 8}},
+		{name: "prefix json", args: []string{"--prefix", "reports/", "--json"}, want: reconcileOptions{stackOptions: defaults, Prefix: "reports/", JSON: true, Threshold: 10000, Partitions: 8}},
+		{name: "repair", args: []string{"--repair", "--auto-approve", "--threshold", "1"},
+			want: reconcileOptions{stackOptions: defaults, Repair: true, AutoApprove: true, Threshold: 1, Partitions: 8}},
+		{name: "auto-approve alone", args: []string{"--auto-approve"}, wantErr: "--auto-approve goes with --repair"},
+		{name: "negative threshold", args: []string{"--repair", "--threshold", "-1"}, wantErr: "--threshold must be 0 or more"},
+		{name: "no partitions", args: []string{"--partitions", "0"}, wantErr: "--partitions must be at least 1"},
+		{name: "arguments", args: []string{"reports/"}, wantErr: "unknown command"},
+	})
+}

@@ -68,7 +68,7 @@ type RepairOptions struct {
 	JobRoleARN, ReportsPrefix string
 	// ProductionOwner and ReportingOwner are expected bucket owners.
 	ProductionOwner, ReportingOwner string
-	// Threshold: more tasks than this go to a batch job (default 10,000).
+	// Threshold: more tasks than this go to a batch job (0: any task).
 	Threshold int
 	// Concurrency bounds the invocations at once (default 4);
 	// TasksPerInvoke the tasks in one (default 50).
@@ -213,9 +213,6 @@ func (r *Repairer) Repair(ctx context.Context, sp *Spool) (*RepairResult, error)
 	}
 	if o.TasksPerInvoke < 1 {
 		o.TasksPerInvoke = 50
-	}
-	if o.Threshold < 1 {
-		o.Threshold = 10000
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 2 * time.Second
