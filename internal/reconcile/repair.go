@@ -343,6 +343,13 @@ func (r *Repairer) replayOne(ctx context.Context, it Item) error {
 	if err := json.Unmarshal(fr.RequestPayload, &ev); err != nil || len(ev.Records) == 0 {
 		return fmt.Errorf("its requestPayload is not an S3 event")
 	}
+	// Only events of the Production bucket are replayed: a file written by
+	// someone else must not make the processor record another bucket.
+	for _, rec := range ev.Records {
+		if rec.S3.Bucket.Name != o.Bucket || !strings.HasPrefix(rec.EventName, "ObjectCreated:") && !strings.HasPrefix(rec.EventName, "ObjectRemoved:") {
+			return fmt.Errorf("its event (%s of bucket %q) is not one of the Production bucket's: not replayed", rec.EventName, rec.S3.Bucket.Name)
+		}
+	}
 	inv, err := r.Invoke.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(o.Function), InvocationType: lambdatypes.InvocationTypeRequestResponse,
 		Payload: fr.RequestPayload})
 	if err != nil {
