@@ -31,7 +31,7 @@ type fakeS3 struct {
 	seq     int
 	// fail, when set, is asked before each call; an error it returns is the
 	// call's.
-	fail  func(op string, bucket, prefix string) error
+	fail  func(ctx context.Context, op, bucket, prefix string) error
 	calls atomic.Int64
 }
 
@@ -136,7 +136,7 @@ func (f *fakeS3) before(ctx context.Context, op, bucket, prefix string) error {
 		return err
 	}
 	if f.fail != nil {
-		return f.fail(op, bucket, prefix)
+		return f.fail(ctx, op, bucket, prefix)
 	}
 	return nil
 }
