@@ -270,7 +270,7 @@ func (r *run) partition(ctx context.Context, p partition) error {
 			return // its deletion is recorded
 		}
 		key, ver, _, ok := recordOf(strings.TrimPrefix(rk, r.pp))
-		if !ok {
+		if !ok || !strings.HasPrefix(key, r.opts.Prefix) {
 			return // not a record
 		}
 		r.emit(Item{Class: Orphan, Key: key, VersionID: ver, RecordKey: rk})
