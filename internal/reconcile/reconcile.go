@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -152,19 +153,27 @@ type run struct {
 	records  atomic.Int64
 	done     atomic.Int64
 
-	mu      sync.Mutex
-	report  *Report
-	hashed  map[string]Item // expected hashed records (long keys)
-	markers atomic.Int64
+	mu     sync.Mutex
+	report *Report
+	hashed map[string]Item // expected hashed records (long keys)
+	// maybeOrphans are records whose deletion record would be hashed:
+	// hashedPass decides.
+	maybeOrphans []Item
+	markers      atomic.Int64
 }
 
 func (r *run) emit(it Item) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.report.Missing[it.Class]++
-	if len(r.report.Samples[it.Class]) < samplesPerClass {
-		r.report.Samples[it.Class] = append(r.report.Samples[it.Class], it)
+	// The samples are the first by key, whatever order the partitions
+	// finish in.
+	sm := append(r.report.Samples[it.Class], it)
+	slices.SortFunc(sm, func(a, b Item) int { return strings.Compare(a.RecordKey+a.File, b.RecordKey+b.File) })
+	if len(sm) > samplesPerClass {
+		sm = sm[:samplesPerClass]
 	}
+	r.report.Samples[it.Class] = sm
 	if r.opts.Sink != nil {
 		r.opts.Sink(it)
 	}

@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -273,7 +275,16 @@ func (r *run) partition(ctx context.Context, p partition) error {
 		if !ok || !strings.HasPrefix(key, r.opts.Prefix) {
 			return // not a record
 		}
-		r.emit(Item{Class: Orphan, Key: key, VersionID: ver, RecordKey: rk})
+		it := Item{Class: Orphan, Key: key, VersionID: ver, RecordKey: rk}
+		// A deletion record 8 bytes longer may be hashed where the
+		// version's record is not: hashedPass knows the hashed ones.
+		if d := processor.DeletionRecordKey(r.opts.ReportPrefix, r.opts.Bucket, key, ver); processor.IsHashed(strings.TrimPrefix(d, r.pp)) {
+			r.mu.Lock()
+			r.maybeOrphans = append(r.maybeOrphans, it)
+			r.mu.Unlock()
+			return
+		}
+		r.emit(it)
 	}
 	e, eok, err := vs.Next(ctx)
 	if err != nil {
@@ -354,13 +365,19 @@ func (r *run) hashedPass(ctx context.Context) error {
 		}
 		in.ContinuationToken = out.NextContinuationToken
 	}
+	for _, it := range r.maybeOrphans {
+		d := processor.DeletionRecordKey(r.opts.ReportPrefix, r.opts.Bucket, it.Key, it.VersionID)
+		if !deletions[strings.TrimSuffix(d, processor.DeletionSuffix)+processor.RecordSuffix] {
+			r.emit(it)
+		}
+	}
 	for _, k := range candidates {
 		if !deletions[k] {
 			r.emit(Item{Class: Orphan, RecordKey: k, Hashed: true})
 		}
 	}
-	for _, it := range r.hashed {
-		r.emit(it)
+	for _, k := range slices.Sorted(maps.Keys(r.hashed)) {
+		r.emit(r.hashed[k])
 	}
 	return nil
 }
