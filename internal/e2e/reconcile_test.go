@@ -244,6 +244,20 @@ func TestDeletionsAreRecorded(t *testing.T) {
 	}
 	e.reconcile(t, cli.ExitOK, "--repair", "--auto-approve")
 	waitFor(t, time.Second, "the deletion record again", has(deletedRec))
+	// So is a delete marker whose record was lost: the processor finds the
+	// marker (HeadObject answers 405 with x-amz-delete-marker) and records it.
+	must(rep.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(c.Reporting.Bucket), Key: aws.String(markerRec)}))(t)
+	r = e.reconcile(t, cli.ExitChanges)
+	if r.Report.Missing["deletion-without-record"] != 1 {
+		t.Fatalf("a lost delete marker record: %+v", r.Report)
+	}
+	e.reconcile(t, cli.ExitOK, "--repair", "--auto-approve")
+	got := must(rep.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.Reporting.Bucket), Key: aws.String(markerRec)}))(t)
+	var rec processor.Record
+	b, _ := io.ReadAll(got.Body)
+	if json.Unmarshal(b, &rec) != nil || rec.Status != processor.StatusDeleted || rec.Event.Name != processor.EventReconcile {
+		t.Errorf("the repaired marker record: %s", b)
+	}
 }
 
 // TestReconcileRepairWithABatchJob: above the threshold, --repair runs an S3

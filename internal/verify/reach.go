@@ -331,7 +331,9 @@ type bucket struct {
 func (w *reachWorld) protected() []bucket {
 	prod := bucket{name: w.cfg.Production.Bucket, account: w.cfg.Accounts.Production.ID}
 	rep := bucket{name: w.cfg.Reporting.Bucket, account: w.cfg.Accounts.Reporting.ID, prefix: w.cfg.Reporting.Prefix}
-	out := []bucket{prod, rep}
+	// The failed events hold Production's keys and who wrote them.
+	failures := bucket{name: w.cfg.Production.Processor.FailureBucket, account: w.cfg.Accounts.Production.ID}
+	out := []bucket{prod, rep, failures}
 	for i := range out {
 		b := &out[i]
 		if doc, ok := w.inv.BucketPolicies[b.name]; ok {
@@ -1290,6 +1292,15 @@ func (w *reachWorld) intendedFor(a *node, x reached) bool {
 	case x.bucket == w.cfg.Reporting.Bucket && a.account == w.cfg.Accounts.Reporting.ID && a.role == w.cfg.Reporting.WriterRoleName:
 		n := len(a.path)
 		return n > 0 && a.path[n-1].Kind == "assume" && x.action == "s3:PutObject" && strings.HasPrefix(x.key, w.cfg.Reporting.Prefix)
+	case x.bucket == w.cfg.Production.Processor.FailureBucket && a.account == w.cfg.Accounts.Production.ID:
+		switch a.role {
+		case stack.ProcessorRoleName(w.cfg):
+			// Lambda keeps the function's failed events as its role.
+			return x.action == "s3:ListBucket" || x.action == "s3:PutObject" && strings.HasPrefix(x.key, "aws/lambda/async/"+w.cfg.Production.Processor.FunctionName+"/")
+		case w.cfg.Production.BatchRoleName:
+			// A backfill job reads its manifest.
+			return (x.action == "s3:GetObject" || x.action == "s3:GetObjectVersion") && strings.HasPrefix(x.key, stack.ManifestPrefix)
+		}
 	case x.bucket == w.cfg.Reporting.Bucket && a.account == w.cfg.Accounts.Production.ID && a.role == w.cfg.Production.BatchRoleName:
 		// The backfill job (S3 Batch Operations) writes its reports.
 		return x.action == "s3:PutObject" && strings.HasPrefix(x.key, w.cfg.Reporting.BatchReportsPrefix)
