@@ -160,6 +160,32 @@ func TestReachEdges(t *testing.T) {
 			want:  "user erin (production) -[iam:PutUserPolicy]-> user erin (production) after writing its own permissions -[s3:DeleteObjectVersion]-> " + prodObj,
 		},
 		{
+			name: "the testers' role may read the failed events (Production's keys and who wrote them)",
+			edit: func(inv *Inventory, a map[string]*Account) {
+				for i, r := range a["production"].Roles {
+					if r.Name == "acme-data-testers" {
+						a["production"].Roles[i].Policies = append(r.Policies, Doc{Name: "role acme-data-testers policy failures",
+							Document: allow("s3:GetObject", "arn:aws:s3:::acme-data-processor-failures/*")})
+					}
+				}
+			},
+			start: "a new member of Testers (development)",
+			want:  "a new member of Testers (development) -[sts:AssumeRole]-> role acme-data-testers (production) -[s3:GetObject]-> arn:aws:s3:::acme-data-processor-failures/aws/lambda/async/acme-data-metadata-processor/xacct-any",
+		},
+		{
+			name: "the processor's role may write anywhere in the failure bucket",
+			edit: func(inv *Inventory, a map[string]*Account) {
+				for i, r := range a["production"].Roles {
+					if r.Name == "acme-data-metadata-processor" {
+						a["production"].Roles[i].Policies = append(r.Policies, Doc{Name: "role acme-data-metadata-processor policy wide",
+							Document: allow("s3:PutObject", "arn:aws:s3:::acme-data-processor-failures/*")})
+					}
+				}
+			},
+			start: "function acme-data-metadata-processor (production)",
+			want:  "function acme-data-metadata-processor (production) -[s3:PutObject]-> arn:aws:s3:::acme-data-processor-failures/xacct-manifests/xacct-any",
+		},
+		{
 			name: "bucket policy grants the whole Development account",
 			edit: func(inv *Inventory, a map[string]*Account) {
 				inv.BucketPolicies["acme-data-prod"] = `{"Version":"2012-10-17","Statement":[{"Sid":"DevRead","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + devID + `:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-data-prod/*"}]}`
