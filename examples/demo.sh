@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the whole pattern on the local sandbox. Plan, apply, verify
 # (offline and live: a tester's upload is denied, a developer's becomes a
-# metadata record), destroy, and stop the sandbox. Nothing is left running.
+# metadata record, its deletion another), reconcile, destroy, and stop the
+# sandbox. Nothing is left running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 xacct=${XACCT:-bin/xacct}
@@ -56,6 +57,9 @@ step "xacct verify: who can reach the data, every principal and path, against th
 
 step "xacct verify --live: probe users walk every chain with real calls"
 "$xacct" verify -c "$cfg" --live --live-wait 20s | sed -n '/^Live probes:/,$p'
+
+step "xacct reconcile: a metadata record for every object version, no failed event waiting"
+"$xacct" reconcile -c "$cfg"
 
 step "xacct destroy"
 "$xacct" destroy -c "$cfg" --auto-approve --force-delete-data | tail -n 2
