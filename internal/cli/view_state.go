@@ -10,6 +10,10 @@ import (
 
 // stateListText writes one address per line.
 func stateListText(w io.Writer, v *operation.StateView) error {
+	if len(v.Entries) == 0 {
+		_, err := fmt.Fprintln(w, "The state holds no resources: xacct owns nothing of this stack yet (xacct apply creates it).")
+		return err
+	}
 	for _, e := range v.Entries {
 		suffix := ""
 		if e.Pending {
