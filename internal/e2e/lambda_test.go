@@ -72,7 +72,7 @@ func TestProcessorWritesARecordForEachDeveloperUpload(t *testing.T) {
 		}
 	}
 	if rec.Source.Key != key || rec.Object == nil || rec.Object.Size != 20 || rec.Object.ETag != strings.Trim(aws.ToString(put.ETag), `"`) || rec.Status != "present" ||
-		rec.Object.VersionID != aws.ToString(put.VersionId) || rec.Source.VersionID != aws.ToString(put.VersionId) {
+		rec.Object.VersionID != aws.ToString(put.VersionId) || rec.Source.VersionID != aws.ToString(put.VersionId) || rec.Object.ServerSideEncryption != "AES256" {
 		t.Errorf("record = %+v, object %+v; upload ETag %s", rec, rec.Object, aws.ToString(put.ETag))
 	}
 

@@ -220,6 +220,15 @@ func (g *gateway) serveObject(c *call, op s3Op, owner string, b *backend) (int, 
 			res.body = nil
 		}
 	}
+	// S3 encrypts every object it stores (SSE-S3 unless the request asked
+	// for KMS) and says so on the write and on every read.
+	if res.status/100 == 2 && plain && !attributes && (method == http.MethodGet || method == http.MethodHead || method == http.MethodPut) && res.h.Get("X-Amz-Server-Side-Encryption") == "" {
+		alg := c.r.Header.Get("X-Amz-Server-Side-Encryption")
+		if alg == "" || method != http.MethodPut {
+			alg = "AES256"
+		}
+		res.h.Set("X-Amz-Server-Side-Encryption", alg)
+	}
 	if attributes && res.status == http.StatusOK {
 		res.body = objectAttributes(c.r.Header.Get("X-Amz-Object-Attributes"), res.h)
 		keep := http.Header{"Content-Type": {"application/xml"}, "Last-Modified": res.h["Last-Modified"]}
