@@ -87,8 +87,13 @@ type (
 	}
 	// Bucket renders tls-only-bucket; with ReportWriterARN, it also lets
 	// that role (the backfill job's, another account's) write job reports
-	// under ReportPrefix.
-	Bucket struct{ Bucket, ReportWriterARN, ReportPrefix string }
+	// under ReportPrefix; with OnlyWriterARN, nobody but that role may put
+	// objects under OnlyWriterPrefix (the records, the failed events:
+	// written by one principal, whatever other grants say).
+	Bucket struct {
+		Bucket, ReportWriterARN, ReportPrefix string
+		OnlyWriterARN, OnlyWriterPrefix       string
+	}
 	// ProcessorTrust renders processor-trust.
 	ProcessorTrust struct{ ProductionAccount string }
 	// ProcessorPermissions renders processor-permissions.

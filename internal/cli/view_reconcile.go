@@ -13,6 +13,7 @@ var classTitles = map[reconcile.Class]string{
 	reconcile.MissingDeletion: "deletions without a record",
 	reconcile.Orphan:          "records of versions that no longer exist, without a deletion record",
 	reconcile.FailedEvent:     "failed events waiting in the failure bucket",
+	reconcile.WrongDeletion:   "records of a permanent deletion of a version that exists (not written by the processor: look into who wrote them; --repair leaves them)",
 }
 
 func reconcileText(w io.Writer, r *reconcile.Report, color bool) error {

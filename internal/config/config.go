@@ -813,7 +813,7 @@ func (d *decoder) validate(c *Config) {
 	}
 	if rp, p := c.Reporting.BatchReportsPrefix, c.Reporting.Prefix; strings.ContainsAny(rp, "*?") || strings.Contains(rp, "${") {
 		d.errorf(nil, "reporting.batch_reports_prefix", "%q: a key prefix has no *, ? or ${…}", rp)
-	} else if p != "" && (strings.HasPrefix(rp, p) || strings.HasPrefix(p, rp)) {
+	} else if recs := p + c.Production.Bucket + "/"; p != "" && (strings.HasPrefix(rp, p) || strings.HasPrefix(p, rp)) || strings.HasPrefix(rp, recs) || strings.HasPrefix(recs, rp) {
 		d.errorf(nil, "reporting.batch_reports_prefix", "%q overlaps reporting.prefix %q: job reports and metadata records need prefixes of their own", rp, p)
 	}
 	if !slices.Contains(retentionSet, pr.LogRetentionDays) {

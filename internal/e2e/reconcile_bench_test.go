@@ -76,6 +76,13 @@ func quietStack(b *testing.B) (*env, *config.Config) {
 	if len(got.LambdaFunctionConfigurations) != 0 {
 		b.Fatalf("the bucket still notifies %+v", got.LambdaFunctionConfigurations)
 	}
+	// Only the writer role may put records (the bucket policy's
+	// OnlyTheWriterWrites): the benchmark seeds them as the Reporting
+	// administrator, so the policy goes (reconcile does not read it).
+	rep := e.orgAdmin(repID)
+	if _, err := rep.s3.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(c.Reporting.Bucket)}); err != nil {
+		b.Fatalf("remove the Reporting bucket's policy: %v", err)
+	}
 	return e, c
 }
 

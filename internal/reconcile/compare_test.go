@@ -61,6 +61,12 @@ var compareCases = []compareCase{
 		w.deletion("b", m)
 		return nil
 	}},
+	{name: "a deletion record of a version that exists is reported (records are never overwritten)", build: func(w *world) []Item {
+		v := w.version("k")
+		w.deletion("k", v)
+		w.version("l")
+		return []Item{{Class: WrongDeletion, Key: "k", VersionID: v, RecordKey: dk("k", v)}}
+	}},
 	{name: "a deletion record without its version record is no difference", build: func(w *world) []Item {
 		v := w.bare("a")
 		w.purge("a", v)

@@ -42,10 +42,15 @@ const (
 	// FailedEvent: an event the processor failed, waiting in its failure
 	// bucket.
 	FailedEvent Class = "failed-event"
+	// WrongDeletion: a record of a version's permanent deletion while the
+	// version exists. The processor writes none (it checks with S3), so it
+	// was written by someone else; records are never overwritten, so it is
+	// reported, not repaired.
+	WrongDeletion Class = "deletion-record-of-an-existing-version"
 )
 
 // Classes lists the classes in report order.
-var Classes = []Class{MissingVersion, MissingDeletion, Orphan, FailedEvent}
+var Classes = []Class{MissingVersion, MissingDeletion, Orphan, FailedEvent, WrongDeletion}
 
 // Item is one difference.
 type Item struct {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -317,6 +318,10 @@ func (r *Repairer) replay(ctx context.Context, sp *Spool, res *RepairResult) err
 
 // failedRecord is the part of Lambda's invocation record a replay needs.
 type failedRecord struct {
+	RequestContext struct {
+		FunctionArn string `json:"functionArn"`
+		Condition   string `json:"condition"`
+	} `json:"requestContext"`
 	RequestPayload json.RawMessage `json:"requestPayload"`
 }
 
@@ -338,6 +343,13 @@ func (r *Repairer) replayOne(ctx context.Context, it Item) error {
 	var fr failedRecord
 	if err := json.Unmarshal(body, &fr); err != nil || len(fr.RequestPayload) == 0 {
 		return fmt.Errorf("not a Lambda invocation record with a requestPayload")
+	}
+	// Lambda's own record of this function's failed event, nothing else.
+	if fn := fr.RequestContext.FunctionArn; o.FunctionARN != "" && fn != o.FunctionARN && !strings.HasPrefix(fn, o.FunctionARN+":") {
+		return fmt.Errorf("it is the record of another function (%q): not replayed", fn)
+	}
+	if c := fr.RequestContext.Condition; c != "RetriesExhausted" && c != "EventAgeExceeded" {
+		return fmt.Errorf("its condition is %q, not RetriesExhausted or EventAgeExceeded: not replayed", c)
 	}
 	var ev events.S3Event
 	if err := json.Unmarshal(fr.RequestPayload, &ev); err != nil || len(ev.Records) == 0 {
@@ -427,7 +439,15 @@ func (r *Repairer) local(ctx context.Context, sp *Spool, res *RepairResult) erro
 		items := w.([]Item)
 		failures, err := r.invokeTasks(ctx, jobID, items)
 		if err != nil {
-			return err
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// This batch failed for good (the function kept failing, or
+			// the invocation did): its versions are listed, the others go on.
+			failures = failures[:0]
+			for _, it := range items {
+				failures = append(failures, TaskFailure{Key: it.Key, VersionID: it.VersionID, Reason: err.Error()})
+			}
 		}
 		mu.Lock()
 		res.Written += int64(len(items) - len(failures))
@@ -577,7 +597,6 @@ func (r *Repairer) job(ctx context.Context, sp *Spool, res *RepairResult) error 
 	if r.Jobs == nil || o.JobRoleARN == "" {
 		return errors.New("reconcile: a batch job needs S3 Control and the job role")
 	}
-	token := newToken()
 	manifest, err := os.CreateTemp("", "xacct-manifest-*.csv")
 	if err != nil {
 		return err
@@ -590,6 +609,9 @@ func (r *Repairer) job(ctx context.Context, sp *Spool, res *RepairResult) error 
 		if err != nil {
 			return err
 		}
+		if strings.ContainsAny(it.VersionID, ",\r\n\"") {
+			return fmt.Errorf("version %q of %q cannot go in a manifest", it.VersionID, it.Key)
+		}
 		_, err = fmt.Fprintf(w, "%s,%s,%s\n", o.Bucket, escapeKey(it.Key), it.VersionID)
 		return err
 	}, MissingVersion, MissingDeletion, Orphan)
@@ -599,10 +621,20 @@ func (r *Repairer) job(ctx context.Context, sp *Spool, res *RepairResult) error 
 	if err != nil {
 		return fmt.Errorf("write the manifest: %w", err)
 	}
+	// The same missing versions give the same manifest and the same job:
+	// a run interrupted after creating its job finds it again.
 	if _, err := manifest.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	key := o.ManifestPrefix + time.Now().UTC().Format("20060102T150405Z") + "-" + token[:8] + ".csv"
+	h := sha256.New()
+	if _, err := io.Copy(h, manifest); err != nil {
+		return err
+	}
+	token := hex.EncodeToString(h.Sum(nil))[:32]
+	if _, err := manifest.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	key := o.ManifestPrefix + token + ".csv"
 	put, err := r.Files.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(o.FailureBucket), Key: aws.String(key), Body: manifest,
 		ContentType: aws.String("text/csv"), ExpectedBucketOwner: owner(o.ProductionOwner)})
 	if err != nil {

@@ -201,3 +201,29 @@ func TestEscapeKey(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayTakesOnlyThisFunctionsFailedEvents: a file in the failure
+// prefix that is not Lambda's record of this function's failed event is
+// kept, not replayed.
+func TestReplayTakesOnlyThisFunctionsFailedEvents(t *testing.T) {
+	t.Parallel()
+	payload := func(fn, cond string) []byte {
+		var r events.S3EventRecord
+		r.EventName, r.S3.Bucket.Name, r.S3.Object.Key, r.S3.Object.VersionID = "ObjectCreated:Put", "prod", "a", "v1"
+		ev, _ := json.Marshal(events.S3Event{Records: []events.S3EventRecord{r}})
+		b, _ := json.Marshal(map[string]any{"requestContext": map[string]any{"functionArn": fn, "condition": cond}, "requestPayload": json.RawMessage(ev)})
+		return b
+	}
+	const arn = "arn:aws:lambda:us-east-1:222222222222:function:proc"
+	f := &repairFake{records: map[string]bool{}, files: map[string][]byte{
+		"ok":        payload(arn+":$LATEST", "RetriesExhausted"),
+		"other":     payload("arn:aws:lambda:us-east-1:222222222222:function:other:$LATEST", "RetriesExhausted"),
+		"condition": payload(arn+":$LATEST", "Success"),
+	}}
+	r := newRepairer(f)
+	r.Opts.FunctionARN = arn
+	res, err := r.Repair(context.Background(), spoolOf(t, Item{Class: FailedEvent, File: "ok"}, Item{Class: FailedEvent, File: "other"}, Item{Class: FailedEvent, File: "condition"}))
+	if err != nil || res.Replayed != 1 || res.ReplayFailed != 2 || f.files["ok"] != nil || f.files["other"] == nil || f.files["condition"] == nil {
+		t.Fatalf("result %+v, err %v, files left %d", res, err, len(f.files))
+	}
+}

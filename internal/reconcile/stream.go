@@ -310,8 +310,12 @@ func (r *run) partition(ctx context.Context, p partition) error {
 				return err
 			}
 		default:
-			for len(deleted) > 0 && deleted[0] <= a {
+			for len(deleted) > 0 && deleted[0] < a {
 				heap.Pop(&deleted)
+			}
+			if len(deleted) > 0 && deleted[0] == a {
+				heap.Pop(&deleted)
+				r.emit(Item{Class: WrongDeletion, Key: e.key, VersionID: e.ver, RecordKey: strings.TrimSuffix(a, processor.RecordSuffix) + processor.DeletionSuffix})
 			}
 			if e, eok, err = vs.Next(ctx); err != nil {
 				return err

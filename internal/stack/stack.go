@@ -128,7 +128,9 @@ type bucketOptions struct {
 	// reportWriter may write job reports under reportPrefix (its ARN);
 	// policyDeps are what its policy names.
 	reportWriter, reportPrefix string
-	policyDeps                 []resource.Address
+	// onlyWriter alone may put objects under onlyPrefix.
+	onlyWriter, onlyPrefix string
+	policyDeps             []resource.Address
 }
 
 func (b *builder) bucket(account, name string, o bucketOptions) resource.Address {
@@ -142,7 +144,8 @@ func (b *builder) bucket(account, name string, o bucketOptions) resource.Address
 		ExpirationDays:    o.expirationDays,
 	}))
 	b.add(account, "s3_bucket_policy", name, mustMarshal(resource.BucketPolicyValue{
-		Bucket: name, Policy: b.render("tls-only-bucket.json.tmpl", policies.Bucket{Bucket: name, ReportWriterARN: o.reportWriter, ReportPrefix: o.reportPrefix}),
+		Bucket: name, Policy: b.render("tls-only-bucket.json.tmpl", policies.Bucket{Bucket: name, ReportWriterARN: o.reportWriter, ReportPrefix: o.reportPrefix,
+			OnlyWriterARN: o.onlyWriter, OnlyWriterPrefix: o.onlyPrefix}),
 	}), append([]resource.Address{bk}, o.policyDeps...)...)
 	return bk
 }
@@ -173,7 +176,10 @@ func (b *builder) build() {
 		}
 	}
 	b.bucket("production", c.Production.Bucket, bucketOptions{})
-	failures := b.bucket("production", c.Production.Processor.FailureBucket, bucketOptions{expirationDays: int32(c.Production.Processor.FailureRetentionDays)})
+	// Only Lambda, as the processor's role, writes failed events; only the
+	// writer role writes records.
+	failures := b.bucket("production", c.Production.Processor.FailureBucket, bucketOptions{expirationDays: int32(c.Production.Processor.FailureRetentionDays),
+		onlyWriter: roleARN(prod, ProcessorRoleName(c)), onlyPrefix: "aws/lambda/async/"})
 
 	// The backfill job's role (S3 Batch Operations) and the Reporting
 	// bucket, whose policy lets it write job reports.
@@ -185,7 +191,8 @@ func (b *builder) build() {
 		ReportBucket: c.Reporting.Bucket, ReportPrefix: c.Reporting.BatchReportsPrefix,
 	}), batch)
 	b.bucket("reporting", c.Reporting.Bucket, bucketOptions{reportWriter: roleARN(prod, c.Production.BatchRoleName),
-		reportPrefix: c.Reporting.BatchReportsPrefix, policyDeps: []resource.Address{batch}})
+		reportPrefix: c.Reporting.BatchReportsPrefix, onlyWriter: roleARN(rep, c.Reporting.WriterRoleName), onlyPrefix: c.Reporting.Prefix,
+		policyDeps: []resource.Address{batch}})
 
 	proc := ProcessorRoleName(c)
 	procRole := b.role("production", proc, "Execution role of the metadata processor (xacct stack "+c.Stack+")",
@@ -225,6 +232,7 @@ func (b *builder) processor(failures resource.Address, deps ...resource.Address)
 			"REPORT_PREFIX":       c.Reporting.Prefix,
 			"REPORT_BUCKET_OWNER": rep,
 			"SOURCE_BUCKET_OWNER": prod,
+			"SOURCE_BUCKET":       c.Production.Bucket,
 		},
 		Handler: "bootstrap", MemoryMB: int32(p.MemoryMB), Role: roleARN(prod, ProcessorRoleName(c)), Runtime: "provided.al2023",
 		Tags: b.tags(), TimeoutS: int32(p.TimeoutS),

@@ -291,7 +291,11 @@ func TestReachAdministratorDoesNotFanOut(t *testing.T) {
 	})
 	want := "user iam-admin-00 (development) -[iam:PutUserPolicy]-> user iam-admin-00 (development) after writing its own permissions -[sts:AssumeRole]-> role acme-data-developers (production) -[s3:PutObject]-> arn:aws:s3:::acme-data-prod/xacct-witness"
 	wantRoute(t, r, "user iam-admin-00 (development)", want)
-	if r.Requests > 100000 {
+	// Before the fix this walk decided 2.2M requests. The bound grows with
+	// what is protected, linearly: 100k for two buckets; the failure bucket
+	// (a third) and the buckets' "only the writer writes" statements (more
+	// witness keys) bring it to ~165k.
+	if r.Requests > 250000 {
 		t.Errorf("%d requests decided: the walk fans out", r.Requests)
 	}
 }

@@ -113,6 +113,9 @@ func (h *Handler) task(ctx context.Context, job string, t events.S3BatchJobTaskV
 	if t.S3Bucket == "" || key == "" {
 		return "", &badTaskError{"the task names no bucket or no key"}
 	}
+	if err := h.ours(t.S3Bucket); err != nil {
+		return "", &badTaskError{err.Error()}
+	}
 	st, err := h.head(ctx, t.S3Bucket, key, t.S3VersionID)
 	if err != nil {
 		return "", err
@@ -122,6 +125,10 @@ func (h *Handler) task(ctx context.Context, job string, t events.S3BatchJobTaskV
 		Source:        SourceRef{Bucket: t.S3Bucket, Key: key, VersionID: t.S3VersionID},
 		Event:         EventInfo{Name: EventReconcile, Time: st.lastModified, Job: job},
 		ProcessedAt:   h.Now().UTC(),
+	}
+	if rec.Event.Time.IsZero() {
+		// A version that no longer exists: when it went is not known.
+		rec.Event.Time = rec.ProcessedAt
 	}
 	dest := ""
 	switch {

@@ -56,6 +56,9 @@ type Config struct {
 	// name taken over by another account is never read or written.
 	ReportBucketOwner string // REPORT_BUCKET_OWNER
 	SourceBucketOwner string // SOURCE_BUCKET_OWNER
+	// SourceBucket is the only bucket whose events and tasks are recorded
+	// (SOURCE_BUCKET); empty: any (older deployments).
+	SourceBucket string
 }
 
 // ConfigFromEnv reads Config with getenv and says what is missing.
@@ -66,6 +69,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		ReportPrefix:      getenv("REPORT_PREFIX"),
 		ReportBucketOwner: getenv("REPORT_BUCKET_OWNER"),
 		SourceBucketOwner: getenv("SOURCE_BUCKET_OWNER"),
+		SourceBucket:      getenv("SOURCE_BUCKET"),
 	}
 	var missing []string
 	// In a fixed order: the message is the same on every cold start.
@@ -159,6 +163,10 @@ func (h *Handler) record(ctx context.Context, r events.S3EventRecord) error {
 	if err != nil {
 		return fmt.Errorf("decode key %q: %w", r.S3.Object.Key, err)
 	}
+	if err := h.ours(r.S3.Bucket.Name); err != nil {
+		h.Log.WarnContext(ctx, "event refused", "bucket", r.S3.Bucket.Name, "key", key, "error", err.Error())
+		return nil // not retried: it will never be ours
+	}
 	rec := Record{
 		SchemaVersion: SchemaVersion,
 		Source:        SourceRef{Bucket: r.S3.Bucket.Name, Key: key, VersionID: r.S3.Object.VersionID},
@@ -166,17 +174,32 @@ func (h *Handler) record(ctx context.Context, r events.S3EventRecord) error {
 			Principal: r.PrincipalID.PrincipalID, SourceIP: r.RequestParameters.SourceIPAddress},
 		ProcessedAt: h.Now().UTC(),
 	}
-	switch {
-	case r.EventName == "ObjectRemoved:DeleteMarkerCreated":
-		rec.Status = StatusDeleted
-		return h.write(ctx, rec, RecordKey(h.Config.ReportPrefix, rec.Source.Bucket, key, rec.Source.VersionID))
-	case strings.HasPrefix(r.EventName, "ObjectRemoved:"):
-		rec.Status = StatusVersionDeleted
-		return h.write(ctx, rec, DeletionRecordKey(h.Config.ReportPrefix, rec.Source.Bucket, key, rec.Source.VersionID))
+	removed := strings.HasPrefix(r.EventName, "ObjectRemoved:")
+	if removed && rec.Source.VersionID == "" && r.EventName == "ObjectRemoved:DeleteMarkerCreated" {
+		return h.refuse(ctx, rec, "a delete marker event without the marker's version")
 	}
 	st, err := h.head(ctx, rec.Source.Bucket, key, rec.Source.VersionID)
 	if err != nil {
 		return err
+	}
+	// A removal is recorded only as S3 shows it: an event is taken for what
+	// it says only when the bucket agrees, so a forged or replayed event
+	// cannot record a live version as deleted (records are never
+	// overwritten).
+	switch {
+	case r.EventName == "ObjectRemoved:DeleteMarkerCreated" && st.object == nil:
+		// The marker, or nothing if it was itself deleted since.
+		rec.Status = StatusDeleted
+		return h.write(ctx, rec, RecordKey(h.Config.ReportPrefix, rec.Source.Bucket, key, rec.Source.VersionID))
+	case removed && rec.Source.VersionID != "" && st.object == nil && !st.deleteMarker:
+		rec.Status = StatusVersionDeleted
+		return h.write(ctx, rec, DeletionRecordKey(h.Config.ReportPrefix, rec.Source.Bucket, key, rec.Source.VersionID))
+	case removed && rec.Source.VersionID == "" && st.object == nil:
+		// An unversioned bucket: the key is gone.
+		rec.Status = StatusVersionDeleted
+		return h.write(ctx, rec, DeletionRecordKey(h.Config.ReportPrefix, rec.Source.Bucket, key, rec.Source.VersionID))
+	case removed:
+		return h.refuse(ctx, rec, "S3 still holds the version this removal event names")
 	}
 	switch {
 	case st.object != nil:
@@ -191,6 +214,21 @@ func (h *Handler) record(ctx context.Context, r events.S3EventRecord) error {
 		rec.Status = StatusGone
 	}
 	return h.write(ctx, rec, RecordKey(h.Config.ReportPrefix, rec.Source.Bucket, key, rec.Source.VersionID))
+}
+
+// ours refuses a bucket other than the one the processor records.
+func (h *Handler) ours(bucket string) error {
+	if h.Config.SourceBucket != "" && bucket != h.Config.SourceBucket {
+		return fmt.Errorf("bucket %q is not the bucket this processor records (%s)", bucket, h.Config.SourceBucket)
+	}
+	return nil
+}
+
+// refuse logs an event that S3 contradicts and records nothing; it is not
+// retried (the answer will not change).
+func (h *Handler) refuse(ctx context.Context, rec Record, why string) error {
+	h.Log.WarnContext(ctx, "event refused", "event", rec.Event.Name, "bucket", rec.Source.Bucket, "key", rec.Source.Key, "version", rec.Source.VersionID, "why", why)
+	return nil
 }
 
 // headResult is what HeadObject said of one version: its metadata, or that

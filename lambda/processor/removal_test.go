@@ -66,11 +66,14 @@ func TestRemovalEventsAreRecorded(t *testing.T) {
 
 func TestDeletionOfARecordedVersionKeepsItsRecord(t *testing.T) {
 	t.Parallel()
-	h, w := newHandler(&fakeSource{objects: map[string]*s3.HeadObjectOutput{"k@v1": head(1, "e", "v1")}})
-	for _, r := range []events.S3EventRecord{rec("k", "v1", "01"), removal("ObjectRemoved:Delete", "k", "v1", "02")} {
-		if err := h.Handle(context.Background(), events.S3Event{Records: []events.S3EventRecord{r}}); err != nil {
-			t.Fatal(err)
-		}
+	src := &fakeSource{objects: map[string]*s3.HeadObjectOutput{"k@v1": head(1, "e", "v1")}}
+	h, w := newHandler(src)
+	if err := h.Handle(context.Background(), events.S3Event{Records: []events.S3EventRecord{rec("k", "v1", "01")}}); err != nil {
+		t.Fatal(err)
+	}
+	delete(src.objects, "k@v1") // deleted for good
+	if err := h.Handle(context.Background(), events.S3Event{Records: []events.S3EventRecord{removal("ObjectRemoved:Delete", "k", "v1", "02")}}); err != nil {
+		t.Fatal(err)
 	}
 	var created, deleted Record
 	_ = json.Unmarshal(w.records["metadata/acme-data-prod/k/v1.json"], &created)
@@ -216,5 +219,50 @@ func TestInvokeTellsTheEventsApart(t *testing.T) {
 	h.Source = &fakeSource{fail: map[string]error{"a": &smithy.GenericAPIError{Code: "SlowDown"}}}
 	if _, err := h.Invoke(context.Background(), s3ev); err == nil {
 		t.Error("a failed record was not an error")
+	}
+}
+
+// TestRemovalsAreCheckedAgainstS3: an event is recorded only as S3 shows
+// it, and only for the processor's own bucket: a forged or replayed
+// removal of a live version, or an event of another bucket, writes
+// nothing (and is not retried), as records are never overwritten.
+func TestRemovalsAreCheckedAgainstS3(t *testing.T) {
+	t.Parallel()
+	src := &markerSource{fakeSource: fakeSource{objects: map[string]*s3.HeadObjectOutput{"live@v1": head(1, "e", "v1")}}, markers: map[string]string{"gone@m1": "m1"}}
+	other := removal("ObjectRemoved:Delete", "x", "v1", "03")
+	other.S3.Bucket.Name = "not-production"
+	tests := []struct {
+		name string
+		ev   events.S3EventRecord
+		want string // the record written, "" for none
+	}{
+		{"a permanent delete of a live version", removal("ObjectRemoved:Delete", "live", "v1", "FFFFFFFFFFFFFFFFFFFF"), ""},
+		{"a delete marker event naming a live version", removal("ObjectRemoved:DeleteMarkerCreated", "live", "v1", "01"), ""},
+		{"a delete marker event without its version", removal("ObjectRemoved:DeleteMarkerCreated", "live", "", "01"), ""},
+		{"another bucket's event", other, ""},
+		{"a real delete marker", removal("ObjectRemoved:DeleteMarkerCreated", "gone", "m1", "02"), "metadata/acme-data-prod/gone/m1.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h, w := newHandler(&fakeSource{})
+			h.Source, h.Config.SourceBucket = src, "acme-data-prod"
+			if err := h.Handle(context.Background(), events.S3Event{Records: []events.S3EventRecord{tt.ev}}); err != nil {
+				t.Fatalf("a refused event is an error (Lambda would retry it): %v", err)
+			}
+			switch {
+			case tt.want == "" && len(w.records) != 0:
+				t.Errorf("records written: %v", w.records)
+			case tt.want != "" && w.records[tt.want] == nil:
+				t.Errorf("no record %s: %v", tt.want, w.records)
+			}
+		})
+	}
+	// A batch task of another bucket fails for good.
+	h, w := newHandler(&fakeSource{})
+	h.Source, h.Config.SourceBucket = src, "acme-data-prod"
+	out, err := h.Invoke(context.Background(), batch(events.S3BatchJobTaskV2{S3Key: "live", S3VersionID: "v1", S3Bucket: "other-bucket"}))
+	if err != nil || out.(events.S3BatchJobResponse).Results[0].ResultCode != ResultPermanentFailure || len(w.records) != 0 {
+		t.Errorf("another bucket's task: %+v, %v, records %v", out, err, w.records)
 	}
 }
