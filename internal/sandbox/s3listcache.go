@@ -25,6 +25,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"sync"
 )
@@ -308,11 +309,8 @@ func pageObjectsV2(bucket string, q url.Values, l *fullListing) []byte {
 	}
 	objs := l.objects
 	if start != "" {
-		i := 0
-		for i < len(objs) && objs[i].Key <= start {
-			i++
-		}
-		objs = objs[i:]
+		// kumo's objects are in key order: the first one after start.
+		objs = objs[sort.Search(len(objs), func(i int) bool { return objs[i].Key > start }):]
 	}
 	truncated := len(objs) > maxKeys
 	if truncated {
@@ -355,5 +353,7 @@ func (g *gateway) listObjectsV2(c *call, op s3Op, b *backend) (status int, body 
 	if err != nil || l == nil {
 		return status, body, h, err
 	}
-	return http.StatusOK, pageObjectsV2(op.bucket, q, l), http.Header{"Content-Type": {"application/xml"}}, nil
+	// The headers kumo writes on a listing, its request ID the gateway's.
+	h = http.Header{"Content-Type": {"application/xml"}, "X-Amz-Request-Id": {c.reqID}, "X-Amzn-Requestid": {c.reqID}}
+	return http.StatusOK, pageObjectsV2(op.bucket, q, l), h, nil
 }

@@ -203,24 +203,24 @@ func sortVersions(es []versionEntry) {
 // version-id markers (the version marker names kumo's version), as S3 pages
 // ListObjectVersions. next is the entry the next page starts after.
 func pageVersions(es []versionEntry, keyMarker, versionMarker string, maxKeys int) (page []versionEntry, truncated bool, next versionEntry) {
+	// es is in key order (sortVersions): the markers are found by binary
+	// search, a page costing the same wherever it starts.
 	start := 0
 	switch {
 	case keyMarker == "":
 	case versionMarker == "":
-		for start < len(es) && es[start].Key <= keyMarker {
-			start++
-		}
+		start = sort.Search(len(es), func(i int) bool { return es[i].Key > keyMarker })
 	default:
-		start = len(es)
-		for i, e := range es {
-			if e.Key == keyMarker && e.VersionID == versionMarker {
-				start = i + 1
+		start = sort.Search(len(es), func(i int) bool { return es[i].Key >= keyMarker })
+		found := false
+		for i := start; i < len(es) && es[i].Key == keyMarker; i++ {
+			if es[i].VersionID == versionMarker {
+				start, found = i+1, true
 				break
 			}
-			if e.Key > keyMarker {
-				start = i
-				break
-			}
+		}
+		if !found {
+			start = sort.Search(len(es), func(i int) bool { return es[i].Key > keyMarker })
 		}
 	}
 	es = es[start:]
