@@ -73,7 +73,7 @@ func (l *fullListing) size() int {
 		n += 112 + len(e.kind) + len(e.Key) + len(e.VersionID) + len(e.LastModified) + len(e.ETag)
 	}
 	for _, o := range l.objects {
-		n += 88 + len(o.Key) + len(o.LastModified) + len(o.ETag) + len(o.StorageClass)
+		n += 96 + len(o.Key) + len(o.LastModified) + len(o.ETag) + len(o.StorageClass)
 	}
 	for _, p := range l.prefixes {
 		n += 16 + len(p.Prefix)
@@ -245,11 +245,16 @@ func (w *bumpingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // kumoObject is one entry of kumo's ListObjectsV2 result, field for field.
 type kumoObject struct {
-	Key          string `xml:"Key"`
-	LastModified string `xml:"LastModified"`
-	ETag         string `xml:"ETag"`
-	Size         int64  `xml:"Size"`
-	StorageClass string `xml:"StorageClass"`
+	Key          string     `xml:"Key"`
+	LastModified string     `xml:"LastModified"`
+	ETag         string     `xml:"ETag"`
+	Size         int64      `xml:"Size"`
+	StorageClass string     `xml:"StorageClass"`
+	Owner        *kumoOwner `xml:"Owner,omitempty"` // the gateway's, where S3 names it
+}
+
+type kumoOwner struct {
+	ID string `xml:"ID"`
 }
 
 type kumoPrefix struct {
@@ -295,10 +300,13 @@ func parseObjectsV2(body []byte) (*fullListing, error) {
 }
 
 // pageObjectsV2 writes one ListObjectsV2 page as kumo writes it for the
-// same query: the objects after the continuation token (else start-after),
-// at most max-keys of them (kumo takes any positive number, else 1000),
-// every common prefix on every page, the last key as the next token.
-func pageObjectsV2(bucket string, q url.Values, l *fullListing) []byte {
+// same query, reworked as fixListing reworks kumo's: the objects after the
+// continuation token (else start-after), at most max-keys of them (kumo
+// takes any positive number, else 1000), every common prefix on every page,
+// the page's last key as the next token; then the page's delete markers
+// (kumo's objects with no ETag) left out of it and of KeyCount, and each
+// object's owner named when ownerID is not empty.
+func pageObjectsV2(bucket string, q url.Values, l *fullListing, ownerID string) []byte {
 	maxKeys := 1000
 	if mk, err := strconv.Atoi(q.Get("max-keys")); err == nil && mk > 0 {
 		maxKeys = mk
@@ -316,14 +324,23 @@ func pageObjectsV2(bucket string, q url.Values, l *fullListing) []byte {
 	if truncated {
 		objs = objs[:maxKeys]
 	}
-	res := kumoListV2{Xmlns: s3Namespace, Name: bucket, Prefix: q.Get("prefix"), KeyCount: len(objs), MaxKeys: maxKeys, IsTruncated: truncated,
-		Contents: objs, ContinuationToken: q.Get("continuation-token"), StartAfter: q.Get("start-after"), CommonPrefixes: l.prefixes}
-	if len(res.Contents) == 0 {
-		res.Contents = []kumoObject{} // kumo's is never nil, which encodes alike
-	}
+	res := kumoListV2{Xmlns: s3Namespace, Name: bucket, Prefix: q.Get("prefix"), MaxKeys: maxKeys, IsTruncated: truncated,
+		Contents: make([]kumoObject, 0, len(objs)), ContinuationToken: q.Get("continuation-token"), StartAfter: q.Get("start-after"), CommonPrefixes: l.prefixes}
 	if truncated && len(objs) > 0 {
 		res.NextContinuationToken = objs[len(objs)-1].Key
 	}
+	var owner *kumoOwner
+	if ownerID != "" {
+		owner = &kumoOwner{ID: ownerID}
+	}
+	for _, o := range objs {
+		if o.ETag == "" {
+			continue // a delete marker
+		}
+		o.Owner = owner
+		res.Contents = append(res.Contents, o)
+	}
+	res.KeyCount = len(res.Contents)
 	var b bytes.Buffer
 	b.Write(l.header)
 	_ = xml.NewEncoder(&b).Encode(res)
@@ -331,10 +348,13 @@ func pageObjectsV2(bucket string, q url.Values, l *fullListing) []byte {
 }
 
 // listObjectsV2 serves ListObjectsV2 (list-type=2) from the full listing
-// of the bucket under the prefix and delimiter asked for, as kumo would
-// have answered it; what the gateway then reworks is unchanged.
-func (g *gateway) listObjectsV2(c *call, op s3Op, b *backend) (status int, body []byte, h http.Header, err error) {
+// of the bucket under the prefix and delimiter asked for, as kumo and then
+// fixListing would have answered it.
+func (g *gateway) listObjectsV2(c *call, op s3Op, owner string, b *backend) (int, []byte, bool) {
 	q := op.query
+	var status int
+	var body []byte
+	var h http.Header
 	key := listKey{kind: listObjectsKind, bucket: op.bucket, prefix: q.Get("prefix"), delimiter: q.Get("delimiter")}
 	l, err := g.lists.get(key, func() (*fullListing, error) {
 		fwd := url.Values{"list-type": {"2"}, "max-keys": {listAll}}
@@ -344,16 +364,28 @@ func (g *gateway) listObjectsV2(c *call, op s3Op, b *backend) (status int, body 
 			}
 		}
 		c.out.query = encodeQuery(fwd)
+		var err error
 		status, body, h, err = g.proxy(c, b, rewriteNone)
 		if err != nil || status != http.StatusOK {
 			return nil, err
 		}
 		return parseObjectsV2(body)
 	})
-	if err != nil || l == nil {
-		return status, body, h, err
+	if err != nil {
+		g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: "+b.name+" account: "+err.Error())
+		return 0, nil, false
 	}
+	if l == nil {
+		g.relay(c, status, body, h)
+		return status, body, true
+	}
+	ownerID := ""
+	if q.Get("fetch-owner") == "true" {
+		ownerID = canonicalUserID(owner)
+	}
+	out := pageObjectsV2(op.bucket, q, l, ownerID)
 	// The headers kumo writes on a listing, its request ID the gateway's.
 	h = http.Header{"Content-Type": {"application/xml"}, "X-Amz-Request-Id": {c.reqID}, "X-Amzn-Requestid": {c.reqID}}
-	return http.StatusOK, pageObjectsV2(op.bucket, q, l), h, nil
+	g.relay(c, http.StatusOK, out, h)
+	return http.StatusOK, out, true
 }
