@@ -44,6 +44,7 @@ type gateway struct {
 	st       *state
 	httpURL  string
 	cache    *policyCache
+	lists    *listCache
 	runtimes *runtimes
 	slots    chan struct{} // one per request in flight
 	prop     *propagation
@@ -55,7 +56,7 @@ type gateway struct {
 }
 
 func newGateway(sb *Sandbox) *gateway {
-	g := &gateway{sb: sb, st: sb.st, cache: newPolicyCache(), slots: make(chan struct{}, maxInFlight), prop: newPropagation()}
+	g := &gateway{sb: sb, st: sb.st, cache: newPolicyCache(), lists: newListCache(), slots: make(chan struct{}, maxInFlight), prop: newPropagation()}
 	g.runtimes = newRuntimes(g)
 	g.sequencer.Store(uint64(time.Now().UnixNano()))
 	g.batch = newBatchOps(g)

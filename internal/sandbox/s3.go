@@ -164,12 +164,15 @@ func (op s3Op) arn() string {
 }
 
 func (g *gateway) serveS3(c *call) {
-	ctx := c.r.Context()
 	op, e := parseS3(c.r.Method, c.r.Host, c.r.URL.Path, c.r.URL.RawQuery)
 	if e != nil {
 		g.failWith(c, e)
 		return
 	}
+	if op.bucket != "" && mutates(c.r.Method) {
+		defer g.lists.writing(c, op.bucket)()
+	}
+	ctx := c.r.Context()
 	if op.action == "" {
 		g.fail(c, http.StatusNotImplemented, "NotImplemented", fmt.Sprintf("the xacct sandbox does not know which permission %s %s needs", c.r.Method, c.r.URL.RequestURI()))
 		return

@@ -203,24 +203,24 @@ func sortVersions(es []versionEntry) {
 // version-id markers (the version marker names kumo's version), as S3 pages
 // ListObjectVersions. next is the entry the next page starts after.
 func pageVersions(es []versionEntry, keyMarker, versionMarker string, maxKeys int) (page []versionEntry, truncated bool, next versionEntry) {
+	// es is in key order (sortVersions): the markers are found by binary
+	// search, a page costing the same wherever it starts.
 	start := 0
 	switch {
 	case keyMarker == "":
 	case versionMarker == "":
-		for start < len(es) && es[start].Key <= keyMarker {
-			start++
-		}
+		start = sort.Search(len(es), func(i int) bool { return es[i].Key > keyMarker })
 	default:
-		start = len(es)
-		for i, e := range es {
-			if e.Key == keyMarker && e.VersionID == versionMarker {
-				start = i + 1
+		start = sort.Search(len(es), func(i int) bool { return es[i].Key >= keyMarker })
+		found := false
+		for i := start; i < len(es) && es[i].Key == keyMarker; i++ {
+			if es[i].VersionID == versionMarker {
+				start, found = i+1, true
 				break
 			}
-			if e.Key > keyMarker {
-				start = i
-				break
-			}
+		}
+		if !found {
+			start = sort.Search(len(es), func(i int) bool { return es[i].Key > keyMarker })
 		}
 	}
 	es = es[start:]
@@ -259,34 +259,53 @@ func (g *gateway) listVersions(c *call, op s3Op, owner string, b *backend) (int,
 		}
 		versionMarker = kv
 	}
-	fwd := url.Values{"versions": {""}, "max-keys": {"1000000000"}}
-	for _, k := range []string{"prefix", "delimiter"} {
-		if v, ok := q[k]; ok {
-			fwd[k] = v
+	var status int
+	var body []byte
+	var h http.Header
+	key := listKey{kind: listVersionsKind, bucket: op.bucket, prefix: q.Get("prefix"), delimiter: q.Get("delimiter")}
+	l, err := g.lists.get(key, func() (*fullListing, error) {
+		fwd := url.Values{"versions": {""}, "max-keys": {listAll}}
+		for _, k := range []string{"prefix", "delimiter"} {
+			if v, ok := q[k]; ok {
+				fwd[k] = v
+			}
 		}
-	}
-	c.out.query = encodeQuery(fwd)
-	status, body, h, err := g.proxy(c, b, rewriteNone)
+		c.out.query = encodeQuery(fwd)
+		var err error
+		status, body, h, err = g.proxy(c, b, rewriteNone)
+		if err != nil || status != http.StatusOK {
+			return nil, err
+		}
+		return parseVersions(body)
+	})
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: "+b.name+" account: "+err.Error())
 		return 0, nil, false
 	}
-	if status != http.StatusOK {
+	if l == nil {
 		g.relay(c, status, body, h)
 		return status, body, true
 	}
+	es := l.versions
+	page, truncated, next := pageVersions(es, q.Get("key-marker"), versionMarker, maxKeys)
+	out := renderVersions(op.bucket, q, owner, bv.codec, page, truncated, next)
+	rh := http.Header{"Content-Type": {"application/xml"}}
+	g.relay(c, http.StatusOK, out, rh)
+	return http.StatusOK, out, true
+}
+
+// parseVersions reads kumo's complete ListVersionsResult into entries in
+// S3's order.
+func parseVersions(body []byte) (*fullListing, error) {
 	var kv kumoVersions
 	if err := xml.Unmarshal(body, &kv); err != nil {
-		g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: kumo's version list does not parse: "+err.Error())
-		return 0, nil, false
+		return nil, fmt.Errorf("kumo's version list does not parse: %w", err)
 	}
-	var es []versionEntry
-	for i := range kv.Versions {
-		if kv.Versions[i].VersionId == "" {
-			kv.Versions[i].VersionId = nullVersion // written before versioning
-		}
-	}
+	es := make([]versionEntry, 0, len(kv.Versions)+len(kv.DeleteMarkers)+len(kv.CommonPrefixes))
 	for _, v := range kv.Versions {
+		if v.VersionId == "" {
+			v.VersionId = nullVersion // written before versioning
+		}
 		es = append(es, versionEntry{kind: "Version", Key: v.Key, VersionID: v.VersionId, IsLatest: v.IsLatest, LastModified: v.LastModified, ETag: v.ETag, Size: v.Size})
 	}
 	for _, m := range kv.DeleteMarkers {
@@ -296,11 +315,9 @@ func (g *gateway) listVersions(c *call, op s3Op, owner string, b *backend) (int,
 		es = append(es, versionEntry{kind: "CommonPrefixes", Key: p.Prefix})
 	}
 	sortVersions(es)
-	page, truncated, next := pageVersions(es, q.Get("key-marker"), versionMarker, maxKeys)
-	out := renderVersions(op.bucket, q, owner, bv.codec, page, truncated, next)
-	rh := http.Header{"Content-Type": {"application/xml"}}
-	g.relay(c, http.StatusOK, out, rh)
-	return http.StatusOK, out, true
+	l := &fullListing{versions: es}
+	l.bytes = l.size()
+	return l, nil
 }
 
 // renderVersions writes a ListVersionsResult as S3 does.

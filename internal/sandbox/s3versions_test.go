@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -172,5 +173,48 @@ func TestS3VersionActions(t *testing.T) {
 				t.Errorf("action %q (%+v), want %s", op.action, e, tc.want)
 			}
 		})
+	}
+}
+
+// TestPageVersionsLikeScan holds pageVersions' binary search to the scan it
+// replaced, for every marker in and between a listing's entries.
+func TestPageVersionsLikeScan(t *testing.T) {
+	t.Parallel()
+	scan := func(es []versionEntry, keyMarker, versionMarker string) int {
+		start := 0
+		switch {
+		case keyMarker == "":
+		case versionMarker == "":
+			for start < len(es) && es[start].Key <= keyMarker {
+				start++
+			}
+		default:
+			start = len(es)
+			for i, e := range es {
+				if e.Key == keyMarker && e.VersionID == versionMarker {
+					return i + 1
+				}
+				if e.Key > keyMarker {
+					return i
+				}
+			}
+		}
+		return start
+	}
+	var es []versionEntry
+	for _, k := range []string{"a", "a/b", "b", "d", "d/", "e"} {
+		for v := 1; v <= 3; v++ {
+			es = append(es, versionEntry{kind: "Version", Key: k, VersionID: "v" + strconv.Itoa(v), IsLatest: v == 3})
+		}
+	}
+	es = append(es, versionEntry{kind: "CommonPrefixes", Key: "c/"})
+	sortVersions(es)
+	for _, km := range []string{"", "0", "a", "a/", "a/b", "az", "b", "c", "c/", "d", "d/", "e", "f"} {
+		for _, vm := range []string{"", "v1", "v2", "v3", "v9"} {
+			page, _, _ := pageVersions(es, km, vm, 100)
+			if want := len(es) - scan(es, km, vm); len(page) != want {
+				t.Errorf("markers %q %q: page of %d, the scan gives %d", km, vm, len(page), want)
+			}
+		}
 	}
 }
