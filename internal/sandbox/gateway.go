@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,6 +167,10 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, secure bool) {
 // body (S3: once authorized) and dispatches it.
 func (g *gateway) serveCall(c *call) {
 	r := c.r
+	if !oneAuthMechanism(r) {
+		g.fail(c, http.StatusBadRequest, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")
+		return
+	}
 	if sigV2(r) {
 		g.fail(c, http.StatusBadRequest, "InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 		return
@@ -195,6 +200,10 @@ func (g *gateway) serveCall(c *call) {
 		return
 	}
 	c.service, c.region = si.Service, si.Region
+	if !slices.Contains(scopeRegions(si.Service, g.sb.Region), si.Region) {
+		g.wrongRegion(c, "AuthorizationHeaderMalformed", "The authorization header is malformed; ", si.Region)
+		return
+	}
 	cred := g.st.credential(si.AccessKey)
 	if cred == nil {
 		code := "InvalidClientTokenId"
@@ -442,6 +451,30 @@ func (g *gateway) fail(c *call, status int, code, msg string) {
 		}
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId></Error>`,
 			xmlEscape(code), xmlEscape(msg), c.reqID)
+	}
+}
+
+// wrongRegion refuses a request whose credential scope names a region the
+// endpoint does not serve. S3 says which region it expected, in the message
+// and in a Region element (which SDKs read to redirect); the other services
+// answer as a signature that does not match.
+func (g *gateway) wrongRegion(c *call, s3Code, s3Prefix, region string) {
+	want := g.sb.Region
+	switch c.service {
+	case "s3":
+		c.w.Header().Set("Content-Type", "application/xml")
+		c.w.Header().Set("X-Amz-Request-Id", c.reqID)
+		c.w.Header().Set("X-Amzn-RequestId", c.reqID)
+		c.w.WriteHeader(http.StatusBadRequest)
+		if c.r.Method == http.MethodHead {
+			return
+		}
+		fmt.Fprintf(c.w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%sthe region '%s' is wrong; expecting '%s'</Message><Region>%s</Region><RequestId>%s</RequestId></Error>`,
+			s3Code, s3Prefix, xmlEscape(region), want, want, c.reqID)
+	case "lambda", "logs":
+		g.fail(c, http.StatusForbidden, "InvalidSignatureException", fmt.Sprintf("Credential should be scoped to a valid region, not '%s'. ", region))
+	default:
+		g.fail(c, http.StatusForbidden, "SignatureDoesNotMatch", fmt.Sprintf("Credential should be scoped to a valid region, not '%s'. ", region))
 	}
 }
 
@@ -733,6 +766,10 @@ func (g *gateway) servePresigned(c *call) {
 		g.fail(c, http.StatusBadRequest, "AuthorizationQueryParametersError", err.Error())
 		return
 	}
+	if si.Service == "s3" && si.Region != g.sb.Region {
+		g.wrongRegion(c, "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; ", si.Region)
+		return
+	}
 	cred := g.st.credential(si.AccessKey)
 	if cred == nil {
 		g.fail(c, http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
@@ -745,6 +782,9 @@ func (g *gateway) servePresigned(c *call) {
 	switch err := verifyPresigned(c.r, si, cred.Secret, cred.Token, time.Now()); {
 	case errors.Is(err, errExpired):
 		g.fail(c, http.StatusForbidden, "AccessDenied", "Request has expired")
+		return
+	case errors.Is(err, errNotYetValid):
+		g.fail(c, http.StatusForbidden, "AccessDenied", "Request is not yet valid")
 		return
 	case errors.Is(err, errSignatureMismatch):
 		g.fail(c, http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")

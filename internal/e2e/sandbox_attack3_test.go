@@ -1,0 +1,206 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// otherRegion is a region the shared sandbox does not serve.
+func otherRegion() string {
+	if shared.Region == "eu-west-1" {
+		return "us-west-2"
+	}
+	return "eu-west-1"
+}
+
+// sigReq is a request signed as a client of another region or clock would
+// sign it: header-signed, or presigned when expires is set.
+type sigReq struct {
+	method  string
+	uri     string
+	body    []byte
+	header  map[string]string
+	service string        // default s3
+	region  string        // default the sandbox's
+	at      time.Time     // default now
+	expires time.Duration // >0: presigned, X-Amz-Expires
+	// after runs on the signed request (e.g. to add a second mechanism).
+	after func(t *testing.T, r *http.Request)
+}
+
+func (sr sigReq) build(t *testing.T, cr aws.Credentials) *http.Request {
+	t.Helper()
+	service, region, at := sr.service, sr.region, sr.at
+	if service == "" {
+		service = "s3"
+	}
+	if region == "" {
+		region = shared.Region
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	req, err := http.NewRequest(sr.method, shared.URL+sr.uri, bytes.NewReader(sr.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range sr.header {
+		req.Header.Set(k, v)
+	}
+	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = service == "s3" })
+	if sr.expires > 0 {
+		q := req.URL.Query()
+		q.Set("X-Amz-Expires", strconv.Itoa(int(sr.expires/time.Second)))
+		req.URL.RawQuery = q.Encode()
+		signed, hdr, err := signer.PresignHTTP(context.Background(), cr, req, "UNSIGNED-PAYLOAD", service, region, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := http.NewRequest(sr.method, signed, bytes.NewReader(sr.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, vs := range hdr {
+			if k != "Host" {
+				out.Header[k] = vs
+			}
+		}
+		req = out
+	} else {
+		payload := sha256hex(sr.body)
+		if service == "s3" {
+			req.Header.Set("X-Amz-Content-Sha256", payload)
+		}
+		if err := signer.SignHTTP(context.Background(), cr, req, payload, service, region, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sr.after != nil {
+		sr.after(t, req)
+	}
+	return req
+}
+
+// s3Put is a PutObject of a string.
+func s3Put(bucket, key, body string) *s3.PutObjectInput {
+	return &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)}
+}
+
+// TestAttackSignatures is issue 22's class 6: signatures held to what AWS
+// checks. A request dated beyond the 15 minutes of skew ahead (presigned or
+// not), a credential scope naming another region than the endpoint's, and
+// a request carrying both a presigned query and an Authorization header are
+// refused with AWS's error and change nothing; the honest variants (10
+// minutes ahead, the endpoint's region, IAM and STS scoped to us-east-1)
+// still work.
+func TestAttackSignatures(t *testing.T) {
+	s := newAttackScene(t)
+	a := s.victimA
+	cr := s.attacker
+	other := otherRegion()
+	absent := func(key string) func(t *testing.T) {
+		return func(t *testing.T) {
+			if got := s.object(t, a, key); got != "" {
+				t.Errorf("%s/%s was written: %q", a, key, got)
+			}
+		}
+	}
+	written := func(key, want string) func(t *testing.T) {
+		return func(t *testing.T) {
+			if got := s.object(t, a, key); got != want {
+				t.Errorf("%s/%s = %q, want %q", a, key, got, want)
+			}
+		}
+	}
+	must(s.prod.s3.PutObject(context.Background(), s3Put(a, "readable.txt", "readable")))(t)
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	me := must(newClient(t, shared, shared.URL, cr.AccessKeyID, cr.SecretAccessKey, "").sts.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}))(t)
+	userName := aws.ToString(me.Arn)[strings.LastIndex(aws.ToString(me.Arn), "/")+1:]
+	getUser := []byte("Action=GetUser&Version=2010-05-08&UserName=" + url.QueryEscape(userName))
+	callerID := []byte("Action=GetCallerIdentity&Version=2011-06-15")
+	logsHdr := map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "Logs_20140328.DescribeLogGroups"}
+	future := time.Now().Add(20 * time.Minute)
+	// A second mechanism: the presigned request also carries a (valid)
+	// Authorization header of its own.
+	alsoHeader := func(t *testing.T, r *http.Request) {
+		h, _ := http.NewRequest(r.Method, r.URL.String(), nil)
+		h.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		if err := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }).SignHTTP(context.Background(), cr, h, "UNSIGNED-PAYLOAD", "s3", shared.Region, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"Authorization", "X-Amz-Date", "X-Amz-Content-Sha256"} {
+			r.Header.Set(k, h.Header.Get(k))
+		}
+	}
+	tests := []struct {
+		name       string
+		req        sigReq
+		status     int
+		code       string
+		inBody     string
+		sideEffect func(t *testing.T)
+	}{
+		// Dated in the future.
+		{"S3 header-signed 20 minutes ahead", sigReq{method: "PUT", uri: "/" + a + "/ahead.txt", body: []byte("x"), at: future}, 403, "RequestTimeTooSkewed", "", absent("ahead.txt")},
+		{"S3 header-signed 10 minutes ahead", sigReq{method: "PUT", uri: "/" + a + "/ahead-ok.txt", body: []byte("ok"), at: time.Now().Add(10 * time.Minute)}, 200, "", "", written("ahead-ok.txt", "ok")},
+		{"STS header-signed 20 minutes ahead", sigReq{method: "POST", uri: "/", service: "sts", body: callerID, header: form, at: future}, 403, "SignatureDoesNotMatch", "Signature not yet current", nil},
+		{"IAM header-signed 20 minutes ahead", sigReq{method: "POST", uri: "/", service: "iam", body: getUser, header: form, at: future}, 403, "SignatureDoesNotMatch", "Signature not yet current", nil},
+		{"presigned GET dated a day ahead", sigReq{method: "GET", uri: "/" + a + "/readable.txt", at: time.Now().Add(24 * time.Hour), expires: time.Hour}, 403, "AccessDenied", "Request is not yet valid", nil},
+		{"presigned GET dated 20 minutes ahead", sigReq{method: "GET", uri: "/" + a + "/readable.txt", at: future, expires: 7 * 24 * time.Hour}, 403, "AccessDenied", "Request is not yet valid", nil},
+		{"presigned PUT dated 6 days ahead", sigReq{method: "PUT", uri: "/" + a + "/later.txt", body: []byte("x"), at: time.Now().Add(6 * 24 * time.Hour), expires: 7 * 24 * time.Hour}, 403, "AccessDenied", "Request is not yet valid", absent("later.txt")},
+		{"presigned GET dated 10 minutes ahead", sigReq{method: "GET", uri: "/" + a + "/readable.txt", at: time.Now().Add(10 * time.Minute), expires: time.Hour}, 200, "", "readable", nil},
+		{"presigned GET now", sigReq{method: "GET", uri: "/" + a + "/readable.txt", expires: time.Hour}, 200, "", "readable", nil},
+		// Scoped to another region.
+		{"S3 header-signed for another region", sigReq{method: "PUT", uri: "/" + a + "/region.txt", body: []byte("x"), region: other}, 400, "AuthorizationHeaderMalformed",
+			"the region '" + other + "' is wrong; expecting '" + shared.Region + "'</Message><Region>" + shared.Region + "</Region>", absent("region.txt")},
+		{"S3 GET header-signed for another region", sigReq{method: "GET", uri: "/" + a + "/readable.txt", region: other}, 400, "AuthorizationHeaderMalformed", "", nil},
+		{"S3 presigned for another region", sigReq{method: "PUT", uri: "/" + a + "/region-p.txt", body: []byte("x"), region: other, expires: time.Hour}, 400, "AuthorizationQueryParametersError",
+			"expecting '" + shared.Region + "'", absent("region-p.txt")},
+		{"IAM signed for another region", sigReq{method: "POST", uri: "/", service: "iam", body: getUser, header: form, region: other}, 403, "SignatureDoesNotMatch", "Credential should be scoped to a valid region", nil},
+		{"IAM signed for us-east-1", sigReq{method: "POST", uri: "/", service: "iam", body: getUser, header: form, region: "us-east-1"}, 200, "", "<GetUserResult>", nil},
+		{"STS signed for another region", sigReq{method: "POST", uri: "/", service: "sts", body: callerID, header: form, region: other}, 403, "SignatureDoesNotMatch", "Credential should be scoped to a valid region", nil},
+		{"STS signed for us-east-1 (the global endpoint)", sigReq{method: "POST", uri: "/", service: "sts", body: callerID, header: form, region: "us-east-1"}, 200, "", prodID, nil},
+		{"Logs signed for another region", sigReq{method: "POST", uri: "/", service: "logs", body: []byte("{}"), header: logsHdr, region: other}, 403, "InvalidSignatureException", "Credential should be scoped to a valid region", nil},
+		{"Logs signed for the sandbox's region", sigReq{method: "POST", uri: "/", service: "logs", body: []byte("{}"), header: logsHdr}, 200, "", "logGroups", nil},
+		{"Lambda signed for another region", sigReq{method: "GET", uri: "/2015-03-31/functions/", service: "lambda", region: other}, 403, "InvalidSignatureException", "Credential should be scoped to a valid region", nil},
+		// Two authentication mechanisms.
+		{"presigned PUT with an Authorization header too", sigReq{method: "PUT", uri: "/" + a + "/both.txt", body: []byte("x"), expires: time.Hour, after: alsoHeader}, 400, "InvalidArgument",
+			"Only one auth mechanism allowed", absent("both.txt")},
+		{"presigned GET with an Authorization header too", sigReq{method: "GET", uri: "/" + a + "/readable.txt", expires: time.Hour, after: alsoHeader}, 400, "InvalidArgument", "Only one auth mechanism allowed", nil},
+		{"header-signed with a forged X-Amz-Signature query", sigReq{method: "PUT", uri: "/" + a + "/both2.txt", body: []byte("x"), after: func(t *testing.T, r *http.Request) {
+			q := r.URL.Query()
+			q.Set("X-Amz-Signature", strings.Repeat("0", 64))
+			r.URL.RawQuery = q.Encode()
+		}}, 400, "InvalidArgument", "Only one auth mechanism allowed", absent("both2.txt")},
+		{"SigV2 query with an Authorization header too", sigReq{method: "GET", uri: "/" + a + "/readable.txt?AWSAccessKeyId=" + url.QueryEscape(cr.AccessKeyID) + "&Signature=abc%3D&Expires=9999999999"},
+			400, "InvalidArgument", "Only one auth mechanism allowed", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, code, body := send(t, tc.req.build(t, cr))
+			if status != tc.status || code != tc.code {
+				t.Errorf("got %d %s, want %d %s; body: %.400s", status, code, tc.status, tc.code, body)
+			}
+			if tc.inBody != "" && !strings.Contains(body, tc.inBody) {
+				t.Errorf("want %q in the body: %.400s", tc.inBody, body)
+			}
+			if tc.status != 200 && strings.Contains(body, "readable") && !strings.Contains(body, "<Error>") {
+				t.Errorf("a refused request returned the object: %.200s", body)
+			}
+			if tc.sideEffect != nil {
+				tc.sideEffect(t)
+			}
+		})
+	}
+}
