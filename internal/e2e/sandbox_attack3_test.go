@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -202,5 +203,105 @@ func TestAttackSignatures(t *testing.T) {
 				tc.sideEffect(t)
 			}
 		})
+	}
+}
+
+// TestAttackBucketNameRace is issue 22's class 5: two accounts create the
+// same bucket name at the same moment, 100 rounds (200 attempts), a new name
+// each round. Each name has exactly one owner: one 200, the other account
+// 409 BucketAlreadyExists, the same account again 409
+// BucketAlreadyOwnedByYou; ListBuckets shows each name in its owner's
+// account only, and the loser cannot write to the winner's bucket.
+func TestAttackBucketNameRace(t *testing.T) {
+	ctx := context.Background()
+	accounts := []string{prodID, devID}
+	clients := []*client{orgAdmin(t, prodID), orgAdmin(t, devID)}
+	const rounds, parallel = 100, 10
+	names := make([]string, rounds)
+	base := uniq(t, "race")
+	for i := range names {
+		names[i] = base + "-" + strconv.Itoa(i)
+	}
+	type result struct{ codes [2]string }
+	results := make([]result, rounds)
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			start := make(chan struct{})
+			var inner sync.WaitGroup
+			for j, c := range clients {
+				inner.Add(1)
+				go func() {
+					defer inner.Done()
+					<-start
+					_, err := c.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(names[i])})
+					results[i].codes[j] = "200"
+					if err != nil {
+						results[i].codes[j] = errorCode(err)
+						if results[i].codes[j] == "" {
+							results[i].codes[j] = err.Error()
+						}
+					}
+				}()
+			}
+			close(start)
+			inner.Wait()
+		}()
+	}
+	wg.Wait()
+	winner := map[string]int{}
+	for i, r := range results {
+		switch {
+		case r.codes[0] == "200" && r.codes[1] == "BucketAlreadyExists":
+			winner[names[i]] = 0
+		case r.codes[1] == "200" && r.codes[0] == "BucketAlreadyExists":
+			winner[names[i]] = 1
+		default:
+			t.Errorf("%s: %s got %s, %s got %s; want one 200 and one BucketAlreadyExists", names[i], accounts[0], r.codes[0], accounts[1], r.codes[1])
+		}
+	}
+	t.Cleanup(func() {
+		for n, w := range winner {
+			_, _ = clients[w].s3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(n)})
+		}
+	})
+	wins := [2]int{}
+	for _, w := range winner {
+		wins[w]++
+	}
+	t.Logf("%d rounds: %s won %d, %s won %d", rounds, accounts[0], wins[0], accounts[1], wins[1])
+	for j, c := range clients {
+		listed := map[string]bool{}
+		for _, b := range must(c.s3.ListBuckets(ctx, &s3.ListBucketsInput{}))(t).Buckets {
+			listed[aws.ToString(b.Name)] = true
+		}
+		for _, n := range names {
+			w, ok := winner[n]
+			if ok && listed[n] != (w == j) {
+				t.Errorf("%s: listed in %s = %v, but %s owns it", n, accounts[j], listed[n], accounts[w])
+			}
+		}
+	}
+	// The same account again, the other account again, and the loser's
+	// write: refused, nothing written.
+	for _, n := range names[:3] {
+		w, ok := winner[n]
+		if !ok {
+			continue
+		}
+		_, err := clients[w].s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(n)})
+		wantCode(t, err, "BucketAlreadyOwnedByYou")
+		_, err = clients[1-w].s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(n)})
+		wantCode(t, err, "BucketAlreadyExists")
+		_, err = clients[1-w].s3.PutObject(ctx, s3Put(n, "from-the-loser", "x"))
+		wantCode(t, err, "AccessDenied")
+		_, err = clients[w].s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(n), Key: aws.String("from-the-loser")})
+		if err == nil {
+			t.Errorf("%s/from-the-loser was written", n)
+		}
 	}
 }

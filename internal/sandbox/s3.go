@@ -197,7 +197,7 @@ func (g *gateway) serveS3(c *call) {
 			g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: "+b.name+" account: "+err.Error())
 			return
 		}
-		g.relay(c, status, withOwner(body, p.Account), h)
+		g.relay(c, status, withOwner(g.ownedBuckets(body, p.Account), p.Account), h)
 		return
 	}
 
@@ -340,12 +340,8 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 		g.fail(c, http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid.")
 		return
 	}
-	switch {
-	case owner == p.Account:
-		g.fail(c, http.StatusConflict, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.")
-		return
-	case owner != "":
-		g.fail(c, http.StatusConflict, "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
+	if owner != "" {
+		g.bucketTaken(c, owner)
 		return
 	}
 	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "s3:CreateBucket", resource: op.arn(), resourceAccount: p.Account})
@@ -361,14 +357,27 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 		g.failWith(c, e)
 		return
 	}
-	status, _, ok := g.forward(c, g.sb.accounts[p.Account], rewriteNone)
-	if ok && status/100 == 2 {
-		_ = g.st.update(func() error {
-			g.st.Buckets[op.bucket] = &bucketMeta{Owner: p.Account, VersionKey: newVersionKey()}
-			return nil
-		})
-		g.cache.forgetBucket(op.bucket)
+	// The name is claimed before kumo creates the bucket (s3buckets.go): of
+	// two accounts racing for it, the loser never reaches its kumo.
+	claim, owner := g.st.claimBucket(op.bucket, p.Account)
+	if claim == nil {
+		g.bucketTaken(c, owner)
+		return
 	}
+	status, _, ok := g.forward(c, g.sb.accounts[p.Account], rewriteNone)
+	if !ok || status/100 != 2 {
+		g.st.releaseBucket(op.bucket, claim)
+	}
+	g.cache.forgetBucket(op.bucket)
+}
+
+// bucketTaken refuses a CreateBucket of a name owner already has.
+func (g *gateway) bucketTaken(c *call, owner string) {
+	if p := c.principal(); p != nil && owner == p.Account {
+		g.fail(c, http.StatusConflict, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.")
+		return
+	}
+	g.fail(c, http.StatusConflict, "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
 }
 
 // authorizeCopySource checks s3:GetObject (s3:GetObjectVersion for a
