@@ -3,8 +3,11 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -304,4 +308,164 @@ func TestAttackBucketNameRace(t *testing.T) {
 			t.Errorf("%s/from-the-loser was written", n)
 		}
 	}
+}
+
+// TestAttackExistingObjectTag is issue 22's class 3: a Deny on
+// s3:ExistingObjectTag/<key> applies to the requests on an existing object
+// (that version's tags), in an identity policy or a bucket policy, and
+// s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys come from
+// x-amz-tagging on PutObject. The untagged objects stay readable.
+func TestAttackExistingObjectTag(t *testing.T) {
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	bucket := uniq(t, "tagged")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	must(prod.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}))(t)
+	put := func(key, body, tagging string) string {
+		in := s3Put(bucket, key, body)
+		if tagging != "" {
+			in.Tagging = aws.String(tagging)
+		}
+		return aws.ToString(must(prod.s3.PutObject(ctx, in))(t).VersionId)
+	}
+	put("secret.txt", "the secret", "classification=secret&team=a")
+	put("public.txt", "public", "classification=public")
+	put("plain.txt", "plain", "")
+	oldSecret := put("was-secret.txt", "old secret", "classification=secret")
+	newPlain := put("was-secret.txt", "now plain", "")
+	objects := `"arn:aws:s3:::` + bucket + `/*"`
+	sess, _ := sessionWith(t, prodID, `{"Version":"2012-10-17","Statement":[`+
+		`{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:::`+bucket+`",`+objects+`]},`+
+		`{"Effect":"Deny","Action":["s3:GetObject","s3:GetObjectVersion","s3:GetObjectTagging","s3:PutObjectTagging","s3:DeleteObjectTagging"],"Resource":`+objects+`,`+
+		`"Condition":{"StringEquals":{"s3:ExistingObjectTag/classification":"secret"}}},`+
+		`{"Effect":"Deny","Action":"s3:PutObject","Resource":`+objects+`,"Condition":{"StringEquals":{"s3:RequestObjectTag/classification":"secret"}}},`+
+		`{"Effect":"Deny","Action":"s3:PutObject","Resource":`+objects+`,"Condition":{"ForAnyValue:StringEquals":{"s3:RequestObjectTagKeys":"owner"}}}]}`)
+	c := sess.s3
+	get := func(key, version string) (string, error) {
+		in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+		if version != "" {
+			in.VersionId = aws.String(version)
+		}
+		out, err := c.GetObject(ctx, in)
+		if err != nil {
+			return "", err
+		}
+		defer out.Body.Close()
+		b, _ := io.ReadAll(out.Body)
+		return string(b), nil
+	}
+	tagsOf := func(t *testing.T, key string) string {
+		out := must(prod.s3.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String(key)}))(t)
+		var kv []string
+		for _, tg := range out.TagSet {
+			kv = append(kv, aws.ToString(tg.Key)+"="+aws.ToString(tg.Value))
+		}
+		sort.Strings(kv)
+		return strings.Join(kv, "&")
+	}
+	tests := []struct {
+		name       string
+		do         func() error
+		code       string // "" allowed
+		sideEffect func(t *testing.T)
+	}{
+		{"GetObject of a secret object", func() error { b, err := get("secret.txt", ""); return leak(b, err) }, "AccessDenied", nil},
+		{"HeadObject of a secret object", func() error {
+			_, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("secret.txt")})
+			return err
+		}, "Forbidden", nil},
+		{"GetObject of an untagged object", func() error { _, err := get("plain.txt", ""); return err }, "", nil},
+		{"GetObject of a public object", func() error { _, err := get("public.txt", ""); return err }, "", nil},
+		{"GetObject of the secret version", func() error { b, err := get("was-secret.txt", oldSecret); return leak(b, err) }, "AccessDenied", nil},
+		{"GetObject of the untagged current version", func() error { _, err := get("was-secret.txt", newPlain); return err }, "", nil},
+		{"GetObject of the current version without versionId", func() error { _, err := get("was-secret.txt", ""); return err }, "", nil},
+		{"GetObjectTagging of a secret object", func() error {
+			_, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("secret.txt")})
+			return err
+		}, "AccessDenied", nil},
+		{"PutObjectTagging lifting the secret tag", func() error {
+			_, err := c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("secret.txt"),
+				Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("classification"), Value: aws.String("public")}}}})
+			return err
+		}, "AccessDenied", func(t *testing.T) {
+			if got := tagsOf(t, "secret.txt"); got != "classification=secret&team=a" {
+				t.Errorf("secret.txt's tags are now %q", got)
+			}
+		}},
+		{"DeleteObjectTagging of a secret object", func() error {
+			_, err := c.DeleteObjectTagging(ctx, &s3.DeleteObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("secret.txt")})
+			return err
+		}, "AccessDenied", func(t *testing.T) {
+			if got := tagsOf(t, "secret.txt"); got != "classification=secret&team=a" {
+				t.Errorf("secret.txt's tags are now %q", got)
+			}
+		}},
+		{"PutObjectTagging of an untagged object", func() error {
+			_, err := c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String("plain.txt"),
+				Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("team"), Value: aws.String("b")}}}})
+			return err
+		}, "", nil},
+		{"CopyObject out of a secret object", func() error {
+			_, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("copied.txt"), CopySource: aws.String(bucket + "/secret.txt")})
+			return err
+		}, "AccessDenied", func(t *testing.T) {
+			if _, err := prod.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("copied.txt")}); err == nil {
+				t.Error("copied.txt was written")
+			}
+		}},
+		{"PutObject tagged secret", func() error {
+			in := s3Put(bucket, "new-secret.txt", "x")
+			in.Tagging = aws.String("classification=secret")
+			_, err := c.PutObject(ctx, in)
+			return err
+		}, "AccessDenied", func(t *testing.T) {
+			if _, err := prod.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("new-secret.txt")}); err == nil {
+				t.Error("new-secret.txt was written")
+			}
+		}},
+		{"PutObject with a denied tag key", func() error {
+			in := s3Put(bucket, "owned.txt", "x")
+			in.Tagging = aws.String("team=a&owner=me")
+			_, err := c.PutObject(ctx, in)
+			return err
+		}, "AccessDenied", nil},
+		{"PutObject tagged public", func() error {
+			in := s3Put(bucket, "new-public.txt", "x")
+			in.Tagging = aws.String("classification=public")
+			_, err := c.PutObject(ctx, in)
+			return err
+		}, "", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.do()
+			switch {
+			case tc.code == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.code != "" && errorCode(err) != tc.code:
+				t.Errorf("got %v, want %s", err, tc.code)
+			}
+			if tc.sideEffect != nil {
+				tc.sideEffect(t)
+			}
+		})
+	}
+
+	// The same Deny in the bucket policy binds the bucket's own administrator.
+	must(prod.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(`{"Version":"2012-10-17","Statement":[` +
+		`{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":` + objects + `,"Condition":{"StringEquals":{"s3:ExistingObjectTag/classification":"secret"}}}]}`)}))(t)
+	_, err := prod.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("secret.txt")})
+	wantCode(t, err, "AccessDenied")
+	out := must(prod.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("plain.txt")}))(t)
+	out.Body.Close()
+}
+
+// leak turns a body returned by a request that should have been refused
+// into an error naming it.
+func leak(body string, err error) error {
+	if err == nil {
+		return fmt.Errorf("the request succeeded and returned %q", body)
+	}
+	return err
 }

@@ -517,6 +517,8 @@ type authzRequest struct {
 	resourceAccount string
 	context         map[string][]string
 	resourcePolicy  *iampolicy.NamedPolicy
+	// lazy is context read only when a policy of the evaluation asks for it.
+	lazy *lazyContext
 }
 
 // authorize decides a request by the caller's identity policies (plus the
@@ -535,6 +537,9 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 	}
 	if p == nil {
 		req.Principal = "*"
+		if err := loadLazy(ctx, req, ar.lazy); err != nil {
+			return iampolicy.Result{}, err
+		}
 		return iampolicy.Evaluate(req)
 	}
 	req.Principal = p.ARN
@@ -561,11 +566,30 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 			req.SessionPolicy = &iampolicy.NamedPolicy{Name: "session policy", Policy: sp}
 		}
 	}
+	if err := loadLazy(ctx, req, ar.lazy); err != nil {
+		return iampolicy.Result{}, err
+	}
 	res, err := iampolicy.Evaluate(req)
 	if err != nil {
 		return res, err
 	}
 	return g.notYetPropagated(p, ids, res), nil
+}
+
+// loadLazy adds a request's lazy context when one of its policies has a
+// condition on it: the common request pays no call to kumo.
+func loadLazy(ctx context.Context, req *iampolicy.Request, lc *lazyContext) error {
+	if lc == nil || !mentions(req, lc.prefix) {
+		return nil
+	}
+	more, err := lc.load(ctx)
+	if err != nil {
+		return fmt.Errorf("the context of %s: %w", req.Action, err)
+	}
+	for k, v := range more {
+		req.Context[k] = v
+	}
+	return nil
 }
 
 // baseContext is the global condition keys every request carries.

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -241,7 +242,19 @@ func (g *gateway) serveS3(c *call) {
 		g.deleteObjects(c, op, owner, b, bp, extra)
 		return
 	}
-	res, err := g.authorize(ctx, c, authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra, resourcePolicy: bp})
+	if op.action == "s3:PutObject" {
+		if e := requestObjectTags(c.r.Header, extra); e != nil {
+			g.failWith(c, e)
+			return
+		}
+	}
+	kv, _ := g.kumoVersion(op.bucket, op.query)
+	res, err := g.authorize(ctx, c, authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra, resourcePolicy: bp,
+		lazy: g.existingObjectTags(op.action, op.bucket, op.key, kv, b)})
+	if errors.Is(err, errUnknownTags) {
+		g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
+		return
+	}
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 		return
@@ -412,7 +425,9 @@ func (g *gateway) authorizeCopySource(c *call, src string) bool {
 		action = "s3:GetObjectVersion"
 	}
 	arn := "arn:aws:s3:::" + bucket + "/" + key
-	res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: arn, resourceAccount: owner, resourcePolicy: bp})
+	kv, _ := g.kumoVersion(bucket, url.Values{"versionId": {version}})
+	res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: arn, resourceAccount: owner, resourcePolicy: bp,
+		lazy: g.existingObjectTags(action, bucket, key, kv, g.sb.accounts[owner])})
 	if err != nil || res.Decision != iampolicy.Allowed {
 		g.deny(c, action, arn, res)
 		return false
