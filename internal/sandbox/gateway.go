@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,6 +168,10 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, secure bool) {
 // body (S3: once authorized) and dispatches it.
 func (g *gateway) serveCall(c *call) {
 	r := c.r
+	if !oneAuthMechanism(r) {
+		g.fail(c, http.StatusBadRequest, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")
+		return
+	}
 	if sigV2(r) {
 		g.fail(c, http.StatusBadRequest, "InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
 		return
@@ -196,6 +201,10 @@ func (g *gateway) serveCall(c *call) {
 		return
 	}
 	c.service, c.region = si.Service, si.Region
+	if !slices.Contains(scopeRegions(si.Service, g.sb.Region), si.Region) {
+		g.wrongRegion(c, "AuthorizationHeaderMalformed", "The authorization header is malformed; ", si.Region)
+		return
+	}
 	cred := g.st.credential(si.AccessKey)
 	if cred == nil {
 		code := "InvalidClientTokenId"
@@ -446,6 +455,30 @@ func (g *gateway) fail(c *call, status int, code, msg string) {
 	}
 }
 
+// wrongRegion refuses a request whose credential scope names a region the
+// endpoint does not serve. S3 says which region it expected, in the message
+// and in a Region element (which SDKs read to redirect); the other services
+// answer as a signature that does not match.
+func (g *gateway) wrongRegion(c *call, s3Code, s3Prefix, region string) {
+	want := g.sb.Region
+	switch c.service {
+	case "s3":
+		c.w.Header().Set("Content-Type", "application/xml")
+		c.w.Header().Set("X-Amz-Request-Id", c.reqID)
+		c.w.Header().Set("X-Amzn-RequestId", c.reqID)
+		c.w.WriteHeader(http.StatusBadRequest)
+		if c.r.Method == http.MethodHead {
+			return
+		}
+		fmt.Fprintf(c.w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%sthe region '%s' is wrong; expecting '%s'</Message><Region>%s</Region><RequestId>%s</RequestId></Error>`,
+			s3Code, s3Prefix, xmlEscape(region), want, want, c.reqID)
+	case "lambda", "logs":
+		g.fail(c, http.StatusForbidden, "InvalidSignatureException", fmt.Sprintf("Credential should be scoped to a valid region, not '%s'. ", region))
+	default:
+		g.fail(c, http.StatusForbidden, "SignatureDoesNotMatch", fmt.Sprintf("Credential should be scoped to a valid region, not '%s'. ", region))
+	}
+}
+
 func xmlEscape(s string) string {
 	var b bytes.Buffer
 	_ = xml.EscapeText(&b, []byte(s))
@@ -485,6 +518,8 @@ type authzRequest struct {
 	resourceAccount string
 	context         map[string][]string
 	resourcePolicy  *iampolicy.NamedPolicy
+	// lazy is context read only when a policy of the evaluation asks for it.
+	lazy *lazyContext
 }
 
 // authorize decides a request by the caller's identity policies (plus the
@@ -503,6 +538,9 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 	}
 	if p == nil {
 		req.Principal = "*"
+		if err := loadLazy(ctx, req, ar.lazy); err != nil {
+			return iampolicy.Result{}, err
+		}
 		return iampolicy.Evaluate(req)
 	}
 	req.Principal = p.ARN
@@ -529,11 +567,30 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 			req.SessionPolicy = &iampolicy.NamedPolicy{Name: "session policy", Policy: sp}
 		}
 	}
+	if err := loadLazy(ctx, req, ar.lazy); err != nil {
+		return iampolicy.Result{}, err
+	}
 	res, err := iampolicy.Evaluate(req)
 	if err != nil {
 		return res, err
 	}
 	return g.notYetPropagated(p, ids, res), nil
+}
+
+// loadLazy adds a request's lazy context when one of its policies has a
+// condition on it: the common request pays no call to kumo.
+func loadLazy(ctx context.Context, req *iampolicy.Request, lc *lazyContext) error {
+	if lc == nil || !mentions(req, lc.prefix) {
+		return nil
+	}
+	more, err := lc.load(ctx)
+	if err != nil {
+		return fmt.Errorf("the context of %s: %w", req.Action, err)
+	}
+	for k, v := range more {
+		req.Context[k] = v
+	}
+	return nil
 }
 
 // baseContext is the global condition keys every request carries.
@@ -734,6 +791,10 @@ func (g *gateway) servePresigned(c *call) {
 		g.fail(c, http.StatusBadRequest, "AuthorizationQueryParametersError", err.Error())
 		return
 	}
+	if si.Service == "s3" && si.Region != g.sb.Region {
+		g.wrongRegion(c, "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; ", si.Region)
+		return
+	}
 	cred := g.st.credential(si.AccessKey)
 	if cred == nil {
 		g.fail(c, http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
@@ -746,6 +807,9 @@ func (g *gateway) servePresigned(c *call) {
 	switch err := verifyPresigned(c.r, si, cred.Secret, cred.Token, time.Now()); {
 	case errors.Is(err, errExpired):
 		g.fail(c, http.StatusForbidden, "AccessDenied", "Request has expired")
+		return
+	case errors.Is(err, errNotYetValid):
+		g.fail(c, http.StatusForbidden, "AccessDenied", "Request is not yet valid")
 		return
 	case errors.Is(err, errSignatureMismatch):
 		g.fail(c, http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")

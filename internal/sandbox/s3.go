@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -200,7 +201,7 @@ func (g *gateway) serveS3(c *call) {
 			g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: "+b.name+" account: "+err.Error())
 			return
 		}
-		g.relay(c, status, withOwner(body, p.Account), h)
+		g.relay(c, status, withOwner(g.ownedBuckets(body, p.Account), p.Account), h)
 		return
 	}
 
@@ -244,7 +245,19 @@ func (g *gateway) serveS3(c *call) {
 		g.deleteObjects(c, op, owner, b, bp, extra)
 		return
 	}
-	res, err := g.authorize(ctx, c, authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra, resourcePolicy: bp})
+	if op.action == "s3:PutObject" {
+		if e := requestObjectTags(c.r.Header, extra); e != nil {
+			g.failWith(c, e)
+			return
+		}
+	}
+	kv, _ := g.kumoVersion(op.bucket, op.query)
+	res, err := g.authorize(ctx, c, authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra, resourcePolicy: bp,
+		lazy: g.existingObjectTags(op.action, op.bucket, op.key, kv, b)})
+	if errors.Is(err, errUnknownTags) {
+		g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
+		return
+	}
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 		return
@@ -343,12 +356,8 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 		g.fail(c, http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid.")
 		return
 	}
-	switch {
-	case owner == p.Account:
-		g.fail(c, http.StatusConflict, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.")
-		return
-	case owner != "":
-		g.fail(c, http.StatusConflict, "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
+	if owner != "" {
+		g.bucketTaken(c, owner)
 		return
 	}
 	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "s3:CreateBucket", resource: op.arn(), resourceAccount: p.Account})
@@ -364,14 +373,27 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 		g.failWith(c, e)
 		return
 	}
-	status, _, ok := g.forward(c, g.sb.accounts[p.Account], rewriteNone)
-	if ok && status/100 == 2 {
-		_ = g.st.update(func() error {
-			g.st.Buckets[op.bucket] = &bucketMeta{Owner: p.Account, VersionKey: newVersionKey()}
-			return nil
-		})
-		g.cache.forgetBucket(op.bucket)
+	// The name is claimed before kumo creates the bucket (s3buckets.go): of
+	// two accounts racing for it, the loser never reaches its kumo.
+	claim, owner := g.st.claimBucket(op.bucket, p.Account)
+	if claim == nil {
+		g.bucketTaken(c, owner)
+		return
 	}
+	status, _, ok := g.forward(c, g.sb.accounts[p.Account], rewriteNone)
+	if !ok || status/100 != 2 {
+		g.st.releaseBucket(op.bucket, claim)
+	}
+	g.cache.forgetBucket(op.bucket)
+}
+
+// bucketTaken refuses a CreateBucket of a name owner already has.
+func (g *gateway) bucketTaken(c *call, owner string) {
+	if p := c.principal(); p != nil && owner == p.Account {
+		g.fail(c, http.StatusConflict, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.")
+		return
+	}
+	g.fail(c, http.StatusConflict, "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
 }
 
 // authorizeCopySource checks s3:GetObject (s3:GetObjectVersion for a
@@ -406,7 +428,9 @@ func (g *gateway) authorizeCopySource(c *call, src string) bool {
 		action = "s3:GetObjectVersion"
 	}
 	arn := "arn:aws:s3:::" + bucket + "/" + key
-	res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: arn, resourceAccount: owner, resourcePolicy: bp})
+	kv, _ := g.kumoVersion(bucket, url.Values{"versionId": {version}})
+	res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: arn, resourceAccount: owner, resourcePolicy: bp,
+		lazy: g.existingObjectTags(action, bucket, key, kv, g.sb.accounts[owner])})
 	if err != nil || res.Decision != iampolicy.Allowed {
 		g.deny(c, action, arn, res)
 		return false

@@ -76,7 +76,7 @@ func requestTime(r *http.Request, si sigInfo, now time.Time) (time.Time, error) 
 	if err != nil {
 		return t, fmt.Errorf("missing or malformed X-Amz-Date")
 	}
-	if d := now.Sub(t); d > 15*time.Minute || d < -15*time.Minute {
+	if d := now.Sub(t); d > maxSkew || d < -maxSkew {
 		return t, errSkewed
 	}
 	if !strings.HasPrefix(amzDate, si.Date) {
@@ -229,8 +229,49 @@ func parsePresigned(r *http.Request) (sigInfo, error) {
 		SignedHeaders: strings.Split(q.Get("X-Amz-SignedHeaders"), ";"), Signature: q.Get("X-Amz-Signature")}, nil
 }
 
-// errExpired is a presigned URL used after its expiry.
-var errExpired = errors.New("request has expired")
+// errExpired is a presigned URL used after its expiry; errNotYetValid one
+// dated more than AWS's 15 minutes of clock skew ahead of now (which would
+// otherwise stretch its life past X-Amz-Expires' seven days).
+var (
+	errExpired     = errors.New("request has expired")
+	errNotYetValid = errors.New("request is not yet valid")
+)
+
+// maxSkew is how far a request's date may be from AWS's clock.
+const maxSkew = 15 * time.Minute
+
+// oneAuthMechanism reports whether a request carries at most one of the
+// ways of authenticating: an Authorization header, or a signature in the
+// query string (SigV4's X-Amz-Algorithm/X-Amz-Credential/X-Amz-Signature,
+// SigV2's Signature). AWS refuses a request with both rather than pick one.
+func oneAuthMechanism(r *http.Request) bool {
+	if r.Header.Get("Authorization") == "" {
+		return true
+	}
+	q := r.URL.Query()
+	for _, k := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "Signature"} {
+		if _, ok := q[k]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+// scopeRegions are the credential-scope regions an endpoint of the
+// sandbox's region accepts for a service. S3, Lambda and Logs are regional:
+// their scope must name the endpoint's region. IAM's one endpoint signs
+// with us-east-1, and so does STS's global endpoint; the sandbox's single
+// endpoint also stands in for their regional forms (an SDK given a custom
+// endpoint signs IAM with its configured region), so those two take either.
+func scopeRegions(service, region string) []string {
+	switch service {
+	case "iam", "sts":
+		if region != "us-east-1" {
+			return []string{"us-east-1", region}
+		}
+	}
+	return []string{region}
+}
 
 // verifyPresigned checks a presigned URL's signature and expiry by presigning
 // the same request again with the SDK's signer.
@@ -246,6 +287,9 @@ func verifyPresigned(r *http.Request, si sigInfo, secret, token string, now time
 	}
 	if now.After(t.Add(expires)) {
 		return errExpired
+	}
+	if t.Sub(now) > maxSkew {
+		return errNotYetValid
 	}
 	u, err := url.ParseRequestURI(r.RequestURI)
 	if err != nil {
