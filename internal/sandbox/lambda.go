@@ -178,10 +178,7 @@ func (g *gateway) serveLambda(c *call) {
 		return
 	}
 	b := g.sb.accounts[p.Account]
-	var create struct {
-		FunctionName string
-		Role         string
-	}
+	var create struct{ FunctionName string }
 	if action == "lambda:CreateFunction" {
 		if err := json.Unmarshal(c.body, &create); err != nil {
 			g.fail(c, http.StatusBadRequest, "InvalidRequestContentException", "could not parse request body into json: "+err.Error())
@@ -212,13 +209,8 @@ func (g *gateway) serveLambda(c *call) {
 		g.deny(c, action, resource, res)
 		return
 	}
-	if action == "lambda:CreateFunction" && create.Role != "" {
-		res, err := g.authorize(ctx, c, authzRequest{action: "iam:PassRole", resource: create.Role, resourceAccount: p.Account,
-			context: map[string][]string{"iam:PassedToService": {"lambda.amazonaws.com"}}})
-		if err != nil || res.Decision != iampolicy.Allowed {
-			g.deny(c, "iam:PassRole", create.Role, res)
-			return
-		}
+	if _, ok := passRoles[action]; ok && !g.authorizePassRole(c, action, g.functionARN(p.Account, fn)) {
+		return
 	}
 	if (action == "lambda:CreateFunction" || action == "lambda:UpdateFunctionCode") && !g.authorizeCodeSource(c, action == "lambda:CreateFunction") {
 		return
