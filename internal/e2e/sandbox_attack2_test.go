@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -97,6 +99,129 @@ func TestAttackUpdateFunctionConfigurationNeedsPassRole(t *testing.T) {
 		must(0, swap())(t)
 		if got := role(); got != adminRole {
 			t.Fatalf("role %s, want %s", got, adminRole)
+		}
+	})
+}
+
+// TestAttackLogGroupIdentifier (class 2): a Deny on log-group:/secret/*
+// holds whether the group is named by logGroupName, by logGroupIdentifier
+// (name or ARN) or by the resourceArn of the tagging operations; an ARN of
+// another account is refused and never reaches the caller's group of the
+// same name.
+func TestAttackLogGroupIdentifier(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	admin := cloudwatchlogs.NewFromConfig(prod.cfg)
+	secret, public := "/secret/"+uniq(t, "g"), "/public/"+uniq(t, "g")
+	groupARN := func(account, name string) string {
+		return "arn:aws:logs:" + shared.Region + ":" + account + ":log-group:" + name
+	}
+	for _, g := range []string{secret, public} {
+		must(admin.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(g)}))(t)
+		must(admin.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String(g), LogStreamName: aws.String("s")}))(t)
+		must(admin.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String(g), LogStreamName: aws.String("s"),
+			LogEvents: []logstypes.InputLogEvent{{Message: aws.String("line of " + g), Timestamp: aws.Int64(1700000000000)}}}))(t)
+	}
+	user := uniq(t, "logreader")
+	must(prod.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}))(t)
+	must(prod.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(user), PolicyName: aws.String("logs"), PolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"},` +
+			`{"Effect":"Deny","Action":"logs:*","Resource":"arn:aws:logs:*:` + prodID + `:log-group:/secret/*"}]}`)}))(t)
+	attacker := cloudwatchlogs.NewFromConfig(userKey(t, prod, user).cfg)
+	tags := func(name string) map[string]string {
+		t.Helper()
+		return must(admin.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(groupARN(prodID, name))}))(t).Tags
+	}
+
+	denied := []struct {
+		name string
+		call func() (any, error)
+	}{
+		{"FilterLogEvents by name (the baseline)", func() (any, error) {
+			return attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(secret)})
+		}},
+		{"FilterLogEvents by identifier name", func() (any, error) {
+			return attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(secret)})
+		}},
+		{"FilterLogEvents by identifier ARN", func() (any, error) {
+			return attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(groupARN(prodID, secret))})
+		}},
+		{"GetLogEvents by identifier ARN", func() (any, error) {
+			return attacker.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupIdentifier: aws.String(groupARN(prodID, secret)), LogStreamName: aws.String("s")})
+		}},
+		{"DescribeLogStreams by identifier", func() (any, error) {
+			return attacker.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupIdentifier: aws.String(secret)})
+		}},
+		{"ListTagsForResource", func() (any, error) {
+			return attacker.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(groupARN(prodID, secret))})
+		}},
+		{"TagResource", func() (any, error) {
+			return attacker.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(groupARN(prodID, secret)), Tags: map[string]string{"owned": "yes"}})
+		}},
+		{"UntagResource", func() (any, error) {
+			return attacker.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(groupARN(prodID, secret)), TagKeys: []string{"keep"}})
+		}},
+		// Another account's ARN naming a group that exists, under that
+		// name, in the caller's own account.
+		{"FilterLogEvents by another account's ARN", func() (any, error) {
+			return attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(groupARN(repID, public))})
+		}},
+		{"TagResource on another account's ARN", func() (any, error) {
+			return attacker.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(groupARN(repID, public)), Tags: map[string]string{"owned": "yes"}})
+		}},
+	}
+	must(admin.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(groupARN(prodID, secret)), Tags: map[string]string{"keep": "1"}}))(t)
+	for _, tc := range denied {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := tc.call()
+			wantCode(t, err, "AccessDeniedException")
+			if !strings.Contains(err.Error(), "is not authorized to perform: logs:") {
+				t.Errorf("error %v is not IAM's refusal", err)
+			}
+			if ev, ok := out.(*cloudwatchlogs.FilterLogEventsOutput); ok && ev != nil && len(ev.Events) > 0 {
+				t.Errorf("log events returned: %v", ev.Events)
+			}
+		})
+	}
+	if got := tags(secret); got["keep"] != "1" || got["owned"] != "" {
+		t.Errorf("the secret group's tags changed: %v", got)
+	}
+	if got := tags(public); got["owned"] != "" {
+		t.Errorf("another account's ARN tagged the caller's group: %v", got)
+	}
+
+	t.Run("an identifier ending in :* is not valid", func(t *testing.T) {
+		_, err := attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(groupARN(prodID, public) + ":*")})
+		wantCode(t, err, "InvalidParameterException")
+	})
+	t.Run("name and identifier together are not valid", func(t *testing.T) {
+		_, err := attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(public), LogGroupIdentifier: aws.String(secret)})
+		wantCode(t, err, "InvalidParameterException")
+	})
+
+	// Without the Deny the same requests read and tag the group.
+	for _, id := range []string{public, groupARN(prodID, public)} {
+		t.Run("FilterLogEvents allowed by "+id, func(t *testing.T) {
+			out := must(attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(id)}))(t)
+			if len(out.Events) != 1 || aws.ToString(out.Events[0].Message) != "line of "+public {
+				t.Fatalf("events %+v", out.Events)
+			}
+			streams := must(attacker.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupIdentifier: aws.String(id)}))(t)
+			if len(streams.LogStreams) != 1 {
+				t.Fatalf("streams %+v", streams.LogStreams)
+			}
+			ev := must(attacker.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupIdentifier: aws.String(id), LogStreamName: aws.String("s")}))(t)
+			if len(ev.Events) != 1 {
+				t.Fatalf("events %+v", ev.Events)
+			}
+		})
+	}
+	t.Run("tagging allowed", func(t *testing.T) {
+		must(attacker.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(groupARN(prodID, public)), Tags: map[string]string{"team": "a"}}))(t)
+		got := must(attacker.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(groupARN(prodID, public))}))(t).Tags
+		if got["team"] != "a" {
+			t.Fatalf("tags %v", got)
 		}
 	})
 }
