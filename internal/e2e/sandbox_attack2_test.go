@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -13,6 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 )
 
 // The second attacker review's classes 1, 2 and 4 (issue 22): requests an
@@ -223,5 +227,142 @@ func TestAttackLogGroupIdentifier(t *testing.T) {
 		if got["team"] != "a" {
 			t.Fatalf("tags %v", got)
 		}
+	})
+}
+
+// assumeWith assumes roleARN as c with session policies.
+func assumeWith(t *testing.T, c *client, roleARN, session, inline string, arns ...string) (*client, error) {
+	t.Helper()
+	in := &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String(session)}
+	if inline != "" {
+		in.Policy = aws.String(inline)
+	}
+	for _, a := range arns {
+		in.PolicyArns = append(in.PolicyArns, ststypes.PolicyDescriptorType{Arn: aws.String(a)})
+	}
+	out, err := c.sts.AssumeRole(context.Background(), in)
+	if err != nil {
+		return nil, err
+	}
+	cr := out.Credentials
+	return newClient(t, c.sb, c.sb.URL, aws.ToString(cr.AccessKeyId), aws.ToString(cr.SecretAccessKey), aws.ToString(cr.SessionToken)), nil
+}
+
+// TestAttackManagedSessionPolicies (class 4): managed session policies
+// (PolicyArns, alone or with an inline Policy) narrow a role session to
+// what they and the role both allow, along role chains too.
+func TestAttackManagedSessionPolicies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	prod := orgAdmin(t, prodID)
+	bucket := uniq(t, "sessionpol")
+	must(prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))(t)
+	must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("a.txt"), Body: strings.NewReader("a")}))(t)
+	objects := "arn:aws:s3:::" + bucket + "/*"
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + prodID + `:root"},"Action":"sts:AssumeRole"}]}`
+	role, next := uniq(t, "narrowed"), uniq(t, "chained")
+	roleARN, nextARN := "arn:aws:iam::"+prodID+":role/"+role, "arn:aws:iam::"+prodID+":role/"+next
+	for _, r := range []string{role, next} {
+		must(prod.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(r), AssumeRolePolicyDocument: aws.String(trust)}))(t)
+		must(prod.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(r), PolicyName: aws.String("objects"), PolicyDocument: aws.String(
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"` + objects + `"},` +
+				`{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"` + nextARN + `"}]}`)}))(t)
+	}
+	readOnly := aws.ToString(must(prod.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(uniq(t, "read-objects")), PolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"` + objects + `"}]}`)}))(t).Policy.Arn)
+	assumeOnly := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`
+
+	read := func(c *client) error {
+		out, err := c.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("a.txt")})
+		if err == nil {
+			_, _ = io.Copy(io.Discard, out.Body)
+			out.Body.Close()
+		}
+		return err
+	}
+	write := func(c *client, key string) error {
+		_, err := c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader("x")})
+		return err
+	}
+	absent := func(t *testing.T, key string) {
+		t.Helper()
+		_, err := prod.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if err == nil {
+			t.Fatalf("%s was written", key)
+		}
+	}
+
+	cases := []struct {
+		name           string
+		inline         string
+		arns           []string
+		canRead, canWr bool
+	}{
+		{"inline alone", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`, nil, true, false},
+		{"customer managed read-only", "", []string{readOnly}, true, false},
+		{"AWS managed ReadOnlyAccess", "", []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}, true, false},
+		{"two managed, one allows writing", "", []string{readOnly, "arn:aws:iam::aws:policy/AmazonS3FullAccess"}, true, true},
+		{"inline and managed allow together", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}`, []string{readOnly}, true, true},
+		{"an inline Deny holds over a managed Allow", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"s3:GetObject","Resource":"*"}]}`,
+			[]string{"arn:aws:iam::aws:policy/AdministratorAccess"}, false, true},
+		{"managed AdministratorAccess grants no more than the role", "", []string{"arn:aws:iam::aws:policy/AdministratorAccess"}, true, true},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := must(assumeWith(t, prod, roleARN, "narrow", tc.inline, tc.arns...))(t)
+			if err := read(s); tc.canRead != (err == nil) {
+				t.Errorf("GetObject: %v, want allowed %v", err, tc.canRead)
+			} else if err != nil {
+				wantCode(t, err, "AccessDenied")
+			}
+			key := "w" + string(rune('0'+i)) + ".txt"
+			err := write(s, key)
+			if tc.canWr != (err == nil) {
+				t.Errorf("PutObject: %v, want allowed %v", err, tc.canWr)
+			}
+			if err != nil {
+				wantCode(t, err, "AccessDenied")
+				absent(t, key)
+			}
+			// What the role itself lacks stays refused.
+			_, err = s.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("a.txt")})
+			wantCode(t, err, "AccessDenied")
+		})
+	}
+
+	t.Run("unknown policy ARN", func(t *testing.T) {
+		_, err := assumeWith(t, prod, roleARN, "narrow", "", "arn:aws:iam::"+prodID+":policy/does-not-exist")
+		wantCode(t, err, "InvalidParameterValue")
+		_, err = assumeWith(t, prod, roleARN, "narrow", "", "arn:aws:iam::aws:policy/NoSuchAWSPolicy")
+		wantCode(t, err, "InvalidParameterValue")
+	})
+	t.Run("a policy of another account", func(t *testing.T) {
+		_, err := assumeWith(t, prod, roleARN, "narrow", "", strings.Replace(readOnly, prodID, repID, 1))
+		wantCode(t, err, "InvalidParameterValue")
+	})
+	t.Run("not an ARN", func(t *testing.T) {
+		_, err := assumeWith(t, prod, roleARN, "narrow", "", "arn:aws:s3:::"+bucket)
+		wantCode(t, err, "ValidationError")
+	})
+
+	t.Run("role chain", func(t *testing.T) {
+		first := must(assumeWith(t, prod, roleARN, "first", assumeOnly, readOnly))(t)
+		if err := write(first, "chain-first.txt"); err == nil {
+			t.Fatal("the narrowed session wrote")
+		}
+		absent(t, "chain-first.txt")
+		// The next session is narrowed by what it is given, not by the
+		// first one's session policies: given nothing, it has its role's.
+		full := must(assumeWith(t, first, nextARN, "second", ""))(t)
+		must(0, write(full, "chain-full.txt"))(t)
+		narrowed := must(assumeWith(t, first, nextARN, "second", "", readOnly))(t)
+		must(0, read(narrowed))(t)
+		err := write(narrowed, "chain-narrowed.txt")
+		wantCode(t, err, "AccessDenied")
+		absent(t, "chain-narrowed.txt")
+		// A session whose policies do not allow sts:AssumeRole cannot chain.
+		readOnlySession := must(assumeWith(t, prod, roleARN, "first", "", readOnly))(t)
+		_, err = assumeWith(t, readOnlySession, nextARN, "second", "")
+		wantCode(t, err, "AccessDenied")
 	})
 }

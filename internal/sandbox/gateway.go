@@ -522,12 +522,7 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 			req.PermissionsBoundary = &iampolicy.NamedPolicy{Name: "permissions boundary " + arn, Policy: bp}
 		}
 	}
-	if p.SessionPolicy != "" {
-		sp, err := iampolicy.Parse([]byte(p.SessionPolicy), iampolicy.Session)
-		if err == nil {
-			req.SessionPolicy = &iampolicy.NamedPolicy{Name: "session policy", Policy: sp}
-		}
-	}
+	req.SessionPolicy = g.sessionPolicy(p)
 	res, err := iampolicy.Evaluate(req)
 	if err != nil {
 		return res, err
