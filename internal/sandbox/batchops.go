@@ -418,8 +418,7 @@ func (g *gateway) createJob(c *call) {
 			return
 		}
 	}
-	if !g.allow(c, "iam:PassRole", in.RoleArn, roleAccountOf(in.RoleArn, p.Account),
-		map[string][]string{"iam:PassedToService": {"batchoperations.s3.amazonaws.com"}}) {
+	if !g.authorizePassRole(c, "s3:CreateJob", "") {
 		return
 	}
 	sum := sha256.Sum256(c.body)

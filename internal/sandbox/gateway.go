@@ -561,12 +561,7 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 			req.PermissionsBoundary = &iampolicy.NamedPolicy{Name: "permissions boundary " + arn, Policy: bp}
 		}
 	}
-	if p.SessionPolicy != "" {
-		sp, err := iampolicy.Parse([]byte(p.SessionPolicy), iampolicy.Session)
-		if err == nil {
-			req.SessionPolicy = &iampolicy.NamedPolicy{Name: "session policy", Policy: sp}
-		}
-	}
+	req.SessionPolicy = g.sessionPolicy(p)
 	if err := loadLazy(ctx, req, ar.lazy); err != nil {
 		return iampolicy.Result{}, err
 	}

@@ -178,10 +178,7 @@ func (g *gateway) serveLambda(c *call) {
 		return
 	}
 	b := g.sb.accounts[p.Account]
-	var create struct {
-		FunctionName string
-		Role         string
-	}
+	var create struct{ FunctionName string }
 	if action == "lambda:CreateFunction" {
 		if err := json.Unmarshal(c.body, &create); err != nil {
 			g.fail(c, http.StatusBadRequest, "InvalidRequestContentException", "could not parse request body into json: "+err.Error())
@@ -212,13 +209,8 @@ func (g *gateway) serveLambda(c *call) {
 		g.deny(c, action, resource, res)
 		return
 	}
-	if action == "lambda:CreateFunction" && create.Role != "" {
-		res, err := g.authorize(ctx, c, authzRequest{action: "iam:PassRole", resource: create.Role, resourceAccount: p.Account,
-			context: map[string][]string{"iam:PassedToService": {"lambda.amazonaws.com"}}})
-		if err != nil || res.Decision != iampolicy.Allowed {
-			g.deny(c, "iam:PassRole", create.Role, res)
-			return
-		}
+	if _, ok := passRoles[action]; ok && !g.authorizePassRole(c, action, g.functionARN(p.Account, fn)) {
+		return
 	}
 	if (action == "lambda:CreateFunction" || action == "lambda:UpdateFunctionCode") && !g.authorizeCodeSource(c, action == "lambda:CreateFunction") {
 		return
@@ -400,57 +392,6 @@ func (g *gateway) functionPolicy(c *call, b *backend, fn string) *iampolicy.Name
 		return nil
 	}
 	return &iampolicy.NamedPolicy{Name: "function policy", Policy: pol}
-}
-
-func (g *gateway) serveLogs(c *call) {
-	p := c.principal()
-	target := c.r.Header.Get("X-Amz-Target")
-	op, ok := strings.CutPrefix(target, "Logs_20140328.")
-	if !ok {
-		g.fail(c, http.StatusBadRequest, "UnknownOperationException", "unknown target "+target)
-		return
-	}
-	var in struct {
-		LogGroupName  string `json:"logGroupName"`
-		LogStreamName string `json:"logStreamName"`
-	}
-	if len(c.body) > 0 {
-		if err := json.Unmarshal(c.body, &in); err != nil {
-			g.fail(c, http.StatusBadRequest, "SerializationException", "the request body is not JSON: "+err.Error())
-			return
-		}
-	}
-	// Names become the ARN that is authorized: a ':' or '*' in them would
-	// make it another resource's.
-	if in.LogGroupName != "" && !logGroupNameRE.MatchString(in.LogGroupName) {
-		g.fail(c, http.StatusBadRequest, "InvalidParameterException",
-			fmt.Sprintf("1 validation error detected: Value '%s' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+", in.LogGroupName))
-		return
-	}
-	if in.LogStreamName != "" && !logStreamNameRE.MatchString(in.LogStreamName) {
-		g.fail(c, http.StatusBadRequest, "InvalidParameterException",
-			fmt.Sprintf("1 validation error detected: Value '%s' at 'logStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*", in.LogStreamName))
-		return
-	}
-	resource := "*"
-	base := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:", g.sb.Region, p.Account)
-	switch {
-	case in.LogGroupName != "" && in.LogStreamName != "":
-		resource = base + in.LogGroupName + ":log-stream:" + in.LogStreamName
-	case in.LogGroupName != "":
-		resource = base + in.LogGroupName + ":*"
-	}
-	action := "logs:" + op
-	res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: resource, resourceAccount: p.Account})
-	if err != nil {
-		g.fail(c, http.StatusInternalServerError, "ServiceUnavailableException", err.Error())
-		return
-	}
-	if res.Decision != iampolicy.Allowed {
-		g.deny(c, action, resource, res)
-		return
-	}
-	g.forward(c, g.sb.accounts[p.Account], rewriteRegion)
 }
 
 // invokeConfig is a function's asynchronous invocation configuration, which

@@ -21,18 +21,21 @@ type credential struct {
 
 // principal is who makes a request.
 type principal struct {
-	Account        string `json:"account"`
-	ARN            string `json:"arn"`  // user ARN or assumed-role session ARN
-	Kind           string `json:"kind"` // "user" or "session"
-	UserName       string `json:"user_name,omitempty"`
-	UserID         string `json:"user_id,omitempty"`
-	RoleName       string `json:"role_name,omitempty"`
-	RoleARN        string `json:"role_arn,omitempty"`
-	RoleID         string `json:"role_id,omitempty"`
-	SessionName    string `json:"session_name,omitempty"`
-	SessionPolicy  string `json:"session_policy,omitempty"`
-	MFA            bool   `json:"mfa,omitempty"`
-	SourceIdentity string `json:"source_identity,omitempty"`
+	Account       string `json:"account"`
+	ARN           string `json:"arn"`  // user ARN or assumed-role session ARN
+	Kind          string `json:"kind"` // "user" or "session"
+	UserName      string `json:"user_name,omitempty"`
+	UserID        string `json:"user_id,omitempty"`
+	RoleName      string `json:"role_name,omitempty"`
+	RoleARN       string `json:"role_arn,omitempty"`
+	RoleID        string `json:"role_id,omitempty"`
+	SessionName   string `json:"session_name,omitempty"`
+	SessionPolicy string `json:"session_policy,omitempty"`
+	// SessionPolicyArns are the managed session policies (PolicyArns) of
+	// a role session.
+	SessionPolicyArns []string `json:"session_policy_arns,omitempty"`
+	MFA               bool     `json:"mfa,omitempty"`
+	SourceIdentity    string   `json:"source_identity,omitempty"`
 	// Tags are a role session's principal tags (aws:PrincipalTag/…): the
 	// role's tags when the session was made, overridden by its session
 	// tags; TransitiveTags are those it passes on along a role chain.

@@ -165,6 +165,10 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 		denied()
 		return
 	}
+	policyArns, ok := g.sessionPolicyArns(c, form, account)
+	if !ok {
+		return
+	}
 	if p.Kind == "session" && duration > 3600 {
 		g.fail(c, http.StatusBadRequest, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 		return
@@ -188,18 +192,19 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 		Token:     newSessionToken(),
 		Expires:   time.Now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second),
 		Principal: principal{
-			Account:        account,
-			ARN:            fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, roleName, session),
-			Kind:           "session",
-			RoleName:       roleName,
-			RoleARN:        realARN,
-			RoleID:         awsID(aws.ToString(role.Role.RoleId)),
-			SessionName:    session,
-			SessionPolicy:  sessionPolicy,
-			MFA:            mfa,
-			SourceIdentity: srcID,
-			Tags:           principalTags,
-			TransitiveTags: transitive,
+			Account:           account,
+			ARN:               fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, roleName, session),
+			Kind:              "session",
+			RoleName:          roleName,
+			RoleARN:           realARN,
+			RoleID:            awsID(aws.ToString(role.Role.RoleId)),
+			SessionName:       session,
+			SessionPolicy:     sessionPolicy,
+			SessionPolicyArns: policyArns,
+			MFA:               mfa,
+			SourceIdentity:    srcID,
+			Tags:              principalTags,
+			TransitiveTags:    transitive,
 		},
 	}
 	if err := g.st.update(func() error { g.st.Creds[cred.AccessKey] = cred; return nil }); err != nil {
