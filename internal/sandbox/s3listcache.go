@@ -347,17 +347,20 @@ func pageObjectsV2(bucket string, q url.Values, l *fullListing, ownerID string) 
 	return b.Bytes()
 }
 
-// listObjectsV2 serves ListObjectsV2 (list-type=2) from the full listing
-// of the bucket under the prefix and delimiter asked for, as kumo and then
-// fixListing would have answered it.
-func (g *gateway) listObjectsV2(c *call, op s3Op, owner string, b *backend) (int, []byte, bool) {
+// cachedListing is the full listing of op's bucket under its prefix and
+// delimiter, from the cache or fetched from kumo with base (the listing's
+// own query) and parsed. When kumo did not answer with a listing, the
+// answer is relayed as it is (or a failure answered) and l is nil: status,
+// body and ok are then the request's outcome.
+func (g *gateway) cachedListing(c *call, op s3Op, b *backend, kind listKind, base url.Values, parse func([]byte) (*fullListing, error)) (l *fullListing, status int, body []byte, ok bool) {
 	q := op.query
-	var status int
-	var body []byte
 	var h http.Header
-	key := listKey{kind: listObjectsKind, bucket: op.bucket, prefix: q.Get("prefix"), delimiter: q.Get("delimiter")}
+	key := listKey{kind: kind, bucket: op.bucket, prefix: q.Get("prefix"), delimiter: q.Get("delimiter")}
 	l, err := g.lists.get(key, func() (*fullListing, error) {
-		fwd := url.Values{"list-type": {"2"}, "max-keys": {listAll}}
+		fwd := url.Values{"max-keys": {listAll}}
+		for k, v := range base {
+			fwd[k] = v
+		}
 		for _, k := range []string{"prefix", "delimiter"} {
 			if v, ok := q[k]; ok {
 				fwd[k] = v
@@ -369,15 +372,27 @@ func (g *gateway) listObjectsV2(c *call, op s3Op, owner string, b *backend) (int
 		if err != nil || status != http.StatusOK {
 			return nil, err
 		}
-		return parseObjectsV2(body)
+		return parse(body)
 	})
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: "+b.name+" account: "+err.Error())
-		return 0, nil, false
+		return nil, 0, nil, false
 	}
 	if l == nil {
 		g.relay(c, status, body, h)
-		return status, body, true
+		return nil, status, body, true
+	}
+	return l, 0, nil, true
+}
+
+// listObjectsV2 serves ListObjectsV2 (list-type=2) from the full listing
+// of the bucket under the prefix and delimiter asked for, as kumo and then
+// fixListing would have answered it.
+func (g *gateway) listObjectsV2(c *call, op s3Op, owner string, b *backend) (int, []byte, bool) {
+	q := op.query
+	l, status, body, ok := g.cachedListing(c, op, b, listObjectsKind, url.Values{"list-type": {"2"}}, parseObjectsV2)
+	if l == nil {
+		return status, body, ok
 	}
 	ownerID := ""
 	if q.Get("fetch-owner") == "true" {
@@ -385,7 +400,7 @@ func (g *gateway) listObjectsV2(c *call, op s3Op, owner string, b *backend) (int
 	}
 	out := pageObjectsV2(op.bucket, q, l, ownerID)
 	// The headers kumo writes on a listing, its request ID the gateway's.
-	h = http.Header{"Content-Type": {"application/xml"}, "X-Amz-Request-Id": {c.reqID}, "X-Amzn-Requestid": {c.reqID}}
+	h := http.Header{"Content-Type": {"application/xml"}, "X-Amz-Request-Id": {c.reqID}, "X-Amzn-Requestid": {c.reqID}}
 	g.relay(c, http.StatusOK, out, h)
 	return http.StatusOK, out, true
 }

@@ -259,32 +259,9 @@ func (g *gateway) listVersions(c *call, op s3Op, owner string, b *backend) (int,
 		}
 		versionMarker = kv
 	}
-	var status int
-	var body []byte
-	var h http.Header
-	key := listKey{kind: listVersionsKind, bucket: op.bucket, prefix: q.Get("prefix"), delimiter: q.Get("delimiter")}
-	l, err := g.lists.get(key, func() (*fullListing, error) {
-		fwd := url.Values{"versions": {""}, "max-keys": {listAll}}
-		for _, k := range []string{"prefix", "delimiter"} {
-			if v, ok := q[k]; ok {
-				fwd[k] = v
-			}
-		}
-		c.out.query = encodeQuery(fwd)
-		var err error
-		status, body, h, err = g.proxy(c, b, rewriteNone)
-		if err != nil || status != http.StatusOK {
-			return nil, err
-		}
-		return parseVersions(body)
-	})
-	if err != nil {
-		g.fail(c, http.StatusInternalServerError, "InternalError", "sandbox: "+b.name+" account: "+err.Error())
-		return 0, nil, false
-	}
+	l, status, body, ok := g.cachedListing(c, op, b, listVersionsKind, url.Values{"versions": {""}}, parseVersions)
 	if l == nil {
-		g.relay(c, status, body, h)
-		return status, body, true
+		return status, body, ok
 	}
 	es := l.versions
 	page, truncated, next := pageVersions(es, q.Get("key-marker"), versionMarker, maxKeys)
