@@ -47,6 +47,9 @@ func newBatchEnv(t *testing.T) *batchEnv {
 	must(lambda.NewFromConfig(e.prod.cfg).CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String(fn), Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
 		Role: aws.String("arn:aws:iam::" + prodID + ":role/" + exec), Code: &lambdatypes.FunctionCode{ZipFile: functionZip(t, runtime.GOARCH)},
+		// Longer than a cold start under -race on a loaded machine (Lambda's
+		// default is 3 s): a task must fail only when the test means it to.
+		Timeout: aws.Int32(30),
 	}))(t)
 	must(e.prod.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(e.manifests)}))(t)
 	must(e.rep.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(e.reports)}))(t)

@@ -118,6 +118,10 @@ func setupPattern(t *testing.T, goarch string, permit bool) pattern {
 		Role: aws.String(execARN), Code: &lambdatypes.FunctionCode{ZipFile: functionZip(t, goarch)},
 		Architectures: []lambdatypes.Architecture{map[string]lambdatypes.Architecture{"amd64": lambdatypes.ArchitectureX8664, "arm64": lambdatypes.ArchitectureArm64}[goarch]},
 		Environment:   &lambdatypes.Environment{Variables: map[string]string{"WRITER_ROLE_ARN": writerARN, "REPORT_BUCKET": p.report}},
+		// Lambda's default of 3 s is shorter than a cold start under -race
+		// on a loaded machine; the tests that fail the function on purpose
+		// must see its own error, not a timeout.
+		Timeout: aws.Int32(30),
 	}))(t)
 	if permit {
 		must(lc.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String(p.fn), StatementId: aws.String("s3"),
