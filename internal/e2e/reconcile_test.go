@@ -307,7 +307,7 @@ func TestKilledRepairConverges(t *testing.T) {
 	// Uploads the processor is not told about: 300 versions without records.
 	must(prod.s3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(c.Production.Bucket),
 		NotificationConfiguration: &s3types.NotificationConfiguration{}}))(t)
-	const n = 300
+	const n = 120
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	for i := range n {
