@@ -123,16 +123,24 @@ func TestReconcileAdoptedBucket(t *testing.T) {
 	}
 	e.reconcile(t, cli.ExitOK)
 	// Each record is the processor's, of the version that is there.
-	rep := orgAdmin(t, "333333333333")
-	got, err := rep.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.Reporting.Bucket), Key: aws.String(processor.RecordKey(c.Reporting.Prefix, c.Production.Bucket, "a b+c%d", "null"))})
-	if err != nil {
-		t.Fatalf("record of %q: %v", "a b+c%d", err)
+	rec, b := readRecord(t, c, processor.RecordKey(c.Reporting.Prefix, c.Production.Bucket, "a b+c%d", "null"))
+	if rec.Status != processor.StatusPresent || rec.Source.Key != "a b+c%d" || rec.Event.Name != processor.EventReconcile {
+		t.Errorf("record %s", b)
 	}
+}
+
+// readRecord reads one record of the stack (as the Reporting
+// administrator) and returns it and its bytes.
+func readRecord(t *testing.T, c *config.Config, key string) (processor.Record, []byte) {
+	t.Helper()
+	got := must(orgAdmin(t, "333333333333").s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(c.Reporting.Bucket), Key: aws.String(key)}))(t)
+	defer got.Body.Close()
+	b := must(io.ReadAll(got.Body))(t)
 	var rec processor.Record
-	b, _ := io.ReadAll(got.Body)
-	if err := json.Unmarshal(b, &rec); err != nil || rec.Status != processor.StatusPresent || rec.Source.Key != "a b+c%d" || rec.Event.Name != processor.EventReconcile {
-		t.Errorf("record %s: %v", b, err)
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatalf("record %s: %v\n%s", key, err, b)
 	}
+	return rec, b
 }
 
 // TestReconcileWriterOutage: while the writer role may not write, 20
@@ -178,14 +186,8 @@ func TestReconcileWriterOutage(t *testing.T) {
 		t.Errorf("%d failed-event files left after the repair", n)
 	}
 	// The replayed records are the events' own: who uploaded, when.
-	var rec processor.Record
-	keys := records(t, c)
-	got, err := repAdmin.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.Reporting.Bucket), Key: aws.String(keys[0])})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(got.Body)
-	if json.Unmarshal(b, &rec) != nil || rec.Event.Name != "ObjectCreated:Put" || rec.Event.Principal == "" {
+	rec, b := readRecord(t, c, records(t, c)[0])
+	if rec.Event.Name != "ObjectCreated:Put" || rec.Event.Principal == "" {
 		t.Errorf("replayed record: %s", b)
 	}
 	e.reconcile(t, cli.ExitOK)
@@ -226,10 +228,7 @@ func TestDeletionsAreRecorded(t *testing.T) {
 	deletedRec := processor.DeletionRecordKey(c.Reporting.Prefix, c.Production.Bucket, "k", aws.ToString(v1.VersionId))
 	waitFor(t, 10*time.Second, "records of the delete marker and of the permanent delete", has(append(want, markerRec, deletedRec)...))
 	for key, status := range map[string]string{markerRec: processor.StatusDeleted, deletedRec: processor.StatusVersionDeleted, want[0]: processor.StatusPresent} {
-		got := must(rep.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.Reporting.Bucket), Key: aws.String(key)}))(t)
-		var rec processor.Record
-		b, _ := io.ReadAll(got.Body)
-		if json.Unmarshal(b, &rec) != nil || rec.Status != status {
+		if rec, b := readRecord(t, c, key); rec.Status != status {
 			t.Errorf("%s: %s, want status %s", key, b, status)
 		}
 	}
@@ -254,10 +253,7 @@ func TestDeletionsAreRecorded(t *testing.T) {
 		t.Fatalf("a lost delete marker record: %+v", r.Report)
 	}
 	e.reconcile(t, cli.ExitOK, "--repair", "--auto-approve")
-	got := must(rep.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.Reporting.Bucket), Key: aws.String(markerRec)}))(t)
-	var rec processor.Record
-	b, _ := io.ReadAll(got.Body)
-	if json.Unmarshal(b, &rec) != nil || rec.Status != processor.StatusDeleted || rec.Event.Name != processor.EventReconcile {
+	if rec, b := readRecord(t, c, markerRec); rec.Status != processor.StatusDeleted || rec.Event.Name != processor.EventReconcile {
 		t.Errorf("the repaired marker record: %s", b)
 	}
 }
