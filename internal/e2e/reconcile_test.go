@@ -66,6 +66,14 @@ func records(t *testing.T, c *config.Config) []string {
 	return keys
 }
 
+// appliedEnv is a stack of its own, applied, and its config.
+func appliedEnv(t *testing.T) (*env, *config.Config) {
+	t.Helper()
+	e := newEnv(t, "")
+	e.mustRun("apply", "--auto-approve")
+	return e, e.loadConfig()
+}
+
 // waitFor polls cond every 100 ms up to limit.
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -150,9 +158,7 @@ func readRecord(t *testing.T, c *config.Config, key string) (processor.Record, [
 func TestReconcileWriterOutage(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t, "")
-	e.mustRun("apply", "--auto-approve")
-	c := e.loadConfig()
+	e, c := appliedEnv(t)
 	prod, repAdmin := orgAdmin(t, "222222222222"), orgAdmin(t, "333333333333")
 	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:PutObject","Resource":"*"}]}`
 	if _, err := repAdmin.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(c.Reporting.WriterRoleName), PolicyName: aws.String("outage"), PolicyDocument: aws.String(deny)}); err != nil {
@@ -198,9 +204,7 @@ func TestReconcileWriterOutage(t *testing.T) {
 func TestDeletionsAreRecorded(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t, "")
-	e.mustRun("apply", "--auto-approve")
-	c := e.loadConfig()
+	e, c := appliedEnv(t)
 	prod, rep := orgAdmin(t, "222222222222"), orgAdmin(t, "333333333333")
 	bk := aws.String(c.Production.Bucket)
 	v1 := must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: bk, Key: aws.String("k"), Body: strings.NewReader("1")}))(t)
@@ -264,9 +268,7 @@ func TestDeletionsAreRecorded(t *testing.T) {
 func TestReconcileRepairWithABatchJob(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t, "")
-	e.mustRun("apply", "--auto-approve")
-	c := e.loadConfig()
+	e, c := appliedEnv(t)
 	prod, rep := orgAdmin(t, "222222222222"), orgAdmin(t, "333333333333")
 	for i := range 5 {
 		must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String(fmt.Sprintf("batch/%d file.txt", i)), Body: strings.NewReader("x")}))(t)
@@ -296,9 +298,7 @@ func TestReconcileRepairWithABatchJob(t *testing.T) {
 func TestKilledRepairConverges(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t, "")
-	e.mustRun("apply", "--auto-approve")
-	c := e.loadConfig()
+	e, c := appliedEnv(t)
 	prod := e.orgAdmin(prodID)
 	// Uploads the processor is not told about: 300 versions without records.
 	must(prod.s3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(c.Production.Bucket),
