@@ -130,6 +130,32 @@ type Reporting struct {
 	// BatchReportsPrefix is where backfill jobs write their completion
 	// reports in the Reporting bucket (never under Prefix).
 	BatchReportsPrefix string
+	// Logs is the log archive: one CloudTrail trail in each account,
+	// delivering to a log bucket in the Reporting account.
+	Logs Logs
+}
+
+// Data event settings of Logs.DataEvents.
+const (
+	DataEventsReadWrite = "read-write"
+	DataEventsWriteOnly = "write-only"
+	DataEventsNone      = "none"
+)
+
+// Logs is the Reporting account's log archive.
+type Logs struct {
+	// Enabled is true unless the config says enabled: false.
+	Enabled bool
+	// Bucket is the log bucket in the Reporting account.
+	Bucket string
+	// RetentionDays is how long a log or digest file is kept (a
+	// lifecycle expiry on the log bucket).
+	RetentionDays int
+	// DataEvents says which object-level requests on the Production
+	// bucket the Production trail records: read-write, write-only or none.
+	DataEvents string
+	// TrailName is the name of the trail in each of the three accounts.
+	TrailName string
 }
 
 // State says where xacct keeps what it owns.
@@ -420,6 +446,16 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 				"prefix":               d.str(&r.Prefix),
 				"writer_role_name":     d.str(&r.WriterRoleName),
 				"batch_reports_prefix": d.str(&r.BatchReportsPrefix),
+				"logs": func(v *yaml.Node, key string) {
+					l := &r.Logs
+					d.mapping(v, key, map[string]func(*yaml.Node, string){
+						"enabled":        d.boolean(&l.Enabled),
+						"bucket":         d.str(&l.Bucket),
+						"retention_days": d.integer(&l.RetentionDays),
+						"data_events":    d.str(&l.DataEvents),
+						"trail_name":     d.str(&l.TrailName),
+					})
+				},
 			})
 		},
 		"tags": func(v *yaml.Node, key string) {
@@ -609,6 +645,24 @@ func (d *decoder) defaults(c *Config) {
 	}
 	if c.Reporting.BatchReportsPrefix == "" {
 		c.Reporting.BatchReportsPrefix = "batch-reports/"
+	}
+	l := &c.Reporting.Logs
+	if _, given := d.lines["reporting.logs.enabled"]; !given {
+		l.Enabled = true
+	}
+	if l.Bucket == "" {
+		// Bucket names are global: the Reporting account's ID makes the
+		// default one no other AWS customer holds.
+		l.Bucket = c.Stack + "-logs-" + c.Accounts.Reporting.ID
+	}
+	if l.RetentionDays == 0 {
+		l.RetentionDays = 365
+	}
+	if l.DataEvents == "" {
+		l.DataEvents = DataEventsReadWrite
+	}
+	if l.TrailName == "" {
+		l.TrailName = c.Stack + "-trail"
 	}
 	if c.Reporting.Prefix == "" {
 		if _, given := d.lines["reporting.prefix"]; !given {
@@ -816,6 +870,7 @@ func (d *decoder) validate(c *Config) {
 	} else if recs := p + c.Production.Bucket + "/"; p != "" && (strings.HasPrefix(rp, p) || strings.HasPrefix(p, rp)) || strings.HasPrefix(rp, recs) || strings.HasPrefix(recs, rp) {
 		d.errorf(nil, "reporting.batch_reports_prefix", "%q overlaps reporting.prefix %q: job reports and metadata records need prefixes of their own", rp, p)
 	}
+	d.validateLogs(c)
 	if !slices.Contains(retentionSet, pr.LogRetentionDays) {
 		d.errorf(nil, "production.processor.log_retention_days", "%d is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)", pr.LogRetentionDays)
 	}
@@ -854,6 +909,39 @@ func (d *decoder) validate(c *Config) {
 var bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // bucketName applies S3's general purpose bucket naming rules.
+// trailNameRE is CloudTrail's rule for a trail name: 3-128 letters,
+// digits, periods, underscores and dashes, starting and ending with a
+// letter or digit.
+var (
+	trailNameRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$`)
+	trailAdjacentRE = regexp.MustCompile(`[._-]{2}`)
+)
+
+func (d *decoder) validateLogs(c *Config) {
+	l := c.Reporting.Logs
+	d.bucketName("reporting.logs.bucket", l.Bucket)
+	switch l.Bucket {
+	case c.Production.Bucket, c.Reporting.Bucket, c.Production.Processor.FailureBucket:
+		d.errorf(nil, "reporting.logs.bucket", "%q is also a bucket of the stack: the logs need a bucket of their own", l.Bucket)
+	}
+	if l.RetentionDays < 1 || l.RetentionDays > 3650 {
+		d.errorf(nil, "reporting.logs.retention_days", "%d: must be between 1 and 3650 days", l.RetentionDays)
+	}
+	switch l.DataEvents {
+	case DataEventsReadWrite, DataEventsWriteOnly, DataEventsNone:
+	default:
+		d.errorf(nil, "reporting.logs.data_events", "%q: must be read-write, write-only or none", l.DataEvents)
+	}
+	switch {
+	case !trailNameRE.MatchString(l.TrailName):
+		d.errorf(nil, "reporting.logs.trail_name", "%q is not a valid trail name: 3-128 letters, digits, periods, underscores and dashes, starting and ending with a letter or digit", l.TrailName)
+	case trailAdjacentRE.MatchString(l.TrailName):
+		d.errorf(nil, "reporting.logs.trail_name", "%q: a trail name has no adjacent periods, underscores or dashes", l.TrailName)
+	case net.ParseIP(l.TrailName) != nil:
+		d.errorf(nil, "reporting.logs.trail_name", "%q: a trail name is not an IP address", l.TrailName)
+	}
+}
+
 func (d *decoder) bucketName(key, name string) {
 	switch {
 	case !bucketRE.MatchString(name):

@@ -45,8 +45,9 @@ func TestDefaults(t *testing.T) {
 			MemoryMB: 128, TimeoutS: 30, Events: []string{"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}, LogRetentionDays: 14,
 			FailureBucket: "acme-data-processor-failures", FailureRetentionDays: 14,
 		}, BatchRoleName: "acme-data-metadata-backfill"},
-		Reporting: Reporting{Bucket: "acme-data-reporting", Prefix: "metadata/", WriterRoleName: "acme-data-metadata-writer", BatchReportsPrefix: "batch-reports/"},
-		State:     State{Backend: "local", Path: ".xacct/acme-data.state.json"},
+		Reporting: Reporting{Bucket: "acme-data-reporting", Prefix: "metadata/", WriterRoleName: "acme-data-metadata-writer", BatchReportsPrefix: "batch-reports/",
+			Logs: Logs{Enabled: true, Bucket: "acme-data-logs-333333333333", RetentionDays: 365, DataEvents: "read-write", TrailName: "acme-data-trail"}},
+		State: State{Backend: "local", Path: ".xacct/acme-data.state.json"},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
@@ -70,6 +71,22 @@ func TestLoadFull(t *testing.T) {
 	}
 	if c.Production.Processor.Architecture != "x86_64" || c.Production.Processor.FilterPrefix != "reports/" || c.Tags["team"] != "data" {
 		t.Errorf("processor/tags = %+v %v", c.Production.Processor, c.Tags)
+	}
+	if want := (Logs{Enabled: true, Bucket: "acme-audit-archive", RetentionDays: 2555, DataEvents: "write-only", TrailName: "acme-audit"}); c.Reporting.Logs != want {
+		t.Errorf("logs = %+v, want %+v", c.Reporting.Logs, want)
+	}
+}
+
+// TestLogsOff: enabled: false is kept (every other default still applies,
+// so that turning the logs back on needs one line).
+func TestLogsOff(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte(strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  logs: {enabled: false}\n", 1)), "xacct.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Reporting.Logs.Enabled || c.Reporting.Logs.Bucket != "acme-data-logs-333333333333" {
+		t.Errorf("logs = %+v", c.Reporting.Logs)
 	}
 }
 
@@ -131,6 +148,16 @@ func TestErrors(t *testing.T) {
 		{"reports among the records of an empty prefix", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  prefix: \"\"\n  batch_reports_prefix: acme-data-prod/\n", 1), `reporting.batch_reports_prefix: "acme-data-prod/" overlaps`},
 		{"reports under the records", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  batch_reports_prefix: metadata/reports/\n", 1), `reporting.batch_reports_prefix: "metadata/reports/" overlaps reporting.prefix "metadata/"`},
 		{"bad function name", strings.Replace(minimal, "  bucket: acme-data-prod\n", "  bucket: acme-data-prod\n  processor: {function_name: \"my fn\"}\n", 1), `production.processor.function_name: "my fn" is not a valid Lambda function name`},
+		{"logs bucket is the production bucket", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  logs: {bucket: acme-data-prod}\n", 1), "xacct.yaml:11: reporting.logs.bucket: \"acme-data-prod\" is also a bucket of the stack: the logs need a bucket of their own"},
+		{"logs bucket is the failure bucket", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  logs: {bucket: acme-data-processor-failures}\n", 1), "reporting.logs.bucket: \"acme-data-processor-failures\" is also a bucket of the stack"},
+		{"bad logs bucket", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  logs: {bucket: Logs}\n", 1), "xacct.yaml:11: reporting.logs.bucket: \"Logs\" is not a valid bucket name"},
+		{"logs retention too long", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  logs: {retention_days: 4000}\n", 1), "xacct.yaml:11: reporting.logs.retention_days: 4000: must be between 1 and 3650 days"},
+		{"data events", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  logs: {data_events: all}\n", 1), "xacct.yaml:11: reporting.logs.data_events: \"all\": must be read-write, write-only or none"},
+		{"logs enabled not a bool", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  logs: {enabled: yes please}\n", 1), "xacct.yaml:11: reporting.logs.enabled: must be true or false, not a string"},
+		{"bad trail name", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  logs: {trail_name: my trail}\n", 1), "reporting.logs.trail_name: \"my trail\" is not a valid trail name"},
+		{"trail name with adjacent dashes", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  logs: {trail_name: my--trail}\n", 1), "reporting.logs.trail_name: \"my--trail\": a trail name has no adjacent periods"},
+		{"trail name an IP", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  logs: {trail_name: 10.0.0.1}\n", 1), "reporting.logs.trail_name: \"10.0.0.1\": a trail name is not an IP address"},
+		{"logs unknown key", strings.Replace(minimal, "  bucket: acme-data-reporting\n", "  bucket: acme-data-reporting\n  logs: {bucket_name: x}\n", 1), "reporting.logs.bucket_name: unknown key"},
 		{"reserved tag", minimal + "tags: {\"aws:owner\": me}\n", "xacct.yaml:11: tags.aws:owner: tag keys starting with aws: are reserved"},
 		{"bad backend", minimal + "state: {backend: consul}\n", `xacct.yaml:11: state.backend: "consul": must be local or s3`},
 		{"repeated key", minimal + "stack: other\n", "xacct.yaml:11: stack: appears twice"},
