@@ -90,10 +90,19 @@ type (
 	// under ReportPrefix; with OnlyWriterARN, nobody but that role may put
 	// objects under OnlyWriterPrefix (the records, the failed events:
 	// written by one principal, whatever other grants say).
+	//
+	// With CloudTrail, it is a log bucket: CloudTrail may read its ACL
+	// for the trails listed and write, as each trail, under
+	// AWSLogs/<its account>/ only (aws:SourceArn names the trail, so no
+	// other trail, of any account, can deliver here).
 	Bucket struct {
 		Bucket, ReportWriterARN, ReportPrefix string
 		OnlyWriterARN, OnlyWriterPrefix       string
+		CloudTrail                            []TrailSource
 	}
+	// TrailSource is a trail that delivers to a log bucket, and its
+	// account.
+	TrailSource struct{ Account, TrailARN string }
 	// ProcessorTrust renders processor-trust.
 	ProcessorTrust struct{ ProductionAccount string }
 	// ProcessorPermissions renders processor-permissions.

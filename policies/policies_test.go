@@ -31,6 +31,10 @@ var samples = []struct {
 		OnlyWriterARN: "arn:aws:iam::333333333333:role/acme-data-metadata-writer", OnlyWriterPrefix: "metadata/"}},
 	{"tls-only-bucket-failures", "tls-only-bucket.json.tmpl", Bucket{Bucket: "acme-data-processor-failures",
 		OnlyWriterARN: "arn:aws:iam::222222222222:role/acme-data-metadata-processor", OnlyWriterPrefix: "aws/lambda/async/"}},
+	{"tls-only-bucket-logs", "tls-only-bucket.json.tmpl", Bucket{Bucket: "acme-data-logs-333333333333", CloudTrail: []TrailSource{
+		{Account: "111111111111", TrailARN: "arn:aws:cloudtrail:us-east-1:111111111111:trail/acme-data-trail"},
+		{Account: "222222222222", TrailARN: "arn:aws:cloudtrail:us-east-1:222222222222:trail/acme-data-trail"},
+		{Account: "333333333333", TrailARN: "arn:aws:cloudtrail:us-east-1:333333333333:trail/acme-data-trail"}}}},
 	{"batch-trust", "batch-trust.json.tmpl", BatchTrust{ProductionAccount: "222222222222"}},
 	{"batch-permissions", "batch-permissions.json.tmpl", BatchPermissions{FunctionARN: "arn:aws:lambda:us-east-1:222222222222:function:acme-data-metadata-processor",
 		ManifestBucket: "acme-data-processor-failures", ManifestPrefix: "xacct-manifests/", ReportBucket: "acme-data-reporting", ReportPrefix: "batch-reports/"}},

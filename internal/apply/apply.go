@@ -93,6 +93,11 @@ func Run(ctx context.Context, p *plan.Plan, clients map[string]*resource.Clients
 			return Result{}, err
 		}
 	}
+	for _, k := range p.Keep {
+		if err := st.Remove(ctx, k.Addr.String()); err != nil {
+			return Result{}, err
+		}
+	}
 	for _, c := range p.Confirm {
 		e := state.Entry{Kind: c.Addr.Kind, Account: c.Addr.Account, Name: c.Addr.Name, Value: c.After}
 		if err := st.Put(ctx, c.Addr.String(), e); err != nil {

@@ -133,6 +133,9 @@ func applyRun(ctx context.Context, f *Factory, opts *applyOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := s.KeepLogs(ctx, p, opts.ForceDeleteData); err != nil {
+		return err
+	}
 	if err := s.CheckData(ctx, p, opts.ForceDeleteData); err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ func planText(w io.Writer, p *plan.Plan, color bool) error {
 		if len(p.Confirm) > 0 {
 			fmt.Fprintf(&b, "\n%d resource(s) whose creation was interrupted exist as configured and will be recorded by apply.\n", len(p.Confirm))
 		}
+		writeKept(&b, p, paint)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -81,6 +82,7 @@ func planText(w io.Writer, p *plan.Plan, color bool) error {
 			fmt.Fprintf(&b, "  %s %s: %s -> %s on %s\n", paint(col, "!"), verb, who, strings.Join(a.Actions, ", "), a.Resource)
 		}
 	}
+	writeKept(&b, p, paint)
 	add, change, destroy := p.Counts()
 	adopt := ""
 	if n := p.Adopted(); n > 0 {
@@ -89,6 +91,13 @@ func planText(w io.Writer, p *plan.Plan, color bool) error {
 	fmt.Fprintf(&b, "\n%s %s%d to add, %d to change, %d to destroy.\n", paint(bold, "Plan:"), adopt, add, change, destroy)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeKept lists what the plan keeps instead of destroying.
+func writeKept(b *strings.Builder, p *plan.Plan, paint func(c, s string) string) {
+	for _, k := range p.Keep {
+		fmt.Fprintf(b, "\n  %s\n", paint(bold, "# "+k.Addr.String()+" will be kept and forgotten by xacct: "+k.Reason))
+	}
 }
 
 // outsideNote says what removing a part made outside xacct does.
@@ -207,6 +216,9 @@ type jsonPlan struct {
 	FormatVersion int               `json:"format_version"`
 	Changes       []plan.JSONChange `json:"changes"`
 	Forget        []string          `json:"forget"`
+	// Keep are the resources kept instead of destroyed; left out when
+	// there are none.
+	Keep []jsonKept `json:"keep,omitempty"`
 	// Confirm are interrupted creates that exist and apply records; left
 	// out when there are none.
 	Confirm []string `json:"confirm,omitempty"`
@@ -221,6 +233,11 @@ type jsonPlan struct {
 	} `json:"summary"`
 }
 
+type jsonKept struct {
+	Address string `json:"address"`
+	Reason  string `json:"reason"`
+}
+
 // planJSON writes the plan as one JSON document (jsonPlan).
 func planJSON(w io.Writer, p *plan.Plan) error {
 	out := jsonPlan{FormatVersion: planJSONVersion, Changes: []plan.JSONChange{}, Forget: []string{}, AccessDelta: []plan.AccessChange{}}
@@ -233,6 +250,9 @@ func planJSON(w io.Writer, p *plan.Plan) error {
 	}
 	for _, c := range p.Confirm {
 		out.Confirm = append(out.Confirm, c.Addr.String())
+	}
+	for _, k := range p.Keep {
+		out.Keep = append(out.Keep, jsonKept{Address: k.Addr.String(), Reason: k.Reason})
 	}
 	out.Summary.Add, out.Summary.Change, out.Summary.Destroy = p.Counts()
 	out.Summary.Adopt = p.Adopted()

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -210,8 +211,8 @@ func TestApplyThenNothingToDo(t *testing.T) {
 	w.fakes["development"].AddUser("alice")
 	p, res := w.converge(false)
 	add, _, _ := p.Counts()
-	if add != 26 || res.Added != 26 {
-		t.Fatalf("first apply: plan adds %d, apply added %d; want 26", add, res.Added)
+	if add != 31 || res.Added != 31 {
+		t.Fatalf("first apply: plan adds %d, apply added %d; want 31", add, res.Added)
 	}
 	s := w.open(NeedPackage, false)
 	again, err := s.Plan(context.Background(), false)
@@ -229,8 +230,8 @@ func TestApplyThenNothingToDo(t *testing.T) {
 		t.Errorf("verify after apply: %d of %d checks differ", n, len(m.Checks))
 	}
 	p, res = w.converge(true)
-	if _, _, del := p.Counts(); del != 26 || res.Destroyed != 26 {
-		t.Errorf("destroy: plan deletes %d, destroyed %d; want 26", del, res.Destroyed)
+	if _, _, del := p.Counts(); del != 31 || res.Destroyed != 31 {
+		t.Errorf("destroy: plan deletes %d, destroyed %d; want 31", del, res.Destroyed)
 	}
 	if st := w.open(NeedState, false).st.Snapshot(); len(st.Resources) != 0 {
 		t.Errorf("state after destroy: %v", st.Addresses())
@@ -255,6 +256,57 @@ func TestDataCheckRefusesToDeleteABucketWithObjects(t *testing.T) {
 	}
 	if err := s.CheckData(context.Background(), p, true); err != nil {
 		t.Errorf("with --force-delete-data: %v", err)
+	}
+}
+
+// TestDestroyKeepsTheLogs: a log bucket that holds logs is kept with its
+// policy and forgotten (every other resource is destroyed); with
+// --force-delete-data it is emptied and deleted like the rest.
+func TestDestroyKeepsTheLogs(t *testing.T) {
+	t.Parallel()
+	const logs = "acme-data-logs-333333333333"
+	for _, force := range []bool{false, true} {
+		t.Run(fmt.Sprintf("force=%t", force), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, "")
+			w.converge(false)
+			if err := w.fakes["reporting"].PutObject(logs, "AWSLogs/222222222222/CloudTrail/us-east-1/2026/12/06/x.json.gz"); err != nil {
+				t.Fatal(err)
+			}
+			s := w.open(NeedState, false)
+			ctx := context.Background()
+			p, err := s.Plan(ctx, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.KeepLogs(ctx, p, force); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CheckData(ctx, p, force); err != nil {
+				t.Fatalf("data check after KeepLogs: %v", err)
+			}
+			var kept []string
+			for _, k := range p.Keep {
+				kept = append(kept, k.Addr.String())
+			}
+			want := []string{"reporting/s3_bucket/" + logs, "reporting/s3_bucket_policy/" + logs}
+			if force {
+				want = nil
+			}
+			if !slices.Equal(kept, want) {
+				t.Errorf("kept %v, want %v", kept, want)
+			}
+			res, err := s.Apply(ctx, p, force, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := w.open(NeedState, false).st.Snapshot(); len(st.Resources) != 0 {
+				t.Errorf("state after destroy: %v", st.Addresses())
+			}
+			if n, _ := w.fakes["reporting"].ObjectCount(logs); !force && n != 1 || force && n != 0 {
+				t.Errorf("destroyed %d; the log bucket holds %d objects", res.Destroyed, n)
+			}
+		})
 	}
 }
 
@@ -419,7 +471,7 @@ func TestLocalStateCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(v.Entries) != 25 || v.Lineage == "" || v.Serial == 0 {
+	if len(v.Entries) != 30 || v.Lineage == "" || v.Serial == 0 {
 		t.Fatalf("state: %d entries, lineage %q, serial %d", len(v.Entries), v.Lineage, v.Serial)
 	}
 	for i := 1; i < len(v.Entries); i++ {
@@ -594,8 +646,8 @@ func TestDestroyRemovesWhatWasAddedByHand(t *testing.T) {
 	if strings.Join(outside, "\n") != strings.Join(want, "\n") {
 		t.Errorf("parts made outside xacct:\n%s\nwant:\n%s", strings.Join(outside, "\n"), strings.Join(want, "\n"))
 	}
-	if res.Destroyed != 28 {
-		t.Errorf("destroyed %d, want the 25 resources and the 3 parts", res.Destroyed)
+	if res.Destroyed != 33 {
+		t.Errorf("destroyed %d, want the 30 resources and the 3 parts", res.Destroyed)
 	}
 	for _, f := range w.fakes {
 		for _, op := range f.Ops() {

@@ -18,6 +18,7 @@ import (
 	"github.com/xacct/xacct/internal/config"
 	"github.com/xacct/xacct/internal/plan"
 	"github.com/xacct/xacct/internal/resource"
+	"github.com/xacct/xacct/internal/stack"
 	"github.com/xacct/xacct/internal/state"
 	"github.com/xacct/xacct/internal/verify"
 	"github.com/xacct/xacct/lambda/artifact"
@@ -86,6 +87,35 @@ func (s *Session) SavePlan(path string, p *plan.Plan) error {
 	from := plan.Provenance{Stack: s.Config.Stack, Config: cfgPath, InputsDigest: s.digest, StateLineage: s.read.Lineage, StateSerial: s.read.Serial}
 	if err := plan.Save(path, p, from); err != nil {
 		return fmt.Errorf("save the plan: %w", err)
+	}
+	return nil
+}
+
+// KeepLogs keeps, unless force, each log bucket the plan would delete
+// while it holds log files, and its policy: they leave the state and stay
+// in AWS, because the record of what happened must outlive the stack it
+// recorded (destroy --force-delete-data deletes them).
+func (s *Session) KeepLogs(ctx context.Context, p *plan.Plan, force bool) error {
+	if force {
+		return nil
+	}
+	dh, ok := s.kinds["s3_bucket"].(resource.DataHolder)
+	if !ok {
+		return nil
+	}
+	for _, c := range slices.Clone(p.Changes) {
+		if c.Action != plan.Delete || c.Addr.Kind != "s3_bucket" || resource.TagsOf(c.Before)[stack.RoleTag] != stack.RoleLogs {
+			continue
+		}
+		n, err := dh.Count(ctx, s.clients[c.Addr.Account], c.Addr.Name, 1)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		p.KeepChange(c.Addr, "the log bucket holds log files (--force-delete-data deletes them)")
+		p.KeepChange(resource.Address{Account: c.Addr.Account, Kind: "s3_bucket_policy", Name: c.Addr.Name}, "the policy of the kept log bucket, which keeps it TLS-only")
 	}
 	return nil
 }

@@ -60,6 +60,10 @@ type Change struct {
 type Plan struct {
 	Changes []Change
 	Forget  []resource.Address
+	// Keep are resources the plan would have deleted that stay in AWS
+	// and leave the state (a log bucket that holds logs: the record of
+	// what happened outlives the stack).
+	Keep []Kept
 	// Confirm are no-op changes (Before = After = the value read) of state
 	// entries still marked pending.
 	Confirm []Change
@@ -67,6 +71,12 @@ type Plan struct {
 	// evaluated offline on the policies before and after (filled by the
 	// caller that can evaluate them; not part of a saved plan's trust).
 	Access []AccessChange `json:",omitempty"`
+}
+
+// Kept is a resource a plan keeps instead of deleting, and why.
+type Kept struct {
+	Addr   resource.Address
+	Reason string
 }
 
 // AccessChange is a principal gaining (Grants) or losing actions on a
@@ -108,6 +118,23 @@ func (p *Plan) Adopted() int {
 
 // Empty reports whether applying the plan would change nothing in AWS.
 func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// KeepChange takes the deletion of addr out of the plan: the resource stays
+// and apply forgets it. It reports whether the plan deleted addr.
+func (p *Plan) KeepChange(addr resource.Address, reason string) bool {
+	for i, c := range p.Changes {
+		if c.Addr != addr || c.Action != Delete {
+			continue
+		}
+		p.Changes = slices.Delete(p.Changes, i, i+1)
+		for j := range p.Changes {
+			p.Changes[j].DependsOn = slices.DeleteFunc(slices.Clone(p.Changes[j].DependsOn), func(a resource.Address) bool { return a == addr })
+		}
+		p.Keep = append(p.Keep, Kept{Addr: addr, Reason: reason})
+		return true
+	}
+	return false
+}
 
 // Input is what a plan is computed from.
 type Input struct {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -63,6 +64,9 @@ type Clients struct {
 	S3       S3API
 	Logs     LogsAPI
 	Lambda   LambdaAPI
+	// CloudTrail is the account's CloudTrail (the trail kind's calls; the
+	// client also answers what the audit reads, such as ListPublicKeys).
+	CloudTrail CloudTrailAPI
 	// Snapshot, when set, answers the reads of the IAM kinds it serves
 	// (a plan's; see IAMSnapshot).
 	Snapshot *IAMSnapshot
@@ -90,6 +94,9 @@ type S3API interface {
 // LogsAPI is every CloudWatch Logs operation the kinds call.
 type LogsAPI interface{ logGroupAPI }
 
+// CloudTrailAPI is every CloudTrail operation the kinds call.
+type CloudTrailAPI interface{ trailAPI }
+
 // LambdaAPI is every Lambda operation the kinds call.
 type LambdaAPI interface {
 	functionAPI
@@ -99,22 +106,24 @@ type LambdaAPI interface {
 }
 
 var (
-	_ IAMAPI    = (*iam.Client)(nil)
-	_ S3API     = (*s3.Client)(nil)
-	_ LogsAPI   = (*cloudwatchlogs.Client)(nil)
-	_ LambdaAPI = (*lambda.Client)(nil)
+	_ IAMAPI        = (*iam.Client)(nil)
+	_ S3API         = (*s3.Client)(nil)
+	_ LogsAPI       = (*cloudwatchlogs.Client)(nil)
+	_ LambdaAPI     = (*lambda.Client)(nil)
+	_ CloudTrailAPI = (*cloudtrail.Client)(nil)
 )
 
 // NewClients builds an account's clients from its (signed-in) SDK config.
 // A custom endpoint (the local sandbox) is addressed path-style.
 func NewClients(accountID string, cfg aws.Config) *Clients {
 	return &Clients{
-		AccountID: accountID,
-		Region:    cfg.Region,
-		IAM:       iam.NewFromConfig(cfg),
-		S3:        NewS3Client(cfg),
-		Logs:      cloudwatchlogs.NewFromConfig(cfg),
-		Lambda:    lambda.NewFromConfig(cfg),
+		AccountID:  accountID,
+		Region:     cfg.Region,
+		IAM:        iam.NewFromConfig(cfg),
+		S3:         NewS3Client(cfg),
+		Logs:       cloudwatchlogs.NewFromConfig(cfg),
+		Lambda:     lambda.NewFromConfig(cfg),
+		CloudTrail: cloudtrail.NewFromConfig(cfg),
 	}
 }
 
@@ -173,6 +182,7 @@ func AllKinds() Kinds {
 		"lambda_event_source_mapping": eventSourceMappingKind{},
 		"lambda_invoke_config":        invokeConfigKind{},
 		"s3_bucket_notification":      notificationKind{},
+		"cloudtrail_trail":            trailKind{},
 	}
 }
 

@@ -205,7 +205,7 @@ func TestTagsOf(t *testing.T) {
 // the others comes from the state alone) and which hold data.
 func TestKindsTagged(t *testing.T) {
 	t.Parallel()
-	tagged := []string{"iam_role", "lambda_function", "s3_bucket"}
+	tagged := []string{"cloudtrail_trail", "iam_role", "lambda_function", "s3_bucket"}
 	holders := []string{"s3_bucket"}
 	for name, k := range resource.AllKinds() {
 		if got, want := k.Tagged(), slices.Contains(tagged, name); got != want {

@@ -54,9 +54,10 @@ type BucketValue struct {
 	Tags              map[string]string `json:"tags"`
 	Versioning        string            `json:"versioning"` // Enabled, Suspended or ""
 	// ExpirationDays: objects expire this many days after they are written
-	// and their noncurrent versions a day later (the lifecycle rule
-	// ExpirationRuleID); 0 for none.
+	// and their noncurrent versions NoncurrentDays after they stopped being
+	// current (the lifecycle rule ExpirationRuleID); 0 for none.
 	ExpirationDays int32 `json:"expiration_days,omitempty"`
+	NoncurrentDays int32 `json:"noncurrent_expiration_days,omitempty"`
 }
 
 type bucketKind struct{}
@@ -163,6 +164,9 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 		for _, r := range life.Rules {
 			if aws.ToString(r.ID) == ExpirationRuleID && r.Status == s3types.ExpirationStatusEnabled && r.Expiration != nil {
 				v.ExpirationDays = aws.ToInt32(r.Expiration.Days)
+				if r.NoncurrentVersionExpiration != nil {
+					v.NoncurrentDays = aws.ToInt32(r.NoncurrentVersionExpiration.NoncurrentDays)
+				}
 			}
 		}
 	}
@@ -171,7 +175,7 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 
 // putExpiration sets (days > 0) or removes the rule ExpirationRuleID and
 // keeps every other rule of the bucket's lifecycle.
-func putExpiration(ctx context.Context, c *Clients, name string, days int32) error {
+func putExpiration(ctx context.Context, c *Clients, name string, days, noncurrent int32) error {
 	bk := aws.String(name)
 	var rules []s3types.LifecycleRule
 	out, err := c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: bk})
@@ -187,7 +191,7 @@ func putExpiration(ctx context.Context, c *Clients, name string, days int32) err
 			ID: aws.String(ExpirationRuleID), Status: s3types.ExpirationStatusEnabled,
 			Filter:                         &s3types.LifecycleRuleFilter{Prefix: aws.String("")},
 			Expiration:                     &s3types.LifecycleExpiration{Days: aws.Int32(days)},
-			NoncurrentVersionExpiration:    &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(1)},
+			NoncurrentVersionExpiration:    &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(max(noncurrent, 1))},
 			AbortIncompleteMultipartUpload: &s3types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(1)},
 		})
 	}
@@ -252,8 +256,8 @@ func (bucketKind) Update(ctx context.Context, c *Clients, name string, before, a
 			return fmt.Errorf("set versioning of bucket %s: %w", name, err)
 		}
 	}
-	if a.ExpirationDays != b.ExpirationDays {
-		if err := putExpiration(ctx, c, name, a.ExpirationDays); err != nil {
+	if a.ExpirationDays != b.ExpirationDays || a.NoncurrentDays != b.NoncurrentDays {
+		if err := putExpiration(ctx, c, name, a.ExpirationDays, a.NoncurrentDays); err != nil {
 			return err
 		}
 	}

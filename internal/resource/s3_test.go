@@ -220,7 +220,7 @@ func TestBucketExpiration(t *testing.T) {
 	c, _ := resourcetest.New(prodAccount, region)
 	k := kindOf(t, "s3_bucket")
 	bv := bucketValue()
-	bv.ExpirationDays = 14
+	bv.ExpirationDays, bv.NoncurrentDays = 14, 1
 	want := value(t, bv)
 	if err := k.Create(ctx, c, bucketName, want); err != nil {
 		t.Fatal(err)
@@ -235,8 +235,9 @@ func TestBucketExpiration(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantValue(t, c, "s3_bucket", bucketName, want) // the hand-made rule is not xacct's
+	// A log bucket keeps replaced versions as long as current ones.
 	for _, days := range []int32{30, 0} {
-		bv.ExpirationDays = days
+		bv.ExpirationDays, bv.NoncurrentDays = days, days
 		next := value(t, bv)
 		if err := k.Update(ctx, c, bucketName, want, next); err != nil {
 			t.Fatal(err)

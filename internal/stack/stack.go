@@ -56,7 +56,7 @@ func StateBucket(c *config.Config) ([]resource.Resource, error) {
 	if s.Bucket == "" {
 		return nil, fmt.Errorf("the config has no state.s3 block")
 	}
-	b := &builder{cfg: c, extraTags: map[string]string{"xacct:role": "state"}}
+	b := &builder{cfg: c, extraTags: map[string]string{RoleTag: "state"}}
 	b.bucket(s.Account, s.Bucket, bucketOptions{})
 	if b.err != nil {
 		return nil, b.err
@@ -131,21 +131,41 @@ type bucketOptions struct {
 	// onlyWriter alone may put objects under onlyPrefix.
 	onlyWriter, onlyPrefix string
 	policyDeps             []resource.Address
+	// noncurrentDays: how long a replaced or deleted object stays
+	// recoverable, with expirationDays.
+	noncurrentDays int32
+	// trails may deliver to the bucket (a log bucket).
+	trails []policies.TrailSource
+	// role, when set, is the bucket's xacct:role tag (RoleLogs).
+	role string
 }
 
+// RoleTag is the tag that says what a bucket is for, where it matters
+// beyond the stack: RoleLogs marks the log bucket, which destroy keeps
+// while it holds logs.
+const (
+	RoleTag  = "xacct:role"
+	RoleLogs = "logs"
+)
+
 func (b *builder) bucket(account, name string, o bucketOptions) resource.Address {
+	tags := b.tags()
+	if o.role != "" {
+		tags[RoleTag] = o.role
+	}
 	bk := b.add(account, "s3_bucket", name, mustMarshal(resource.BucketValue{
 		Name:              name,
 		Encryption:        "AES256",
 		Ownership:         "BucketOwnerEnforced",
 		PublicAccessBlock: resource.PublicAccessBlock{BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true},
-		Tags:              b.tags(),
+		Tags:              tags,
 		Versioning:        "Enabled",
 		ExpirationDays:    o.expirationDays,
+		NoncurrentDays:    o.noncurrentDays,
 	}))
 	b.add(account, "s3_bucket_policy", name, mustMarshal(resource.BucketPolicyValue{
 		Bucket: name, Policy: b.render("tls-only-bucket.json.tmpl", policies.Bucket{Bucket: name, ReportWriterARN: o.reportWriter, ReportPrefix: o.reportPrefix,
-			OnlyWriterARN: o.onlyWriter, OnlyWriterPrefix: o.onlyPrefix}),
+			OnlyWriterARN: o.onlyWriter, OnlyWriterPrefix: o.onlyPrefix, CloudTrail: o.trails}),
 	}), append([]resource.Address{bk}, o.policyDeps...)...)
 	return bk
 }
@@ -179,7 +199,7 @@ func (b *builder) build() {
 	// Only Lambda, as the processor's role, writes failed events; only the
 	// writer role writes records.
 	failures := b.bucket("production", c.Production.Processor.FailureBucket, bucketOptions{expirationDays: int32(c.Production.Processor.FailureRetentionDays),
-		onlyWriter: roleARN(prod, ProcessorRoleName(c)), onlyPrefix: "aws/lambda/async/"})
+		noncurrentDays: 1, onlyWriter: roleARN(prod, ProcessorRoleName(c)), onlyPrefix: "aws/lambda/async/"})
 
 	// The backfill job's role (S3 Batch Operations) and the Reporting
 	// bucket, whose policy lets it write job reports.
@@ -207,6 +227,58 @@ func (b *builder) build() {
 	writerPolicy := b.rolePolicy("reporting", c.Reporting.WriterRoleName, WriterPolicyName,
 		b.render("writer-permissions.json.tmpl", policies.WriterPermissions{Bucket: c.Reporting.Bucket, Prefix: c.Reporting.Prefix}), writer)
 	b.processor(failures, procRole, procPolicy, writerPolicy)
+	if c.Reporting.Logs.Enabled {
+		b.logs()
+	}
+}
+
+// TrailARN is the ARN of the stack's trail in an account.
+func TrailARN(c *config.Config, accountID string) string {
+	return fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/%s", c.Region, accountID, c.Reporting.Logs.TrailName)
+}
+
+// logs builds the log archive: the log bucket in Reporting, which only the
+// stack's trails may deliver to, and one trail in each account — multi-region,
+// with IAM's and STS's global events and signed digests — and, in
+// Production, the Production bucket's object-level requests as data events.
+func (b *builder) logs() {
+	c := b.cfg
+	l := c.Reporting.Logs
+	var sources []policies.TrailSource
+	for _, a := range c.Accounts.All() {
+		sources = append(sources, policies.TrailSource{Account: a.ID, TrailARN: TrailARN(c, a.ID)})
+	}
+	// A replaced or deleted log file stays recoverable as a noncurrent
+	// version for the whole retention.
+	b.bucket("reporting", l.Bucket, bucketOptions{expirationDays: int32(l.RetentionDays), noncurrentDays: int32(l.RetentionDays), trails: sources, role: RoleLogs})
+	policy := resource.Address{Account: "reporting", Kind: "s3_bucket_policy", Name: l.Bucket}
+	for _, a := range c.Accounts.All() {
+		b.add(a.Name, "cloudtrail_trail", l.TrailName, mustMarshal(resource.CanonicalTrail(resource.TrailValue{
+			Bucket: l.Bucket, MultiRegion: true, GlobalServiceEvents: true, LogFileValidation: true, Logging: true,
+			Selectors: TrailSelectors(c, a.Name), Tags: b.tags(),
+		})), policy)
+	}
+}
+
+// TrailSelectors are the advanced event selectors of the stack's trail in
+// an account: every management event, and in Production the Production
+// bucket's object-level requests (all, or writes only) unless
+// reporting.logs.data_events is none.
+func TrailSelectors(c *config.Config, account string) []resource.TrailSelector {
+	out := []resource.TrailSelector{{Name: "Management events", Fields: []resource.TrailField{{Field: "eventCategory", Equals: []string{"Management"}}}}}
+	de := c.Reporting.Logs.DataEvents
+	if account != "production" || de == config.DataEventsNone {
+		return out
+	}
+	data := resource.TrailSelector{Name: "Production bucket objects", Fields: []resource.TrailField{
+		{Field: "eventCategory", Equals: []string{"Data"}},
+		{Field: "resources.type", Equals: []string{"AWS::S3::Object"}},
+		{Field: "resources.ARN", StartsWith: []string{"arn:aws:s3:::" + c.Production.Bucket + "/"}},
+	}}
+	if de == config.DataEventsWriteOnly {
+		data.Fields = append(data.Fields, resource.TrailField{Field: "readOnly", Equals: []string{"false"}})
+	}
+	return append(out, data)
 }
 
 // FunctionARN is the metadata processor's ARN.

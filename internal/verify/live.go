@@ -206,8 +206,9 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		return err
 	}
 
+	userName := func(suffix string) string { return probeUser + rep.ID + "-" + suffix }
 	makeUser := func(suffix, group string) (aws.Config, error) {
-		name := probeUser + rep.ID + "-" + suffix
+		name := userName(suffix)
 		if _, err := dev.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name),
 			Tags: []iamtypes.Tag{{Key: aws.String("xacct:probe"), Value: aws.String(cfg.Stack)}}}); err != nil {
 			return aws.Config{}, fmt.Errorf("create probe user %s: %w", name, err)
@@ -234,11 +235,13 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 	}
 	// assume tries AssumeRole. While IAM propagates a new user and its key,
 	// the key may be unknown for a while (always retried within the wait);
-	// when the call is expected to succeed, a refusal is retried too.
-	assume := func(uc aws.Config, role string, expectAllow bool) (*sts.AssumeRoleOutput, error) {
+	// when the call is expected to succeed, a refusal is retried too. The
+	// session is named after the user, as the group roles' trust requires,
+	// so that the logs name the probe user.
+	assume := func(uc aws.Config, user, role string, expectAllow bool) (*sts.AssumeRoleOutput, error) {
 		deadline := time.Now().Add(in.Wait)
 		for {
-			out, err := sts.NewFromConfig(uc).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN(role)), RoleSessionName: aws.String("xacct-probe")})
+			out, err := sts.NewFromConfig(uc).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN(role)), RoleSessionName: aws.String(user)})
 			retry := code(err) == "InvalidClientTokenId" || (expectAllow && code(err) == "AccessDenied")
 			if err == nil || !retry || time.Now().After(deadline) {
 				return out, err
@@ -274,7 +277,7 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		if g.RequireMFA {
 			who = g.GroupName + " member without MFA"
 		}
-		out, aerr := assume(uc, g.RoleName, intended)
+		out, aerr := assume(uc, userName(g.Key), g.RoleName, intended)
 		if err := record(Probe{Principal: who, Action: "sts:AssumeRole", Resource: roleARN(g.RoleName), Intended: intended}, aerr); err != nil {
 			return rep, err
 		}
@@ -282,7 +285,7 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 			if other.Key == g.Key {
 				continue
 			}
-			_, oerr := assume(uc, other.RoleName, false)
+			_, oerr := assume(uc, userName(g.Key), other.RoleName, false)
 			if err := record(Probe{Principal: who, Action: "sts:AssumeRole", Resource: roleARN(other.RoleName)}, oerr); err != nil {
 				return rep, err
 			}
@@ -389,7 +392,7 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		return rep, err
 	}
 	for _, g := range cfg.Groups {
-		_, aerr := assume(uc, g.RoleName, false)
+		_, aerr := assume(uc, userName("nogroup"), g.RoleName, false)
 		if err := record(Probe{Principal: "Development user in no group", Action: "sts:AssumeRole", Resource: roleARN(g.RoleName)}, aerr); err != nil {
 			return rep, err
 		}

@@ -178,9 +178,15 @@ func (w *world) assume(principalARN string, identity []iampolicy.NamedPolicy, ac
 	if trust == nil {
 		return iampolicy.Result{Decision: iampolicy.ImplicitDeny, Detail: "role " + roleARN + " is not deployed"}
 	}
+	ctx := map[string][]string{"aws:SecureTransport": {"true"}, "aws:MultiFactorAuthPresent": {fmt.Sprint(mfa)}}
+	// A user names the session after himself, as the group roles' trust
+	// requires (sts:RoleSessionName = ${aws:username}).
+	if _, user, ok := strings.Cut(principalARN, ":user/"); ok {
+		ctx["sts:RoleSessionName"] = []string{user[strings.LastIndex(user, "/")+1:]}
+	}
 	res, err := iampolicy.Evaluate(&iampolicy.Request{
 		Principal: principalARN, Action: "sts:AssumeRole", Resource: roleARN, IdentityPolicies: identity, ResourcePolicy: trust,
-		Context: map[string][]string{"aws:SecureTransport": {"true"}, "aws:MultiFactorAuthPresent": {fmt.Sprint(mfa)}},
+		Context: ctx,
 	})
 	if err != nil {
 		return iampolicy.Result{Decision: iampolicy.ImplicitDeny, Detail: err.Error()}

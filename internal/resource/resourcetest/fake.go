@@ -52,6 +52,7 @@ type Fake struct {
 	logGroups map[string]*logGroup
 	functions map[string]*function
 	mappings  map[string]*mapping // event source mappings by UUID
+	trails    map[string]*trail
 }
 
 // Call is one operation the fake received.
@@ -67,11 +68,11 @@ func New(accountID, region string) (*resource.Clients, *Fake) {
 		accountID: accountID, region: region,
 		fail: map[string][]error{}, users: map[string]bool{}, policies: map[string]bool{}, groups: map[string]*group{}, roles: map[string]*role{},
 		buckets: map[string]*bucket{}, logGroups: map[string]*logGroup{}, functions: map[string]*function{},
-		mappings: map[string]*mapping{},
+		mappings: map[string]*mapping{}, trails: map[string]*trail{},
 	}
 	return &resource.Clients{
 		AccountID: accountID, Region: region,
-		IAM: &IAM{f: f}, S3: &S3{f: f}, Logs: &Logs{f: f}, Lambda: &Lambda{f: f},
+		IAM: &IAM{f: f}, S3: &S3{f: f}, Logs: &Logs{f: f}, Lambda: &Lambda{f: f}, CloudTrail: &CloudTrail{f: f},
 	}, f
 }
 

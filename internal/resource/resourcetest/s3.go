@@ -78,6 +78,18 @@ func (f *Fake) PutObject(bucket, key string) error {
 	return nil
 }
 
+// ObjectCount returns how many object versions and delete markers a
+// bucket holds; an error when there is no such bucket.
+func (f *Fake) ObjectCount(bucket string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b := f.buckets[bucket]
+	if b == nil {
+		return 0, fmt.Errorf("s3://%s: no such bucket", bucket)
+	}
+	return len(b.objects), nil
+}
+
 // HeadBucket answers NotFound for a bucket that does not exist.
 func (x *S3) HeadBucket(ctx context.Context, in *s3.HeadBucketInput, _ ...func(*s3.Options)) (*s3.HeadBucketOutput, error) {
 	err := x.f.call(ctx, "S3", "HeadBucket", in, func() error {
