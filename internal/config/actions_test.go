@@ -35,7 +35,7 @@ func TestActionTableLoads(t *testing.T) {
 	if !strings.Contains(src.Generator, "go generate ./internal/config/") {
 		t.Errorf("generator %q says not how to regenerate", src.Generator)
 	}
-	if want := []string{"iam", "lambda", "logs", "s3", "s3-object-lambda", "sts"}; !slices.Equal(ActionServices(), want) {
+	if want := []string{"cloudtrail", "iam", "lambda", "logs", "s3", "s3-object-lambda", "sts"}; !slices.Equal(ActionServices(), want) {
 		t.Errorf("services = %v, want %v", ActionServices(), want)
 	}
 }

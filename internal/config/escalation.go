@@ -16,6 +16,7 @@ const (
 	TargetFunction = "function"
 	TargetBucket   = "bucket"
 	TargetObject   = "object"
+	TargetTrail    = "trail"
 )
 
 // targetTypes maps the table's resource types to target kinds, by service.
@@ -23,6 +24,8 @@ var targetTypes = map[string]map[string]string{
 	"iam":    {"user": TargetUser, "group": TargetGroup, "role": TargetRole, "policy": TargetPolicy},
 	"lambda": {"function": TargetFunction},
 	"s3":     {"bucket": TargetBucket, "object": TargetObject},
+	// A trail records who reached the data.
+	"cloudtrail": {"trail": TargetTrail},
 }
 
 // escalationPatterns are the actions outside a principal's S3 grants that
@@ -60,6 +63,13 @@ var escalationPatterns = []string{
 	"s3:PutBucketPublicAccessBlock",
 	"s3:PutBucketNotification",
 	"s3:PutReplicationConfiguration", // copies every new object elsewhere
+	// Blind the audit: stop a trail, delete it, narrow what it records or
+	// send its logs elsewhere (issue 19). Whoever may do so can reach the
+	// data unseen.
+	"cloudtrail:StopLogging",
+	"cloudtrail:DeleteTrail",
+	"cloudtrail:PutEventSelectors",
+	"cloudtrail:UpdateTrail",
 }
 
 // EscalationAction is an action that can change who reaches the data.
@@ -93,7 +103,7 @@ func escalationActions(t *actionTable) ([]EscalationAction, error) {
 			a := t.actions[lower(name)]
 			target := escalationTarget(a)
 			if target == "" {
-				return nil, fmt.Errorf("escalation action %s (from %s) has no user, group, role, policy, function, bucket or object resource", name, p)
+				return nil, fmt.Errorf("escalation action %s (from %s) has no user, group, role, policy, function, bucket, object or trail resource", name, p)
 			}
 			out = append(out, EscalationAction{Action: a.Name, Target: target, AccessLevel: a.AccessLevel})
 			n++

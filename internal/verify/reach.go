@@ -334,6 +334,11 @@ func (w *reachWorld) protected() []bucket {
 	// The failed events hold Production's keys and who wrote them.
 	failures := bucket{name: w.cfg.Production.Processor.FailureBucket, account: w.cfg.Accounts.Production.ID}
 	out := []bucket{prod, rep, failures}
+	// The logs say who read and changed the rest: who may read them learns
+	// it, who may overwrite or delete them hides it.
+	if l := w.cfg.Reporting.Logs; l.Enabled {
+		out = append(out, bucket{name: l.Bucket, account: w.cfg.Accounts.Reporting.ID})
+	}
 	for i := range out {
 		b := &out[i]
 		if doc, ok := w.inv.BucketPolicies[b.name]; ok {
@@ -559,7 +564,13 @@ func (w *reachWorld) stackTargets() []target {
 			}
 		}
 	}
-	return append(out, fn)
+	out = append(out, fn)
+	if l := w.cfg.Reporting.Logs; l.Enabled {
+		for _, a := range w.cfg.Accounts.All() {
+			out = append(out, target{kind: config.TargetTrail, account: a.ID, arn: stack.TrailARN(w.cfg, a.ID)})
+		}
+	}
+	return out
 }
 
 // escalations decides every action that can change who reaches the data

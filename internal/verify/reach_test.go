@@ -186,6 +186,33 @@ func TestReachEdges(t *testing.T) {
 			want:  "function acme-data-metadata-processor (production) -[s3:PutObject]-> arn:aws:s3:::acme-data-processor-failures/xacct-manifests/xacct-any",
 		},
 		{
+			name: "who can blind the audit: the testers' role may stop the Production trail",
+			edit: func(inv *Inventory, a map[string]*Account) {
+				for i, r := range a["production"].Roles {
+					if r.Name == "acme-data-testers" {
+						a["production"].Roles[i].Policies = append(r.Policies, Doc{Name: "role acme-data-testers policy trail",
+							Document: allow("cloudtrail:StopLogging", "arn:aws:cloudtrail:us-east-1:"+prodID+":trail/*")})
+					}
+				}
+			},
+			start: "a new member of Testers (development)",
+			want:  "a new member of Testers (development) -[sts:AssumeRole]-> role acme-data-testers (production) -[cloudtrail:StopLogging]-> arn:aws:cloudtrail:us-east-1:" + prodID + ":trail/acme-data-trail",
+		},
+		{
+			name: "who can rewrite the logs: the developers' role may write into the log bucket",
+			edit: func(inv *Inventory, a map[string]*Account) {
+				for i, r := range a["production"].Roles {
+					if r.Name == "acme-data-developers" {
+						a["production"].Roles[i].Policies = append(r.Policies, Doc{Name: "role acme-data-developers policy logs",
+							Document: allow("s3:PutObject", "arn:aws:s3:::acme-data-logs-"+repID+"/*")})
+					}
+				}
+				inv.BucketPolicies["acme-data-logs-"+repID] = `{"Version":"2012-10-17","Statement":[{"Sid":"Dev","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + prodID + `:role/acme-data-developers"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::acme-data-logs-` + repID + `/*"}]}`
+			},
+			start: "a new member of Developers (development)",
+			want:  "a new member of Developers (development) -[sts:AssumeRole]-> role acme-data-developers (production) -[s3:PutObject]-> arn:aws:s3:::acme-data-logs-" + repID + "/xacct-witness",
+		},
+		{
 			name: "bucket policy grants the whole Development account",
 			edit: func(inv *Inventory, a map[string]*Account) {
 				inv.BucketPolicies["acme-data-prod"] = `{"Version":"2012-10-17","Statement":[{"Sid":"DevRead","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + devID + `:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-data-prod/*"}]}`

