@@ -60,6 +60,29 @@ func build(c *config.Config) topology {
 		edge{fn, writer, "AssumeRole"},
 		edge{writer, rep, "s3:PutObject on " + c.Reporting.Prefix + "*"},
 	)
+	// Where failed events wait, and the backfill job that repairs records.
+	failures := nodeID("bucket", c.Production.Processor.FailureBucket)
+	batch := nodeID("role", c.Production.BatchRoleName)
+	t.nodes = append(t.nodes,
+		node{failures, "S3 Bucket: " + c.Production.Processor.FailureBucket, "production"},
+		node{batch, "IAM Role: " + c.Production.BatchRoleName, "production"})
+	t.edges = append(t.edges,
+		edge{fn, failures, "failed events (on-failure destination)"},
+		edge{batch, fn, "lambda:InvokeFunction (S3 Batch Operations backfill)"},
+		edge{batch, rep, "s3:PutObject on " + c.Reporting.BatchReportsPrefix + "*"})
+	if l := c.Reporting.Logs; l.Enabled {
+		logs := nodeID("bucket", l.Bucket)
+		t.nodes = append(t.nodes, node{logs, "S3 Bucket: " + l.Bucket + " (logs)", "reporting"})
+		for _, a := range c.Accounts.All() {
+			tid := nodeID("trail_"+a.Name, l.TrailName)
+			t.nodes = append(t.nodes, node{tid, "CloudTrail: " + l.TrailName, a.Name})
+			label := "management events"
+			if a.Name == "production" && l.DataEvents != config.DataEventsNone {
+				label += " + " + l.DataEvents + " data events of " + c.Production.Bucket
+			}
+			t.edges = append(t.edges, edge{tid, logs, label + " to AWSLogs/" + a.ID + "/"})
+		}
+	}
 	return t
 }
 
