@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -166,46 +165,4 @@ func reconcileWhat(r *reconcile.Report, threshold int) string {
 		how = "with an S3 Batch Operations job"
 	}
 	return fmt.Sprintf("%d failed events and %d records (%s)", r.Missing[reconcile.FailedEvent], tasks, how)
-}
-
-// progressLine shows how far a long run is, on a terminal only.
-type progressLine struct {
-	f     *Factory
-	shown bool
-}
-
-func newProgressLine(f *Factory) *progressLine {
-	if !f.IO.IsTTY {
-		return nil
-	}
-	return &progressLine{f: f}
-}
-
-func (p *progressLine) compare(pr reconcile.Progress) {
-	rate := 0.0
-	if s := pr.Elapsed.Seconds(); s > 0 {
-		rate = float64(pr.Compared) / s
-	}
-	p.show(fmt.Sprintf("Compared %d versions with %d records (%.0f/s), %d of %d key ranges done, %s", pr.Compared, pr.Records, rate,
-		pr.Done, pr.Partitions, pr.Elapsed.Round(time.Second)))
-}
-
-func (p *progressLine) repair(pr reconcile.RepairProgress) {
-	line := fmt.Sprintf("Repairing %s: %d of %d", pr.Phase, pr.Done, pr.Total)
-	if pr.JobStatus != "" {
-		line += " (job " + pr.JobStatus + ")"
-	}
-	p.show(line)
-}
-
-func (p *progressLine) show(line string) {
-	fmt.Fprintf(p.f.IO.ErrOut, "\r\033[K%s", line)
-	p.shown = true
-}
-
-func (p *progressLine) end() {
-	if p != nil && p.shown {
-		fmt.Fprint(p.f.IO.ErrOut, "\r\033[K")
-		p.shown = false
-	}
 }

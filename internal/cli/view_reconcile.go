@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strings"
+	"time"
 
 	"github.com/xacct/xacct/internal/reconcile"
 )
@@ -101,4 +104,113 @@ func paint(color bool, c, s string) string {
 		return s
 	}
 	return c + s + reset
+}
+
+// progressLine shows how far a long run is, on a terminal only.
+type progressLine struct {
+	f     *Factory
+	shown bool
+	eta   eta
+}
+
+func newProgressLine(f *Factory) *progressLine {
+	if !f.IO.IsTTY {
+		return nil
+	}
+	return &progressLine{f: f}
+}
+
+func (p *progressLine) compare(pr reconcile.Progress) {
+	rate := 0.0
+	if s := pr.Elapsed.Seconds(); s > 0 {
+		rate = float64(pr.Compared) / s
+	}
+	line := fmt.Sprintf("Compared %d versions with %d records (%.0f/s), %d of %d key ranges done, %s", pr.Compared, pr.Records, rate,
+		pr.Done, pr.Partitions, pr.Elapsed.Round(time.Second))
+	if left, ok := p.eta.update(pr.Elapsed, pr.Fraction); ok {
+		line += ", ~" + formatLeft(left) + " left"
+	}
+	p.show(line)
+}
+
+// The time left is shown from etaAfter on, once the fraction done is at
+// least etaMinFraction: before, it says more about the first pages'
+// latency than about the bucket.
+const (
+	etaAfter       = 2 * time.Second
+	etaMinFraction = 0.01
+	// etaTau is the smoothing's time constant: a new estimate moves the
+	// one shown by 1-exp(-dt/etaTau) of the difference (about a tenth per
+	// half-second update).
+	etaTau = 5 * time.Second
+)
+
+// eta estimates the time left from the fraction done: the whole run is
+// elapsed/fraction, smoothed exponentially over time, so that a range
+// finishing early or a slow page moves it gradually; the time left is
+// that minus the time elapsed, so it counts down between estimates.
+type eta struct {
+	total time.Duration // the smoothed estimate of the whole run; 0: none yet
+	at    time.Duration // elapsed at the last estimate
+}
+
+// update takes a progress snapshot and says the time left, if there is
+// anything meaningful to say.
+func (e *eta) update(elapsed time.Duration, fraction float64) (time.Duration, bool) {
+	if elapsed < e.at {
+		*e = eta{} // another run
+	}
+	if elapsed < etaAfter || fraction < etaMinFraction || fraction >= 1 {
+		return 0, false
+	}
+	raw := time.Duration(float64(elapsed) / fraction)
+	if e.total == 0 {
+		e.total = raw
+	} else {
+		a := 1 - math.Exp(-float64(elapsed-e.at)/float64(etaTau))
+		e.total += time.Duration(a * float64(raw-e.total))
+	}
+	e.at = elapsed
+	return max(e.total-elapsed, time.Second), true
+}
+
+// formatLeft rounds a time left to what an estimate can claim: seconds
+// under a minute, ten seconds under an hour, minutes above.
+func formatLeft(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		d = max(d.Round(time.Second), time.Second)
+	case d < time.Hour:
+		d = d.Round(10 * time.Second)
+	default:
+		d = d.Round(time.Minute)
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func (p *progressLine) repair(pr reconcile.RepairProgress) {
+	line := fmt.Sprintf("Repairing %s: %d of %d", pr.Phase, pr.Done, pr.Total)
+	if pr.JobStatus != "" {
+		line += " (job " + pr.JobStatus + ")"
+	}
+	p.show(line)
+}
+
+func (p *progressLine) show(line string) {
+	fmt.Fprintf(p.f.IO.ErrOut, "\r\033[K%s", line)
+	p.shown = true
+}
+
+func (p *progressLine) end() {
+	if p != nil && p.shown {
+		fmt.Fprint(p.f.IO.ErrOut, "\r\033[K")
+		p.shown = false
+	}
 }

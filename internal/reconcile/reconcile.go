@@ -107,6 +107,11 @@ type Progress struct {
 	Partitions int
 	Done       int // partitions finished
 	Elapsed    time.Duration
+	// Fraction estimates the share of the versions compared, from where
+	// each partition's listing stands in its range of keys (progress.go
+	// says what it assumes); 0 while nothing can be said, 1 once every
+	// partition is done.
+	Fraction float64
 }
 
 // Report is a comparison's result.
@@ -157,6 +162,7 @@ type run struct {
 	compared atomic.Int64
 	records  atomic.Int64
 	done     atomic.Int64
+	parts    []partState // by partition, for the progress
 
 	mu     sync.Mutex
 	report *Report
@@ -211,10 +217,11 @@ func Compare(ctx context.Context, prod ProductionAPI, rep ReportingAPI, opts Opt
 	}
 	parts := partitions(prefix)
 	r.report.Partitions = len(parts)
+	r.parts = make([]partState, len(parts))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopProgress := r.progress(len(parts), start)
+	stopProgress := r.progress(parts, start)
 	errs := make([]error, len(parts)+1)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, opts.Parallel)
@@ -229,8 +236,10 @@ func Compare(ctx context.Context, prod ProductionAPI, rep ReportingAPI, opts Opt
 				return
 			}
 			defer func() { <-sem }()
-			if errs[i] = r.partition(ctx, p); errs[i] != nil {
+			if errs[i] = r.partition(ctx, p, &r.parts[i]); errs[i] != nil {
 				cancel()
+			} else {
+				r.parts[i].done.Store(true)
 			}
 			r.done.Add(1)
 		}()
@@ -276,12 +285,13 @@ func firstError(errs []error) error {
 	return canceled
 }
 
-func (r *run) progress(parts int, start time.Time) (stop func()) {
+func (r *run) progress(parts []partition, start time.Time) (stop func()) {
 	if r.opts.Progress == nil {
 		return func() {}
 	}
 	snap := func() Progress {
-		return Progress{Compared: r.compared.Load(), Records: r.records.Load(), Partitions: parts, Done: int(r.done.Load()), Elapsed: r.opts.Now().Sub(start)}
+		return Progress{Compared: r.compared.Load(), Records: r.records.Load(), Partitions: len(parts), Done: int(r.done.Load()), Elapsed: r.opts.Now().Sub(start),
+			Fraction: estimate(parts, r.parts)}
 	}
 	quit := make(chan struct{})
 	finished := make(chan struct{})

@@ -100,10 +100,15 @@ type versions struct {
 	buf     []expected
 	next    *s3.ListObjectVersionsInput
 	done    bool
+	// st gets, once a page, how far the listing is: the first key listed,
+	// the last, and how many were.
+	st     *partState
+	first  string
+	listed int64
 }
 
-func (r *run) versionStream(p partition) *versions {
-	return &versions{r: r, p: p, next: &s3.ListObjectVersionsInput{Bucket: aws.String(r.opts.Bucket), Prefix: aws.String(p.prefix),
+func (r *run) versionStream(p partition, st *partState) *versions {
+	return &versions{r: r, p: p, st: st, next: &s3.ListObjectVersionsInput{Bucket: aws.String(r.opts.Bucket), Prefix: aws.String(p.prefix),
 		KeyMarker: p.marker(""), MaxKeys: aws.Int32(r.opts.PageSize), ExpectedBucketOwner: owner(r.opts.ProductionOwner)}}
 }
 
@@ -113,6 +118,16 @@ func (v *versions) fill(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list the versions of s3://%s/%s: %w", v.r.opts.Bucket, v.p.prefix, err)
 	}
+	before := len(v.buf)
+	defer func() {
+		if n := len(v.buf) - before; n > 0 {
+			if v.listed == 0 {
+				v.first = v.buf[before].key
+			}
+			v.listed += int64(n)
+			v.st.at.Store(&listed{first: v.first, last: v.buf[len(v.buf)-1].key, n: v.listed})
+		}
+	}()
 	vs, ms := out.Versions, out.DeleteMarkers
 	for len(vs) > 0 || len(ms) > 0 {
 		var key, ver string
@@ -253,8 +268,8 @@ func (h *stringHeap) Pop() any {
 }
 
 // partition merges one partition's two sorted streams.
-func (r *run) partition(ctx context.Context, p partition) error {
-	vs, rs := r.versionStream(p), r.recordStream(p)
+func (r *run) partition(ctx context.Context, p partition, st *partState) error {
+	vs, rs := r.versionStream(p, st), r.recordStream(p)
 	// deleted holds the version records whose deletion records were seen
 	// (a deletion record sorts just before its version's record):
 	// entries are dropped once the records pass them.
