@@ -222,6 +222,9 @@ type Entry struct {
 	ReadOnly     bool   `json:"read_only"`
 	Management   bool   `json:"management"`
 	EventID      string `json:"event_id"`
+	// Changed are the things of the stack the request changed (only with
+	// Filter.Changes).
+	Changed []Target `json:"changed,omitempty"`
 	// File is the log file it was read from.
 	File string `json:"file"`
 	// Raw is the record as CloudTrail wrote it (Options.Raw).
@@ -262,18 +265,17 @@ func (m *matcher) match(r *Record, since, until time.Time) (Entry, bool) {
 		return Entry{}, false
 	}
 	account := m.p.account(r.RecipientAccountID)
+	var changed []Target
 	if f.Changes {
 		if !r.ManagementEvent && r.EventCategory != "Management" || r.ReadOnly || r.ErrorCode != "" {
 			return Entry{}, false
 		}
-		hit := false
 		for _, t := range Targets(r, account) {
 			if m.owned[t] {
-				hit = true
-				break
+				changed = append(changed, t)
 			}
 		}
-		if !hit {
+		if len(changed) == 0 {
 			return Entry{}, false
 		}
 	}
@@ -284,7 +286,7 @@ func (m *matcher) match(r *Record, since, until time.Time) (Entry, bool) {
 	e := Entry{
 		Time: r.EventTime, Account: account, Region: r.AWSRegion, Who: who, Action: r.Action(), Resource: Describe(r),
 		Result: "ok", ErrorMessage: r.ErrorMessage, ReadOnly: r.ReadOnly, Management: r.ManagementEvent || r.EventCategory == "Management",
-		EventID: r.EventID,
+		EventID: r.EventID, Changed: changed,
 	}
 	if r.ErrorCode != "" {
 		e.Result = r.ErrorCode
