@@ -419,8 +419,9 @@ func (rd *reader) read(ctx context.Context, f LogFile, since, until time.Time) f
 	return res
 }
 
-// entryHeap orders entries by time, then event ID (stable output).
-type entryHeap []Entry
+// entryHeap orders entries by time, then event ID (stable output); it
+// holds pointers so that sifting moves words, not entries.
+type entryHeap []*Entry
 
 func (h entryHeap) Len() int { return len(h) }
 func (h entryHeap) Less(i, j int) bool {
@@ -430,11 +431,11 @@ func (h entryHeap) Less(i, j int) bool {
 	return h[i].EventID < h[j].EventID
 }
 func (h entryHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *entryHeap) Push(x any)   { *h = append(*h, x.(Entry)) }
+func (h *entryHeap) Push(x any)   { *h = append(*h, x.(*Entry)) }
 func (h *entryHeap) Pop() any {
 	old := *h
 	e := old[len(old)-1]
-	old[len(old)-1] = Entry{}
+	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
 	return e
 }
@@ -472,13 +473,13 @@ func readFiles(ctx context.Context, api GetAPI, o *Options, c *counter, files []
 	lastShown := time.Time{}
 	flush := func(before time.Time, all bool) error {
 		for h.Len() > 0 && (all || (*h)[0].Time.Before(before)) {
-			e := heap.Pop(h).(Entry)
+			e := heap.Pop(h).(*Entry)
 			if e.Time.Before(last) {
 				st.Late++
 			} else {
 				last = e.Time
 			}
-			if err := emit(e); err != nil {
+			if err := emit(*e); err != nil {
 				return err
 			}
 		}
@@ -499,8 +500,8 @@ func readFiles(ctx context.Context, api GetAPI, o *Options, c *counter, files []
 			st.Unreadable = append(st.Unreadable, FileError{Key: f.Key, Err: res.err.Error()})
 		}
 		st.Matched += int64(len(res.entries))
-		for _, e := range res.entries {
-			heap.Push(h, e)
+		for j := range res.entries {
+			heap.Push(h, &res.entries[j])
 		}
 		if i < len(files) {
 			// No file still to read holds a record earlier than this.

@@ -99,20 +99,20 @@ func (s *recordSplitter) value() ([]byte, error) {
 	depth, inStr := 0, false
 	for {
 		for ; i < s.end; i++ {
-			c := s.buf[i]
 			if inStr {
-				switch c {
-				case '\\':
-					i++ // the escaped byte, possibly in the next read
-				case '"':
-					inStr = false
-					if depth == 0 {
-						i++
-						goto done
-					}
+				q := closingQuote(s.buf[:s.end], i)
+				if q < 0 {
+					i = s.end
+					break
+				}
+				i, inStr = q, false
+				if depth == 0 {
+					i++
+					goto done
 				}
 				continue
 			}
+			c := s.buf[i]
 			switch c {
 			case '"':
 				inStr = true
@@ -329,17 +329,36 @@ func (l *lexer) rawString() []byte {
 		return nil
 	}
 	start := l.i + 1
-	for j := start; j < len(l.b); j++ {
-		switch l.b[j] {
-		case '\\':
-			j++
-		case '"':
-			l.i = j + 1
-			return l.b[start:j]
-		}
+	q := closingQuote(l.b, start)
+	if q < 0 {
+		l.fail("unterminated string")
+		return nil
 	}
-	l.fail("unterminated string")
-	return nil
+	l.i = q + 1
+	return l.b[start:q]
+}
+
+// closingQuote returns the index of the quote that ends the string whose
+// content starts at or before from (b[from:] is inside it), or -1. It
+// jumps from quote to quote (IndexByte is vectorised) and tells an escaped
+// quote by the run of backslashes before it, which stops at the opening
+// quote at the latest.
+func closingQuote(b []byte, from int) int {
+	for {
+		j := bytes.IndexByte(b[from:], '"')
+		if j < 0 {
+			return -1
+		}
+		q := from + j
+		n := 0
+		for k := q - 1; k >= 0 && b[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q
+		}
+		from = q + 1
+	}
 }
 
 // str reads a string value (null reads as ""); other values are skipped
@@ -373,20 +392,19 @@ func (l *lexer) skip() []byte {
 	start := l.i
 	depth, inStr := 0, false
 	for j := l.i; j < len(l.b); j++ {
-		c := l.b[j]
 		if inStr {
-			switch c {
-			case '\\':
-				j++
-			case '"':
-				inStr = false
-				if depth == 0 {
-					l.i = j + 1
-					return l.b[start:l.i]
-				}
+			q := closingQuote(l.b, j)
+			if q < 0 {
+				break
+			}
+			j, inStr = q, false
+			if depth == 0 {
+				l.i = j + 1
+				return l.b[start:l.i]
 			}
 			continue
 		}
+		c := l.b[j]
 		switch c {
 		case '"':
 			inStr = true
