@@ -199,7 +199,7 @@ func listFiles(ctx context.Context, api ListAPI, o *Options, c *counter, from, t
 		regions := o.Regions
 		if regions == nil {
 			var err error
-			if regions, err = Regions(ctx, api, o.Bucket, LogsPrefix(acct), c); err != nil {
+			if regions, err = listRegions(ctx, api, o.Bucket, LogsPrefix(acct), c); err != nil {
 				return nil, err
 			}
 		}
@@ -279,9 +279,9 @@ func listDay(ctx context.Context, api ListAPI, bucket, prefix, startAfter string
 	}
 }
 
-// Regions lists the regions under an account's CloudTrail/ (or
+// listRegions lists the regions under an account's CloudTrail/ (or
 // CloudTrail-Digest/) prefix, with a delimiter: one short listing.
-func Regions(ctx context.Context, api ListAPI, bucket, prefix string, c *counter) ([]string, error) {
+func listRegions(ctx context.Context, api ListAPI, bucket, prefix string, c *counter) ([]string, error) {
 	var out []string
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/")}
 	for {

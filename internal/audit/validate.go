@@ -157,7 +157,7 @@ func Validate(ctx context.Context, api BucketAPI, o ValidateOptions) (*Validatio
 		regions := o.Regions
 		if regions == nil {
 			var err error
-			if regions, err = Regions(ctx, api, o.Bucket, DigestsPrefix(acct), nil); err != nil {
+			if regions, err = listRegions(ctx, api, o.Bucket, DigestsPrefix(acct), nil); err != nil {
 				return nil, err
 			}
 		}
