@@ -27,7 +27,7 @@ const module = "github.com/xacct/xacct/"
 // of ours, and the packages that tell AWS errors apart use it.
 var mayImport = map[string][]string{
 	"cmd/xacct":                      {"internal/cli"},
-	"internal/cli":                   {"internal/operation", "internal/config", "internal/plan", "internal/verify", "internal/reconcile", "internal/sandbox", "internal/graph", "internal/iampolicy"},
+	"internal/cli":                   {"internal/operation", "internal/config", "internal/plan", "internal/verify", "internal/reconcile", "internal/audit", "internal/sandbox", "internal/graph", "internal/iampolicy"},
 	"internal/operation":             {"*"},
 	"internal/config":                {},
 	"internal/config/gen":            {},
@@ -44,6 +44,8 @@ var mayImport = map[string][]string{
 	"internal/verify":                {"internal/iampolicy", "internal/config", "internal/stack", "internal/awserr"},
 	"internal/graph":                 {"internal/config", "internal/stack"},
 	"internal/reconcile":             {"lambda/processor"},
+	"internal/audit":                 {"internal/config", "internal/iampolicy"},
+	"internal/audit/audittest":       {"internal/audit"},
 	"internal/sandbox":               {"internal/iampolicy", "internal/awserr"},
 	"internal/sandbox/testfn":        {},
 	"internal/golden":                {},
@@ -55,7 +57,7 @@ var mayImport = map[string][]string{
 }
 
 // importedOnlyByTests may appear only in test files' imports.
-var importedOnlyByTests = []string{"internal/golden", "internal/resource/resourcetest", "internal/e2e"}
+var importedOnlyByTests = []string{"internal/golden", "internal/resource/resourcetest", "internal/audit/audittest", "internal/e2e"}
 
 type pkg struct {
 	ImportPath   string

@@ -13,6 +13,9 @@ const (
 	ExitChanges = 2 // plan --detailed-exitcode: changes present
 	// ExitMismatch is verify's: the access is not the intended one.
 	ExitMismatch = 3
+	// ExitLogsInvalid is audit --validate's: a log file or a digest is
+	// missing or altered.
+	ExitLogsInvalid = 3
 )
 
 // exitError ends a command with an exit code and nothing printed.

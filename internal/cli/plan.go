@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -42,6 +43,9 @@ show what apply would create, change and destroy. Reading is all it does.`,
 	return cmd
 }
 
+// driftBudget is how long plan spends finding who changed a resource.
+const driftBudget = 5 * time.Second
+
 func planRun(ctx context.Context, f *Factory, opts *planOptions) error {
 	ctx, cancel := signalContext(ctx)
 	defer cancel()
@@ -54,6 +58,9 @@ func planRun(ctx context.Context, f *Factory, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
+	// Who changed what drifted, when the logs say it: a bounded read
+	// that never fails the plan.
+	s.AttributeDrift(ctx, p, driftBudget)
 	if opts.Out != "" {
 		if err := s.SavePlan(opts.Out, p); err != nil {
 			return err

@@ -122,7 +122,7 @@ proves that the access it deployed is exactly the access you meant.`,
 	root.AddCommand(newCmdPolicy(f))
 	root.AddCommand(newCmdSandbox(f, nil))
 	root.AddCommand(newCmdPlan(f, nil), newCmdApply(f, nil), newCmdDestroy(f, nil), newCmdForceUnlock(f, nil), newCmdVerify(f, nil))
-	root.AddCommand(newCmdReconcile(f, nil))
+	root.AddCommand(newCmdReconcile(f, nil), newCmdAudit(f, nil))
 	root.AddCommand(newCmdState(f), newCmdVersion(f), newCmdCompletion(f), newCmdGraph(f, nil), newCmdShow(f, nil), newCmdImport(f, nil))
 	return root
 }

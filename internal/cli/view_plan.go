@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/xacct/xacct/internal/iampolicy"
 	"github.com/xacct/xacct/internal/plan"
@@ -65,6 +66,13 @@ func planText(w io.Writer, p *plan.Plan, color bool) error {
 			sym = "<= adopt"
 		}
 		fmt.Fprintf(&b, "\n  %s\n", paint(bold, "# "+c.Addr.String()+" "+verb))
+		if at, ok := p.DriftBy[c.Addr]; ok {
+			who := at.Who
+			if at.ARN != "" {
+				who += " (" + at.ARN + ")"
+			}
+			fmt.Fprintf(&b, "  %s\n", paint(yellow, "# changed outside xacct by "+who+" at "+at.Time.UTC().Format(time.RFC3339)+" ("+at.Action+")"))
+		}
 		fmt.Fprintf(&b, "  %s %s\n", paint(col, sym), c.Addr)
 		writeFields(&b, c, paint, col)
 	}
@@ -83,6 +91,9 @@ func planText(w io.Writer, p *plan.Plan, color bool) error {
 		}
 	}
 	writeKept(&b, p, paint)
+	if p.DriftNote != "" {
+		fmt.Fprintf(&b, "\n(%s)\n", p.DriftNote)
+	}
 	add, change, destroy := p.Counts()
 	adopt := ""
 	if n := p.Adopted(); n > 0 {

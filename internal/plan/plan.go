@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/xacct/xacct/internal/resource"
 	"github.com/xacct/xacct/internal/state"
@@ -71,6 +72,21 @@ type Plan struct {
 	// evaluated offline on the policies before and after (filled by the
 	// caller that can evaluate them; not part of a saved plan's trust).
 	Access []AccessChange `json:",omitempty"`
+	// DriftBy says who made the updates of resources changed outside
+	// xacct, when the logs hold it; DriftNote says in a line why it is
+	// not known when the logs could not be read. Neither is part of a
+	// saved plan.
+	DriftBy   map[resource.Address]Attribution `json:"-"`
+	DriftNote string                           `json:"-"`
+}
+
+// Attribution is who made a change, read from the trails' logs.
+type Attribution struct {
+	Who     string    `json:"who"`
+	ARN     string    `json:"arn,omitempty"`
+	Time    time.Time `json:"time"`
+	Action  string    `json:"action"`
+	EventID string    `json:"event_id"`
 }
 
 // Kept is a resource a plan keeps instead of deleting, and why.
