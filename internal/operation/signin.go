@@ -17,7 +17,12 @@ import (
 // line of what happened with a hint of what to do; the SDK's own chain is
 // kept as the error's detail (cli prints it with --debug).
 func signIn(ctx context.Context, env Env, cfg *config.Config) (map[string]aws.Config, error) {
-	cfgs, err := awsacct.Connect(ctx, cfg.Region, accountsOf(cfg), env.AWS, "xacct-"+cfg.Stack)
+	return signInTo(ctx, env, cfg, accountsOf(cfg))
+}
+
+// signInTo signs in to some of cfg's accounts, as signIn does.
+func signInTo(ctx context.Context, env Env, cfg *config.Config, accounts []awsacct.Account) (map[string]aws.Config, error) {
+	cfgs, err := awsacct.Connect(ctx, cfg.Region, accounts, env.AWS, "xacct-"+cfg.Stack)
 	if err == nil {
 		return cfgs, nil
 	}
