@@ -163,6 +163,7 @@ func applyRun(ctx context.Context, f *Factory, opts *applyOptions) error {
 			fmt.Fprintln(f.IO.Out)
 		}
 	}
+	view.plan = p
 	res, err := s.Apply(ctx, p, opts.ForceDeleteData, view.event)
 	res.Throttled = s.Throttled()
 	view.done(res, err)

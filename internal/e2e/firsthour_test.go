@@ -22,6 +22,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/xacct/xacct/internal/cli"
@@ -253,5 +254,77 @@ func TestSandboxHelpExampleWithEachAWSCLI(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), `"Account"`) {
 			t.Errorf("%s: %s: %v\n%s", c.path, line[1], err, out)
 		}
+	}
+}
+
+// TestMissingMemberStopsPlanAndApply: a member that does not exist is
+// named at its line by plan and by apply, before any change.
+func TestMissingMemberStopsPlanAndApply(t *testing.T) {
+	t.Parallel()
+	name := newEnv(t, "").stack
+	ghost := name + "-ghost"
+	e := newFirstHourEnv(t, fmt.Sprintf("groups:\n  developers:\n    group_name: %[1]s-Developers\n    members:\n      - %[2]s\n  testers: { group_name: %[1]s-Testers }\n", name, ghost))
+	want := regexp.MustCompile(`(?s)Error: a member does not exist in the development account ` + devID + `; nothing was changed:\n  \S+xacct\.yaml:14: groups\.developers\.members\[0\]: user ` + ghost + ` does not exist\nHint: .*xacct sandbox user create NAME --group GROUP`)
+	for _, args := range [][]string{{"plan"}, {"apply", "--auto-approve"}} {
+		code, out, stderr := e.run(args...)
+		if code != cli.ExitError || !want.MatchString(stderr) || strings.Contains(out, "Creating") {
+			t.Errorf("%v: exit %d\n%s\n%s", args, code, out, stderr)
+		}
+	}
+	_, err := e.orgAdmin(devID).iam.GetGroup(context.Background(), &iam.GetGroupInput{GroupName: aws.String(name + "-Developers")})
+	wantCode(t, err, "NoSuchEntity")
+	if _, err := os.Stat(filepath.Join(e.dir, "state.json")); err == nil {
+		t.Error("the refused apply wrote a state")
+	}
+}
+
+// TestFailingApplyPrintsItsSummary: an apply that fails half-way (the
+// Development administrator may not create one group) says what it did,
+// what failed and why, what it did not start, and what to run next.
+func TestFailingApplyPrintsItsSummary(t *testing.T) {
+	t.Parallel()
+	e := newFirstHourEnv(t, "")
+	// A deny on this test's group alone: the shared role serves the other
+	// tests unchanged.
+	ctx := context.Background()
+	dev := e.orgAdmin(devID)
+	deny := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:CreateGroup","Resource":"arn:aws:iam::%s:group/%s-Testers"}]}`, devID, e.stack)
+	must(dev.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("OrganizationAccountAccessRole"), PolicyName: aws.String(e.stack + "-deny"), PolicyDocument: aws.String(deny)}))(t)
+	t.Cleanup(func() {
+		_, _ = dev.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("OrganizationAccountAccessRole"), PolicyName: aws.String(e.stack + "-deny")})
+	})
+	code, out, stderr := e.run("apply", "--auto-approve")
+	summary := regexp.MustCompile(`(?s)\nApply stopped: (\d+) of (\d+) changes done, 1 failed, (\d+) not made\.\nDone \(saved in the state\):\n.*  \+ development/iam_group/` + e.stack + `-Developers\n.*Failed:\n  \+ development/iam_group/` + e.stack + `-Testers: .*AccessDenied.*\nNot made:\n.*  \+ development/iam_group_policy/` + e.stack + `-Testers/.*\nNext: fix what failed, then run xacct apply again: it resumes where this run stopped`)
+	if code != cli.ExitError || !summary.MatchString(out) || !strings.Contains(stderr, "Error: apply stopped:") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+}
+
+// TestSwappedAndMistypedAccountIDsAreNamed: with the Production and
+// Reporting IDs swapped after an apply, plan says they look swapped and
+// where they are written; with a mistyped ID in both id and role_arn, the
+// sign-in error names the account's keys and the ID.
+func TestSwappedAndMistypedAccountIDsAreNamed(t *testing.T) {
+	t.Parallel()
+	e := newFirstHourEnv(t, "")
+	e.mustRun("apply", "--auto-approve")
+	b, _ := os.ReadFile(e.cfg)
+	orig := string(b)
+	swapped := strings.NewReplacer(
+		`production: { id: "222222222222", role_arn: "arn:aws:iam::222222222222:`, `production: { id: "333333333333", role_arn: "arn:aws:iam::333333333333:`,
+		`reporting: { id: "333333333333", role_arn: "arn:aws:iam::333333333333:`, `reporting: { id: "222222222222", role_arn: "arn:aws:iam::222222222222:`).Replace(orig)
+	if swapped == orig {
+		t.Fatal("the env's config changed: nothing swapped")
+	}
+	e.write(swapped)
+	code, out, stderr := e.run("plan")
+	want := regexp.MustCompile(`Error: the account IDs look swapped: .*bucket ` + e.stack + `-prod, meant for the production account 333333333333, is in the reporting account 222222222222.*; nothing was changed\nHint: swap accounts\.production\.id \(\S+xacct\.yaml:5\) and accounts\.reporting\.id \(\S+xacct\.yaml:6\) back`)
+	if code != cli.ExitError || !want.MatchString(stderr) {
+		t.Errorf("swapped: exit %d\n%s\n%s", code, out, stderr)
+	}
+	e.write(strings.ReplaceAll(orig, devID, "111111111112"))
+	code, out, stderr = e.run("plan")
+	if code != cli.ExitError || !strings.Contains(stderr, "Hint: is accounts.development.id 111111111112 ("+e.cfg+":4) and accounts.development.role_arn right? A mistyped ID in both gives this error") {
+		t.Errorf("mistyped: exit %d\n%s\n%s", code, out, stderr)
 	}
 }

@@ -30,12 +30,17 @@ import (
 // everything in the state).
 func (s *Session) Plan(ctx context.Context, destroy bool) (*plan.Plan, error) {
 	s.read = s.st.Snapshot()
+	var members []string
+	for _, g := range s.Config.Groups {
+		members = append(members, g.Members...)
+	}
 	p, err := plan.Compute(ctx, plan.Input{
 		Stack: s.Config.Stack, Desired: s.desired, State: s.read, Kinds: s.kinds, Clients: s.clients,
 		Parallelism: s.opts.Parallelism, Destroy: destroy, Adopt: s.opts.Adopt,
+		Users: map[string][]string{"development": members},
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.explainPlanError(ctx, err)
 	}
 	p.Access = AccessDelta(s.Config, s.desired, p)
 	return p, nil

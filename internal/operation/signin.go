@@ -106,8 +106,13 @@ func describe(cfg *config.Config, p awsacct.Problem, failed []*awsacct.SignInErr
 		for _, f := range failed {
 			roles = append(roles, strings.TrimPrefix(f.How, "role "))
 		}
+		var keys []string
+		for _, f := range failed {
+			key := "accounts." + f.Account
+			keys = append(keys, fmt.Sprintf("%s.id %s (%s) and %s.role_arn", key, f.ID, cfg.Where(key+".id"), key))
+		}
 		return "the base credentials may not assume " + strings.Join(roles, ", "),
-			"check accounts.<name>.role_arn, external_id and the role's trust policy"
+			"is " + strings.Join(keys, ", ") + " right? A mistyped ID in both gives this error; else check external_id and the role's trust policy"
 	case awsacct.ProblemOther:
 	}
 	return "sign-in failed", ""

@@ -62,6 +62,31 @@ type BucketValue struct {
 
 type bucketKind struct{}
 
+// ForeignBucketError is a bucket of the config that exists in an account
+// other than the one it is meant for (the name is taken: bucket names are
+// global).
+type ForeignBucketError struct {
+	Bucket string
+	// AccountID is the account the bucket was read from, and meant for.
+	AccountID string
+}
+
+func (e *ForeignBucketError) Error() string {
+	return fmt.Sprintf("bucket %s exists but belongs to another account than %s (bucket names are global): choose another name", e.Bucket, e.AccountID)
+}
+
+// BucketExists reports whether the account of c owns the bucket.
+func BucketExists(ctx context.Context, c *Clients, name string) (bool, error) {
+	_, err := c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name)})
+	switch {
+	case err == nil:
+		return true, nil
+	case isNotFound(err, "NotFound", "NoSuchBucket", "Forbidden", "AccessDenied", "403"):
+		return false, nil
+	}
+	return false, fmt.Errorf("read bucket %s: %w", name, err)
+}
+
 var (
 	_ Kind       = bucketKind{}
 	_ DataHolder = bucketKind{}
@@ -112,7 +137,7 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 			return nil, nil
 		}
 		if isNotFound(err, "Forbidden", "AccessDenied", "403") {
-			return nil, fmt.Errorf("bucket %s exists but belongs to another account (bucket names are global): choose another name", name)
+			return nil, &ForeignBucketError{Bucket: name, AccountID: c.AccountID}
 		}
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
 	}
