@@ -144,6 +144,11 @@ func applyRun(ctx context.Context, f *Factory, opts *applyOptions) error {
 		if err := planText(f.IO.Out, p, f.color()); err != nil {
 			return err
 		}
+		data, err := s.DataToDelete(ctx, p, opts.ForceDeleteData)
+		if err != nil {
+			return err
+		}
+		dataText(f.IO.Out, data)
 		if b, err := s.AdoptedData(ctx, p); err != nil {
 			return err
 		} else if b != "" {

@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -173,4 +175,63 @@ func resultSummary(r operation.Result) string {
 		adopted = fmt.Sprintf("%d adopted, ", r.Adopted)
 	}
 	return fmt.Sprintf("%s%d added, %d changed, %d destroyed", adopted, r.Added, r.Changed, r.Destroyed)
+}
+
+// dataText says what --force-delete-data deletes: each bucket's objects,
+// versions and bytes ("more than" where the count stopped).
+func dataText(w io.Writer, data []operation.BucketData) {
+	if len(data) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\n--force-delete-data empties these buckets first; what they hold is deleted for good:")
+	for _, d := range data {
+		u := d.Usage
+		more := ""
+		if u.More {
+			more = "more than "
+		}
+		line := fmt.Sprintf("%s%s, %s%s, %s%s", more, count(u.Objects, "object"), more, count(u.Versions, "version"), more, byteSize(u.Bytes))
+		if u.DeleteMarkers > 0 {
+			line += ", " + more + count(u.DeleteMarkers, "delete marker")
+		}
+		if u == (operation.BucketUsage{}) {
+			line = "empty"
+		}
+		if u.More {
+			line += fmt.Sprintf(" (counting stopped at %s entries)", thousands(operation.UsageLimit))
+		}
+		fmt.Fprintf(w, "  %s: %s\n", d.Addr, line)
+	}
+}
+
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return thousands(n) + " " + what + "s"
+}
+
+// thousands writes n with thousands separators (100,000).
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// byteSize is n bytes in binary units (12 bytes, 3.4 KiB, 1.2 GiB).
+func byteSize(n int64) string {
+	if n < 1024 {
+		if n == 1 {
+			return "1 byte"
+		}
+		return fmt.Sprintf("%d bytes", n)
+	}
+	f, unit := float64(n), 0
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB"}
+	for f /= 1024; f >= 1024 && unit < len(units)-1; f /= 1024 {
+		unit++
+	}
+	return fmt.Sprintf("%.1f %s", f, units[unit])
 }

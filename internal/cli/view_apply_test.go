@@ -127,3 +127,25 @@ func TestApplyViewStoppedSummary(t *testing.T) {
 		golden.Check(t, filepath.Join("testdata", "apply", "stopped.txt"), out.Bytes())
 	}
 }
+
+// TestDataText: what destroy --force-delete-data deletes, bucket by bucket,
+// with "more than" where the count stopped; the same on a terminal and
+// piped.
+func TestDataText(t *testing.T) {
+	t.Parallel()
+	b := func(account, name string) resource.Address {
+		return resource.Address{Account: account, Kind: "s3_bucket", Name: name}
+	}
+	data := []operation.BucketData{
+		{Addr: b("production", "acme-data-prod"), Usage: operation.BucketUsage{Objects: 3, Versions: 5, DeleteMarkers: 1, Bytes: 3500}},
+		{Addr: b("production", "acme-data-processor-failures"), Usage: operation.BucketUsage{}},
+		{Addr: b("reporting", "acme-data-logs-333333333333"), Usage: operation.BucketUsage{Objects: 1, Versions: 1, Bytes: 1}},
+		{Addr: b("reporting", "acme-data-reporting"), Usage: operation.BucketUsage{Objects: 99000, Versions: 100000, Bytes: 5 << 30, More: true}},
+	}
+	for _, tty := range []bool{true, false} {
+		var out bytes.Buffer
+		f := &Factory{IO: &IOStreams{Out: &out, IsTTY: tty}}
+		dataText(f.IO.Out, data)
+		golden.Check(t, filepath.Join("testdata", "apply", "force-delete-data.txt"), out.Bytes())
+	}
+}

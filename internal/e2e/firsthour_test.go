@@ -328,3 +328,23 @@ func TestSwappedAndMistypedAccountIDsAreNamed(t *testing.T) {
 		t.Errorf("mistyped: exit %d\n%s\n%s", code, out, stderr)
 	}
 }
+
+// TestForcedDestroySaysWhatItDeletes: destroy --force-delete-data says,
+// before it deletes, what each bucket it empties holds.
+func TestForcedDestroySaysWhatItDeletes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newFirstHourEnv(t, "")
+	e.mustRun("apply", "--auto-approve")
+	prod := e.orgAdmin(prodID).s3
+	for _, o := range []struct{ key, body string }{{"a.txt", "hello"}, {"a.txt", "hello"}, {"b.txt", "hi"}} {
+		must(prod.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e.stack + "-prod"), Key: aws.String(o.key), Body: strings.NewReader(o.body)}))(t)
+	}
+	out := e.mustRun("destroy", "--auto-approve", "--force-delete-data")
+	data := strings.Index(out, "--force-delete-data empties these buckets first; what they hold is deleted for good:\n")
+	first := strings.Index(out, "Destroying...")
+	if data < 0 || first < data || !strings.Contains(out, "\n  production/s3_bucket/"+e.stack+"-prod: 2 objects, 3 versions, 12 bytes\n") ||
+		!strings.Contains(out, "\n  production/s3_bucket/"+e.stack+"-processor-failures: empty\n") {
+		t.Errorf("destroy --force-delete-data:\n%s", out)
+	}
+}

@@ -357,3 +357,37 @@ func inputsDigest(cfg *config.Config, codeSha string) string {
 	fmt.Fprintf(h, "\x00%s\x00%s", policies.Digest(), codeSha)
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// BucketData is what a bucket that a destroy empties holds.
+type BucketData struct {
+	Addr  resource.Address
+	Usage BucketUsage
+}
+
+// BucketUsage counts a bucket's objects, versions and bytes.
+type BucketUsage = resource.BucketUsage
+
+// UsageLimit is where DataToDelete stops counting a bucket's entries.
+const UsageLimit = resource.UsageLimit
+
+// DataToDelete counts, when force empties buckets (destroy
+// --force-delete-data), what each bucket p deletes holds, so that the
+// question is asked knowing it; the log bucket is among them when force
+// did not keep it. Counting stops at resource.UsageLimit entries a bucket.
+func (s *Session) DataToDelete(ctx context.Context, p *plan.Plan, force bool) ([]BucketData, error) {
+	if !force {
+		return nil, nil
+	}
+	var out []BucketData
+	for _, c := range p.Changes {
+		if c.Action != plan.Delete || c.Addr.Kind != "s3_bucket" {
+			continue
+		}
+		u, err := resource.Usage(ctx, s.clients[c.Addr.Account], c.Addr.Name, resource.UsageLimit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, BucketData{Addr: c.Addr, Usage: u})
+	}
+	return out, nil
+}
