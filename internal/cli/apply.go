@@ -144,6 +144,11 @@ func applyRun(ctx context.Context, f *Factory, opts *applyOptions) error {
 		if err := planText(f.IO.Out, p, f.color()); err != nil {
 			return err
 		}
+		data, err := s.DataToDelete(ctx, p, opts.ForceDeleteData)
+		if err != nil {
+			return err
+		}
+		dataText(f.IO.Out, data)
 		if b, err := s.AdoptedData(ctx, p); err != nil {
 			return err
 		} else if b != "" {
@@ -163,6 +168,7 @@ func applyRun(ctx context.Context, f *Factory, opts *applyOptions) error {
 			fmt.Fprintln(f.IO.Out)
 		}
 	}
+	view.plan = p
 	res, err := s.Apply(ctx, p, opts.ForceDeleteData, view.event)
 	res.Throttled = s.Throttled()
 	view.done(res, err)

@@ -30,6 +30,16 @@ type Factory struct {
 	NoColor bool
 	// Debug (--debug) prints an error's full detail (the AWS SDK's chain).
 	Debug bool
+	// Getenv reads the environment (nil: an empty one).
+	Getenv func(string) string
+}
+
+// getenv reads the environment variable key through Getenv.
+func (f *Factory) getenv(key string) string {
+	if f.Getenv == nil {
+		return ""
+	}
+	return f.Getenv(key)
 }
 
 // env is what operations take from the world outside.
@@ -69,7 +79,7 @@ func Main() int {
 		// This process is one account's kumo, started by `xacct sandbox`.
 		return sandbox.RunChild(os.Args, os.Stdin, os.Stdout)
 	}
-	f := &Factory{IO: System(), AWS: defaultAWSConfig, Now: time.Now, NoColor: os.Getenv("NO_COLOR") != ""}
+	f := &Factory{IO: System(), AWS: defaultAWSConfig, Now: time.Now, NoColor: os.Getenv("NO_COLOR") != "", Getenv: os.Getenv}
 	return Run(f, nil)
 }
 
@@ -123,6 +133,7 @@ proves that the access it deployed is exactly the access you meant.`,
 	root.AddCommand(newCmdSandbox(f, nil))
 	root.AddCommand(newCmdPlan(f, nil), newCmdApply(f, nil), newCmdDestroy(f, nil), newCmdForceUnlock(f, nil), newCmdVerify(f, nil))
 	root.AddCommand(newCmdReconcile(f, nil), newCmdAudit(f, nil))
+	root.AddCommand(newCmdValidate(f, nil), newCmdOutput(f, nil))
 	root.AddCommand(newCmdState(f), newCmdVersion(f), newCmdCompletion(f), newCmdGraph(f, nil), newCmdShow(f, nil), newCmdImport(f, nil))
 	return root
 }

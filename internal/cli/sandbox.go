@@ -2,15 +2,19 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/xacct/xacct/internal/config"
+	"github.com/xacct/xacct/internal/operation"
 	"github.com/xacct/xacct/internal/sandbox"
 )
 
@@ -40,8 +44,9 @@ On start it prints the lines a shell can source to act as the management
 account's administrator, and writes them to --env-file. The credentials are the
 sandbox's own: they work nowhere else. It runs until interrupted (Ctrl-C or
 SIGTERM) and stops every process it started.`,
-		Example: `  xacct sandbox -c examples/sandbox.yaml --env-file .xacct/sandbox.env &
-  . .xacct/sandbox.env && aws sts get-caller-identity   # the management administrator`,
+		Example: `  mkdir -p .xacct && xacct sandbox -c examples/sandbox.yaml --env-file .xacct/sandbox.env &
+  . .xacct/sandbox.env && aws --endpoint-url "$AWS_ENDPOINT_URL" sts get-caller-identity   # the management administrator
+  xacct sandbox user create alice --group developers -c examples/sandbox.yaml   # a member, its keys and profile`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			injected, err := sandbox.ParseFaults(faults)
@@ -62,7 +67,95 @@ SIGTERM) and stops every process it started.`,
 	cmd.Flags().StringVar(&opts.DataDir, "data-dir", "", "keep the accounts' data in `DIR` across restarts (default: in memory)")
 	cmd.Flags().StringVar(&faults, "faults", "", "inject AWS's own weather: `throttle=P,error=P,iam-delay=D` (the service's throttling error or a 5xx with probability P in [0,1]; IAM changes honoured only D later, e.g. 2s)")
 	cmd.Flags().Uint64Var(&opts.FaultSeed, "fault-seed", 0, "the seed of --faults: the same seed gives the same faults for the same requests")
+	user := &cobra.Command{Use: "user", Short: "Make Development users on a running sandbox", Args: cobra.NoArgs}
+	user.AddCommand(newCmdSandboxUserCreate(f, nil))
+	cmd.AddCommand(user)
 	return cmd
+}
+
+// sandboxUserOptions are the inputs of `xacct sandbox user create`.
+type sandboxUserOptions struct {
+	Config string
+	Name   string
+	Group  string
+	MFA    bool
+}
+
+func newCmdSandboxUserCreate(f *Factory, runF func(*sandboxUserOptions) error) *cobra.Command {
+	opts := &sandboxUserOptions{}
+	cmd := &cobra.Command{
+		Use:   "create NAME --group GROUP",
+		Short: "Make a member of a group on the sandbox, with keys and an AWS CLI profile",
+		Long: `Make the IAM user NAME in the sandbox's Development account, add it to the
+group, make its access key, and print the key and the AWS CLI profile that acts
+through the group's role (the one xacct output --aws-config prints).
+
+It prints the access key's secret, once: the sandbox's own, valid nowhere else.
+It refuses a config whose development account is not a sandbox on this machine
+(endpoint_url on localhost): on AWS, users come from the account's owners.
+Signs in as xacct does (the environment xacct sandbox --env-file wrote).
+
+--mfa adds mfa_serial to the profile even where the group does not require MFA.
+The sandbox has no MFA devices: it takes any six-digit code given with a serial
+number as MFA, so when the AWS CLI asks for a code, any six digits pass.`,
+		Example: `  . .xacct/sandbox.env
+  xacct sandbox user create alice --group developers -c examples/sandbox.yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			if opts.Group == "" {
+				return errors.New("--group is required: the key of the group the user joins (groups.<key> in the config)")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return sandboxUserRun(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Config, "config", "c", config.DefaultFile, "the config `file` of the stack on the sandbox")
+	cmd.Flags().StringVar(&opts.Group, "group", "", "the `GROUP` (its key or IAM group name) the user joins")
+	cmd.Flags().BoolVar(&opts.MFA, "mfa", false, "put mfa_serial in the profile (any six digits pass on the sandbox)")
+	return cmd
+}
+
+func sandboxUserRun(ctx context.Context, f *Factory, opts *sandboxUserOptions) error {
+	u, err := operation.CreateSandboxUser(ctx, f.env(), opts.Config, opts.Name, opts.Group, opts.MFA)
+	if err != nil {
+		return err
+	}
+	return sandboxUserText(f.IO.Out, u, f.getenv("AWS_CA_BUNDLE"))
+}
+
+// tryCommand is an AWS CLI command the member's role may run: an upload
+// where the group may put objects, else a listing or a download.
+func tryCommand(p operation.MemberProfile) string {
+	switch a := p.Group.Actions; {
+	case slices.Contains(a, "s3:PutObject"):
+		return fmt.Sprintf("echo hello > hello.txt && aws --profile %s s3 cp hello.txt s3://%s/hello.txt", p.Group.RoleName, p.Bucket)
+	case slices.Contains(a, "s3:ListBucket"):
+		return fmt.Sprintf("aws --profile %s s3 ls s3://%s/", p.Group.RoleName, p.Bucket)
+	default:
+		return fmt.Sprintf("aws --profile %s s3 cp s3://%s/KEY .", p.Group.RoleName, p.Bucket)
+	}
+}
+
+// sandboxUserText shows a new sandbox user: its key, once, and its profile.
+func sandboxUserText(w io.Writer, u *operation.SandboxUser, caBundle string) error {
+	p := u.Profile
+	var b strings.Builder
+	fmt.Fprintf(&b, "Created %s (%s), a member of %s.\n\n", p.User, u.ARN, p.Group.GroupName)
+	fmt.Fprintf(&b, "Its access key, printed this once (the sandbox's own, valid nowhere else): add it to ~/.aws/credentials\n")
+	fmt.Fprintf(&b, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n", p.User, u.AccessKeyID, u.SecretAccessKey)
+	fmt.Fprintf(&b, "Its profile through %s: add it to ~/.aws/config (xacct output --aws-config %s --user %s prints it again)\n", p.Group.RoleName, p.Group.Key, p.User)
+	if err := awsConfigText(&b, []operation.MemberProfile{p}, profileOptions{CABundle: caBundle}); err != nil {
+		return err
+	}
+	fmt.Fprintf(&b, "\nThen: %s\n", tryCommand(p))
+	if p.MFASerial != "" {
+		fmt.Fprintln(&b, "When the AWS CLI asks for the MFA code, any six digits pass: the sandbox has no MFA devices.")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func sandboxRun(ctx context.Context, opts *sandboxOptions) error {

@@ -3,6 +3,9 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xacct/xacct/internal/operation"
@@ -15,6 +18,11 @@ type applyView struct {
 	f       *Factory
 	json    *json.Encoder // nil: human text
 	destroy bool
+	// plan is what the run was to do; finished and failed what it did
+	// (by address), for the summary of a run that stopped.
+	plan     *plan.Plan
+	finished map[string]bool
+	failed   map[string]error
 }
 
 func newApplyView(f *Factory, asJSON, destroy bool) *applyView {
@@ -55,6 +63,16 @@ var verbs = map[plan.Action][4]string{
 
 // event shows a change starting or finishing (called serialized).
 func (v *applyView) event(e operation.Event) {
+	if e.Done {
+		if v.finished == nil {
+			v.finished, v.failed = map[string]bool{}, map[string]error{}
+		}
+		if e.Err != nil {
+			v.failed[e.Change.Addr.String()] = e.Err
+		} else {
+			v.finished[e.Change.Addr.String()] = true
+		}
+	}
 	if v.json != nil {
 		ev := applyEvent{FormatVersion: 1, Type: "change_started", Address: e.Change.Addr.String(), Action: plan.ActionName(e.Change.Action)}
 		if e.Still {
@@ -106,6 +124,42 @@ func (v *applyView) done(r operation.Result, err error) {
 	if r.Throttled > 0 {
 		fmt.Fprintln(v.f.IO.Out, throttledLine(r.Throttled))
 	}
+	if err != nil && v.plan != nil {
+		v.stopped()
+	}
+}
+
+// stopped summarises a run that stopped: what was done, what failed and
+// why, what was not started, and what to run next.
+func (v *applyView) stopped() {
+	word, again := "Apply", "xacct apply"
+	if v.destroy {
+		word, again = "Destroy", "xacct destroy"
+	}
+	var done, failed, left []string
+	for _, c := range v.plan.Changes {
+		a := c.Addr.String()
+		line := fmt.Sprintf("  %c %s", rune(c.Action), a)
+		switch {
+		case v.finished[a]:
+			done = append(done, line)
+		case v.failed[a] != nil:
+			failed = append(failed, line+": "+v.failed[a].Error())
+		default:
+			left = append(left, line)
+		}
+	}
+	w := v.f.IO.Out
+	fmt.Fprintf(w, "\n%s stopped: %d of %d changes done, %d failed, %d not made.\n", word, len(done), len(v.plan.Changes), len(failed), len(left))
+	for _, part := range []struct {
+		title string
+		lines []string
+	}{{"Done (saved in the state):", done}, {"Failed:", failed}, {"Not made:", left}} {
+		if len(part.lines) > 0 {
+			fmt.Fprintf(w, "%s\n%s\n", part.title, strings.Join(part.lines, "\n"))
+		}
+	}
+	fmt.Fprintf(w, "Next: fix what failed, then run %s again: it resumes where this run stopped (xacct plan shows what is left).\n", again)
 }
 
 // throttledLine says how many requests AWS throttled.
@@ -121,4 +175,63 @@ func resultSummary(r operation.Result) string {
 		adopted = fmt.Sprintf("%d adopted, ", r.Adopted)
 	}
 	return fmt.Sprintf("%s%d added, %d changed, %d destroyed", adopted, r.Added, r.Changed, r.Destroyed)
+}
+
+// dataText says what --force-delete-data deletes: each bucket's objects,
+// versions and bytes ("more than" where the count stopped).
+func dataText(w io.Writer, data []operation.BucketData) {
+	if len(data) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\n--force-delete-data empties these buckets first; what they hold is deleted for good:")
+	for _, d := range data {
+		u := d.Usage
+		more := ""
+		if u.More {
+			more = "more than "
+		}
+		line := fmt.Sprintf("%s%s, %s%s, %s%s", more, count(u.Objects, "object"), more, count(u.Versions, "version"), more, byteSize(u.Bytes))
+		if u.DeleteMarkers > 0 {
+			line += ", " + more + count(u.DeleteMarkers, "delete marker")
+		}
+		if u == (operation.BucketUsage{}) {
+			line = "empty"
+		}
+		if u.More {
+			line += fmt.Sprintf(" (counting stopped at %s entries)", thousands(operation.UsageLimit))
+		}
+		fmt.Fprintf(w, "  %s: %s\n", d.Addr, line)
+	}
+}
+
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return thousands(n) + " " + what + "s"
+}
+
+// thousands writes n with thousands separators (100,000).
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// byteSize is n bytes in binary units (12 bytes, 3.4 KiB, 1.2 GiB).
+func byteSize(n int64) string {
+	if n < 1024 {
+		if n == 1 {
+			return "1 byte"
+		}
+		return fmt.Sprintf("%d bytes", n)
+	}
+	f, unit := float64(n), 0
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB"}
+	for f /= 1024; f >= 1024 && unit < len(units)-1; f /= 1024 {
+		unit++
+	}
+	return fmt.Sprintf("%.1f %s", f, units[unit])
 }

@@ -3,10 +3,12 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xacct/xacct/internal/golden"
 	"github.com/xacct/xacct/internal/operation"
 	"github.com/xacct/xacct/internal/plan"
 	"github.com/xacct/xacct/internal/resource"
@@ -100,5 +102,50 @@ AWS throttled 7 requests; xacct slowed down and retried them.
 				t.Error("color in progress output")
 			}
 		})
+	}
+}
+
+// TestApplyViewStoppedSummary: a run that stops says what it did, what
+// failed and why, what it never started, and what to run next, on a
+// terminal and piped alike.
+func TestApplyViewStoppedSummary(t *testing.T) {
+	t.Parallel()
+	ch := func(kind, name string, a plan.Action) plan.Change {
+		return plan.Change{Addr: resource.Address{Account: "development", Kind: kind, Name: name}, Action: a}
+	}
+	group, member, policy := ch("iam_group", "Developers", plan.Create), ch("iam_group_membership", "Developers/alice", plan.Create), ch("iam_group_policy", "Developers/assume", plan.Update)
+	p := &plan.Plan{Changes: []plan.Change{group, member, policy}}
+	for _, tty := range []bool{true, false} {
+		var out bytes.Buffer
+		v := newApplyView(&Factory{IO: &IOStreams{Out: &out, IsTTY: tty}}, false, false)
+		v.plan = p
+		for _, e := range []operation.Event{{Change: group}, {Change: group, Done: true}, {Change: member},
+			{Change: member, Done: true, Err: errors.New("add alice to IAM group Developers: the user does not exist")}} {
+			v.event(e)
+		}
+		v.done(operation.Result{Added: 1}, errors.New("stopped"))
+		golden.Check(t, filepath.Join("testdata", "apply", "stopped.txt"), out.Bytes())
+	}
+}
+
+// TestDataText: what destroy --force-delete-data deletes, bucket by bucket,
+// with "more than" where the count stopped; the same on a terminal and
+// piped.
+func TestDataText(t *testing.T) {
+	t.Parallel()
+	b := func(account, name string) resource.Address {
+		return resource.Address{Account: account, Kind: "s3_bucket", Name: name}
+	}
+	data := []operation.BucketData{
+		{Addr: b("production", "acme-data-prod"), Usage: operation.BucketUsage{Objects: 3, Versions: 5, DeleteMarkers: 1, Bytes: 3500}},
+		{Addr: b("production", "acme-data-processor-failures"), Usage: operation.BucketUsage{}},
+		{Addr: b("reporting", "acme-data-logs-333333333333"), Usage: operation.BucketUsage{Objects: 1, Versions: 1, Bytes: 1}},
+		{Addr: b("reporting", "acme-data-reporting"), Usage: operation.BucketUsage{Objects: 99000, Versions: 100000, Bytes: 5 << 30, More: true}},
+	}
+	for _, tty := range []bool{true, false} {
+		var out bytes.Buffer
+		f := &Factory{IO: &IOStreams{Out: &out, IsTTY: tty}}
+		dataText(f.IO.Out, data)
+		golden.Check(t, filepath.Join("testdata", "apply", "force-delete-data.txt"), out.Bytes())
 	}
 }

@@ -174,3 +174,51 @@ func ActionServices() []string {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// didYouMean suggests the S3 actions of the table nearest to a mistyped
+// one (" (did you mean s3:GetObject?)"), or "" when none is near: a
+// suggestion that is a guess at random helps nobody.
+func didYouMean(action string) string {
+	_, name, _ := strings.Cut(action, ":")
+	name = strings.ToLower(name)
+	// A typo is a letter or two; allow more in long names, never so many
+	// that an unrelated action qualifies.
+	limit := min(3, max(1, len(name)/5))
+	best, bestD := []string(nil), limit+1
+	for _, cand := range ServiceActions("s3") {
+		_, cn, _ := strings.Cut(cand, ":")
+		d := editDistance(name, strings.ToLower(cn))
+		switch {
+		case d < bestD:
+			best, bestD = []string{cand}, d
+		case d == bestD:
+			best = append(best, cand)
+		}
+	}
+	if len(best) == 0 || len(best) > 3 {
+		return ""
+	}
+	return " (did you mean " + strings.Join(best, " or ") + "?)"
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes
+// (action names are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

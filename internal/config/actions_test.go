@@ -237,3 +237,55 @@ func TestEscalationActions(t *testing.T) {
 		t.Errorf("a pattern without a match: %v", err)
 	}
 }
+
+// TestDidYouMean: a mistyped S3 action gets the nearest actions of the
+// table, a name near none gets no guess.
+func TestDidYouMean(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want string }{
+		{"s3:GetObjekt", " (did you mean s3:GetObject?)"},
+		{"s3:putobjet", " (did you mean s3:PutObject?)"},
+		{"s3:ListBuckit", " (did you mean s3:ListBucket?)"},
+		{"s3:GetObjectVersionz", " (did you mean s3:GetObjectVersion?)"},
+		{"s3:Frobnicate", ""},
+		{"s3:Get", ""},
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := didYouMean(tt.in); got != tt.want {
+				t.Errorf("didYouMean(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestWhere: a key the file gives is located by its line; a default by
+// the file alone.
+func TestWhere(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte(`stack: acme-data
+region: us-east-1
+accounts:
+  development: { id: "111111111111" }
+  production: { id: "222222222222" }
+  reporting: { id: "333333333333" }
+groups:
+  developers:
+    members:
+      - alice
+      - bob
+production: { bucket: acme-data-prod }
+reporting: { bucket: acme-data-reporting }
+`), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{
+		"groups.developers.members[1]": "x.yaml:11",
+		"accounts.production.id":       "x.yaml:5",
+		"reporting.logs.bucket":        "x.yaml",
+	} {
+		if got := c.Where(key); got != want {
+			t.Errorf("Where(%q) = %q, want %q", key, got, want)
+		}
+	}
+}

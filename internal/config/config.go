@@ -37,6 +37,19 @@ type Config struct {
 	Tags       map[string]string
 	State      State
 	Verify     Verify
+	// lines are where each given key's value is, by dotted key
+	// (groups.developers.members[0]), for errors found after loading.
+	lines map[string]int
+}
+
+// Where is "file:line" of a key the file gives (a dotted path such as
+// accounts.production.id or groups.developers.members[0]), or the file
+// alone when the key was not written (a default).
+func (c *Config) Where(key string) string {
+	if n, ok := c.lines[key]; ok && n > 0 {
+		return fmt.Sprintf("%s:%d", c.File, n)
+	}
+	return c.File
 }
 
 // Verify is what `xacct verify` accepts on purpose.
@@ -231,6 +244,7 @@ func Parse(data []byte, file string) (*Config, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
+	c.lines = d.lines
 	return c, nil
 }
 
@@ -970,7 +984,7 @@ func canonicalAction(a string) (string, error) {
 	}
 	act, ok := LookupAction(a)
 	if !ok {
-		return "", fmt.Errorf("%q is not an S3 action xacct knows (the Service Authorization Reference, %s %s)", a, ActionSource().Package, ActionSource().Version)
+		return "", fmt.Errorf("%q is not an S3 action xacct knows (the Service Authorization Reference, %s %s)%s", a, ActionSource().Package, ActionSource().Version, didYouMean(a))
 	}
 	if lvl, _ := S3ActionLevel(act.Name); lvl == ActionNone {
 		return "", fmt.Errorf("%q applies to no bucket or object (its resources: %s): a group's role may only be granted S3 actions on the Production bucket and its objects", a, resourceTypes(act))

@@ -30,12 +30,17 @@ import (
 // everything in the state).
 func (s *Session) Plan(ctx context.Context, destroy bool) (*plan.Plan, error) {
 	s.read = s.st.Snapshot()
+	var members []string
+	for _, g := range s.Config.Groups {
+		members = append(members, g.Members...)
+	}
 	p, err := plan.Compute(ctx, plan.Input{
 		Stack: s.Config.Stack, Desired: s.desired, State: s.read, Kinds: s.kinds, Clients: s.clients,
 		Parallelism: s.opts.Parallelism, Destroy: destroy, Adopt: s.opts.Adopt,
+		Users: map[string][]string{"development": members},
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.explainPlanError(ctx, err)
 	}
 	p.Access = AccessDelta(s.Config, s.desired, p)
 	return p, nil
@@ -351,4 +356,38 @@ func inputsDigest(cfg *config.Config, codeSha string) string {
 	h.Write(cfg.Raw)
 	fmt.Fprintf(h, "\x00%s\x00%s", policies.Digest(), codeSha)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// BucketData is what a bucket that a destroy empties holds.
+type BucketData struct {
+	Addr  resource.Address
+	Usage BucketUsage
+}
+
+// BucketUsage counts a bucket's objects, versions and bytes.
+type BucketUsage = resource.BucketUsage
+
+// UsageLimit is where DataToDelete stops counting a bucket's entries.
+const UsageLimit = resource.UsageLimit
+
+// DataToDelete counts, when force empties buckets (destroy
+// --force-delete-data), what each bucket p deletes holds, so that the
+// question is asked knowing it; the log bucket is among them when force
+// did not keep it. Counting stops at resource.UsageLimit entries a bucket.
+func (s *Session) DataToDelete(ctx context.Context, p *plan.Plan, force bool) ([]BucketData, error) {
+	if !force {
+		return nil, nil
+	}
+	var out []BucketData
+	for _, c := range p.Changes {
+		if c.Action != plan.Delete || c.Addr.Kind != "s3_bucket" {
+			continue
+		}
+		u, err := resource.Usage(ctx, s.clients[c.Addr.Account], c.Addr.Name, resource.UsageLimit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, BucketData{Addr: c.Addr, Usage: u})
+	}
+	return out, nil
 }

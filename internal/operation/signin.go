@@ -17,7 +17,12 @@ import (
 // line of what happened with a hint of what to do; the SDK's own chain is
 // kept as the error's detail (cli prints it with --debug).
 func signIn(ctx context.Context, env Env, cfg *config.Config) (map[string]aws.Config, error) {
-	cfgs, err := awsacct.Connect(ctx, cfg.Region, accountsOf(cfg), env.AWS, "xacct-"+cfg.Stack)
+	return signInTo(ctx, env, cfg, accountsOf(cfg))
+}
+
+// signInTo signs in to some of cfg's accounts, as signIn does.
+func signInTo(ctx context.Context, env Env, cfg *config.Config, accounts []awsacct.Account) (map[string]aws.Config, error) {
+	cfgs, err := awsacct.Connect(ctx, cfg.Region, accounts, env.AWS, "xacct-"+cfg.Stack)
 	if err == nil {
 		return cfgs, nil
 	}
@@ -101,8 +106,13 @@ func describe(cfg *config.Config, p awsacct.Problem, failed []*awsacct.SignInErr
 		for _, f := range failed {
 			roles = append(roles, strings.TrimPrefix(f.How, "role "))
 		}
+		var keys []string
+		for _, f := range failed {
+			key := "accounts." + f.Account
+			keys = append(keys, fmt.Sprintf("%s.id %s (%s) and %s.role_arn", key, f.ID, cfg.Where(key+".id"), key))
+		}
 		return "the base credentials may not assume " + strings.Join(roles, ", "),
-			"check accounts.<name>.role_arn, external_id and the role's trust policy"
+			"is " + strings.Join(keys, ", ") + " right? A mistyped ID in both gives this error; else check external_id and the role's trust policy"
 	case awsacct.ProblemOther:
 	}
 	return "sign-in failed", ""

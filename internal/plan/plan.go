@@ -167,6 +167,64 @@ type Input struct {
 	// Adopt takes over existing resources with the config's names that
 	// xacct does not own, instead of refusing them.
 	Adopt bool
+	// Users are the IAM users that must exist, by account (the members
+	// the plan adds to groups: xacct never creates users). Checked with
+	// one listing per account, before any change is planned.
+	Users map[string][]string
+}
+
+// MissingUsersError is the users a plan needs that do not exist.
+type MissingUsersError struct {
+	Account   string // the account's name
+	AccountID string
+	Missing   []MissingUser
+}
+
+// MissingUser is a user that does not exist, and one that does whose name
+// differs only in case (IAM user names are unique without case, but the
+// membership names the user as written).
+type MissingUser struct {
+	Name    string
+	Similar string
+}
+
+func (e *MissingUsersError) Error() string {
+	names := make([]string, len(e.Missing))
+	for i, m := range e.Missing {
+		names[i] = m.Name
+	}
+	return fmt.Sprintf("these users do not exist in the %s account %s: %s", e.Account, e.AccountID, strings.Join(names, ", "))
+}
+
+// checkUsers returns a *MissingUsersError for the users of in.Users that
+// do not exist.
+func checkUsers(ctx context.Context, in Input) error {
+	var errs []error
+	for _, account := range slices.Sorted(maps.Keys(in.Users)) {
+		want := in.Users[account]
+		c := in.Clients[account]
+		if len(want) == 0 || c == nil {
+			continue
+		}
+		have, err := resource.UserNames(ctx, c)
+		if err != nil {
+			return err
+		}
+		exact, folded := map[string]bool{}, map[string]string{}
+		for _, u := range have {
+			exact[u], folded[strings.ToLower(u)] = true, u
+		}
+		e := &MissingUsersError{Account: account, AccountID: c.AccountID}
+		for _, u := range want {
+			if !exact[u] {
+				e.Missing = append(e.Missing, MissingUser{Name: u, Similar: folded[strings.ToLower(u)]})
+			}
+		}
+		if len(e.Missing) > 0 {
+			errs = append(errs, e)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // OwnershipError is a resource that exists in AWS but that xacct does not
@@ -211,6 +269,12 @@ func Compute(ctx context.Context, in Input) (*Plan, error) {
 	actual, err := readAll(ctx, in, addrs)
 	if err != nil {
 		return nil, err
+	}
+	// After the reads: the snapshot they loaded lists the users too.
+	if !in.Destroy {
+		if err := checkUsers(ctx, in); err != nil {
+			return nil, err
+		}
 	}
 
 	p := &Plan{}

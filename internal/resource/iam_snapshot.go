@@ -12,6 +12,7 @@ import (
 )
 
 type snapshotAPI interface {
+	ListUsers(context.Context, *iam.ListUsersInput, ...func(*iam.Options)) (*iam.ListUsersOutput, error)
 	GetAccountAuthorizationDetails(context.Context, *iam.GetAccountAuthorizationDetailsInput, ...func(*iam.Options)) (*iam.GetAccountAuthorizationDetailsOutput, error)
 	ListRoles(context.Context, *iam.ListRolesInput, ...func(*iam.Options)) (*iam.ListRolesOutput, error)
 }
@@ -49,7 +50,9 @@ type snapshotData struct {
 	groups map[string]*iamtypes.GroupDetail
 	// members are each group's members, by group name.
 	members map[string][]string
-	roles   map[string]*iamtypes.RoleDetail
+	// users are every user of the account (read with the groups).
+	users []string
+	roles map[string]*iamtypes.RoleDetail
 	// listed are the roles as ListRoles gives them.
 	listed map[string]*iamtypes.Role
 }
@@ -159,6 +162,7 @@ func (s *IAMSnapshot) read(ctx context.Context, c *Clients) (*snapshotData, erro
 			d.groups[aws.ToString(g.GroupName)] = g
 		}
 		for _, u := range out.UserDetailList {
+			d.users = append(d.users, aws.ToString(u.UserName))
 			for _, g := range u.GroupList {
 				d.members[g] = append(d.members[g], aws.ToString(u.UserName))
 			}
@@ -310,3 +314,34 @@ func FindParts(ctx context.Context, pf PartsFinder, c *Clients, name string) ([]
 }
 
 var parentWords = map[string]string{"iam_group": "IAM group", "iam_role": "IAM role"}
+
+// UserNames lists the account's IAM users: from the snapshot when it has
+// read them (with the groups: no request of its own), else with ListUsers,
+// a thousand a page. A plan checks with it that the members it adds exist,
+// before any change.
+func UserNames(ctx context.Context, c *Clients) ([]string, error) {
+	if c.Snapshot.Serves("iam_group") {
+		d, err := c.Snapshot.get(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if d != nil {
+			return d.users, nil
+		}
+	}
+	var names []string
+	var marker *string
+	for {
+		out, err := c.IAM.ListUsers(ctx, &iam.ListUsersInput{MaxItems: aws.Int32(1000), Marker: marker})
+		if err != nil {
+			return nil, fmt.Errorf("list the IAM users of account %s: %w", c.AccountID, err)
+		}
+		for _, u := range out.Users {
+			names = append(names, aws.ToString(u.UserName))
+		}
+		if !out.IsTruncated || out.Marker == nil {
+			return names, nil
+		}
+		marker = out.Marker
+	}
+}

@@ -62,6 +62,31 @@ type BucketValue struct {
 
 type bucketKind struct{}
 
+// ForeignBucketError is a bucket of the config that exists in an account
+// other than the one it is meant for (the name is taken: bucket names are
+// global).
+type ForeignBucketError struct {
+	Bucket string
+	// AccountID is the account the bucket was read from, and meant for.
+	AccountID string
+}
+
+func (e *ForeignBucketError) Error() string {
+	return fmt.Sprintf("bucket %s exists but belongs to another account than %s (bucket names are global): choose another name", e.Bucket, e.AccountID)
+}
+
+// BucketExists reports whether the account of c owns the bucket.
+func BucketExists(ctx context.Context, c *Clients, name string) (bool, error) {
+	_, err := c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name)})
+	switch {
+	case err == nil:
+		return true, nil
+	case isNotFound(err, "NotFound", "NoSuchBucket", "Forbidden", "AccessDenied", "403"):
+		return false, nil
+	}
+	return false, fmt.Errorf("read bucket %s: %w", name, err)
+}
+
 var (
 	_ Kind       = bucketKind{}
 	_ DataHolder = bucketKind{}
@@ -112,7 +137,7 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 			return nil, nil
 		}
 		if isNotFound(err, "Forbidden", "AccessDenied", "403") {
-			return nil, fmt.Errorf("bucket %s exists but belongs to another account (bucket names are global): choose another name", name)
+			return nil, &ForeignBucketError{Bucket: name, AccountID: c.AccountID}
 		}
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
 	}
@@ -303,6 +328,56 @@ func (bucketKind) Count(ctx context.Context, c *Clients, name string, limit int)
 		return 0, fmt.Errorf("list objects of bucket %s: %w", name, err)
 	}
 	return len(out.Versions) + len(out.DeleteMarkers), nil
+}
+
+// BucketUsage is what a bucket holds, as a destroy that empties it
+// deletes it.
+type BucketUsage struct {
+	// Objects are the keys whose current version is an object (not a
+	// delete marker); Versions every object version, current or not;
+	// DeleteMarkers the delete markers; Bytes the versions' sizes.
+	Objects, Versions, DeleteMarkers int
+	Bytes                            int64
+	// More says the count stopped at its limit: the bucket holds more.
+	More bool
+}
+
+// UsageLimit is where Usage stops counting: past it, a listing of a
+// thousand entries a page would take long enough to delay the question it
+// informs, and "more than 100,000 versions" says what matters.
+const UsageLimit = 100_000
+
+// Usage counts a bucket's objects, versions, delete markers and bytes with
+// ListObjectVersions, up to limit entries (then More is set). A bucket
+// that does not exist holds nothing.
+func Usage(ctx context.Context, c *Clients, name string, limit int) (BucketUsage, error) {
+	var u BucketUsage
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(name)}
+	for {
+		out, err := c.S3.ListObjectVersions(ctx, in)
+		if isNotFound(err, "NoSuchBucket") {
+			return BucketUsage{}, nil
+		}
+		if err != nil {
+			return u, fmt.Errorf("list objects of bucket %s: %w", name, err)
+		}
+		for _, v := range out.Versions {
+			u.Versions++
+			u.Bytes += aws.ToInt64(v.Size)
+			if aws.ToBool(v.IsLatest) {
+				u.Objects++
+			}
+		}
+		u.DeleteMarkers += len(out.DeleteMarkers)
+		if u.Versions+u.DeleteMarkers >= limit && aws.ToBool(out.IsTruncated) {
+			u.More = true
+			return u, nil
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return u, nil
+		}
+		in.KeyMarker, in.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
+	}
 }
 
 // Empty deletes every object version and delete marker.

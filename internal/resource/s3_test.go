@@ -2,6 +2,7 @@ package resource_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +249,42 @@ func TestBucketExpiration(t *testing.T) {
 	out, err := c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(bucketName)})
 	if err != nil || len(out.Rules) != 1 || aws.ToString(out.Rules[0].ID) != "archive" {
 		t.Errorf("after removing the expiry: rules %+v, err %v", out, err)
+	}
+}
+
+// TestBucketUsage counts what a destroy that empties a bucket deletes,
+// across pages, and stops at its limit saying there is more.
+func TestBucketUsage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, f := resourcetest.New(prodAccount, region)
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(c.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucketName), CreateBucketConfiguration: locationIn(region)}))
+	must(c.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucketName), VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}))
+	// 1,500 keys (two pages), one of them twice, one deleted: the fake's
+	// sizes are the keys' lengths.
+	var bytes int64
+	for i := range 1500 {
+		key := fmt.Sprintf("k%04d", i)
+		must(nil, f.PutObject(bucketName, key))
+		bytes += int64(len(key))
+	}
+	must(nil, f.PutObject(bucketName, "k0000"))
+	must(c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucketName), Key: aws.String("k0001")}))
+	got, err := resource.Usage(ctx, c, bucketName, resource.UsageLimit)
+	want := resource.BucketUsage{Objects: 1499, Versions: 1501, DeleteMarkers: 1, Bytes: bytes + 5}
+	if err != nil || got != want {
+		t.Errorf("Usage = %+v, %v; want %+v", got, err, want)
+	}
+	if got, err := resource.Usage(ctx, c, bucketName, 1000); err != nil || !got.More || got.Versions+got.DeleteMarkers != 1000 {
+		t.Errorf("Usage with limit 1000 = %+v, %v; want 1000 entries and More", got, err)
+	}
+	if got, err := resource.Usage(ctx, c, "absent-bucket", 10); err != nil || got != (resource.BucketUsage{}) {
+		t.Errorf("Usage of an absent bucket = %+v, %v", got, err)
 	}
 }

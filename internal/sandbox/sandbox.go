@@ -387,6 +387,9 @@ func (sb *Sandbox) EnvLines() []string {
 		"AWS_ENDPOINT_URL=" + sb.URL,
 		"AWS_CA_BUNDLE=" + sb.CAFile,
 		"AWS_REGION=" + sb.Region,
+		// The AWS CLI v1 (and boto3 before 1.28) read the region from
+		// AWS_DEFAULT_REGION only.
+		"AWS_DEFAULT_REGION=" + sb.Region,
 		"AWS_ACCESS_KEY_ID=" + sb.AdminKey,
 		"AWS_SECRET_ACCESS_KEY=" + sb.AdminSecret,
 	}

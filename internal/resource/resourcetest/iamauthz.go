@@ -144,3 +144,18 @@ func (x *IAM) ListRoles(ctx context.Context, in *iam.ListRolesInput, _ ...func(*
 	})
 	return out, err
 }
+
+// ListUsers lists the users by name, a page at a time (PageMax applies).
+func (x *IAM) ListUsers(ctx context.Context, in *iam.ListUsersInput, _ ...func(*iam.Options)) (*iam.ListUsersOutput, error) {
+	var out *iam.ListUsersOutput
+	err := x.f.call(ctx, "IAM", "ListUsers", in, func() error {
+		users := slices.Sorted(maps.Keys(x.f.users))
+		start, end, next := x.f.pageOf(len(users), in.Marker, in.MaxItems)
+		out = &iam.ListUsersOutput{IsTruncated: next != nil, Marker: next}
+		for _, u := range users[start:end] {
+			out.Users = append(out.Users, iamtypes.User{UserName: aws.String(u), Path: aws.String("/"), Arn: aws.String(x.f.iamARN("user", "/", u))})
+		}
+		return nil
+	})
+	return out, err
+}

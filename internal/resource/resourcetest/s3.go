@@ -331,7 +331,9 @@ func (x *S3) DeleteBucketLifecycle(ctx context.Context, in *s3.DeleteBucketLifec
 }
 
 // ListObjectVersions lists versions and delete markers by key, newest first
-// within a key, up to MaxKeys (1000 unless given) in all.
+// within a key, up to MaxKeys (1000 unless given) in all, from after
+// KeyMarker and VersionIdMarker. A version's size is its key's length, so
+// that tests can count bytes.
 func (x *S3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, _ ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
 	var out *s3.ListObjectVersionsOutput
 	err := x.f.call(ctx, "S3", "ListObjectVersions", in, func() error {
@@ -346,13 +348,24 @@ func (x *S3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsIn
 		all := slices.Clone(b.objects)
 		slices.Reverse(all)
 		slices.SortStableFunc(all, func(a, b object) int { return cmp.Compare(a.key, b.key) })
-		out = &s3.ListObjectVersionsOutput{Name: in.Bucket, MaxKeys: aws.Int32(int32(max)), IsTruncated: aws.Bool(len(all) > max)}
-		for i, o := range all[:min(max, len(all))] {
+		start := 0
+		if in.KeyMarker != nil {
+			start = slices.IndexFunc(all, func(o object) bool {
+				return o.key == aws.ToString(in.KeyMarker) && o.version == aws.ToString(in.VersionIdMarker)
+			}) + 1
+		}
+		end := min(start+max, len(all))
+		out = &s3.ListObjectVersionsOutput{Name: in.Bucket, MaxKeys: aws.Int32(int32(max)), IsTruncated: aws.Bool(end < len(all))}
+		if end < len(all) {
+			out.NextKeyMarker, out.NextVersionIdMarker = aws.String(all[end-1].key), aws.String(all[end-1].version)
+		}
+		for i := start; i < end; i++ {
+			o := all[i]
 			latest := aws.Bool(i == 0 || all[i-1].key != o.key)
 			if o.marker {
 				out.DeleteMarkers = append(out.DeleteMarkers, s3types.DeleteMarkerEntry{Key: aws.String(o.key), VersionId: aws.String(o.version), IsLatest: latest})
 			} else {
-				out.Versions = append(out.Versions, s3types.ObjectVersion{Key: aws.String(o.key), VersionId: aws.String(o.version), IsLatest: latest})
+				out.Versions = append(out.Versions, s3types.ObjectVersion{Key: aws.String(o.key), VersionId: aws.String(o.version), IsLatest: latest, Size: aws.Int64(int64(len(o.key)))})
 			}
 		}
 		return nil
