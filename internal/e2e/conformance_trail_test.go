@@ -116,8 +116,8 @@ func TestConformanceCloudTrail(t *testing.T) {
 	t.Run("describe-trails and get-trail-status (AWS CLI 2.9)", func(t *testing.T) {
 		var desc struct {
 			TrailList []struct {
-				Name, TrailARN, S3BucketName, HomeRegion string
-				IsMultiRegionTrail, LogFileValidationEnabled bool
+				Name, TrailARN, S3BucketName, HomeRegion            string
+				IsMultiRegionTrail, LogFileValidationEnabled        bool
 				IncludeGlobalServiceEvents, HasCustomEventSelectors bool
 			} `json:"trailList"`
 		}

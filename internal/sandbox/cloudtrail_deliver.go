@@ -69,7 +69,10 @@ func (ct *cloudTrail) run() {
 	for {
 		select {
 		case <-ct.stop:
+			// The last records, and a digest that covers them, so that a
+			// sandbox stopped now leaves nothing undigested behind.
 			ct.deliverAll(ctx)
+			ct.digestAll(ctx)
 			return
 		case <-logs.C:
 			ct.deliverAll(ctx)
@@ -98,6 +101,9 @@ func (ct *cloudTrail) deliverAll(ctx context.Context) {
 	retired := ct.retired
 	ct.retired = nil
 	ct.mu.Unlock()
+	if n := ct.droppedPending.Swap(0); n > 0 {
+		ct.g.sb.logf("sandbox: cloudtrail: %d requests not recorded: more than %d waited to become records", n, maxPending)
+	}
 	sinks := append(slices.Clone(*ct.sinks.Load()), retired...)
 	for _, s := range sinks {
 		recs := s.take()
