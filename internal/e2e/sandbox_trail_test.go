@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ type trailEnv struct {
 // CloudTrail policy, the trail (multi-region, global events, validation),
 // management events plus data events on the data bucket, logging. It is
 // stopped and deleted when the test ends.
-func newTrailEnv(t *testing.T, account string) *trailEnv {
+func newTrailEnv(t testing.TB, account string) *trailEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &trailEnv{bucket: uniq(t, "logs"), data: uniq(t, "data"), account: account, name: uniq(t, "trail"), rep: orgAdmin(t, repID), adm: orgAdmin(t, account)}
@@ -271,4 +272,28 @@ func TestTrailRecordsAndDelivers(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// BenchmarkS3GetObjectTrail is BenchmarkS3GetObject's gateway-tls case
+// with a trail logging every GetObject on the bucket as a data event: the
+// difference of the medians is what recording adds to a request.
+func BenchmarkS3GetObjectTrail(b *testing.B) {
+	ctx := context.Background()
+	e := newTrailEnv(b, prodID)
+	must(e.adm.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e.data), Key: aws.String("k"), Body: bytes.NewReader(make([]byte, 1024))}))(b)
+	reader, _ := sessionWith(b, prodID, allowS3(e.data, `["s3:GetObject"]`))
+	lat := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		start := time.Now()
+		out, err := reader.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(e.data), Key: aws.String("k")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, out.Body)
+		out.Body.Close()
+		lat = append(lat, time.Since(start))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
