@@ -366,7 +366,11 @@ func (ct *cloudTrail) deliverDigest(ctx context.Context, t *trail, region string
 		live.Chains = map[string]*digChain{}
 	}
 	live.Chains[region] = &digChain{Bucket: t.Bucket, Key: dkey, Hash: hex.EncodeToString(sum[:]), Signature: sig, End: end}
-	live.pendingLogs[region] = live.pendingLogs[region][len(logs):]
+	if len(logs) > 0 && len(live.pendingLogs[region]) >= len(logs) {
+		// Only what this digest listed: a file delivered meanwhile waits
+		// for the next one.
+		live.pendingLogs[region] = live.pendingLogs[region][len(logs):]
+	}
 	live.LatestDigest, live.LatestDigestErr = ct.now(), ""
 	ct.saveLocked()
 }
