@@ -47,37 +47,37 @@ const (
 
 // trail is one trail as the sandbox keeps it (cloudtrail.json).
 type trail struct {
-	Account            string               `json:"account"`
-	Name               string               `json:"name"`
-	HomeRegion         string               `json:"home_region"`
-	Bucket             string               `json:"bucket"`
-	Prefix             string               `json:"prefix,omitempty"`
-	SnsTopicName       string               `json:"sns_topic_name,omitempty"`
-	IncludeGlobal      bool                 `json:"include_global"`
-	MultiRegion        bool                 `json:"multi_region"`
-	LogFileValidation  bool                 `json:"log_file_validation"`
-	LogGroupArn        string               `json:"log_group_arn,omitempty"`
-	LogRoleArn         string               `json:"log_role_arn,omitempty"`
-	KmsKeyID           string               `json:"kms_key_id,omitempty"`
-	Selectors          []eventSelector      `json:"selectors,omitempty"`
-	Advanced           []advancedSelector   `json:"advanced,omitempty"`
-	CustomSelectors    bool                 `json:"custom_selectors,omitempty"`
-	Tags               []trailTag           `json:"tags,omitempty"`
-	Logging            bool                 `json:"logging"`
-	StartLogging       time.Time            `json:"start_logging,omitzero"`
-	StopLogging        time.Time            `json:"stop_logging,omitzero"`
-	LatestDelivery     time.Time            `json:"latest_delivery,omitzero"`
-	LatestDeliveryErr  string               `json:"latest_delivery_error,omitempty"`
-	LatestDigest       time.Time            `json:"latest_digest,omitzero"`
-	LatestDigestErr    string               `json:"latest_digest_error,omitempty"`
-	LatestDeliveryTry  time.Time            `json:"latest_delivery_attempt,omitzero"`
-	LatestDeliveryOK   time.Time            `json:"latest_delivery_success,omitzero"`
-	Chains             map[string]*digChain `json:"chains,omitempty"` // region -> digest chain
-	DroppedRecords     int64                `json:"dropped_records,omitempty"`
-	pendingLogs        map[string][]logFileRef
-	deliveryErrLogged  bool
-	digestErrLogged    bool
-	lastDigestKeyStamp map[string]string
+	Account           string               `json:"account"`
+	Name              string               `json:"name"`
+	HomeRegion        string               `json:"home_region"`
+	Bucket            string               `json:"bucket"`
+	Prefix            string               `json:"prefix,omitempty"`
+	SnsTopicName      string               `json:"sns_topic_name,omitempty"`
+	IncludeGlobal     bool                 `json:"include_global"`
+	MultiRegion       bool                 `json:"multi_region"`
+	LogFileValidation bool                 `json:"log_file_validation"`
+	LogGroupArn       string               `json:"log_group_arn,omitempty"`
+	LogRoleArn        string               `json:"log_role_arn,omitempty"`
+	KmsKeyID          string               `json:"kms_key_id,omitempty"`
+	Selectors         []eventSelector      `json:"selectors,omitempty"`
+	Advanced          []advancedSelector   `json:"advanced,omitempty"`
+	CustomSelectors   bool                 `json:"custom_selectors,omitempty"`
+	Tags              []trailTag           `json:"tags,omitempty"`
+	Logging           bool                 `json:"logging"`
+	StartLogging      time.Time            `json:"start_logging,omitzero"`
+	StopLogging       time.Time            `json:"stop_logging,omitzero"`
+	LatestDelivery    time.Time            `json:"latest_delivery,omitzero"`
+	LatestDeliveryErr string               `json:"latest_delivery_error,omitempty"`
+	LatestDigest      time.Time            `json:"latest_digest,omitzero"`
+	LatestDigestErr   string               `json:"latest_digest_error,omitempty"`
+	LatestDeliveryTry time.Time            `json:"latest_delivery_attempt,omitzero"`
+	LatestDeliveryOK  time.Time            `json:"latest_delivery_success,omitzero"`
+	Chains            map[string]*digChain `json:"chains,omitempty"` // region -> digest chain
+	DroppedRecords    int64                `json:"dropped_records,omitempty"`
+	// pendingLogs are the log files delivered since the region's last
+	// digest; kept in memory only, so the sandbox digests them when it
+	// stops (run).
+	pendingLogs map[string][]logFileRef
 }
 
 // trailTag is one of a trail's tags, kept in the order given.
