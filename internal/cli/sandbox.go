@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,6 +29,9 @@ type sandboxOptions struct {
 	// Faults (throttle=P,error=P) and FaultSeed inject AWS's own errors.
 	Faults    sandbox.Faults
 	FaultSeed uint64
+	// TrailInterval and TrailDigestInterval are how often CloudTrail
+	// delivers each logging trail's log files and its digest files.
+	TrailInterval, TrailDigestInterval time.Duration
 }
 
 func newCmdSandbox(f *Factory, runF func(*sandboxOptions) error) *cobra.Command {
@@ -55,6 +59,9 @@ SIGTERM) and stops every process it started.`,
 			}
 			injected.Seed = opts.FaultSeed
 			opts.Faults = injected
+			if opts.TrailInterval <= 0 || opts.TrailDigestInterval < time.Second {
+				return fmt.Errorf("--trail-interval must be positive and --trail-digest-interval at least 1s (a digest's name carries its second)")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -66,6 +73,8 @@ SIGTERM) and stops every process it started.`,
 	cmd.Flags().StringVar(&opts.EnvFile, "env-file", "", "also write the environment lines to `PATH` (mode 0600)")
 	cmd.Flags().StringVar(&opts.DataDir, "data-dir", "", "keep the accounts' data in `DIR` across restarts (default: in memory)")
 	cmd.Flags().StringVar(&faults, "faults", "", "inject AWS's own weather: `throttle=P,error=P,iam-delay=D` (the service's throttling error or a 5xx with probability P in [0,1]; IAM changes honoured only D later, e.g. 2s)")
+	cmd.Flags().DurationVar(&opts.TrailInterval, "trail-interval", sandbox.DefaultTrailDelivery, "how often CloudTrail delivers each logging trail's log files (AWS: about 5m)")
+	cmd.Flags().DurationVar(&opts.TrailDigestInterval, "trail-digest-interval", sandbox.DefaultTrailDigest, "how often CloudTrail delivers each validating trail's digest files (AWS: 1h)")
 	cmd.Flags().Uint64Var(&opts.FaultSeed, "fault-seed", 0, "the seed of --faults: the same seed gives the same faults for the same requests")
 	user := &cobra.Command{Use: "user", Short: "Make Development users on a running sandbox", Args: cobra.NoArgs}
 	user.AddCommand(newCmdSandboxUserCreate(f, nil))
@@ -170,11 +179,13 @@ func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	sb, err := sandbox.Start(ctx, sandbox.Options{
-		Accounts: accounts,
-		Region:   cfg.Region,
-		Listen:   opts.Listen,
-		DataDir:  opts.DataDir,
-		Faults:   opts.Faults,
+		Accounts:      accounts,
+		Region:        cfg.Region,
+		Listen:        opts.Listen,
+		DataDir:       opts.DataDir,
+		Faults:        opts.Faults,
+		TrailDelivery: opts.TrailInterval,
+		TrailDigest:   opts.TrailDigestInterval,
 		Logf: func(format string, args ...any) {
 			fmt.Fprintf(opts.IO.ErrOut, format+"\n", args...)
 		},

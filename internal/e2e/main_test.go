@@ -67,7 +67,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "build the processor:", err)
 		os.Exit(1)
 	}
-	shared, err = sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf})
+	// Trails deliver every quarter second and digest every second, so that
+	// a test waits for its log files in fractions of a second.
+	shared, err = sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf,
+		TrailDelivery: 250 * time.Millisecond, TrailDigest: time.Second})
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start sandbox:", err)

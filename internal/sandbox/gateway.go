@@ -50,6 +50,7 @@ type gateway struct {
 	slots    chan struct{} // one per request in flight
 	prop     *propagation
 	batch    *batchOps
+	trail    *cloudTrail // cloudtrail*.go
 	// sequencer orders the S3 events of every bucket. It starts at the
 	// time the gateway started, so that it still increases across a
 	// restart on the same data dir.
@@ -64,7 +65,12 @@ func newGateway(sb *Sandbox) *gateway {
 	return g
 }
 
-func (g *gateway) close() { g.runtimes.close() }
+func (g *gateway) close() {
+	if g.trail != nil {
+		g.trail.close() // delivers what is buffered, through the gateway
+	}
+	g.runtimes.close()
+}
 
 // call is one request as the gateway sees it.
 type call struct {
@@ -140,6 +146,8 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, secure bool) {
 	c := &call{w: w, r: r, secure: secure, reqID: newRequestID()}
 	c.sourceIP, _, _ = net.SplitHostPort(r.RemoteAddr)
 	c.service = guessService(r)
+	// CloudTrail records every request once it is answered.
+	defer g.trail.track(c)()
 	select {
 	case g.slots <- struct{}{}:
 	default:
@@ -190,7 +198,7 @@ func (g *gateway) serveCall(c *call) {
 				return
 			}
 			g.serveS3(c)
-		case "lambda", "logs":
+		case "lambda", "logs", "cloudtrail":
 			g.fail(c, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
 		default:
 			g.fail(c, http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
@@ -211,7 +219,7 @@ func (g *gateway) serveCall(c *call) {
 		msg := "The security token included in the request is invalid."
 		if c.service == "s3" {
 			code, msg = "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
-		} else if c.service == "lambda" || c.service == "logs" {
+		} else if jsonService(c.service) {
 			code = "UnrecognizedClientException"
 		}
 		g.fail(c, http.StatusForbidden, code, msg)
@@ -226,7 +234,7 @@ func (g *gateway) serveCall(c *call) {
 		return
 	}
 	sigCode := "SignatureDoesNotMatch"
-	if c.service == "lambda" || c.service == "logs" {
+	if jsonService(c.service) {
 		sigCode = "InvalidSignatureException"
 	}
 	now := time.Now().UTC()
@@ -340,10 +348,16 @@ func (g *gateway) serveCall(c *call) {
 		// goes as the JSON it must be.
 		c.out.header.Set("Content-Type", "application/x-amz-json-1.1")
 		g.serveLogs(c)
+	case "cloudtrail":
+		g.serveCloudTrail(c)
 	default:
 		g.fail(c, http.StatusBadRequest, "UnsupportedService", fmt.Sprintf("the xacct sandbox does not serve %q", c.service))
 	}
 }
+
+// jsonService tells the services that answer in JSON (and name their
+// errors with an Exception suffix) from the XML ones.
+func jsonService(s string) bool { return s == "lambda" || s == "logs" || s == "cloudtrail" }
 
 // readBody reads the request's body, at most limit bytes, once.
 func (g *gateway) readBody(c *call, limit int64) *apiError {
@@ -392,6 +406,8 @@ func guessService(r *http.Request) string {
 	}
 	if t := r.Header.Get("X-Amz-Target"); strings.HasPrefix(t, "Logs_") {
 		return "logs"
+	} else if strings.Contains(t, "CloudTrail_20131101.") {
+		return "cloudtrail"
 	}
 	if strings.HasPrefix(r.URL.Path, "/20") {
 		return "lambda"
@@ -433,7 +449,7 @@ func (g *gateway) fail(c *call, status int, code, msg string) {
 		w.Header().Set("X-Amzn-ErrorType", code)
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(map[string]string{"Type": "User", "Message": msg})
-	case "logs":
+	case "logs", "cloudtrail":
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
@@ -472,7 +488,7 @@ func (g *gateway) wrongRegion(c *call, s3Code, s3Prefix, region string) {
 		}
 		fmt.Fprintf(c.w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%sthe region '%s' is wrong; expecting '%s'</Message><Region>%s</Region><RequestId>%s</RequestId></Error>`,
 			s3Code, s3Prefix, xmlEscape(region), want, want, c.reqID)
-	case "lambda", "logs":
+	case "lambda", "logs", "cloudtrail":
 		g.fail(c, http.StatusForbidden, "InvalidSignatureException", fmt.Sprintf("Credential should be scoped to a valid region, not '%s'. ", region))
 	default:
 		g.fail(c, http.StatusForbidden, "SignatureDoesNotMatch", fmt.Sprintf("Credential should be scoped to a valid region, not '%s'. ", region))
@@ -505,7 +521,7 @@ func (g *gateway) deny(c *call, action, resource string, res iampolicy.Result) {
 		why = "because no resource-based policy allows the " + action + " action"
 	}
 	code, status := "AccessDenied", http.StatusForbidden
-	if c.service == "lambda" || c.service == "logs" {
+	if jsonService(c.service) {
 		code = "AccessDeniedException"
 	}
 	g.fail(c, status, code, fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", who, action, resource, why))
@@ -536,8 +552,13 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 	for k, v := range ar.context {
 		req.Context[k] = v
 	}
-	if p == nil {
+	if p == nil || p.Kind == "service" {
+		// Anonymous callers and the sandbox's own deliveries as a service
+		// principal (cloudtrail_deliver.go) have no identity policies.
 		req.Principal = "*"
+		if p != nil {
+			req.Principal = p.ARN
+		}
 		if err := loadLazy(ctx, req, ar.lazy); err != nil {
 			return iampolicy.Result{}, err
 		}
@@ -598,7 +619,11 @@ func (g *gateway) baseContext(c *call) map[string][]string {
 		"aws:EpochTime":       {strconv.FormatInt(now.Unix(), 10)},
 		"aws:RequestedRegion": {g.sb.Region},
 	}
-	if p := c.principal(); p != nil {
+	if p := c.principal(); p != nil && p.Kind == "service" {
+		for k, v := range p.ServiceContext {
+			ctx[k] = v
+		}
+	} else if p != nil {
 		ctx["aws:PrincipalAccount"] = []string{p.Account}
 		switch p.Kind {
 		case "user":

@@ -472,7 +472,7 @@ func (g *gateway) serviceSession(role *iam.GetRoleOutput, roleAccount, roleName,
 func (g *gateway) registerSession(p principal, ttl time.Duration) (*credential, error) {
 	cred := &credential{
 		AccessKey: newAccessKeyID("ASIA"), Secret: newSecret(), Token: newSessionToken(),
-		Expires: time.Now().Add(ttl).UTC(), Principal: p,
+		Expires: time.Now().Add(ttl).UTC(), Principal: p, Issued: time.Now().UTC().Truncate(time.Second),
 	}
 	if err := g.st.update(func() error { g.st.Creds[cred.AccessKey] = cred; return nil }); err != nil {
 		return nil, err

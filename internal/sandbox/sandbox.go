@@ -75,6 +75,10 @@ type Options struct {
 	// MaxConns bounds the open connections of each gateway listener
 	// (listener.go); zero: 256.
 	MaxConns int
+	// TrailDelivery is how often CloudTrail delivers each logging trail's
+	// log files, TrailDigest its digest files; zero: DefaultTrailDelivery,
+	// DefaultTrailDigest (cloudtrail.go says why those).
+	TrailDelivery, TrailDigest time.Duration
 }
 
 // Sandbox is a running sandbox. Close stops it and every process it started.
@@ -221,6 +225,9 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 
 	sb.SetFaults(opts.Faults)
 	sb.gw = newGateway(sb)
+	if sb.gw.trail, err = newCloudTrail(sb.gw, sb.dataDir, opts.TrailDelivery, opts.TrailDigest); err != nil {
+		return sb, err
+	}
 	if err := sb.bootstrap(ctx); err != nil {
 		return sb, fmt.Errorf("sandbox: bootstrap accounts: %w", err)
 	}

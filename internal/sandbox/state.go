@@ -16,6 +16,10 @@ type credential struct {
 	Secret    string    `json:"secret"`
 	Token     string    `json:"token,omitempty"`
 	Expires   time.Time `json:"expires,omitzero"` // zero for long-term keys
+	// Issued is when temporary credentials were made (CloudTrail's
+	// sessionContext.attributes.creationDate); zero for long-term keys
+	// and for sessions saved before it was kept.
+	Issued    time.Time `json:"issued,omitzero"`
 	Principal principal `json:"principal"`
 }
 
@@ -23,7 +27,7 @@ type credential struct {
 type principal struct {
 	Account       string `json:"account"`
 	ARN           string `json:"arn"`  // user ARN or assumed-role session ARN
-	Kind          string `json:"kind"` // "user" or "session"
+	Kind          string `json:"kind"` // "user", "session", or "service" (never saved: the sandbox's own deliveries)
 	UserName      string `json:"user_name,omitempty"`
 	UserID        string `json:"user_id,omitempty"`
 	RoleName      string `json:"role_name,omitempty"`
@@ -41,6 +45,9 @@ type principal struct {
 	// tags; TransitiveTags are those it passes on along a role chain.
 	Tags           map[string]string `json:"tags,omitempty"`
 	TransitiveTags map[string]string `json:"transitive_tags,omitempty"`
+	// ServiceContext is the context a service principal's request carries
+	// (aws:SourceArn, aws:SourceAccount).
+	ServiceContext map[string][]string `json:"-"`
 }
 
 // group is an IAM group, which kumo lacks.

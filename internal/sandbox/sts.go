@@ -190,6 +190,7 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 		AccessKey: newAccessKeyID("ASIA"),
 		Secret:    newSecret(),
 		Token:     newSessionToken(),
+		Issued:    time.Now().UTC().Truncate(time.Second),
 		Expires:   time.Now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second),
 		Principal: principal{
 			Account:           account,
@@ -352,7 +353,8 @@ func (g *gateway) getSessionToken(c *call, form url.Values) {
 	pr := *p
 	pr.MFA = mfa
 	cred := &credential{AccessKey: newAccessKeyID("ASIA"), Secret: newSecret(), Token: newSessionToken(),
-		Expires: time.Now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second), Principal: pr}
+		Expires: time.Now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second), Principal: pr,
+		Issued: time.Now().UTC().Truncate(time.Second)}
 	if err := g.st.update(func() error { g.st.Creds[cred.AccessKey] = cred; return nil }); err != nil {
 		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 		return

@@ -120,10 +120,26 @@ def checksums(args):
             "attributes": {k: attrs.get(k) for k in ("ETag", "Checksum", "ObjectSize", "StorageClass", "ObjectParts")}}
 
 
+def trail_log(args):
+    """The first CloudTrail log file under a prefix, as a reader of the log
+    bucket would take it: gunzip, JSON, Records."""
+    import gzip
+    bucket, prefix = args
+    s3 = client("s3")
+    keys = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys.extend(o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(".json.gz"))
+    if not keys:
+        return {"error": "no log file under " + prefix}
+    body = s3.get_object(Bucket=bucket, Key=keys[0])["Body"].read()
+    records = json.loads(gzip.decompress(body))["Records"]
+    return {"key": keys[0], "files": len(keys), "records": records}
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     fn = {"whoami": whoami, "assume": assume, "list-users": list_users, "put-keys": put_keys, "presign": presign,
-          "presign-default": presign_default, "skewed": skewed, "checksums": checksums}[cmd]
+          "presign-default": presign_default, "skewed": skewed, "checksums": checksums, "trail-log": trail_log}[cmd]
     try:
         out = fn(args)
     except ClientError as e:
