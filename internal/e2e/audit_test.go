@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"os"
@@ -13,17 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
-
-// auditReady guards the audit tests until the sandbox delivers trails
-// (issue 19: the sandbox's CloudTrail, the log bucket and the trails are
-// built in parallel with xacct audit). Once both are merged, delete this
-// guard: the tests then run in make e2e like the others.
-func auditReady(t *testing.T) {
-	t.Helper()
-	if os.Getenv("XACCT_E2E_AUDIT") == "" {
-		t.Skip("the sandbox's CloudTrail is not merged yet: set XACCT_E2E_AUDIT=1 to run the audit tests")
-	}
-}
 
 // auditLine is one line of audit --json.
 type auditLine struct {
@@ -63,21 +53,20 @@ func (e *env) audit(t *testing.T, args ...string) []auditLine {
 // names who changed it; --validate passes, then fails naming the file
 // after a log file is deleted and after one is edited.
 func TestAuditNamesWhoDidWhat(t *testing.T) {
-	auditReady(t)
 	t.Parallel()
 	ctx := context.Background()
 	e, c := appliedEnv(t)
 	dev := orgAdmin(t, devID)
 	alice, bob := uniq(t, "alice"), uniq(t, "bob")
-	devUser(t, dev, alice, "Developers")
-	devUser(t, dev, bob, "Testers")
 	roleARN := func(name string) string { return "arn:aws:iam::" + prodID + ":role/" + name }
 	var devRole, testRole string
 	for _, g := range c.Groups {
 		if g.Key == "developers" {
 			devRole = g.RoleName
+			devUser(t, dev, alice, g.GroupName)
 		} else {
 			testRole = g.RoleName
+			devUser(t, dev, bob, g.GroupName)
 		}
 	}
 	key := "audit/" + alice + ".txt"
@@ -121,21 +110,111 @@ func TestAuditNamesWhoDidWhat(t *testing.T) {
 		code, out, _ := e.run("audit", "--since", "10m", "--validate")
 		return code == 0 && !strings.Contains(out, "No digest files")
 	})
+	// Two log files of Production's that a digest lists: one deleted, then
+	// one edited, each named by --validate.
 	logs := orgAdmin(t, repID).s3
 	var files []string
-	p := s3.NewListObjectsV2Paginator(logs, &s3.ListObjectsV2Input{Bucket: aws.String(c.Reporting.Logs.Bucket), Prefix: aws.String("AWSLogs/" + prodID + "/CloudTrail/")})
+	waitFor(t, 30*time.Second, "two of Production's log files in a digest", func() bool {
+		files = digestedLogFiles(t, logs, c.Reporting.Logs.Bucket, prodID)
+		return len(files) >= 2
+	})
+	must(logs.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(c.Reporting.Logs.Bucket), Key: aws.String(files[0])}))(t)
+	code, out, _ := e.run("audit", "--since", "10m", "--validate")
+	if code != 3 || !strings.Contains(out, files[0]) || !strings.Contains(out, "log file missing") {
+		t.Errorf("audit --validate after a deletion: exit %d, want 3 naming %s:\n%s", code, files[0], out)
+	}
+	must(logs.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Reporting.Logs.Bucket), Key: aws.String(files[1]), Body: bytes.NewReader([]byte("edited"))}))(t)
+	code, out, _ = e.run("audit", "--since", "10m", "--validate")
+	if code != 3 || !strings.Contains(out, files[1]) {
+		t.Errorf("audit --validate after an edit: exit %d, want 3 naming %s:\n%s", code, files[1], out)
+	}
+}
+
+// digestedLogFiles are the log files of an account that the digest files
+// in the log bucket list, oldest first.
+func digestedLogFiles(t *testing.T, logs *s3.Client, bucket, account string) []string {
+	t.Helper()
+	ctx := context.Background()
+	var files []string
+	p := s3.NewListObjectsV2Paginator(logs, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("AWSLogs/" + account + "/CloudTrail-Digest/")})
 	for p.HasMorePages() {
 		for _, o := range must(p.NextPage(ctx))(t).Contents {
-			files = append(files, aws.ToString(o.Key))
+			obj := must(logs.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: o.Key}))(t)
+			zr, err := gzip.NewReader(obj.Body)
+			if err != nil {
+				t.Fatalf("digest %s: %v", aws.ToString(o.Key), err)
+			}
+			var d struct {
+				LogFiles []struct {
+					S3Object string `json:"s3Object"`
+				} `json:"logFiles"`
+			}
+			if err := json.NewDecoder(zr).Decode(&d); err != nil {
+				t.Fatalf("digest %s: %v", aws.ToString(o.Key), err)
+			}
+			obj.Body.Close()
+			for _, f := range d.LogFiles {
+				files = append(files, f.S3Object)
+			}
 		}
 	}
-	if len(files) < 2 {
-		t.Fatalf("%d log files in Production's prefix, want at least 2", len(files))
+	return files
+}
+
+// TestLogsUpgradeAndDestroy: a stack applied without the logs takes them
+// on in place (only additions and in-place updates), and destroy keeps the
+// log bucket that holds logs, with its policy, and says so.
+func TestLogsUpgradeAndDestroy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "")
+	yaml, err := os.ReadFile(e.cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	must(logs.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(c.Reporting.Logs.Bucket), Key: aws.String(files[0])}))(t)
-	must(logs.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Reporting.Logs.Bucket), Key: aws.String(files[1]), Body: bytes.NewReader([]byte("edited"))}))(t)
-	code, out, _ := e.run("audit", "--since", "10m", "--validate")
-	if code != 3 || !strings.Contains(out, files[0]) || !strings.Contains(out, files[1]) {
-		t.Errorf("audit --validate after a deletion and an edit: exit %d, want 3 naming both files:\n%s", code, out)
+	plain := "reporting: { bucket: " + e.stack + "-reporting }"
+	e.write(strings.Replace(string(yaml), plain, "reporting: { bucket: "+e.stack+"-reporting, logs: { enabled: false } }", 1))
+	e.mustRun("apply", "--auto-approve")
+	e.write(string(yaml))
+	var p struct {
+		Changes []struct {
+			Address string `json:"address"`
+			Action  string `json:"action"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(e.mustRun("plan", "--json")), &p); err != nil {
+		t.Fatal(err)
+	}
+	created := 0
+	for _, c := range p.Changes {
+		switch c.Action {
+		case "create":
+			created++
+		case "update":
+		default:
+			t.Errorf("turning the logs on: %s %s, want only creates and in-place updates", c.Action, c.Address)
+		}
+	}
+	if created != 5 {
+		t.Errorf("turning the logs on creates %d resources, want 5 (the log bucket, its policy, three trails): %+v", created, p.Changes)
+	}
+	e.mustRun("apply", "--auto-approve")
+	c := e.loadConfig()
+	logs := orgAdmin(t, repID).s3
+	waitFor(t, 10*time.Second, "a log file in the log bucket", func() bool {
+		out, err := logs.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(c.Reporting.Logs.Bucket), Prefix: aws.String("AWSLogs/")})
+		return err == nil && len(out.Contents) > 0
+	})
+	out := e.mustRun("destroy", "--auto-approve")
+	if !strings.Contains(out, "reporting/s3_bucket/"+c.Reporting.Logs.Bucket+" will be kept") {
+		t.Errorf("destroy does not say it keeps the log bucket:\n%s", out)
+	}
+	if _, err := logs.HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: aws.String(c.Reporting.Logs.Bucket)}); err != nil {
+		t.Errorf("the log bucket is gone after destroy: %v", err)
+	}
+	if _, err := logs.GetBucketPolicy(context.Background(), &s3.GetBucketPolicyInput{Bucket: aws.String(c.Reporting.Logs.Bucket)}); err != nil {
+		t.Errorf("the log bucket's policy is gone after destroy: %v", err)
+	}
+	if list := e.mustRun("state", "list"); strings.Contains(list, "s3_bucket") {
+		t.Errorf("the state still holds buckets after destroy:\n%s", list)
 	}
 }

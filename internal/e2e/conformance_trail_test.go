@@ -99,6 +99,7 @@ func (e *trailEnv) waitDigested(t *testing.T, n int) []string {
 }
 
 func TestConformanceCloudTrail(t *testing.T) {
+	t.Parallel()
 	needRealClients(t)
 	py := awsCLIv1(t)
 	ctx := context.Background()

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/xacct/xacct/internal/cli"
 	"github.com/xacct/xacct/internal/stack"
@@ -62,7 +63,11 @@ func TestApplyFromEmptyThenNoChanges(t *testing.T) {
 	// administrator would) assumes the testers' role through the group's
 	// policy and the role's trust.
 	member := devUser(t, orgAdmin(t, "111111111111"), e.stack+"-tess", c.Groups[1].GroupName)
-	tester := member.assume(t, aws.ToString(role.Role.Arn), "tess").s3
+	// The session must carry the member's name (the trust requires
+	// sts:RoleSessionName = ${aws:username}), so the logs name her.
+	_, err = member.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String("tess")})
+	wantCode(t, err, "AccessDenied")
+	tester := member.assume(t, aws.ToString(role.Role.Arn), e.stack+"-tess").s3
 	obj, err := tester.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String("reports/q1.csv")})
 	if err != nil {
 		t.Fatalf("tester read: %v", err)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"os"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,6 +72,23 @@ func TestVerifyLive(t *testing.T) {
 		}
 	}
 	assertNoProbes(t, e)
+	// The probes are in the logs under the probe users' names: the
+	// developer's upload, and the tester's refused one.
+	m := regexp.MustCompile(`"probe_id":"([^"]+)"`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no probe_id in verify --live's JSON:\n%s", out)
+	}
+	for _, p := range []struct{ group, result string }{{"developers", "ok"}, {"testers", "AccessDenied"}} {
+		who := "xacct-probe-" + m[1] + "-" + p.group
+		waitFor(t, 10*time.Second, "the probe's upload by "+who+" ("+p.result+") in xacct audit", func() bool {
+			for _, l := range e.audit(t, "--since", "10m", "--who", who, "--action", "s3:PutObject") {
+				if l.Result == p.result && l.Who.User == who {
+					return true
+				}
+			}
+			return false
+		})
+	}
 
 	// Drift: testers may now write. Both verifications catch it.
 	c := e.loadConfig()
