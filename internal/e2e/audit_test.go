@@ -55,7 +55,9 @@ func (e *env) audit(t *testing.T, args ...string) []auditLine {
 func TestAuditNamesWhoDidWhat(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e, c := appliedEnv(t)
+	e := newEnv(t, logsOn)
+	e.mustRun("apply", "--auto-approve")
+	c := e.loadConfig()
 	dev := orgAdmin(t, devID)
 	alice, bob := uniq(t, "alice"), uniq(t, "bob")
 	roleARN := func(name string) string { return "arn:aws:iam::" + prodID + ":role/" + name }
@@ -166,7 +168,7 @@ func digestedLogFiles(t *testing.T, logs *s3.Client, bucket, account string) []s
 // log bucket that holds logs, with its policy, and says so.
 func TestLogsUpgradeAndDestroy(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	e := newEnv(t, logsOn)
 	yaml, err := os.ReadFile(e.cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -71,9 +71,9 @@ accounts:
   production: { id: "222222222222", role_arn: "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
   reporting: { id: "333333333333", role_arn: "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole", endpoint_url: %[2]q }
 production: { bucket: %[1]s-prod, processor: { package: %[5]q, architecture: %[6]s } }
-reporting: { bucket: %[1]s-reporting }
+reporting: { bucket: %[1]s-reporting%[7]s }
 state: { path: %[3]q }
-%[4]s`, name, sb.URL, filepath.Join(dir, "state.json"), extra, filepath.Join(dir, "processor.zip"), hostArch)
+%[4]s`, name, sb.URL, filepath.Join(dir, "state.json"), extra, filepath.Join(dir, "processor.zip"), hostArch, logsSetting(sb, extra))
 	if err := os.WriteFile(filepath.Join(dir, "processor.zip"), pkg, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +84,23 @@ state: { path: %[3]q }
 	e := &env{t: t, dir: dir, cfg: filepath.Join(dir, "xacct.yaml"), stack: name, calls: &counting{next: transport(t, sb)}, sb: sb}
 	e.write(yaml)
 	return e
+}
+
+// logsOn, in a test's extra config, keeps the stack's logs on in the shared
+// sandbox (they are on by default in the config).
+const logsOn = "# logs on\n"
+
+// logsSetting turns the logs off for the stacks of the shared sandbox,
+// but for the tests that ask for them (logsOn): every test leaves its stack
+// there, and an account with forty trails, each recording every request and
+// signing a digest every second, is neither what AWS accounts look like nor
+// cheap on two cores. The tests of the logs, the demo, and every other
+// sandbox's stacks keep the default.
+func logsSetting(sb *sandbox.Sandbox, extra string) string {
+	if sb != shared || strings.Contains(extra, logsOn) {
+		return ""
+	}
+	return ", logs: { enabled: false }"
 }
 
 func (e *env) write(yaml string) {

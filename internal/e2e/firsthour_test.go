@@ -7,7 +7,6 @@ package e2e
 // a destroy --force-delete-data deletes.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,27 +27,11 @@ import (
 	"github.com/xacct/xacct/internal/cli"
 )
 
-// newFirstHourEnv is a stack without the logs: the sandbox serves no
-// CloudTrail yet, so a stack with trails cannot be applied on it.
+// newFirstHourEnv is a stack of the shared sandbox (logs off: see
+// logsSetting).
 func newFirstHourEnv(t *testing.T, extra string) *env {
 	t.Helper()
-	e := newEnv(t, extra)
-	e.withoutLogs()
-	return e
-}
-
-// withoutLogs turns the env's log archive off (reporting.logs.enabled).
-func (e *env) withoutLogs() {
-	e.t.Helper()
-	b, err := os.ReadFile(e.cfg)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	old := fmt.Sprintf("reporting: { bucket: %s-reporting }", e.stack)
-	if !bytes.Contains(b, []byte(old)) {
-		e.t.Fatalf("the env's config has no %q", old)
-	}
-	e.write(strings.Replace(string(b), old, fmt.Sprintf("reporting: { bucket: %s-reporting, logs: { enabled: false } }", e.stack), 1))
+	return newEnv(t, extra)
 }
 
 // TestValidateExitCodesAndNoAWSCall: validate checks the config, the

@@ -44,11 +44,23 @@ func Rendered(configFile string, strict bool) (*config.Config, *verify.Matrix, e
 	return cfg, m, nil
 }
 
+// policyKinds are the kinds whose values carry a policy document (a
+// "policy" or "trust" field, verify.FromValues): verify reads only those,
+// since buckets' settings, trails and the function say nothing of who
+// reaches the data and each costs several calls.
+var policyKinds = map[string]bool{"iam_role": true, "iam_role_policy": true, "iam_group_policy": true, "s3_bucket_policy": true}
+
 // Verify reads the policies deployed for the config's resources and every
 // principal of the three accounts, and returns the access matrix and who
 // reaches the data. strict counts administrators as findings.
 func (s *Session) Verify(ctx context.Context, strict bool) (*verify.Matrix, error) {
-	values, err := plan.ReadAll(ctx, plan.Input{Desired: s.desired, State: s.st.Snapshot(), Kinds: s.kinds, Clients: s.clients, Parallelism: s.opts.Parallelism})
+	var withPolicies []resource.Resource
+	for _, r := range s.desired {
+		if policyKinds[r.Addr.Kind] {
+			withPolicies = append(withPolicies, r)
+		}
+	}
+	values, err := plan.ReadAll(ctx, plan.Input{Desired: withPolicies, State: s.st.Snapshot(), Kinds: s.kinds, Clients: s.clients, Parallelism: s.opts.Parallelism})
 	if err != nil {
 		return nil, err
 	}
