@@ -195,14 +195,3 @@ func (ra *refAction) resourceOK(resource string) bool {
 	}
 	return false
 }
-
-// resourceType is the type of the reference a resource ARN is of, "" for
-// none.
-func (ra *refAction) resourceType(resource string) string {
-	for _, r := range ra.resources {
-		if r.arn.match(resource) {
-			return r.typ
-		}
-	}
-	return ""
-}
