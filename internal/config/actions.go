@@ -17,7 +17,7 @@ import (
 // `go generate ./internal/config/` (it needs npm and the registry); review
 // the diff of actions_gen.json like code.
 //
-//go:generate go run ./gen -version 0.21.202609261 -out actions_gen.json
+//go:generate go run ./gen -version 0.21.202609261 -out actions_gen.json -copy ../sandbox/authzref_gen.json
 
 //go:embed actions_gen.json
 var actionsJSON []byte
@@ -49,6 +49,9 @@ type Action struct {
 	Service     string           // "s3"
 	AccessLevel string           // one of the Level constants
 	Resources   []ActionResource // sorted by type; empty when the action takes no resource ("*")
+	// ConditionKeys are the keys the reference lists for the action itself
+	// (on any resource), sorted: "s3:ExistingObjectTag/<key>".
+	ConditionKeys []string
 }
 
 // ActionResource is a resource type an action applies to.
@@ -56,6 +59,9 @@ type ActionResource struct {
 	Type     string // "object", "bucket", "role", "function"...
 	Required bool   // the reference marks it required (*)
 	ARN      string // the type's ARN pattern: "arn:${Partition}:s3:::${BucketName}"
+	// ConditionKeys apply when the action is authorized on this type: the
+	// action's row for it and the type's own keys, sorted.
+	ConditionKeys []string
 }
 
 // actionTable is the decoded table, read once.
@@ -85,9 +91,11 @@ func parseActionTable(b []byte) (*actionTable, error) {
 				Name      string `json:"name"`
 				Level     string `json:"level"`
 				Resources []struct {
-					Type     string `json:"type"`
-					Required bool   `json:"required"`
+					Type       string   `json:"type"`
+					Required   bool     `json:"required"`
+					Conditions []string `json:"conditions"`
 				} `json:"resources"`
+				Conditions []string `json:"conditions"`
 			} `json:"actions"`
 		} `json:"services"`
 	}
@@ -110,13 +118,13 @@ func parseActionTable(b []byte) (*actionTable, error) {
 			default:
 				return nil, fmt.Errorf("action %s: unknown access level %q", a.Name, a.Level)
 			}
-			act := &Action{Name: a.Name, Service: s.Service, AccessLevel: a.Level}
+			act := &Action{Name: a.Name, Service: s.Service, AccessLevel: a.Level, ConditionKeys: a.Conditions}
 			for _, r := range a.Resources {
 				arn, ok := s.ResourceTypes[r.Type]
 				if !ok {
 					return nil, fmt.Errorf("action %s: resource type %s has no ARN pattern", a.Name, r.Type)
 				}
-				act.Resources = append(act.Resources, ActionResource{Type: r.Type, Required: r.Required, ARN: arn})
+				act.Resources = append(act.Resources, ActionResource{Type: r.Type, Required: r.Required, ARN: arn, ConditionKeys: r.Conditions})
 			}
 			key := strings.ToLower(a.Name)
 			if _, dup := t.actions[key]; dup {
@@ -144,6 +152,10 @@ func LookupAction(name string) (Action, bool) {
 	}
 	c := *a
 	c.Resources = slices.Clone(a.Resources)
+	c.ConditionKeys = slices.Clone(a.ConditionKeys)
+	for i := range c.Resources {
+		c.Resources[i].ConditionKeys = slices.Clone(c.Resources[i].ConditionKeys)
+	}
 	return c, true
 }
 

@@ -56,7 +56,15 @@ func TestGeneratorOutputDecodes(t *testing.T) {
 	want := Action{Name: "s3:PutObjectTagging", Service: "s3", AccessLevel: LevelTagging, Resources: []ActionResource{
 		{Type: "accesspointobject", ARN: "arn:${Partition}:s3:${Region}:${Account}:accesspoint/${AccessPointName}/object/${ObjectName}"},
 		{Type: "object", ARN: "arn:${Partition}:s3:::${BucketName}/${ObjectName}"},
-	}}
+	}, ConditionKeys: []string{"s3:ResourceAccount"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	got = *tb.actions["iam:putrolepolicy"]
+	want = Action{Name: "iam:PutRolePolicy", Service: "iam", AccessLevel: LevelPermissions, Resources: []ActionResource{
+		{Type: "role", Required: true, ARN: "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}",
+			ConditionKeys: []string{"aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}},
+	}, ConditionKeys: []string{"iam:PermissionsBoundary"}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}

@@ -552,6 +552,11 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 	for k, v := range ar.context {
 		req.Context[k] = v
 	}
+	// authztable.go: the action must be served, on a resource of its
+	// reference, with the condition keys the request carries.
+	if err := checkAuthzContext(c, ar, req.Context); err != nil {
+		return iampolicy.Result{}, err
+	}
 	if p == nil || p.Kind == "service" {
 		// Anonymous callers and the sandbox's own deliveries as a service
 		// principal (cloudtrail_deliver.go) have no identity policies.

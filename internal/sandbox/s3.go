@@ -103,8 +103,13 @@ func s3Action(method string, op s3Op) string {
 			return "s3:GetObjectVersionAttributes"
 		case attributes:
 			return "s3:GetObjectAttributes"
+		// A version's tags and ACL are actions of their own in AWS.
+		case tagging && versionID:
+			return "s3:GetObjectVersionTagging"
 		case tagging:
 			return "s3:GetObjectTagging"
+		case acl && versionID:
+			return "s3:GetObjectVersionAcl"
 		case acl:
 			return "s3:GetObjectAcl"
 		case uploadID:
@@ -115,14 +120,20 @@ func s3Action(method string, op s3Op) string {
 		return "s3:GetObject"
 	case http.MethodPut:
 		switch {
+		case tagging && versionID:
+			return "s3:PutObjectVersionTagging"
 		case tagging:
 			return "s3:PutObjectTagging"
+		case acl && versionID:
+			return "s3:PutObjectVersionAcl"
 		case acl:
 			return "s3:PutObjectAcl"
 		}
 		return "s3:PutObject"
 	case http.MethodDelete:
 		switch {
+		case tagging && versionID:
+			return "s3:DeleteObjectVersionTagging"
 		case tagging:
 			return "s3:DeleteObjectTagging"
 		case uploadID:

@@ -52,14 +52,19 @@ func main() {
 	version := flag.String("version", "", "the package version to generate from (required)")
 	out := flag.String("out", "actions_gen.json", "the file to write")
 	tgz := flag.String("tgz", "", "a tarball already fetched with npm pack (default: run npm pack)")
+	copyTo := flag.String("copy", "", "a second file to write the same table to (internal/sandbox embeds its own copy: it may not import internal/config)")
 	flag.Parse()
-	if err := run(*version, *out, *tgz, services); err != nil {
+	outs := []string{*out}
+	if *copyTo != "" {
+		outs = append(outs, *copyTo)
+	}
+	if err := run(*version, outs, *tgz, services); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(version, out, tgz string, svcs []service) error {
+func run(version string, outs []string, tgz string, svcs []service) error {
 	if version == "" {
 		return errors.New("-version is required: pin the package version")
 	}
@@ -88,7 +93,12 @@ func run(version, out, tgz string, svcs []service) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, b, 0o644)
+	for _, out := range outs {
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // npmPack fetches the package's tarball into dir and returns its path.

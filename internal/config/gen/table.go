@@ -38,11 +38,18 @@ type action struct {
 	Name      string     `json:"name"` // "s3:GetObject"
 	Level     string     `json:"level"`
 	Resources []resource `json:"resources"` // empty: the action takes no resource ("*")
+	// Conditions are the condition keys the reference lists for the action
+	// itself (the row without a resource type), sorted.
+	Conditions []string `json:"conditions,omitempty"`
 }
 
 type resource struct {
 	Type     string `json:"type"`
 	Required bool   `json:"required,omitempty"`
+	// Conditions are the keys that apply when the action is authorized on
+	// this resource type: those of the action's row for the type and those
+	// of the type itself ("Resource types defined by"), sorted.
+	Conditions []string `json:"conditions,omitempty"`
 }
 
 // generator is written in the header so a reader of the table knows how to
@@ -64,13 +71,16 @@ type (
 		Name          string `json:"name"`
 		AccessLevel   string `json:"accessLevel"`
 		ResourceTypes []struct {
-			Name     string `json:"name"`
-			Required bool   `json:"required"`
+			Name          string   `json:"name"`
+			Required      bool     `json:"required"`
+			ConditionKeys []string `json:"conditionKeys"`
 		} `json:"resourceTypes"`
+		ConditionKeys []string `json:"conditionKeys"`
 	}
 	pkgResourceType struct {
-		Key string `json:"key"`
-		ARN string `json:"arn"`
+		Key           string   `json:"key"`
+		ARN           string   `json:"arn"`
+		ConditionKeys []string `json:"conditionKeys"`
 	}
 )
 
@@ -116,11 +126,13 @@ func buildService(fsys fs.FS, key, name string) (*svcTable, error) {
 		return nil, fmt.Errorf("data/serviceNames.json: no name for service %s", key)
 	}
 	st := &svcTable{Service: key, Name: name, ResourceTypes: map[string]string{}, Actions: []action{}}
+	typeKeys := map[string][]string{}
 	for k, rt := range rts {
 		if rt.ARN == "" {
 			return nil, fmt.Errorf("data/resourceTypes/%s.json: resource type %s has no ARN", key, k)
 		}
 		st.ResourceTypes[rt.Key] = rt.ARN
+		typeKeys[rt.Key] = rt.ConditionKeys
 	}
 	for k, a := range acts {
 		if a.Name == "" || !strings.EqualFold(a.Name, k) {
@@ -130,12 +142,13 @@ func buildService(fsys fs.FS, key, name string) (*svcTable, error) {
 		if err != nil {
 			return nil, fmt.Errorf("data/actions/%s.json: %s: %w", key, a.Name, err)
 		}
-		out := action{Name: key + ":" + a.Name, Level: lvl, Resources: []resource{}}
+		out := action{Name: key + ":" + a.Name, Level: lvl, Resources: []resource{}, Conditions: keySet(a.ConditionKeys)}
 		for _, r := range a.ResourceTypes {
 			if _, ok := st.ResourceTypes[r.Name]; !ok {
 				return nil, fmt.Errorf("data/actions/%s.json: %s: resource type %q is not in data/resourceTypes/%s.json", key, a.Name, r.Name, key)
 			}
-			out.Resources = append(out.Resources, resource{Type: r.Name, Required: r.Required})
+			out.Resources = append(out.Resources, resource{Type: r.Name, Required: r.Required,
+				Conditions: keySet(append(slices.Clone(r.ConditionKeys), typeKeys[r.Name]...))})
 		}
 		slices.SortFunc(out.Resources, func(a, b resource) int { return strings.Compare(a.Type, b.Type) })
 		st.Actions = append(st.Actions, out)
@@ -147,6 +160,17 @@ func buildService(fsys fs.FS, key, name string) (*svcTable, error) {
 		}
 	}
 	return st, nil
+}
+
+// keySet sorts condition keys and drops duplicates; nil when there are
+// none, so that the JSON leaves the field out.
+func keySet(keys []string) []string {
+	if len(keys) == 0 {
+		return nil
+	}
+	out := slices.Clone(keys)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // level returns an action's access level. The package writes the levels

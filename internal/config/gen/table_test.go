@@ -38,11 +38,13 @@ func TestBuildFixture(t *testing.T) {
 	}
 	for _, s := range []string{
 		`"version":"0.0.1"`, `"updated_at":"2026-01-02T03:04:05.000Z"`,
-		`{"name":"s3:GetObject","level":"Read","resources":[{"type":"accesspointobject"},{"type":"object"}]}`,
+		// The action's own keys, deduplicated; the resource row's keys on the type.
+		`{"name":"s3:GetObject","level":"Read","resources":[{"type":"accesspointobject"},{"type":"object","conditions":["s3:TlsVersion"]}],"conditions":["s3:ExistingObjectTag/<key>","s3:ResourceAccount"]}`,
 		`{"name":"s3:ListAllMyBuckets","level":"List","resources":[]}`,
 		`{"name":"s3:PutBucketPolicy","level":"Permissions management","resources":[{"type":"bucket","required":true}]}`,
 		`{"name":"s3:PutObjectTagging","level":"Tagging",`,
-		`{"name":"iam:PutRolePolicy","level":"Permissions management","resources":[{"type":"role","required":true}]}`,
+		// The resource type's own keys join the action's row for it.
+		`{"name":"iam:PutRolePolicy","level":"Permissions management","resources":[{"type":"role","required":true,"conditions":["aws:ResourceTag/${TagKey}","iam:ResourceTag/${TagKey}"]}],"conditions":["iam:PermissionsBoundary"]}`,
 		`"bucket":"arn:${Partition}:s3:::${BucketName}"`,
 	} {
 		if !strings.Contains(string(got), s) {
@@ -73,10 +75,10 @@ func TestDeterministic(t *testing.T) {
 		t.Errorf("the tarball gives another table:\n%s", got)
 	}
 	out := filepath.Join(t.TempDir(), "actions_gen.json")
-	if err := run("0.0.2", out, tgz, fixtureServices); err == nil || !strings.Contains(err.Error(), "not the pinned 0.0.2") {
+	if err := run("0.0.2", []string{out}, tgz, fixtureServices); err == nil || !strings.Contains(err.Error(), "not the pinned 0.0.2") {
 		t.Errorf("a tarball of another version: %v", err)
 	}
-	if err := run("0.0.1", out, tgz, fixtureServices); err != nil {
+	if err := run("0.0.1", []string{out}, tgz, fixtureServices); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(out); !bytes.Equal(b, first) {
