@@ -108,12 +108,16 @@ func (g *gateway) serveIAM(c *call) {
 		g.fail(c, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid")
 		return
 	}
-	if (action == "GetUser" || action == "CreateAccessKey" || action == "ListAccessKeys") && form.Get("UserName") == "" {
+	// These act on the caller's own user when UserName is left out (IAM
+	// infers it from the credentials), and are authorized on that user.
+	if (action == "GetUser" || action == "CreateAccessKey" || action == "ListAccessKeys" || action == "DeleteAccessKey") && form.Get("UserName") == "" {
 		if p.Kind != "user" {
 			g.fail(c, http.StatusBadRequest, "ValidationError", "Must specify userName when calling with non-User credentials")
 			return
 		}
 		form.Set("UserName", p.UserName)
+		// kumo is told too: it does not infer the user from the request.
+		c.body = []byte(form.Encode())
 	}
 	if msg := validateIAM(action, form); msg != "" {
 		g.fail(c, http.StatusBadRequest, "ValidationError", msg)
