@@ -9,8 +9,13 @@ ARCH     ?= arm64
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
 
+# bin/xacct is what a user installs for AWS; bin/xacct-sandbox is xacct with
+# the local sandbox (and kumo) linked in, which `xacct sandbox` runs from
+# beside it (or from PATH).
+LDFLAGS = -X github.com/xacct/xacct/internal/cli.version=$(VERSION) -X github.com/xacct/xacct/internal/cli.commit=$(COMMIT)
 build:
-	$(GO) build -ldflags "-X github.com/xacct/xacct/internal/cli.version=$(VERSION) -X github.com/xacct/xacct/internal/cli.commit=$(COMMIT)" -o $(BIN) ./cmd/xacct
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/xacct
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(dir $(BIN))xacct-sandbox ./cmd/xacct-sandbox
 
 # Two layers: unit tests (no sandbox, every package but internal/e2e), then
 # the end-to-end tests (one local sandbox for the whole test binary).
