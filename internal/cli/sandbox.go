@@ -181,14 +181,15 @@ func sandboxRun(ctx context.Context, f *Factory, opts *sandboxOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	sb, err := f.Sandbox.Start(ctx, SandboxStart{
-		Accounts:      accounts,
-		Region:        cfg.Region,
-		Listen:        opts.Listen,
-		DataDir:       opts.DataDir,
-		Faults:        opts.Faults,
-		FaultSeed:     opts.FaultSeed,
-		TrailDelivery: opts.TrailInterval,
-		TrailDigest:   opts.TrailDigestInterval,
+		Accounts:         accounts,
+		Region:           cfg.Region,
+		Listen:           opts.Listen,
+		DataDir:          opts.DataDir,
+		Faults:           opts.Faults,
+		FaultSeed:        opts.FaultSeed,
+		TrailDelivery:    opts.TrailInterval,
+		TrailDigest:      opts.TrailDigestInterval,
+		ProcessorPackage: cfg.Production.Processor.Package,
 		Logf: func(format string, args ...any) {
 			fmt.Fprintf(opts.IO.ErrOut, format+"\n", args...)
 		},

@@ -35,7 +35,11 @@ type SandboxStart struct {
 	Faults                     string // --faults, CheckFaults accepted it
 	FaultSeed                  uint64
 	TrailDelivery, TrailDigest time.Duration
-	Logf                       func(format string, args ...any)
+	// ProcessorPackage is the config's processor package: where the host
+	// isn't Linux, the sandbox runs the host build make lambda wrote
+	// beside it.
+	ProcessorPackage string
+	Logf             func(format string, args ...any)
 }
 
 // RunningSandbox is a started sandbox.

@@ -7,9 +7,11 @@ package sandboxhost
 import (
 	"context"
 	"io"
+	"path/filepath"
 
 	"github.com/xacct/xacct/internal/cli"
 	"github.com/xacct/xacct/internal/sandbox"
+	"github.com/xacct/xacct/lambda/artifact"
 )
 
 // Host runs the sandbox in this process.
@@ -42,7 +44,16 @@ func (Host) Start(ctx context.Context, s cli.SandboxStart) (cli.RunningSandbox, 
 	for _, a := range s.Accounts {
 		accounts = append(accounts, sandbox.Account{Name: a.Name, ID: a.ID, AdminRoleName: a.AdminRoleName})
 	}
+	var hostBuilds []string
+	if s.ProcessorPackage != "" {
+		dir, err := filepath.Abs(artifact.HostDir(s.ProcessorPackage))
+		if err != nil {
+			return nil, err
+		}
+		hostBuilds = append(hostBuilds, dir)
+	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{
+		HostBuildDirs: hostBuilds,
 		Accounts:      accounts,
 		Region:        s.Region,
 		Listen:        s.Listen,
