@@ -9,10 +9,10 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"sort"
-	"text/template"
+	"sync"
+	"text/template/parse"
 
 	"github.com/xacct/xacct/internal/iampolicy"
 )
@@ -20,12 +20,18 @@ import (
 //go:embed *.json.tmpl
 var files embed.FS
 
-var templates = template.Must(template.New("").Option("missingkey=error").Funcs(template.FuncMap{
-	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	},
-}).ParseFS(files, "*.json.tmpl"))
+// templates are parsed on first use (render.go executes them).
+var templates = sync.OnceValues(parseTemplates)
+
+// mustTemplates is every parsed template; they are embedded, and a test
+// renders each one.
+func mustTemplates() map[string]*parse.Tree {
+	t, err := templates()
+	if err != nil {
+		panic(fmt.Sprintf("policies: the embedded templates: %v", err))
+	}
+	return t
+}
 
 // The templates and the kind of policy each renders.
 var kinds = map[string]iampolicy.Kind{
@@ -44,10 +50,8 @@ var kinds = map[string]iampolicy.Kind{
 // Names lists the templates.
 func Names() []string {
 	out := make([]string, 0, len(kinds))
-	for _, t := range templates.Templates() {
-		if t.Name() != "" {
-			out = append(out, t.Name())
-		}
+	for name := range mustTemplates() {
+		out = append(out, name)
 	}
 	sort.Strings(out)
 	return out
@@ -60,8 +64,12 @@ func Render(name string, data any) (*iampolicy.Policy, error) {
 	if !ok {
 		return nil, fmt.Errorf("render %s: no such policy template", name)
 	}
+	t, ok := mustTemplates()[name]
+	if !ok {
+		return nil, fmt.Errorf("render %s: no such policy template", name)
+	}
 	var buf bytes.Buffer
-	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := execute(&buf, t, data); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	p, err := iampolicy.Parse(buf.Bytes(), kind)

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"text/template"
 
 	"github.com/xacct/xacct/internal/golden"
 	"github.com/xacct/xacct/internal/iampolicy"
@@ -101,5 +102,42 @@ func TestRenderErrors(t *testing.T) {
 	// Missing data is an error, not an empty string.
 	if _, err := Render("writer-permissions.json.tmpl", struct{ Bucket string }{"b"}); err == nil {
 		t.Error("missing template field rendered")
+	}
+}
+
+// TestRenderMatchesTextTemplate: render.go executes the templates as
+// text/template would, byte for byte, for every sample and for data that
+// takes the other branches (empty lists, no optional ARNs); a template
+// text/template refuses, render.go refuses too.
+func TestRenderMatchesTextTemplate(t *testing.T) {
+	t.Parallel()
+	ref := template.Must(template.New("").Option("missingkey=error").Funcs(template.FuncMap{
+		"json": func(v any) (string, error) {
+			b, err := json.Marshal(v)
+			return string(b), err
+		},
+	}).ParseFS(files, "*.json.tmpl"))
+	cases := append([]struct {
+		name     string
+		template string
+		data     any
+	}{
+		{"empty permissions", "group-role-permissions.json.tmpl", GroupRolePermissions{Bucket: "b"}},
+		{"one trail", "tls-only-bucket.json.tmpl", Bucket{Bucket: "logs", CloudTrail: []TrailSource{{Account: "1", TrailARN: "arn"}}}},
+		{"quotes in data", "writer-permissions.json.tmpl", WriterPermissions{Bucket: `a"b`, Prefix: `<&>`}},
+		{"pointer data", "group-role-trust.json.tmpl", &GroupRoleTrust{DevelopmentAccount: "1", RequireMFA: true}},
+		{"wrong data", "writer-permissions.json.tmpl", GroupAssumeRole{RoleARN: "x"}},
+	}, samples...)
+	for _, c := range cases {
+		var want, got bytes.Buffer
+		wantErr := ref.ExecuteTemplate(&want, c.template, c.data)
+		gotErr := execute(&got, mustTemplates()[c.template], c.data)
+		if (wantErr == nil) != (gotErr == nil) {
+			t.Errorf("%s: text/template's error %v, render.go's %v", c.name, wantErr, gotErr)
+			continue
+		}
+		if wantErr == nil && got.String() != want.String() {
+			t.Errorf("%s: render.go wrote\n%s\ntext/template\n%s", c.name, got.String(), want.String())
+		}
 	}
 }

@@ -27,7 +27,9 @@ const module = "github.com/xacct/xacct/"
 // of ours, and the packages that tell AWS errors apart use it.
 var mayImport = map[string][]string{
 	"cmd/xacct":                      {"internal/cli"},
-	"internal/cli":                   {"internal/operation", "internal/config", "internal/plan", "internal/verify", "internal/reconcile", "internal/audit", "internal/sandbox", "internal/graph", "internal/iampolicy"},
+	"cmd/xacct-sandbox":              {"internal/cli", "internal/sandboxhost"},
+	"internal/cli":                   {"internal/operation", "internal/config", "internal/plan", "internal/verify", "internal/reconcile", "internal/audit", "internal/graph", "internal/iampolicy"},
+	"internal/sandboxhost":           {"internal/cli", "internal/sandbox", "lambda/artifact"},
 	"internal/operation":             {"*"},
 	"internal/config":                {},
 	"internal/config/gen":            {},
@@ -46,7 +48,7 @@ var mayImport = map[string][]string{
 	"internal/reconcile":             {"lambda/processor"},
 	"internal/audit":                 {"internal/config", "internal/iampolicy"},
 	"internal/audit/audittest":       {"internal/audit"},
-	"internal/sandbox":               {"internal/iampolicy", "internal/awserr"},
+	"internal/sandbox":               {"internal/iampolicy", "internal/awserr", "lambda/artifact"},
 	"internal/sandbox/testfn":        {},
 	"internal/golden":                {},
 	"internal/e2e":                   {"*"},
@@ -117,6 +119,46 @@ func TestImportsFollowTheLayout(t *testing.T) {
 	}
 }
 
+// TestXacctLinksNoSandbox: the binary a user installs for AWS carries
+// neither the sandbox nor kumo (its ~85 services cost start-up time and
+// tens of megabytes); xacct-sandbox carries them. Nor text/template: its
+// executor makes the linker keep every exported method of every type (each
+// AWS SDK client's every operation), about 20 MB (policies/render.go).
+// cobra imports text/template but the linker proves its executor
+// unreachable; what matters is that reflect.Value.MethodByName is not
+// linked, so the test builds xacct and reads its symbols.
+func TestXacctLinksNoSandbox(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "./").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 50 {
+		t.Fatalf("go list -deps found only %d packages", len(deps))
+	}
+	for _, d := range deps {
+		if d == module+"internal/sandbox" || d == module+"internal/sandboxhost" || strings.HasPrefix(d, "github.com/sivchari/kumo") {
+			t.Errorf("cmd/xacct links %s: only cmd/xacct-sandbox may", d)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "xacct")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	syms, err := exec.Command("go", "tool", "nm", bin).Output()
+	if err != nil {
+		t.Fatalf("go tool nm: %v", err)
+	}
+	if !strings.Contains(string(syms), " T main.main\n") {
+		t.Fatal("go tool nm lists no main.main")
+	}
+	for _, l := range strings.Split(string(syms), "\n") {
+		if strings.HasSuffix(l, " T reflect.Value.MethodByName") || strings.HasSuffix(l, " T reflect.Value.Method") {
+			t.Errorf("xacct links %s: something reaches text/template's executor (or calls methods by name), and the linker keeps every exported method", l[strings.LastIndex(l, " ")+1:])
+		}
+	}
+}
+
 // TestOnlyE2EStartsTheSandbox: the unit layer's tests start nothing, and
 // internal/resource's tests do not reach up into the planner.
 func TestOnlyE2EStartsTheSandbox(t *testing.T) {
@@ -127,8 +169,8 @@ func TestOnlyE2EStartsTheSandbox(t *testing.T) {
 			if !ours {
 				continue
 			}
-			// internal/cli's own code runs `xacct sandbox`; its tests only
-			// parse that command's flags (runF stubs the start).
+			// internal/sandboxhost's own code starts the sandbox; its tests
+			// only compare its defaults and parse faults.
 			if dep == "internal/sandbox" && name != "internal/e2e" && !slices.Contains(p.Imports, imp) {
 				t.Errorf("the tests of %s import internal/sandbox: tests that start the sandbox belong in internal/e2e", name)
 			}

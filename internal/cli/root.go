@@ -18,7 +18,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/xacct/xacct/internal/operation"
-	"github.com/xacct/xacct/internal/sandbox"
 )
 
 // Factory builds what commands depend on. Tests swap its fields.
@@ -32,6 +31,12 @@ type Factory struct {
 	Debug bool
 	// Getenv reads the environment (nil: an empty one).
 	Getenv func(string) string
+	// Sandbox runs `xacct sandbox` in this process; nil (xacct) hands the
+	// command line to the xacct-sandbox binary.
+	Sandbox SandboxHost
+
+	// args is the command line Run was given, for xacct-sandbox.
+	args []string
 }
 
 // getenv reads the environment variable key through Getenv.
@@ -75,11 +80,18 @@ func defaultAWSConfig(ctx context.Context, profile string) (aws.Config, error) {
 // Main runs xacct with the process's arguments and streams and returns the
 // exit code.
 func Main() int {
-	if sandbox.IsChild(os.Args) {
-		// This process is one account's kumo, started by `xacct sandbox`.
-		return sandbox.RunChild(os.Args, os.Stdin, os.Stdout)
-	}
 	f := &Factory{IO: System(), AWS: defaultAWSConfig, Now: time.Now, NoColor: os.Getenv("NO_COLOR") != "", Getenv: os.Getenv}
+	return Run(f, nil)
+}
+
+// MainWithSandbox is the xacct-sandbox binary's Main: xacct, with `xacct
+// sandbox` run in this process by h, and this process one account's kumo
+// when a running sandbox started it as one.
+func MainWithSandbox(h SandboxHost) int {
+	if h.IsChild(os.Args) {
+		return h.RunChild(os.Args, os.Stdin, os.Stdout)
+	}
+	f := &Factory{IO: System(), AWS: defaultAWSConfig, Now: time.Now, NoColor: os.Getenv("NO_COLOR") != "", Getenv: os.Getenv, Sandbox: h}
 	return Run(f, nil)
 }
 
@@ -89,7 +101,10 @@ func Run(f *Factory, args []string) int {
 	root := NewRootCmd(f)
 	if args != nil {
 		root.SetArgs(args)
+	} else {
+		args = os.Args[1:]
 	}
+	f.args = args
 	err := root.Execute()
 	if err == nil {
 		return ExitOK

@@ -16,7 +16,6 @@ import (
 
 	"github.com/xacct/xacct/internal/config"
 	"github.com/xacct/xacct/internal/operation"
-	"github.com/xacct/xacct/internal/sandbox"
 )
 
 // sandboxOptions are the inputs of `xacct sandbox`.
@@ -26,8 +25,9 @@ type sandboxOptions struct {
 	Listen  string
 	EnvFile string
 	DataDir string
-	// Faults (throttle=P,error=P) and FaultSeed inject AWS's own errors.
-	Faults    sandbox.Faults
+	// Faults (throttle=P,error=P,iam-delay=D) and FaultSeed inject AWS's
+	// own errors; the sandbox parses them.
+	Faults    string
 	FaultSeed uint64
 	// TrailInterval and TrailDigestInterval are how often CloudTrail
 	// delivers each logging trail's log files and its digest files.
@@ -36,7 +36,6 @@ type sandboxOptions struct {
 
 func newCmdSandbox(f *Factory, runF func(*sandboxOptions) error) *cobra.Command {
 	opts := &sandboxOptions{IO: f.IO}
-	var faults string
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run a local three-account AWS to try xacct on",
@@ -53,28 +52,22 @@ SIGTERM) and stops every process it started.`,
   xacct sandbox user create alice --group developers -c examples/sandbox.yaml   # a member, its keys and profile`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			injected, err := sandbox.ParseFaults(faults)
-			if err != nil {
-				return err
-			}
-			injected.Seed = opts.FaultSeed
-			opts.Faults = injected
 			if opts.TrailInterval <= 0 || opts.TrailDigestInterval < time.Second {
 				return fmt.Errorf("--trail-interval must be positive and --trail-digest-interval at least 1s (a digest's name carries its second)")
 			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return sandboxRun(cmd.Context(), opts)
+			return sandboxRun(cmd.Context(), f, opts)
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Config, "config", "c", config.DefaultFile, "the config file whose accounts the sandbox serves")
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:4566", "TLS `address` of the gateway")
 	cmd.Flags().StringVar(&opts.EnvFile, "env-file", "", "also write the environment lines to `PATH` (mode 0600)")
 	cmd.Flags().StringVar(&opts.DataDir, "data-dir", "", "keep the accounts' data in `DIR` across restarts (default: in memory)")
-	cmd.Flags().StringVar(&faults, "faults", "", "inject AWS's own weather: `throttle=P,error=P,iam-delay=D` (the service's throttling error or a 5xx with probability P in [0,1]; IAM changes honoured only D later, e.g. 2s)")
-	cmd.Flags().DurationVar(&opts.TrailInterval, "trail-interval", sandbox.DefaultTrailDelivery, "how often CloudTrail delivers each logging trail's log files (AWS: about 5m)")
-	cmd.Flags().DurationVar(&opts.TrailDigestInterval, "trail-digest-interval", sandbox.DefaultTrailDigest, "how often CloudTrail delivers each validating trail's digest files (AWS: 1h)")
+	cmd.Flags().StringVar(&opts.Faults, "faults", "", "inject AWS's own weather: `throttle=P,error=P,iam-delay=D` (the service's throttling error or a 5xx with probability P in [0,1]; IAM changes honoured only D later, e.g. 2s)")
+	cmd.Flags().DurationVar(&opts.TrailInterval, "trail-interval", DefaultTrailDelivery, "how often CloudTrail delivers each logging trail's log files (AWS: about 5m)")
+	cmd.Flags().DurationVar(&opts.TrailDigestInterval, "trail-digest-interval", DefaultTrailDigest, "how often CloudTrail delivers each validating trail's digest files (AWS: 1h)")
 	cmd.Flags().Uint64Var(&opts.FaultSeed, "fault-seed", 0, "the seed of --faults: the same seed gives the same faults for the same requests")
 	user := &cobra.Command{Use: "user", Short: "Make Development users on a running sandbox", Args: cobra.NoArgs}
 	user.AddCommand(newCmdSandboxUserCreate(f, nil))
@@ -167,25 +160,36 @@ func sandboxUserText(w io.Writer, u *operation.SandboxUser, caBundle string) err
 	return err
 }
 
-func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
+// sandboxRun checks the config, then runs the sandbox in this process when
+// the binary carries it (xacct-sandbox), else hands the whole command line
+// to xacct-sandbox (sandboxexec.go).
+func sandboxRun(ctx context.Context, f *Factory, opts *sandboxOptions) error {
 	cfg, err := config.Load(opts.Config)
 	if err != nil {
 		return err
 	}
-	var accounts []sandbox.Account
+	if f.Sandbox == nil {
+		return execSandbox(f)
+	}
+	if err := f.Sandbox.CheckFaults(opts.Faults); err != nil {
+		return err
+	}
+	var accounts []SandboxAccount
 	for _, a := range cfg.Accounts.All() {
-		accounts = append(accounts, sandbox.Account{Name: a.Name, ID: a.ID, AdminRoleName: a.RoleName()})
+		accounts = append(accounts, SandboxAccount{Name: a.Name, ID: a.ID, AdminRoleName: a.RoleName()})
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	sb, err := sandbox.Start(ctx, sandbox.Options{
-		Accounts:      accounts,
-		Region:        cfg.Region,
-		Listen:        opts.Listen,
-		DataDir:       opts.DataDir,
-		Faults:        opts.Faults,
-		TrailDelivery: opts.TrailInterval,
-		TrailDigest:   opts.TrailDigestInterval,
+	sb, err := f.Sandbox.Start(ctx, SandboxStart{
+		Accounts:         accounts,
+		Region:           cfg.Region,
+		Listen:           opts.Listen,
+		DataDir:          opts.DataDir,
+		Faults:           opts.Faults,
+		FaultSeed:        opts.FaultSeed,
+		TrailDelivery:    opts.TrailInterval,
+		TrailDigest:      opts.TrailDigestInterval,
+		ProcessorPackage: cfg.Production.Processor.Package,
 		Logf: func(format string, args ...any) {
 			fmt.Fprintf(opts.IO.ErrOut, format+"\n", args...)
 		},
@@ -205,8 +209,9 @@ func sandboxRun(ctx context.Context, opts *sandboxOptions) error {
 		}
 	}
 	fmt.Fprint(opts.IO.Out, lines.String())
+	tlsURL, httpURL := sb.URLs()
 	fmt.Fprintf(opts.IO.ErrOut, "sandbox: serving accounts %s on %s (plain HTTP on %s); Ctrl-C stops it\n",
-		accountList(cfg), sb.URL, sb.HTTPURL)
+		accountList(cfg), tlsURL, httpURL)
 	<-ctx.Done()
 	fmt.Fprintln(opts.IO.ErrOut, "sandbox: stopping")
 	return nil

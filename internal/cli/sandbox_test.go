@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"github.com/xacct/xacct/internal/sandbox"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +11,7 @@ import (
 
 func TestNewCmdSandboxFlags(t *testing.T) {
 	t.Parallel()
-	trailEvery, digestEvery := sandbox.DefaultTrailDelivery, sandbox.DefaultTrailDigest
+	trailEvery, digestEvery := DefaultTrailDelivery, DefaultTrailDigest
 	tests := []struct {
 		args []string
 		want sandboxOptions
@@ -21,7 +20,7 @@ func TestNewCmdSandboxFlags(t *testing.T) {
 		{[]string{"-c", "examples/sandbox.yaml", "--listen", "127.0.0.1:0", "--env-file", "e.env", "--data-dir", "d"},
 			sandboxOptions{Config: "examples/sandbox.yaml", Listen: "127.0.0.1:0", EnvFile: "e.env", DataDir: "d", TrailInterval: trailEvery, TrailDigestInterval: digestEvery}},
 		{[]string{"--faults", "throttle=0.1,error=0.03", "--fault-seed", "7"},
-			sandboxOptions{Config: "xacct.yaml", Listen: "127.0.0.1:4566", Faults: sandbox.Faults{Throttle: 0.1, Error: 0.03, Seed: 7}, FaultSeed: 7,
+			sandboxOptions{Config: "xacct.yaml", Listen: "127.0.0.1:4566", Faults: "throttle=0.1,error=0.03", FaultSeed: 7,
 				TrailInterval: trailEvery, TrailDigestInterval: digestEvery}},
 		{[]string{"--trail-interval", "500ms", "--trail-digest-interval", "3s"},
 			sandboxOptions{Config: "xacct.yaml", Listen: "127.0.0.1:4566", TrailInterval: 500 * time.Millisecond, TrailDigestInterval: 3 * time.Second}},

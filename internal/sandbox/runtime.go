@@ -17,7 +17,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -371,11 +370,15 @@ func (rt *runtimes) start(ctx context.Context, account, fn string, conf *lambdat
 	}
 	arch := elfArch(ef.Machine)
 	ef.Close()
-	if runtime.GOOS != "linux" || arch != runtime.GOARCH {
-		msg := fmt.Sprintf("function %s: its bootstrap is built for linux/%s but the sandbox runs on %s/%s, so it cannot run here; build it for this machine (make lambda ARCH=%s)",
-			fn, arch, runtime.GOOS, runtime.GOARCH, map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH])
-		g.sb.logf("sandbox: %s", msg)
-		return nil, errors.New(msg)
+	if g.sb.needsHostBuild(arch) {
+		bin, err := g.sb.hostBuild(fn, zipBytes, arch)
+		if err != nil {
+			g.sb.logf("sandbox: %v", err)
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "bootstrap"), bin, 0o755); err != nil {
+			return nil, err
+		}
 	}
 
 	// Credentials for the execution role, only if it trusts Lambda.

@@ -79,6 +79,13 @@ type Options struct {
 	// log files, TrailDigest its digest files; zero: DefaultTrailDelivery,
 	// DefaultTrailDigest (cloudtrail.go says why those).
 	TrailDelivery, TrailDigest time.Duration
+	// HostBuildDirs are where make lambda writes the processor's host
+	// build (artifact.HostDir of the package), which the sandbox runs where
+	// it cannot run a package's Linux bootstrap (hostbuild.go).
+	HostBuildDirs []string
+	// ForceHostBuild takes that path even where the Linux bootstrap could
+	// run: the tests of the non-Linux path, on Linux.
+	ForceHostBuild bool
 }
 
 // Sandbox is a running sandbox. Close stops it and every process it started.
@@ -104,6 +111,8 @@ type Sandbox struct {
 	servers               []*http.Server
 	closeOnce             sync.Once
 	logf                  func(string, ...any)
+	hostBuildDirs         []string
+	forceHostBuild        bool
 }
 
 // backend is one account's kumo process and the SDK clients the gateway
@@ -174,6 +183,8 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 		accounts:          map[string]*backend{},
 		dataDir:           opts.DataDir,
 		logf:              opts.Logf,
+		hostBuildDirs:     opts.HostBuildDirs,
+		forceHostBuild:    opts.ForceHostBuild,
 	}
 	if sb.logf == nil {
 		sb.logf = func(string, ...any) {}
