@@ -78,9 +78,37 @@ func (s *Session) Verify(ctx context.Context, strict bool) (*verify.Matrix, erro
 	for _, a := range read {
 		inv.Accounts = append(inv.Accounts, *a)
 	}
+	if inv.PublicAccess, err = s.readPublicAccess(ctx); err != nil {
+		return nil, err
+	}
 	m := verify.Compute(s.Config, pol)
 	m.Reach = verify.ComputeReach(s.Config, inv, strict)
+	m.PublicAccess = verify.CheckPublicAccess(inv)
 	return m, nil
+}
+
+// readPublicAccess reads the Block Public Access of the stack's buckets
+// and of their accounts.
+func (s *Session) readPublicAccess(ctx context.Context) (map[string]verify.BucketPublicAccess, error) {
+	cfg := s.Config
+	type owned struct {
+		bucket string
+		owner  *config.Account
+	}
+	buckets := []owned{{cfg.Production.Bucket, &cfg.Accounts.Production}, {cfg.Reporting.Bucket, &cfg.Accounts.Reporting}}
+	if cfg.Reporting.Logs.Enabled {
+		buckets = append(buckets, owned{cfg.Reporting.Logs.Bucket, &cfg.Accounts.Reporting})
+	}
+	out := map[string]verify.BucketPublicAccess{}
+	for _, b := range buckets {
+		a := account(*b.owner)
+		pa, err := verify.ReadPublicAccess(ctx, b.bucket, a.ID, s.clients[a.Name].S3, awsacct.S3Control(s.awsCfgs[a.Name]))
+		if err != nil {
+			return nil, fmt.Errorf("verify: %w", err)
+		}
+		out[b.bucket] = pa
+	}
+	return out, nil
 }
 
 // Live proves the matrix with real calls by probe users (see verify.Live),
