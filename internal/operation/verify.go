@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,7 +79,7 @@ func (s *Session) Verify(ctx context.Context, strict bool) (*verify.Matrix, erro
 	for _, a := range read {
 		inv.Accounts = append(inv.Accounts, *a)
 	}
-	if inv.PublicAccess, err = s.readPublicAccess(ctx); err != nil {
+	if inv.PublicAccess, err = s.readPublicAccess(ctx, values); err != nil {
 		return nil, err
 	}
 	m := verify.Compute(s.Config, pol)
@@ -87,26 +88,38 @@ func (s *Session) Verify(ctx context.Context, strict bool) (*verify.Matrix, erro
 	return m, nil
 }
 
-// readPublicAccess reads the Block Public Access of the stack's buckets
-// and of their accounts.
-func (s *Session) readPublicAccess(ctx context.Context) (map[string]verify.BucketPublicAccess, error) {
-	cfg := s.Config
-	type owned struct {
-		bucket string
-		owner  *config.Account
-	}
-	buckets := []owned{{cfg.Production.Bucket, &cfg.Accounts.Production}, {cfg.Reporting.Bucket, &cfg.Accounts.Reporting}}
-	if cfg.Reporting.Logs.Enabled {
-		buckets = append(buckets, owned{cfg.Reporting.Logs.Bucket, &cfg.Accounts.Reporting})
-	}
+// readPublicAccess is the Block Public Access of the stack's buckets: each
+// bucket's own settings from its value (values, which plan read), and its
+// account's where the bucket leaves one off. A bucket with no value does not
+// exist yet.
+func (s *Session) readPublicAccess(ctx context.Context, values map[string]json.RawMessage) (map[string]verify.BucketPublicAccess, error) {
 	out := map[string]verify.BucketPublicAccess{}
-	for _, b := range buckets {
-		a := account(*b.owner)
-		pa, err := verify.ReadPublicAccess(ctx, b.bucket, a.ID, s.clients[a.Name].S3, awsacct.S3Control(s.awsCfgs[a.Name]))
-		if err != nil {
+	for addr, raw := range values {
+		acct, name, ok := strings.Cut(addr, "/s3_bucket/")
+		if !ok || strings.Contains(name, "/") {
+			continue
+		}
+		var v struct {
+			Name              string                   `json:"name"`
+			PublicAccessBlock verify.PublicAccessBlock `json:"public_access_block"`
+		}
+		if json.Unmarshal(raw, &v) != nil || v.Name == "" {
+			continue
+		}
+		var a config.Account
+		switch acct {
+		case "production":
+			a = s.Config.Accounts.Production
+		case "reporting":
+			a = s.Config.Accounts.Reporting
+		default:
+			continue
+		}
+		pa := verify.BucketPublicAccess{Account: a.ID, Bucket: &v.PublicAccessBlock}
+		if err := verify.ReadAccountPublicAccess(ctx, &pa, awsacct.S3Control(s.awsCfgs[a.Name])); err != nil {
 			return nil, fmt.Errorf("verify: %w", err)
 		}
-		out[b.bucket] = pa
+		out[v.Name] = pa
 	}
 	return out, nil
 }

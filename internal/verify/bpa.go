@@ -61,8 +61,10 @@ func (p PublicAccessBlock) off() []string {
 // BucketPublicAccess is what applies to one stack bucket: its own settings
 // and its owner account's (nil: none put).
 type BucketPublicAccess struct {
-	Account      string             `json:"account"` // the owner's ID
-	Bucket       *PublicAccessBlock `json:"bucket"`
+	Account string             `json:"account"` // the owner's ID
+	Bucket  *PublicAccessBlock `json:"bucket"`
+	// AccountLevel is read only when Bucket leaves a setting off (nil then
+	// too when the account has none).
 	AccountLevel *PublicAccessBlock `json:"account_level"`
 	// Missing: the bucket does not exist (not applied yet), nothing to judge.
 	Missing bool `json:"missing,omitempty"`
@@ -81,7 +83,7 @@ type AccountPublicAccessAPI interface {
 }
 
 // ReadPublicAccess reads the settings that apply to bucket, owned by
-// account: the bucket's and the account's.
+// account: the bucket's, then the account's (ReadAccountPublicAccess).
 func ReadPublicAccess(ctx context.Context, bucket, account string, b BucketPublicAccessAPI, a AccountPublicAccessAPI) (BucketPublicAccess, error) {
 	out := BucketPublicAccess{Account: account}
 	bo, err := b.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket)})
@@ -96,16 +98,29 @@ func ReadPublicAccess(ctx context.Context, bucket, account string, b BucketPubli
 	default:
 		return out, fmt.Errorf("read the public access block of bucket %s: %w", bucket, err)
 	}
+	return out, ReadAccountPublicAccess(ctx, &out, a)
+}
+
+// ReadAccountPublicAccess completes pa, whose bucket-level settings are
+// known (from ReadPublicAccess, or the bucket's value a plan read), with
+// its account's. The account's settings only matter for a setting the
+// bucket leaves off, so with all four on at bucket level (xacct's) there is
+// no call.
+func ReadAccountPublicAccess(ctx context.Context, pa *BucketPublicAccess, a AccountPublicAccessAPI) error {
+	if pa.Missing || pa.Bucket != nil && len(pa.Bucket.off()) == 0 {
+		return nil
+	}
+	account := pa.Account
 	ao, err := a.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: aws.String(account)})
 	switch {
 	case err == nil && ao.PublicAccessBlockConfiguration != nil:
 		c := ao.PublicAccessBlockConfiguration
-		out.AccountLevel = &PublicAccessBlock{aws.ToBool(c.BlockPublicAcls), aws.ToBool(c.IgnorePublicAcls), aws.ToBool(c.BlockPublicPolicy), aws.ToBool(c.RestrictPublicBuckets)}
+		pa.AccountLevel = &PublicAccessBlock{aws.ToBool(c.BlockPublicAcls), aws.ToBool(c.IgnorePublicAcls), aws.ToBool(c.BlockPublicPolicy), aws.ToBool(c.RestrictPublicBuckets)}
 	case err == nil, awserr.Is(err, "NoSuchPublicAccessBlockConfiguration"):
 	default:
-		return out, fmt.Errorf("read the public access block of account %s: %w", account, err)
+		return fmt.Errorf("read the public access block of account %s: %w", account, err)
 	}
-	return out, nil
+	return nil
 }
 
 // PublicAccessReport is what Block Public Access does for the stack's

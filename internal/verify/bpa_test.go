@@ -52,9 +52,14 @@ func TestReadPublicAccess(t *testing.T) {
 		want    BucketPublicAccess
 		wantErr string
 	}{
-		{"both levels", fakeBucketBPA{conf: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}},
+		// All four on at bucket level: the account's cannot add anything,
+		// and is not read (its fake would refuse).
+		{"bucket all on", fakeBucketBPA{conf: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}},
+			fakeAccountBPA{err: apiError("AccessDenied")},
+			BucketPublicAccess{Account: "222222222222", Bucket: all}, ""},
+		{"bucket leaves one off: both levels", fakeBucketBPA{conf: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(false), RestrictPublicBuckets: aws.Bool(true)}},
 			fakeAccountBPA{conf: &s3ctypes.PublicAccessBlockConfiguration{BlockPublicPolicy: aws.Bool(true)}},
-			BucketPublicAccess{Account: "222222222222", Bucket: all, AccountLevel: &PublicAccessBlock{BlockPublicPolicy: true}}, ""},
+			BucketPublicAccess{Account: "222222222222", Bucket: &PublicAccessBlock{true, true, false, true}, AccountLevel: &PublicAccessBlock{BlockPublicPolicy: true}}, ""},
 		{"neither", fakeBucketBPA{err: apiError("NoSuchPublicAccessBlockConfiguration")}, fakeAccountBPA{err: apiError("NoSuchPublicAccessBlockConfiguration")},
 			BucketPublicAccess{Account: "222222222222"}, ""},
 		{"no bucket", fakeBucketBPA{err: apiError("NoSuchBucket")}, fakeAccountBPA{},
