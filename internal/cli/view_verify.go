@@ -40,6 +40,9 @@ func verifyText(w io.Writer, m *verify.Matrix, v verifyView) error {
 	if r := m.Reach; r != nil {
 		reachText(&b, r, paint)
 	}
+	if m.PublicAccess != nil {
+		publicAccessText(&b, m.PublicAccess, paint)
+	}
 	if v.Matrix {
 		if err := checksText(&b, m.Checks, "EFFECTIVE", "", v.Color); err != nil {
 			return err
@@ -324,8 +327,10 @@ func verifyJSON(w io.Writer, m *verify.Matrix, live *verify.LiveReport) error {
 		Checks         []verify.Check     `json:"checks"`
 		Evaluated      int                `json:"evaluated"`
 		Live           *verify.LiveReport `json:"live,omitempty"`
+		// PublicAccess: Block Public Access's findings and what it blocks.
+		PublicAccess *verify.PublicAccessReport `json:"public_access,omitempty"`
 	}{verifyJSONVersion, mismatches == 0, mismatches, nonNil(r.Findings), nonNil(r.Administrators), nonNil(r.Acknowledged),
-		r.Principals, r.Requests, m.Checks, m.Evaluated, live})
+		r.Principals, r.Requests, m.Checks, m.Evaluated, live, m.PublicAccess})
 }
 
 // verifyMermaid draws who reaches what: each principal's path to the

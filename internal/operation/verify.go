@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,9 +91,49 @@ func (s *Session) Verify(ctx context.Context, strict bool) (*verify.Matrix, erro
 	for _, a := range read {
 		inv.Accounts = append(inv.Accounts, *a)
 	}
+	if inv.PublicAccess, err = s.readPublicAccess(ctx, values); err != nil {
+		return nil, err
+	}
 	m := verify.Compute(s.Config, pol)
 	m.Reach = verify.ComputeReach(s.Config, inv, strict)
+	m.PublicAccess = verify.CheckPublicAccess(inv)
 	return m, nil
+}
+
+// readPublicAccess is the Block Public Access of the stack's buckets: each
+// bucket's own settings from its value (values, which plan read), and its
+// account's where the bucket leaves one off. A bucket with no value does not
+// exist yet.
+func (s *Session) readPublicAccess(ctx context.Context, values map[string]json.RawMessage) (map[string]verify.BucketPublicAccess, error) {
+	out := map[string]verify.BucketPublicAccess{}
+	for addr, raw := range values {
+		acct, name, ok := strings.Cut(addr, "/s3_bucket/")
+		if !ok || strings.Contains(name, "/") {
+			continue
+		}
+		var v struct {
+			Name              string                   `json:"name"`
+			PublicAccessBlock verify.PublicAccessBlock `json:"public_access_block"`
+		}
+		if json.Unmarshal(raw, &v) != nil || v.Name == "" {
+			continue
+		}
+		var a config.Account
+		switch acct {
+		case "production":
+			a = s.Config.Accounts.Production
+		case "reporting":
+			a = s.Config.Accounts.Reporting
+		default:
+			continue
+		}
+		pa := verify.BucketPublicAccess{Account: a.ID, Bucket: &v.PublicAccessBlock}
+		if err := verify.ReadAccountPublicAccess(ctx, &pa, awsacct.S3Control(s.awsCfgs[a.Name])); err != nil {
+			return nil, fmt.Errorf("verify: %w", err)
+		}
+		out[v.Name] = pa
+	}
+	return out, nil
 }
 
 // Live proves the matrix with real calls by probe users (see verify.Live),

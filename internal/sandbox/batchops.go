@@ -257,7 +257,8 @@ func (g *gateway) writeS3Control(c *call, name string, inner any) {
 	_, _ = c.w.Write(buf.Bytes())
 }
 
-// serveS3Control serves the Batch Operations jobs API; any other S3 Control
+// serveS3Control serves the Batch Operations jobs API and the account's
+// Block Public Access (s3bpa.go); any other S3 Control
 // operation is NotImplemented. The account in x-amz-account-id must be the
 // caller's, as AWS requires.
 func (g *gateway) serveS3Control(c *call) {
@@ -283,6 +284,8 @@ func (g *gateway) serveS3Control(c *call) {
 	}
 	seg := strings.Split(strings.TrimPrefix(c.r.URL.Path, s3ControlPrefix), "/")
 	switch {
+	case len(seg) == 2 && seg[0] == "configuration" && seg[1] == "publicAccessBlock":
+		g.serveAccountPublicAccessBlock(c) // s3bpa.go
 	case len(seg) == 1 && seg[0] == "jobs" && c.r.Method == http.MethodPost:
 		g.createJob(c)
 	case len(seg) == 1 && seg[0] == "jobs" && c.r.Method == http.MethodGet:

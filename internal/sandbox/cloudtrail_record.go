@@ -555,7 +555,8 @@ func (ct *cloudTrail) s3Event(s *served, ev *ctEvent, caller string) bool {
 	return true
 }
 
-// s3ControlEvent records an S3 Batch Operations request (batchops.go).
+// s3ControlEvent records an S3 Batch Operations request (batchops.go) or
+// one on the account's Block Public Access (s3bpa.go).
 func (ct *cloudTrail) s3ControlEvent(s *served, ev *ctEvent, caller string) bool {
 	if caller == "" {
 		return false
@@ -564,6 +565,12 @@ func (ct *cloudTrail) s3ControlEvent(s *served, ev *ctEvent, caller string) bool
 	var name string
 	params := map[string]any{"Host": s.r.Host, "accountId": caller}
 	switch {
+	case len(seg) == 2 && seg[0] == "configuration" && seg[1] == "publicAccessBlock":
+		name = map[string]string{http.MethodGet: "GetAccountPublicAccessBlock", http.MethodPut: "PutAccountPublicAccessBlock",
+			http.MethodDelete: "DeleteAccountPublicAccessBlock"}[s.r.Method]
+		if name == "" {
+			return false
+		}
 	case len(seg) == 1 && seg[0] == "jobs" && s.r.Method == http.MethodPost:
 		name = "CreateJob"
 	case len(seg) == 1 && seg[0] == "jobs":

@@ -541,6 +541,9 @@ type authzRequest struct {
 // authorize decides a request by the caller's identity policies (plus the
 // session policy) and the given resource policy.
 func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iampolicy.Result, error) {
+	if err := g.restrictPublicBucket(ctx, c, &ar); err != nil {
+		return iampolicy.Result{}, err
+	}
 	p := c.principal()
 	req := &iampolicy.Request{
 		Action:          ar.action,
@@ -784,6 +787,7 @@ type policyCache struct {
 	ident   map[string]cachedIdentity
 	buckets map[string]*iampolicy.NamedPolicy
 	hasBP   map[string]bool
+	bpa     map[string]publicAccessBlock // bucket-level Block Public Access, as kumo keeps it
 }
 
 type cachedIdentity struct {
@@ -792,7 +796,7 @@ type cachedIdentity struct {
 }
 
 func newPolicyCache() *policyCache {
-	return &policyCache{gen: map[string]int64{}, ident: map[string]cachedIdentity{}, buckets: map[string]*iampolicy.NamedPolicy{}, hasBP: map[string]bool{}}
+	return &policyCache{gen: map[string]int64{}, ident: map[string]cachedIdentity{}, buckets: map[string]*iampolicy.NamedPolicy{}, hasBP: map[string]bool{}, bpa: map[string]publicAccessBlock{}}
 }
 
 func (pc *policyCache) bumpIAM(account string) {
@@ -805,6 +809,7 @@ func (pc *policyCache) forgetBucket(bucket string) {
 	pc.mu.Lock()
 	delete(pc.buckets, bucket)
 	delete(pc.hasBP, bucket)
+	delete(pc.bpa, bucket)
 	pc.mu.Unlock()
 }
 

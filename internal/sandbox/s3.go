@@ -290,6 +290,7 @@ func (g *gateway) serveS3(c *call) {
 	_, ownership := op.query["ownershipControls"]
 	_, notification := op.query["notification"]
 	_, policy := op.query["policy"]
+	_, bpa := op.query["publicAccessBlock"]
 	switch {
 	case ownership:
 		g.ownershipControls(c, op)
@@ -298,10 +299,17 @@ func (g *gateway) serveS3(c *call) {
 		g.notificationConfig(c, op, owner)
 		return
 	case policy && c.r.Method == http.MethodPut:
-		if _, err := iampolicy.Parse(c.body, iampolicy.Resource); err != nil {
+		doc, err := iampolicy.Parse(c.body, iampolicy.Resource)
+		if err != nil {
 			g.fail(c, http.StatusBadRequest, "MalformedPolicy", err.Error())
 			return
 		}
+		if g.blockedPublicPolicy(c, op, owner, doc) {
+			return
+		}
+	}
+	if g.blockedPublicACL(c, op, owner) {
+		return
 	}
 	if m := g.bucketOwnership(op.bucket); m == "BucketOwnerEnforced" && (op.action == "s3:PutObject" || op.action == "s3:PutObjectAcl" || op.action == "s3:PutBucketAcl") {
 		if acl := c.r.Header.Get("X-Amz-Acl"); acl != "" && acl != "bucket-owner-full-control" {
@@ -319,7 +327,7 @@ func (g *gateway) serveS3(c *call) {
 		return
 	}
 	switch {
-	case policy:
+	case policy, bpa:
 		g.cache.forgetBucket(op.bucket)
 	case op.action == "s3:DeleteBucket":
 		_ = g.st.update(func() error { delete(g.st.Buckets, op.bucket); return nil })
@@ -378,6 +386,12 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 	}
 	if res.Decision != iampolicy.Allowed {
 		g.deny(c, "s3:CreateBucket", op.arn(), res)
+		return
+	}
+	// A new bucket has no settings of its own: the account's BlockPublicAcls
+	// refuses a public ACL on it.
+	if setsPublicACL(c.r.Header, nil, false) && g.accountPublicAccessBlock(p.Account).BlockPublicAcls {
+		g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
 		return
 	}
 	if e := g.readS3Body(c, maxSmallBody); e != nil {

@@ -85,6 +85,9 @@ type accountState struct {
 	PolicyVersions map[string]*policyVersions `json:"policy_versions,omitempty"`
 	InvokeConfig   map[string]json.RawMessage `json:"invoke_config"` // function -> event invoke config
 	Boundaries     map[string]string          `json:"boundaries"`    // "role/NAME" or "user/NAME" -> policy ARN
+	// PublicAccessBlock is the account-level S3 Block Public Access
+	// setting (s3bpa.go); nil when none was put.
+	PublicAccessBlock *publicAccessBlock `json:"public_access_block,omitempty"`
 }
 
 // state is everything the gateway keeps; with a data dir it is saved to

@@ -28,6 +28,9 @@ type Inventory struct {
 	// BucketPolicies are the stack's buckets' policies, by bucket name
 	// (absent: none).
 	BucketPolicies map[string]string `json:"bucket_policies"`
+	// PublicAccess is the Block Public Access of the stack's buckets, by
+	// bucket name (bpa.go); nil when not read.
+	PublicAccess map[string]BucketPublicAccess `json:"public_access,omitempty"`
 }
 
 // Account is the IAM principals and Lambda functions of one account.

@@ -47,6 +47,9 @@ type Matrix struct {
 	// Reach is who reaches the data among every principal (nil when not
 	// computed).
 	Reach *Reach `json:"-"`
+	// PublicAccess is what Block Public Access does for the stack's buckets
+	// (bpa.go; nil when not read).
+	PublicAccess *PublicAccessReport `json:"-"`
 }
 
 // Mismatches counts the checks whose effective access is not the intent,
@@ -60,6 +63,9 @@ func (m *Matrix) Mismatches() int {
 	}
 	if m.Reach != nil {
 		n += len(m.Reach.Findings)
+	}
+	if m.PublicAccess != nil {
+		n += len(m.PublicAccess.Findings)
 	}
 	return n
 }

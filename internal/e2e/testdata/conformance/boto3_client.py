@@ -136,10 +136,40 @@ def trail_log(args):
     return {"key": keys[0], "files": len(keys), "records": records}
 
 
+def put_bucket_policy(args):
+    bucket, doc = args
+    client("s3").put_bucket_policy(Bucket=bucket, Policy=doc)
+    return {}
+
+
+def account_bpa(args):
+    """S3 Control's account-level Block Public Access: put ACCOUNT
+    SETTING=true|false..., get ACCOUNT, delete ACCOUNT. botocore puts the
+    account ID in the endpoint's host (ACCOUNT.127.0.0.1), which resolves
+    nowhere here: the request goes to the endpoint's own host, signed so."""
+    op, account, settings = args[0], args[1], args[2:]
+    s3c = client("s3control")
+    prefix = "://" + account + "."
+
+    def own_host(request, **kw):
+        request.url = request.url.replace(prefix, "://", 1)
+
+    s3c.meta.events.register("before-sign.s3-control.*", own_host)
+    if op == "put":
+        conf = dict((k, v == "true") for k, v in (s.split("=") for s in settings))
+        s3c.put_public_access_block(AccountId=account, PublicAccessBlockConfiguration=conf)
+        return {}
+    if op == "get":
+        return s3c.get_public_access_block(AccountId=account)["PublicAccessBlockConfiguration"]
+    s3c.delete_public_access_block(AccountId=account)
+    return {}
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     fn = {"whoami": whoami, "assume": assume, "list-users": list_users, "put-keys": put_keys, "presign": presign,
-          "presign-default": presign_default, "skewed": skewed, "checksums": checksums, "trail-log": trail_log}[cmd]
+          "presign-default": presign_default, "skewed": skewed, "checksums": checksums, "trail-log": trail_log,
+          "put-bucket-policy": put_bucket_policy, "account-bpa": account_bpa}[cmd]
     try:
         out = fn(args)
     except ClientError as e:
