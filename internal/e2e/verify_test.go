@@ -74,9 +74,9 @@ func TestVerifyLive(t *testing.T) {
 	assertNoProbes(t, e)
 	// The probes are in the logs under the probe users' names: the
 	// developer's upload, and the tester's refused one.
-	m := regexp.MustCompile(`"probe_id":"([^"]+)"`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`xacct-probe/([0-9a-f]+)/`).FindStringSubmatch(out)
 	if m == nil {
-		t.Fatalf("no probe_id in verify --live's JSON:\n%s", out)
+		t.Fatalf("no probe key in verify --live's output:\n%s", out)
 	}
 	for _, p := range []struct{ group, result string }{{"developers", "ok"}, {"testers", "AccessDenied"}} {
 		who := "xacct-probe-" + m[1] + "-" + p.group

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/xacct/xacct/internal/awserr"
 	"sync"
 	"time"
 
@@ -91,7 +92,7 @@ func (s *Session) Verify(ctx context.Context, strict bool) (*verify.Matrix, erro
 	for _, a := range read {
 		inv.Accounts = append(inv.Accounts, *a)
 	}
-	if inv.PublicAccess, err = s.readPublicAccess(ctx, values); err != nil {
+	if inv.PublicAccess, err = s.readPublicAccess(ctx); err != nil {
 		return nil, err
 	}
 	m := verify.Compute(s.Config, pol)
@@ -101,25 +102,17 @@ func (s *Session) Verify(ctx context.Context, strict bool) (*verify.Matrix, erro
 }
 
 // readPublicAccess is the Block Public Access of the stack's buckets: each
-// bucket's own settings from its value (values, which plan read), and its
-// account's where the bucket leaves one off. A bucket with no value does not
-// exist yet.
-func (s *Session) readPublicAccess(ctx context.Context, values map[string]json.RawMessage) (map[string]verify.BucketPublicAccess, error) {
+// bucket's own settings (one GetPublicAccessBlock each), and its account's
+// where the bucket leaves one off. A bucket that does not exist yet is left
+// out.
+func (s *Session) readPublicAccess(ctx context.Context) (map[string]verify.BucketPublicAccess, error) {
 	out := map[string]verify.BucketPublicAccess{}
-	for addr, raw := range values {
-		acct, name, ok := strings.Cut(addr, "/s3_bucket/")
-		if !ok || strings.Contains(name, "/") {
-			continue
-		}
-		var v struct {
-			Name              string                   `json:"name"`
-			PublicAccessBlock verify.PublicAccessBlock `json:"public_access_block"`
-		}
-		if json.Unmarshal(raw, &v) != nil || v.Name == "" {
+	for _, r := range s.desired {
+		if r.Addr.Kind != "s3_bucket" {
 			continue
 		}
 		var a config.Account
-		switch acct {
+		switch r.Addr.Account {
 		case "production":
 			a = s.Config.Accounts.Production
 		case "reporting":
@@ -127,11 +120,25 @@ func (s *Session) readPublicAccess(ctx context.Context, values map[string]json.R
 		default:
 			continue
 		}
-		pa := verify.BucketPublicAccess{Account: a.ID, Bucket: &v.PublicAccessBlock}
+		got, err := s.clients[a.Name].S3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(r.Addr.Name)})
+		var pab verify.PublicAccessBlock
+		switch {
+		case awserr.Is(err, "NoSuchBucket"):
+			continue
+		case awserr.Is(err, "NoSuchPublicAccessBlockConfiguration"):
+		case err != nil:
+			return nil, fmt.Errorf("verify: read the Block Public Access of bucket %s: %w", r.Addr.Name, err)
+		default:
+			if c := got.PublicAccessBlockConfiguration; c != nil {
+				pab = verify.PublicAccessBlock{BlockPublicAcls: aws.ToBool(c.BlockPublicAcls), IgnorePublicAcls: aws.ToBool(c.IgnorePublicAcls),
+					BlockPublicPolicy: aws.ToBool(c.BlockPublicPolicy), RestrictPublicBuckets: aws.ToBool(c.RestrictPublicBuckets)}
+			}
+		}
+		pa := verify.BucketPublicAccess{Account: a.ID, Bucket: &pab}
 		if err := verify.ReadAccountPublicAccess(ctx, &pa, awsacct.S3Control(s.awsCfgs[a.Name])); err != nil {
 			return nil, fmt.Errorf("verify: %w", err)
 		}
-		out[v.Name] = pa
+		out[r.Addr.Name] = pa
 	}
 	return out, nil
 }
