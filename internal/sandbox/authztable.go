@@ -32,7 +32,7 @@ var servedActions = map[string]string{
 		GetObjectVersion GetObjectAttributes GetObjectVersionAttributes GetObjectTagging GetObjectVersionTagging GetObjectAcl
 		GetObjectVersionAcl PutObject PutObjectTagging PutObjectVersionTagging PutObjectAcl PutObjectVersionAcl
 		DeleteObject DeleteObjectVersion DeleteObjectTagging DeleteObjectVersionTagging AbortMultipartUpload ListMultipartUploadParts
-		CreateJob DescribeJob ListJobs UpdateJobPriority UpdateJobStatus`,
+		CreateJob DescribeJob ListJobs UpdateJobPriority UpdateJobStatus GetAccountPublicAccessBlock PutAccountPublicAccessBlock`,
 	"iam": `CreateUser DeleteUser GetUser ListUsers CreateRole DeleteRole
 		GetRole ListRoles UpdateRole UpdateAssumeRolePolicy TagRole CreatePolicy
 		DeletePolicy GetPolicy ListPolicies AttachUserPolicy DetachUserPolicy AttachRolePolicy
