@@ -101,6 +101,9 @@ type node struct {
 	groups []string
 	// service is set for the Lambda service running a function.
 	function string
+	// delegation is set on the start of a delegation (edge_delegation.go):
+	// its only edge is the delegation.
+	delegation *delegation
 	// escalated is set once a hop made the principal more than it was.
 	escalated bool
 	// adminOf are the accounts (of the three) the path has held full
@@ -247,6 +250,11 @@ func ComputeReach(cfg *config.Config, inv *Inventory, strict bool) *Reach {
 		if w.intended(a, x) {
 			return
 		}
+		if a.delegation != nil && x.bucketAccount == a.account {
+			// In its own account, the principal a delegation's account
+			// creates is its administrators' to make: listed with them.
+			return
+		}
 		k := f.Principal + "|" + f.As + "|" + f.Action + "|" + f.Resource
 		if seen[k] {
 			return
@@ -329,6 +337,17 @@ type bucket struct {
 }
 
 func (w *reachWorld) protected() []bucket {
+	out := w.protectedPolicies()
+	for i := range out {
+		b := &out[i]
+		b.keys, b.vars = w.witnesses(b.name, b.prefix)
+	}
+	return out
+}
+
+// protectedPolicies are the protected buckets with their policies, without
+// their witness keys.
+func (w *reachWorld) protectedPolicies() []bucket {
 	prod := bucket{name: w.cfg.Production.Bucket, account: w.cfg.Accounts.Production.ID}
 	rep := bucket{name: w.cfg.Reporting.Bucket, account: w.cfg.Accounts.Reporting.ID, prefix: w.cfg.Reporting.Prefix}
 	// The failed events hold Production's keys and who wrote them.
@@ -346,7 +365,6 @@ func (w *reachWorld) protected() []bucket {
 				b.policy = &iampolicy.NamedPolicy{Name: "bucket policy of " + b.name, Policy: p}
 			}
 		}
-		b.keys, b.vars = w.witnesses(b.name, b.prefix)
 	}
 	return out
 }
@@ -744,6 +762,7 @@ func (w *reachWorld) starts() []*node {
 		n.start = n.label
 		out = append(out, n)
 	}
+	out = append(out, w.delegationStarts()...)
 	out = append(out, &node{label: "anonymous", start: "anonymous", arn: "*"})
 	return out
 }
@@ -1000,7 +1019,11 @@ func (w *reachWorld) edges(a *node) []*node {
 	if a.arn == "*" {
 		return nil
 	}
-	e := &edgeFrom{w: w, a: a, admin: hasKey(a.adminOf, a.account) || w.administrator(a)}
+	e := &edgeFrom{w: w, a: a}
+	if a.delegation != nil {
+		return delegationEdges(e)
+	}
+	e.admin = hasKey(a.adminOf, a.account) || w.administrator(a)
 	var out []*node
 	if !e.admin {
 		out = append(out, selfGrantEdges(e)...)
