@@ -265,8 +265,8 @@ func (p Policies) BucketPolicyDocs() map[string]string {
 const standInAdministrator = "xacct-verify-administrator"
 
 // RenderedInventory is the inventory the documents make, with no AWS
-// call: the groups and roles that have documents (and the config's
-// members of its groups, with no policies of their own), the processor,
+// call: the groups and roles that have documents (and the members of its
+// groups the values hold, with no policies of their own), the processor,
 // the bucket policies, and in each account an administrator
 // (AdministratorAccess), as every account has.
 func RenderedInventory(cfg *config.Config, pol Policies) *Inventory {
@@ -308,11 +308,18 @@ func RenderedInventory(cfg *config.Config, pol Policies) *Inventory {
 		}
 		groups["development"][g.GroupName] = true
 	}
+	// Members: those the values hold (the config's, and any added by
+	// hand that a plan removes).
 	members := map[string][]string{}
-	for _, g := range cfg.Groups {
-		for _, m := range g.Members {
-			members[m] = append(members[m], g.GroupName)
+	for k := range pol {
+		if rest, ok := strings.CutPrefix(k, "development/iam_group_membership/"); ok && strings.HasSuffix(rest, "#member") {
+			if g, u, ok := strings.Cut(strings.TrimSuffix(rest, "#member"), "/"); ok {
+				members[u] = append(members[u], g)
+			}
 		}
+	}
+	for _, gs := range members {
+		sort.Strings(gs)
 	}
 	for key, names := range groups {
 		a := accts[key]

@@ -1099,7 +1099,7 @@ func (w *reachWorld) intended(a *node, x reached) bool {
 	}
 	for _, g := range w.cfg.Groups {
 		if a.role == g.RoleName {
-			return len(a.path) == 1 && a.path[0].Kind == "assume" && w.memberOf(a, w.cfg.Accounts.Development.ID, g.GroupName)
+			return len(a.path) == 1 && a.path[0].Kind == "assume" && w.memberOf(a, w.cfg.Accounts.Development.ID, g.GroupName) && listedMember(a, g)
 		}
 	}
 	return false
@@ -1122,6 +1122,18 @@ func (w *reachWorld) memberOf(a *node, devID, group string) bool {
 		}
 	}
 	return false
+}
+
+// listedMember reports whether the path's start is a member the config
+// means: any member when the config does not list the group's members,
+// else one it lists (a new member stands for those).
+func listedMember(a *node, g config.Group) bool {
+	if !g.ExclusiveMembers() || a.startARN == "" {
+		return true
+	}
+	_, name, _ := strings.Cut(a.startARN, ":user/")
+	name = name[strings.LastIndexByte(name, '/')+1:]
+	return slices.Contains(g.Members, name)
 }
 
 // administrator reports whether the principal holds full access in its

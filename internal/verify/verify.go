@@ -68,10 +68,15 @@ func (m *Matrix) Mismatches() int {
 // resource address.
 type Policies map[string]json.RawMessage
 
-// FromValues extracts the policy documents of resource values.
+// FromValues extracts the policy documents of resource values, and the
+// group memberships (addr#member), which say who holds a group's policies.
 func FromValues(values map[string]json.RawMessage) Policies {
 	out := Policies{}
 	for addr, v := range values {
+		if strings.Contains(addr, "/iam_group_membership/") {
+			out[addr+"#member"] = v
+			continue
+		}
 		var f map[string]json.RawMessage
 		if json.Unmarshal(v, &f) != nil {
 			continue
