@@ -56,7 +56,7 @@ func assumeEdge(e *edgeFrom, r *roleRef) []*node {
 		n.label += " after its permissions are rewritten"
 		out = append(out, e.hop(n, "grant", r.ARN, act, res))
 	}
-	return out
+	return append(out, roleVersionEdges(e, r)...)
 }
 
 // writesPermissions finds an IAM action that lets a write the role's

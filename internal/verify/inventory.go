@@ -44,6 +44,10 @@ type Account struct {
 type Doc struct {
 	Name     string `json:"name"`
 	Document string `json:"document"`
+	// Versions are, for a customer managed policy, its stored versions
+	// other than the default (Name is the version ID): whoever may set
+	// one as the default holds what it grants (edge_version.go).
+	Versions []Doc `json:"versions,omitempty"`
 }
 
 // User is an IAM user: its own policies (inline, then attached), its
@@ -98,6 +102,7 @@ type FunctionsAPI interface {
 func ReadAccount(ctx context.Context, key, id string, ia AuthorizationDetailsAPI, fa FunctionsAPI) (*Account, int, error) {
 	acct := &Account{Key: key, ID: id}
 	managed := map[string]string{} // ARN -> default version's document
+	stored := map[string][]Doc{}   // ARN -> its other versions
 	var users []iamtypes.UserDetail
 	var groups []iamtypes.GroupDetail
 	var roles []iamtypes.RoleDetail
@@ -119,6 +124,8 @@ func ReadAccount(ctx context.Context, key, id string, ia AuthorizationDetailsAPI
 			for _, v := range p.PolicyVersionList {
 				if v.IsDefaultVersion {
 					managed[aws.ToString(p.Arn)] = decode(aws.ToString(v.Document))
+				} else {
+					stored[aws.ToString(p.Arn)] = append(stored[aws.ToString(p.Arn)], Doc{Name: aws.ToString(v.VersionId), Document: decode(aws.ToString(v.Document))})
 				}
 			}
 		}
@@ -132,7 +139,9 @@ func ReadAccount(ctx context.Context, key, id string, ia AuthorizationDetailsAPI
 		for _, a := range list {
 			arn := aws.ToString(a.PolicyArn)
 			if doc, ok := managed[arn]; ok {
-				out = append(out, Doc{Name: "managed policy " + arn, Document: doc})
+				vs := slices.Clone(stored[arn])
+				sort.Slice(vs, func(i, j int) bool { return vs[i].Name < vs[j].Name })
+				out = append(out, Doc{Name: "managed policy " + arn, Document: doc, Versions: vs})
 			}
 		}
 		return out

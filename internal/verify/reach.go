@@ -101,6 +101,9 @@ type node struct {
 	groups []string
 	// service is set for the Lambda service running a function.
 	function string
+	// variant tells apart the same principal holding different versions
+	// of a managed policy (edge_version.go); "" otherwise.
+	variant string
 	// delegation is set on the start of a delegation (edge_delegation.go):
 	// its only edge is the delegation.
 	delegation *delegation
@@ -117,6 +120,8 @@ type reachWorld struct {
 	org     map[string]bool // see orgAccounts
 	trusted map[string]bool // role ARN|service -> the service may assume it
 	decided map[string]iampolicy.Result
+	// versions caches storedVersions.
+	versions map[string][]Doc
 	// personalDocs caches personal by canonical document.
 	personalDocs map[string]bool
 	cfg          *config.Config
@@ -954,7 +959,7 @@ const maxDepth = 64
 // path, breadth first, each principal once.
 func (w *reachWorld) walk(start *node) []*node {
 	out := []*node{start}
-	visited := map[string]bool{start.arn + "|" + strings.Join(start.groups, ",") + fmt.Sprint(start.escalated): true}
+	visited := map[string]bool{start.arn + "|" + strings.Join(start.groups, ",") + fmt.Sprint(start.escalated) + start.variant: true}
 	queue := []*node{start}
 	for len(queue) > 0 {
 		a := queue[0]
@@ -963,7 +968,7 @@ func (w *reachWorld) walk(start *node) []*node {
 			continue
 		}
 		for _, next := range w.edges(a) {
-			k := next.arn + "|" + strings.Join(next.groups, ",") + fmt.Sprint(next.escalated)
+			k := next.arn + "|" + strings.Join(next.groups, ",") + fmt.Sprint(next.escalated) + next.variant
 			if visited[k] {
 				continue
 			}
@@ -1012,6 +1017,7 @@ var accountEdges = []accountEdge{
 	keyEdges,      // edge_key.go
 	boundaryEdges, // edge_boundary.go
 	joinEdges,     // edge_join.go
+	versionEdges,  // edge_version.go
 }
 
 // edges are the principals a can become in one hop.
