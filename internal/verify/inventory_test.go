@@ -11,7 +11,9 @@ import (
 )
 
 // fakeDetails is one page of GetAccountAuthorizationDetails.
-type fakeDetails struct{ out *iam.GetAccountAuthorizationDetailsOutput }
+type fakeDetails struct {
+	out *iam.GetAccountAuthorizationDetailsOutput
+}
 
 var _ AuthorizationDetailsAPI = fakeDetails{}
 
