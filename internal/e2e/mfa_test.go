@@ -1,10 +1,19 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/xacct/xacct/internal/sandbox"
 )
 
 // TestVerifyWithMFARequired: the README's example for real AWS requires MFA;
@@ -30,4 +39,57 @@ func TestVerifyWithMFARequired(t *testing.T) {
 		t.Errorf("verify --live:\n%s", out)
 	}
 	assertNoProbes(t, e)
+}
+
+// TestSandboxVirtualMFADevice: the sandbox's virtual MFA devices work as
+// AWS's: CreateVirtualMFADevice returns a Base32 seed; EnableMFADevice
+// wants two consecutive codes of it; AssumeRole with the serial and the
+// current code carries MFA, with a wrong code or another user's device it
+// is refused; the device lists, deactivates and deletes.
+func TestSandboxVirtualMFADevice(t *testing.T) {
+	ctx := context.Background()
+	dev := orgAdmin(t, devID)
+	name := uniq(t, "mfa-device")
+	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}))(t)
+	must(dev.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)}))(t)
+	user := userKey(t, dev, name)
+	role := uniq(t, "mfa-role")
+	must(dev.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + devID + `:root"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`)}))(t)
+	roleARN := aws.String("arn:aws:iam::" + devID + ":role/" + role)
+
+	d := must(dev.iam.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String(name)}))(t).VirtualMFADevice
+	serial, seed := aws.ToString(d.SerialNumber), string(d.Base32StringSeed)
+	if serial != "arn:aws:iam::"+devID+":mfa/"+name || len(seed) != 32 {
+		t.Fatalf("device %s, seed %q", serial, seed)
+	}
+	now := time.Now()
+	code := func(at time.Time) string { return must(sandbox.TOTP(seed, at))(t) }
+	_, err := dev.iam.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: aws.String(name), SerialNumber: aws.String(serial),
+		AuthenticationCode1: aws.String(code(now)), AuthenticationCode2: aws.String(code(now))})
+	wantCode(t, err, "InvalidAuthenticationCode")
+	must(dev.iam.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: aws.String(name), SerialNumber: aws.String(serial),
+		AuthenticationCode1: aws.String(code(now.Add(-30 * time.Second))), AuthenticationCode2: aws.String(code(now))}))(t)
+	listed := must(dev.iam.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: aws.String(name)}))(t).MFADevices
+	if len(listed) != 1 || aws.ToString(listed[0].SerialNumber) != serial {
+		t.Errorf("ListMFADevices: %+v", listed)
+	}
+
+	_, err = user.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: aws.String("nomfa")})
+	wantCode(t, err, "AccessDenied")
+	wrong := fmt.Sprintf("%06d", (must(strconv.Atoi(code(time.Now())))(t)+1)%1_000_000)
+	_, err = user.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: aws.String("wrong"), SerialNumber: aws.String(serial), TokenCode: aws.String(wrong)})
+	wantCode(t, err, "AccessDenied")
+	must(user.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: aws.String("mfa"), SerialNumber: aws.String(serial), TokenCode: aws.String(code(time.Now()))}))(t)
+
+	_, err = dev.iam.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(serial)})
+	wantCode(t, err, "DeleteConflict")
+	must(dev.iam.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{UserName: aws.String(name), SerialNumber: aws.String(serial)}))(t)
+	_, err = user.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: aws.String("gone"), SerialNumber: aws.String(serial), TokenCode: aws.String(code(time.Now()))})
+	wantCode(t, err, "AccessDenied")
+	must(dev.iam.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(serial)}))(t)
+	if l := must(dev.iam.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: aws.String(name)}))(t).MFADevices; len(l) != 0 {
+		t.Errorf("devices after delete: %+v", l)
+	}
 }

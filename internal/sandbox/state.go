@@ -85,6 +85,8 @@ type accountState struct {
 	PolicyVersions map[string]*policyVersions `json:"policy_versions,omitempty"`
 	InvokeConfig   map[string]json.RawMessage `json:"invoke_config"` // function -> event invoke config
 	Boundaries     map[string]string          `json:"boundaries"`    // "role/NAME" or "user/NAME" -> policy ARN
+	// MFADevices are the virtual MFA devices (mfa.go), by serial number.
+	MFADevices map[string]*mfaDevice `json:"mfa_devices,omitempty"`
 }
 
 // state is everything the gateway keeps; with a data dir it is saved to
