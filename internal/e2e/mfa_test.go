@@ -93,3 +93,47 @@ func TestSandboxVirtualMFADevice(t *testing.T) {
 		t.Errorf("devices after delete: %+v", l)
 	}
 }
+
+// TestVerifyLiveProvesEveryPath: a config whose only writing group
+// requires MFA, and a group whose actions are version reads. verify --live
+// signs the writer's probe user in with a virtual MFA device and proves
+// its upload and the processor's record; the version group's actions are
+// intent checks of the matrix and live probes; repeated runs leave
+// nothing behind (users, devices, keys, objects, records).
+func TestVerifyLiveProvesEveryPath(t *testing.T) {
+	name := newVerifyEnv(t, "").stack
+	e := newVerifyEnv(t, fmt.Sprintf("groups:\n  developers: { group_name: %[1]s-Developers, require_mfa: true, actions: [s3:GetObject, s3:PutObject] }\n"+
+		"  auditors: { group_name: %[1]s-Auditors, actions: [s3:GetObjectVersion, s3:ListBucketVersions] }\n", name))
+	e.mustRun("apply", "--auto-approve")
+	developers, auditors := e.stack+"-developers", e.stack+"-auditors"
+	matrix := e.mustRun("verify", "--matrix")
+	for _, want := range []string{
+		name + "-Auditors member via " + auditors + " +s3:GetObjectVersion +arn:aws:s3:::" + e.stack + "-prod/\\* +allow +allow",
+		name + "-Auditors member via " + auditors + " +s3:ListBucketVersions +arn:aws:s3:::" + e.stack + "-prod +allow +allow",
+	} {
+		if !regexp.MustCompile(want).MatchString(matrix) {
+			t.Errorf("the matrix lacks %q:\n%s", want, matrix)
+		}
+	}
+	const runs = 5
+	start := time.Now()
+	for i := range runs {
+		out := e.mustRun("verify", "--live", "--live-wait", "10s")
+		for _, want := range []string{
+			`(?m)^` + name + `-Developers member without MFA +sts:AssumeRole +\S+/` + developers + ` +deny +deny$`,
+			`(?m)^` + name + `-Developers member with MFA +sts:AssumeRole +\S+/` + developers + ` +allow +allow$`,
+			`(?m)^` + name + `-Developers member with MFA via ` + developers + ` +s3:PutObject +\S+ +allow +allow$`,
+			`(?m)^metadata processor +record \S+/developers\.txt +\S+ +allow +allow$`,
+			`(?m)^` + name + `-Auditors member via ` + auditors + ` +s3:GetObjectVersion +\S+ +allow +allow$`,
+			`(?m)^` + name + `-Auditors member via ` + auditors + ` +s3:ListBucketVersions +\S+ +allow +allow$`,
+			`Verified live\.`,
+			`The metadata record of the developer's probe upload:\n\{`,
+		} {
+			if !regexp.MustCompile(want).MatchString(out) {
+				t.Errorf("run %d: verify --live lacks %s:\n%s", i+1, want, out)
+			}
+		}
+		assertNoProbes(t, e)
+	}
+	t.Logf("%d verify --live runs, each checked for leftovers: %v", runs, time.Since(start).Round(time.Millisecond))
+}

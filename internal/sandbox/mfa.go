@@ -8,8 +8,10 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -71,11 +73,12 @@ func mfaSerial(account, path, name string) string {
 // serveMFA serves the virtual MFA device calls, which kumo lacks:
 // CreateVirtualMFADevice (a random seed, returned once as
 // Base32StringSeed), EnableMFADevice (two consecutive codes of the seed),
-// DeactivateMFADevice, DeleteVirtualMFADevice, ListMFADevices. It reports
+// DeactivateMFADevice, DeleteVirtualMFADevice, ListMFADevices,
+// ListVirtualMFADevices (every device, without its assignment). It reports
 // whether the action was one of them.
 func (g *gateway) serveMFA(c *call, account, action string, form url.Values) bool {
 	switch action {
-	case "CreateVirtualMFADevice", "EnableMFADevice", "DeactivateMFADevice", "DeleteVirtualMFADevice", "ListMFADevices":
+	case "CreateVirtualMFADevice", "EnableMFADevice", "DeactivateMFADevice", "DeleteVirtualMFADevice", "ListMFADevices", "ListVirtualMFADevices":
 	default:
 		return false
 	}
@@ -144,6 +147,12 @@ func (g *gateway) serveMFA(c *call, account, action string, form url.Values) boo
 				}
 			}
 			result = "<MFADevices>" + b.String() + "</MFADevices><IsTruncated>false</IsTruncated>"
+		case "ListVirtualMFADevices":
+			var b strings.Builder
+			for _, serial := range slices.Sorted(maps.Keys(a.MFADevices)) {
+				b.WriteString("<member>" + xmlElem("SerialNumber", serial) + "</member>")
+			}
+			result = "<VirtualMFADevices>" + b.String() + "</VirtualMFADevices><IsTruncated>false</IsTruncated>"
 		}
 		return nil
 	})
