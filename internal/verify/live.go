@@ -147,7 +147,11 @@ func Describe(cfg *config.Config) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "verify --live creates, then deletes again (also when interrupted or when a probe fails):\n")
 	for _, g := range cfg.Groups {
-		fmt.Fprintf(&b, "  - in account %s: an IAM user xacct-probe-<id>-%s in group %s, with an access key\n", cfg.Accounts.Development.ID, g.Key, g.GroupName)
+		device := ""
+		if g.RequireMFA {
+			device = " and a virtual MFA device"
+		}
+		fmt.Fprintf(&b, "  - in account %s: an IAM user xacct-probe-<id>-%s in group %s, with an access key%s\n", cfg.Accounts.Development.ID, g.Key, g.GroupName, device)
 	}
 	fmt.Fprintf(&b, "  - in account %s: an IAM user xacct-probe-<id>-nogroup in no group, with an access key\n", cfg.Accounts.Development.ID)
 	fmt.Fprintf(&b, "  - objects under s3://%s/xacct-probe/<id>/ and their metadata records in s3://%s/%s%s/xacct-probe/<id>/\n",

@@ -23,7 +23,12 @@ type Hop struct {
 	// as its execution role), "pass-role" (may create a function with the
 	// role), "key" (may create an access key of a user), "join" (may add
 	// itself to a group), "trust" (may rewrite a role's trust policy),
-	// "self-grant" (may write its own permissions).
+	// "self-grant" (may write its own permissions), "grant" (assumes a role
+	// whose permissions it may write), "boundary" (may drop its permissions
+	// boundary), "delegation" (a principal created later in an account a
+	// policy delegates to takes it), "version" (may set a stored version
+	// of a managed policy as the default). Each kind's home is
+	// edge_<kind>.go.
 	Kind string `json:"kind"`
 	// To is the principal (or the function, group, user) the hop goes to,
 	// as an ARN; Label names what the path holds after it, in words.
