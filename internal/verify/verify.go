@@ -74,7 +74,9 @@ func FromValues(values map[string]json.RawMessage) Policies {
 	out := Policies{}
 	for addr, v := range values {
 		if strings.Contains(addr, "/iam_group_membership/") {
-			out[addr+"#member"] = v
+			if len(v) > 0 && string(v) != "null" {
+				out[addr+"#member"] = v
+			}
 			continue
 		}
 		var f map[string]json.RawMessage
