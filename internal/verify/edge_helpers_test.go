@@ -44,11 +44,3 @@ func user(acctID, name string, docs ...string) User {
 	}
 	return u
 }
-
-func addRolePolicy(a *Account, role, doc string) {
-	for i, r := range a.Roles {
-		if r.Name == role {
-			a.Roles[i].Policies = append(r.Policies, Doc{Name: "role " + role + " policy planted", Document: doc})
-		}
-	}
-}
