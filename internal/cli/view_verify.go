@@ -233,8 +233,24 @@ func liveText(w io.Writer, r *verify.LiveReport) error {
 		}
 		checks = append(checks, c)
 	}
-	if err := checksText(w, checks, "LIVE", "Verified live.", false); err != nil {
+	verdict := "Verified live."
+	if len(r.Unproven) > 0 {
+		// A path no probe exercised is not verified live, whatever the
+		// probes that ran found.
+		verdict = ""
+	}
+	if err := checksText(w, checks, "LIVE", verdict, false); err != nil {
 		return err
+	}
+	if len(r.Unproven) > 0 {
+		if _, err := fmt.Fprintf(w, "\nNot every intended path is proven live: %d not probed.\n", len(r.Unproven)); err != nil {
+			return err
+		}
+		for _, u := range r.Unproven {
+			if _, err := fmt.Fprintf(w, "  - %s\n", u); err != nil {
+				return err
+			}
+		}
 	}
 	if r.Record == "" {
 		return nil

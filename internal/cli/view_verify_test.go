@@ -193,3 +193,20 @@ func TestMismatchLine(t *testing.T) {
 		t.Errorf("mismatchLine = %q, want %q", got, want)
 	}
 }
+
+// TestLiveTextUnproven: a path no probe exercised is said, and the
+// verdict is not "Verified live".
+func TestLiveTextUnproven(t *testing.T) {
+	t.Parallel()
+	r := &verify.LiveReport{ID: "ab12", Probes: []verify.Probe{
+		{Principal: "Developers member", Action: "sts:AssumeRole", Resource: "arn:aws:iam::222222222222:role/d", Intended: true, Live: true},
+	}, Unproven: []string{"Developers member via d: s3:RestoreObject (no probe can exercise it harmlessly)"}}
+	var buf bytes.Buffer
+	if err := liveText(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "Verified live") || !strings.Contains(out, "Not every intended path is proven live: 1 not probed.\n  - Developers member via d: s3:RestoreObject") {
+		t.Errorf("live text:\n%s", out)
+	}
+}

@@ -105,8 +105,15 @@ type Group struct {
 	RoleName   string
 	Actions    []string // sorted, canonical spelling
 	RequireMFA bool
-	Members    []string
+	// Members are existing IAM users xacct adds to the group. Listed (even
+	// as []), they are the group's membership exclusively: anyone else in
+	// it is drift; omitted (nil), membership is managed elsewhere.
+	Members []string
 }
+
+// ExclusiveMembers reports whether the config lists the group's members,
+// which makes them its membership exclusively.
+func (g Group) ExclusiveMembers() bool { return g.Members != nil }
 
 // Production is the Production account's part.
 type Production struct {

@@ -125,6 +125,15 @@ func assertNoProbes(t *testing.T, e *env) {
 			t.Errorf("probe user %s left behind", aws.ToString(u.UserName))
 		}
 	}
+	devices, err := devAdmin.iam.ListVirtualMFADevices(ctx, &iam.ListVirtualMFADevicesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range devices.VirtualMFADevices {
+		if strings.Contains(aws.ToString(d.SerialNumber), ":mfa/xacct-probe-") {
+			t.Errorf("probe MFA device %s left behind", aws.ToString(d.SerialNumber))
+		}
+	}
 	// The clean-up's deletes are events too: their records must not arrive
 	// after it (the processor answers in well under a second here).
 	time.Sleep(1500 * time.Millisecond)

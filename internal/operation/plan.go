@@ -31,13 +31,19 @@ import (
 func (s *Session) Plan(ctx context.Context, destroy bool) (*plan.Plan, error) {
 	s.read = s.st.Snapshot()
 	var members []string
+	exclusive := map[resource.Address][]string{}
 	for _, g := range s.Config.Groups {
 		members = append(members, g.Members...)
+		if g.ExclusiveMembers() {
+			// The config's members are the group's: anyone else in it is
+			// drift, removed on apply (the user is kept).
+			exclusive[resource.Address{Account: "development", Kind: "iam_group", Name: g.GroupName}] = []string{"iam_group_membership"}
+		}
 	}
 	p, err := plan.Compute(ctx, plan.Input{
 		Stack: s.Config.Stack, Desired: s.desired, State: s.read, Kinds: s.kinds, Clients: s.clients,
 		Parallelism: s.opts.Parallelism, Destroy: destroy, Adopt: s.opts.Adopt,
-		Users: map[string][]string{"development": members},
+		Users: map[string][]string{"development": members}, Exclusive: exclusive,
 	})
 	if err != nil {
 		return nil, s.explainPlanError(ctx, err)

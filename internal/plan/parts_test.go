@@ -110,3 +110,59 @@ func TestSavedOutsideDeletesRoundTrip(t *testing.T) {
 		t.Errorf("loaded %+v", back.Changes)
 	}
 }
+
+// TestExclusiveMembersAreDrift: when the config lists a group's members,
+// a member added by hand is drift: deleted (Outside, the user kept) by a
+// plan that keeps the group; the config's members stay; without the list
+// (Exclusive unset) any member is intended.
+func TestExclusiveMembersAreDrift(t *testing.T) {
+	t.Parallel()
+	w := newWorld(map[string]resource.Value{
+		"development/iam_group/Developers":                 val("g"),
+		"development/iam_group_membership/Developers/bob":  val("m-bob"),
+		"development/iam_group_membership/Developers/carl": val("m-carl"),
+	})
+	kinds := fakeKinds(w)
+	kinds["iam_group_membership"] = fakeKind{w: w, name: "iam_group_membership"}
+	kinds["iam_group"] = partsKind{fakeKind: fakeKind{w: w, name: "iam_group"}, parts: map[string][]resource.Part{
+		"development/iam_group/Developers": {
+			{Addr: resource.Address{Kind: "iam_group_membership", Name: "Developers/bob"}, Value: val("m-bob")},
+			{Addr: resource.Address{Kind: "iam_group_membership", Name: "Developers/carl"}, Value: val("m-carl")},
+			{Addr: resource.Address{Kind: "iam_group_policy_attachment", Name: "Developers/arn:aws:iam::aws:policy/ReadOnlyAccess"}, Value: val("a")},
+		},
+	}}
+	st := &state.State{Resources: map[string]*state.Entry{}}
+	for _, a := range []string{"development/iam_group/Developers", "development/iam_group_membership/Developers/bob"} {
+		x := addr(a)
+		st.Resources[a] = &state.Entry{Account: x.Account, Kind: x.Kind, Name: x.Name}
+	}
+	desired := []resource.Resource{desire("development/iam_group/Developers", val("g")), desire("development/iam_group_membership/Developers/bob", val("m-bob"))}
+	for _, tt := range []struct {
+		name      string
+		exclusive map[resource.Address][]string
+		want      []string
+	}{
+		{"members listed", map[resource.Address][]string{addr("development/iam_group/Developers"): {"iam_group_membership"}},
+			[]string{"- development/iam_group_membership/Developers/carl (outside)"}},
+		{"members omitted", nil, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Input{Stack: stackName, Desired: desired, State: st, Kinds: kinds, Clients: fakeClients(), Parallelism: 2, Exclusive: tt.exclusive}
+			p, err := Compute(context.Background(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range p.Changes {
+				s := string(c.Action) + " " + c.Addr.String()
+				if c.Outside {
+					s += " (outside)"
+				}
+				got = append(got, s)
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}

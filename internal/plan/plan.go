@@ -171,6 +171,11 @@ type Input struct {
 	// the plan adds to groups: xacct never creates users). Checked with
 	// one listing per account, before any change is planned.
 	Users map[string][]string
+	// Exclusive are resources whose parts of the kinds given are exactly
+	// the desired ones (a group whose config lists its members): any other
+	// such part is drift, deleted (Outside) like a part of a resource
+	// being deleted.
+	Exclusive map[resource.Address][]string
 }
 
 // MissingUsersError is the users a plan needs that do not exist.
@@ -316,6 +321,13 @@ func Compute(ctx context.Context, in Input) (*Plan, error) {
 		return nil, err
 	}
 	deletes = append(deletes, found...)
+	if !in.Destroy {
+		drift, err := exclusiveParts(ctx, in, actual, addrs)
+		if err != nil {
+			return nil, err
+		}
+		deletes = append(deletes, drift...)
+	}
 	if p.Changes, err = orderAll(creates, deletes); err != nil {
 		return nil, err
 	}
@@ -377,6 +389,34 @@ func outsideParts(ctx context.Context, in Input, deletes []Change, known map[str
 	}
 	wg.Wait()
 	return slices.Concat(found...), errors.Join(errs...)
+}
+
+// exclusiveParts reads the parts of every existing in.Exclusive resource
+// and returns the deletes of those of its exclusive kinds that the config
+// does not make (a member added to the group by hand).
+func exclusiveParts(ctx context.Context, in Input, actual map[string]resource.Value, known map[string]resource.Address) ([]Change, error) {
+	var out []Change
+	var errs []error
+	for _, a := range slices.SortedFunc(maps.Keys(in.Exclusive), func(x, y resource.Address) int { return strings.Compare(x.String(), y.String()) }) {
+		pf, ok := in.Kinds[a.Kind].(resource.PartsFinder)
+		if !ok || actual[a.String()] == nil {
+			continue
+		}
+		parts, err := resource.FindParts(ctx, pf, in.Clients[a.Account], a.Name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", a, err))
+			continue
+		}
+		for _, part := range parts {
+			pa := part.Addr
+			pa.Account = a.Account
+			if _, ok := known[pa.String()]; ok || !slices.Contains(in.Exclusive[a], pa.Kind) {
+				continue
+			}
+			out = append(out, Change{Addr: pa, Action: Delete, Before: part.Value, Outside: true})
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 // partsOf returns the deletes of the parts of d that neither the config nor

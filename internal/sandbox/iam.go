@@ -138,7 +138,7 @@ func (g *gateway) serveIAM(c *call) {
 		defer afterSuccess(c, func() { g.prop.touch(p.Account, changedEntities(action, form)...) })()
 	}
 	if g.serveIAMLocal(c, p.Account, action, form) || g.serveIAMList(c, p.Account, action, form) || g.serveManagedPolicy(c, p.Account, action, form) ||
-		g.servePolicyVersions(c, p.Account, action, form) {
+		g.servePolicyVersions(c, p.Account, action, form) || g.serveMFA(c, p.Account, action, form) {
 		return
 	}
 	b := g.sb.accounts[p.Account]

@@ -88,6 +88,8 @@ type accountState struct {
 	// PublicAccessBlock is the account-level S3 Block Public Access
 	// setting (s3bpa.go); nil when none was put.
 	PublicAccessBlock *publicAccessBlock `json:"public_access_block,omitempty"`
+	// MFADevices are the virtual MFA devices (mfa.go), by serial number.
+	MFADevices map[string]*mfaDevice `json:"mfa_devices,omitempty"`
 }
 
 // state is everything the gateway keeps; with a data dir it is saved to

@@ -109,7 +109,14 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 		g.fail(c, http.StatusInternalServerError, "InternalError", "trust policy of "+roleARN+" does not parse: "+err.Error())
 		return
 	}
-	mfa := p.MFA || (form.Get("SerialNumber") != "" && regexp.MustCompile(`^[0-9]{6}$`).MatchString(form.Get("TokenCode")))
+	// A device and code must be the caller's device and its current code
+	// (mfa.go).
+	present, valid := g.mfaChecked(p.Account, p.UserName, form)
+	if present && !valid {
+		g.fail(c, http.StatusForbidden, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.")
+		return
+	}
+	mfa := p.MFA || valid
 	extra := map[string][]string{"sts:RoleSessionName": {session}}
 	if mfa {
 		extra["aws:MultiFactorAuthPresent"] = []string{"true"}

@@ -47,6 +47,10 @@ type Account struct {
 type Doc struct {
 	Name     string `json:"name"`
 	Document string `json:"document"`
+	// Versions are, for a customer managed policy, its stored versions
+	// other than the default (Name is the version ID): whoever may set
+	// one as the default holds what it grants (edge_version.go).
+	Versions []Doc `json:"versions,omitempty"`
 }
 
 // User is an IAM user: its own policies (inline, then attached), its
@@ -101,6 +105,7 @@ type FunctionsAPI interface {
 func ReadAccount(ctx context.Context, key, id string, ia AuthorizationDetailsAPI, fa FunctionsAPI) (*Account, int, error) {
 	acct := &Account{Key: key, ID: id}
 	managed := map[string]string{} // ARN -> default version's document
+	stored := map[string][]Doc{}   // ARN -> its other versions
 	var users []iamtypes.UserDetail
 	var groups []iamtypes.GroupDetail
 	var roles []iamtypes.RoleDetail
@@ -122,6 +127,8 @@ func ReadAccount(ctx context.Context, key, id string, ia AuthorizationDetailsAPI
 			for _, v := range p.PolicyVersionList {
 				if v.IsDefaultVersion {
 					managed[aws.ToString(p.Arn)] = decode(aws.ToString(v.Document))
+				} else {
+					stored[aws.ToString(p.Arn)] = append(stored[aws.ToString(p.Arn)], Doc{Name: aws.ToString(v.VersionId), Document: decode(aws.ToString(v.Document))})
 				}
 			}
 		}
@@ -135,7 +142,9 @@ func ReadAccount(ctx context.Context, key, id string, ia AuthorizationDetailsAPI
 		for _, a := range list {
 			arn := aws.ToString(a.PolicyArn)
 			if doc, ok := managed[arn]; ok {
-				out = append(out, Doc{Name: "managed policy " + arn, Document: doc})
+				vs := slices.Clone(stored[arn])
+				sort.Slice(vs, func(i, j int) bool { return vs[i].Name < vs[j].Name })
+				out = append(out, Doc{Name: "managed policy " + arn, Document: doc, Versions: vs})
 			}
 		}
 		return out
@@ -268,8 +277,8 @@ func (p Policies) BucketPolicyDocs() map[string]string {
 const standInAdministrator = "xacct-verify-administrator"
 
 // RenderedInventory is the inventory the documents make, with no AWS
-// call: the groups and roles that have documents (and the config's
-// members of its groups, with no policies of their own), the processor,
+// call: the groups and roles that have documents (and the members of its
+// groups the values hold, with no policies of their own), the processor,
 // the bucket policies, and in each account an administrator
 // (AdministratorAccess), as every account has.
 func RenderedInventory(cfg *config.Config, pol Policies) *Inventory {
@@ -311,11 +320,18 @@ func RenderedInventory(cfg *config.Config, pol Policies) *Inventory {
 		}
 		groups["development"][g.GroupName] = true
 	}
+	// Members: those the values hold (the config's, and any added by
+	// hand that a plan removes).
 	members := map[string][]string{}
-	for _, g := range cfg.Groups {
-		for _, m := range g.Members {
-			members[m] = append(members[m], g.GroupName)
+	for k := range pol {
+		if rest, ok := strings.CutPrefix(k, "development/iam_group_membership/"); ok && strings.HasSuffix(rest, "#member") {
+			if g, u, ok := strings.Cut(strings.TrimSuffix(rest, "#member"), "/"); ok {
+				members[u] = append(members[u], g)
+			}
 		}
+	}
+	for _, gs := range members {
+		sort.Strings(gs)
 	}
 	for key, names := range groups {
 		a := accts[key]

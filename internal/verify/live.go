@@ -82,6 +82,13 @@ type LiveIAM interface {
 	DeleteUser(context.Context, *iam.DeleteUserInput, ...func(*iam.Options)) (*iam.DeleteUserOutput, error)
 	ListUsers(context.Context, *iam.ListUsersInput, ...func(*iam.Options)) (*iam.ListUsersOutput, error)
 	GetUser(context.Context, *iam.GetUserInput, ...func(*iam.Options)) (*iam.GetUserOutput, error)
+	// A probe of a group that requires MFA signs in with a virtual device
+	// (live_mfa.go).
+	CreateVirtualMFADevice(context.Context, *iam.CreateVirtualMFADeviceInput, ...func(*iam.Options)) (*iam.CreateVirtualMFADeviceOutput, error)
+	EnableMFADevice(context.Context, *iam.EnableMFADeviceInput, ...func(*iam.Options)) (*iam.EnableMFADeviceOutput, error)
+	ListMFADevices(context.Context, *iam.ListMFADevicesInput, ...func(*iam.Options)) (*iam.ListMFADevicesOutput, error)
+	DeactivateMFADevice(context.Context, *iam.DeactivateMFADeviceInput, ...func(*iam.Options)) (*iam.DeactivateMFADeviceOutput, error)
+	DeleteVirtualMFADevice(context.Context, *iam.DeleteVirtualMFADeviceInput, ...func(*iam.Options)) (*iam.DeleteVirtualMFADeviceOutput, error)
 }
 
 // LiveS3 is what live probing calls on S3 as xacct.
@@ -118,6 +125,9 @@ type LiveReport struct {
 	ID     string  `json:"probe_id"`
 	Probes []Probe `json:"probes"`
 	Record string  `json:"record,omitempty"`
+	// Unproven are the intended paths no probe exercised, each with why:
+	// while there is one, the report does not say "Verified live".
+	Unproven []string `json:"unproven,omitempty"`
 }
 
 // Mismatches counts probes that did not get the intended answer.
@@ -137,7 +147,11 @@ func Describe(cfg *config.Config) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "verify --live creates, then deletes again (also when interrupted or when a probe fails):\n")
 	for _, g := range cfg.Groups {
-		fmt.Fprintf(&b, "  - in account %s: an IAM user xacct-probe-<id>-%s in group %s, with an access key\n", cfg.Accounts.Development.ID, g.Key, g.GroupName)
+		device := ""
+		if g.RequireMFA {
+			device = " and a virtual MFA device"
+		}
+		fmt.Fprintf(&b, "  - in account %s: an IAM user xacct-probe-<id>-%s in group %s, with an access key%s\n", cfg.Accounts.Development.ID, g.Key, g.GroupName, device)
 	}
 	fmt.Fprintf(&b, "  - in account %s: an IAM user xacct-probe-<id>-nogroup in no group, with an access key\n", cfg.Accounts.Development.ID)
 	fmt.Fprintf(&b, "  - objects under s3://%s/xacct-probe/<id>/ and their metadata records in s3://%s/%s%s/xacct-probe/<id>/\n",
@@ -179,6 +193,7 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 	dev, prodS3, repS3 := in.IAM, in.Production, in.Reporting
 	prefix := probePrefix + rep.ID + "/"
 	var users []string
+	devices := map[string]string{} // probe user -> its MFA device's serial
 
 	// Everything made is deleted, whatever happens, with a context of its
 	// own: an interrupt must not leave probes behind.
@@ -187,13 +202,16 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		defer cancel()
 		var errs []error
 		for _, u := range users {
+			if serial, ok := devices[u]; ok {
+				errs = append(errs, deleteMFADevices(cctx, dev, u, serial))
+			}
 			errs = append(errs, deleteUser(cctx, dev, u))
 		}
 		errs = append(errs, emptyProbes(cctx, in, prefix, min(in.Wait, probeDeletionWait))...)
 		if cerr := errors.Join(errs...); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("clean up probes %s: %w", rep.ID, cerr))
 		} else {
-			in.Logf("probes %s cleaned up: users, keys, objects and records deleted", rep.ID)
+			in.Logf("probes %s cleaned up: users, keys, MFA devices, objects and records deleted", rep.ID)
 		}
 	}()
 
@@ -205,6 +223,7 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		_, err := prodS3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(prefix + "seed.txt"), Body: strings.NewReader("seed")})
 		return err
 	}
+	unproven := func(format string, args ...any) { rep.Unproven = append(rep.Unproven, fmt.Sprintf(format, args...)) }
 
 	userName := func(suffix string) string { return probeUser + rep.ID + "-" + suffix }
 	makeUser := func(suffix, group string) (aws.Config, error) {
@@ -238,10 +257,14 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 	// when the call is expected to succeed, a refusal is retried too. The
 	// session is named after the user, as the group roles' trust requires,
 	// so that the logs name the probe user.
-	assume := func(uc aws.Config, user, role string, expectAllow bool) (*sts.AssumeRoleOutput, error) {
+	assume := func(uc aws.Config, user, role string, expectAllow bool, d *mfaDevice) (*sts.AssumeRoleOutput, error) {
 		deadline := time.Now().Add(in.Wait)
 		for {
-			out, err := sts.NewFromConfig(uc).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN(role)), RoleSessionName: aws.String(user)})
+			ain := &sts.AssumeRoleInput{RoleArn: aws.String(roleARN(role)), RoleSessionName: aws.String(user)}
+			if d != nil {
+				ain.SerialNumber, ain.TokenCode = aws.String(d.serial), aws.String(d.code(time.Now()))
+			}
+			out, err := sts.NewFromConfig(uc).AssumeRole(ctx, ain)
 			retry := code(err) == "InvalidClientTokenId" || (expectAllow && code(err) == "AccessDenied")
 			if err == nil || !retry || time.Now().After(deadline) {
 				return out, err
@@ -271,26 +294,42 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 			return rep, err
 		}
 		who := g.GroupName + " member"
-		// A probe user signs in with keys, never with MFA: where the
-		// group requires MFA, the role must refuse it.
-		intended := !g.RequireMFA
+		// Where the group requires MFA, the role must refuse the probe
+		// user's keys alone, and take them with a code of its device, as
+		// a person signs in.
+		var device *mfaDevice
 		if g.RequireMFA {
 			who = g.GroupName + " member without MFA"
+			_, nerr := assume(uc, userName(g.Key), g.RoleName, false, nil)
+			if err := record(Probe{Principal: who, Action: "sts:AssumeRole", Resource: roleARN(g.RoleName)}, nerr); err != nil {
+				return rep, err
+			}
+			d, derr := newMFADevice(ctx, dev, userName(g.Key), time.Now)
+			if d != nil {
+				devices[userName(g.Key)] = d.serial
+			}
+			if derr != nil {
+				unproven("%s's paths (the role requires MFA): %v", g.GroupName, derr)
+				continue
+			}
+			device = d
+			who = g.GroupName + " member with MFA"
 		}
-		out, aerr := assume(uc, userName(g.Key), g.RoleName, intended)
-		if err := record(Probe{Principal: who, Action: "sts:AssumeRole", Resource: roleARN(g.RoleName), Intended: intended}, aerr); err != nil {
+		out, aerr := assume(uc, userName(g.Key), g.RoleName, true, device)
+		if err := record(Probe{Principal: who, Action: "sts:AssumeRole", Resource: roleARN(g.RoleName), Intended: true}, aerr); err != nil {
 			return rep, err
 		}
 		for _, other := range cfg.Groups {
 			if other.Key == g.Key {
 				continue
 			}
-			_, oerr := assume(uc, userName(g.Key), other.RoleName, false)
+			_, oerr := assume(uc, userName(g.Key), other.RoleName, false, device)
 			if err := record(Probe{Principal: who, Action: "sts:AssumeRole", Resource: roleARN(other.RoleName)}, oerr); err != nil {
 				return rep, err
 			}
 		}
 		if aerr != nil {
+			unproven("%s's actions: its role could not be assumed", g.GroupName)
 			continue
 		}
 		sc := uc.Copy()
@@ -307,6 +346,9 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 			return rep, fmt.Errorf("seed probe object: %w", err)
 		}
 		who = g.GroupName + " member via " + g.RoleName
+		if device != nil {
+			who = g.GroupName + " member with MFA via " + g.RoleName
+		}
 		prodObj := "arn:aws:s3:::" + cfg.Production.Bucket + "/" + prefix
 		key := prefix + g.Key + ".txt"
 		put, perr := s.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(key), Body: strings.NewReader("probe from " + g.GroupName)})
@@ -326,6 +368,11 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		}
 		_, derr := s.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(cfg.Production.Bucket), Key: aws.String(prefix + "seed.txt")})
 		if err := record(Probe{Principal: who, Action: "s3:DeleteObject", Resource: prodObj + "seed.txt", Intended: allowed["s3:DeleteObject"]}, derr); err != nil {
+			return rep, err
+		}
+		// Every other action of the group's, where it can be exercised on
+		// an object of the probe's own; the rest are said unproven.
+		if err := probeActions(ctx, in, s, g, prefix, rep.ID, who, record, unproven); err != nil {
 			return rep, err
 		}
 		// Re-putting the policy that is there changes nothing even if it
@@ -392,7 +439,7 @@ func Live(ctx context.Context, in LiveInput) (rep *LiveReport, err error) {
 		return rep, err
 	}
 	for _, g := range cfg.Groups {
-		_, aerr := assume(uc, userName("nogroup"), g.RoleName, false)
+		_, aerr := assume(uc, userName("nogroup"), g.RoleName, false, nil)
 		if err := record(Probe{Principal: "Development user in no group", Action: "sts:AssumeRole", Resource: roleARN(g.RoleName)}, aerr); err != nil {
 			return rep, err
 		}
@@ -546,10 +593,19 @@ const probeDeletionWait = 20 * time.Second
 func emptyProbes(ctx context.Context, in LiveInput, prefix string, wait time.Duration) []error {
 	cfg := in.Cfg
 	recordPrefix := cfg.Reporting.Prefix + cfg.Production.Bucket + "/" + prefix
+	// The record of every version and delete marker the probes made is
+	// awaited too: the processor may still be handling their events.
+	var created []string
+	if in.RecordKey != nil {
+		created = probeRecordKeys(ctx, in, prefix)
+	}
 	n, err := emptyPrefix(ctx, in.Production, cfg.Production.Bucket, prefix)
 	errs := []error{err}
 	if n > 0 {
-		waitForDeletionRecords(ctx, in.Reporting, cfg.Reporting.Bucket, recordPrefix, n, wait)
+		if !waitForDeletionRecords(ctx, in.Reporting, cfg.Reporting.Bucket, recordPrefix, n, wait) || !waitForRecords(ctx, in.Reporting, cfg.Reporting.Bucket, created, wait) {
+			errs = append(errs, fmt.Errorf("the processor has not recorded every probe event after %v: records may still arrive under s3://%s/%s (xacct verify --cleanup removes them)",
+				wait, cfg.Reporting.Bucket, recordPrefix))
+		}
 	}
 	for _, p := range []string{recordPrefix, prefix} {
 		_, err := emptyPrefix(ctx, in.Reporting, cfg.Reporting.Bucket, p)
@@ -558,10 +614,57 @@ func emptyProbes(ctx context.Context, in LiveInput, prefix string, wait time.Dur
 	return errs
 }
 
+// probeRecordKeys are the keys of the records of every version and
+// delete marker under prefix.
+func probeRecordKeys(ctx context.Context, in LiveInput, prefix string) []string {
+	cfg := in.Cfg
+	var keys []string
+	lin := &s3.ListObjectVersionsInput{Bucket: aws.String(cfg.Production.Bucket), Prefix: aws.String(prefix)}
+	for range 100 {
+		out, err := in.Production.ListObjectVersions(ctx, lin)
+		if err != nil {
+			return keys
+		}
+		for _, v := range out.Versions {
+			keys = append(keys, in.RecordKey(cfg.Reporting.Prefix, cfg.Production.Bucket, aws.ToString(v.Key), aws.ToString(v.VersionId)))
+		}
+		for _, m := range out.DeleteMarkers {
+			keys = append(keys, in.RecordKey(cfg.Reporting.Prefix, cfg.Production.Bucket, aws.ToString(m.Key), aws.ToString(m.VersionId)))
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		lin.KeyMarker, lin.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
+	}
+	return keys
+}
+
+// waitForRecords waits until every key exists, or wait has passed; it
+// reports whether they all do.
+func waitForRecords(ctx context.Context, c LiveS3, bucket string, keys []string, wait time.Duration) bool {
+	deadline := time.Now().Add(wait)
+	for _, k := range keys {
+		for {
+			_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(k), Range: aws.String("bytes=0-0")})
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return false
+			}
+			select {
+			case <-time.After(200 * time.Millisecond):
+			case <-ctx.Done():
+			}
+		}
+	}
+	return true
+}
+
 // waitForDeletionRecords waits until n deletion records are under prefix,
 // or wait has passed (a processor that is down records nothing; the
-// clean-up goes on).
-func waitForDeletionRecords(ctx context.Context, c LiveS3, bucket, prefix string, n int, wait time.Duration) {
+// clean-up goes on); it reports whether they are all there.
+func waitForDeletionRecords(ctx context.Context, c LiveS3, bucket, prefix string, n int, wait time.Duration) bool {
 	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		found := 0
@@ -569,7 +672,7 @@ func waitForDeletionRecords(ctx context.Context, c LiveS3, bucket, prefix string
 		for {
 			out, err := c.ListObjectsV2(ctx, in)
 			if err != nil {
-				return
+				return false
 			}
 			for _, o := range out.Contents {
 				if strings.HasSuffix(aws.ToString(o.Key), deletionSuffix) {
@@ -582,13 +685,14 @@ func waitForDeletionRecords(ctx context.Context, c LiveS3, bucket, prefix string
 			in.ContinuationToken = out.NextContinuationToken
 		}
 		if found >= n {
-			return
+			return true
 		}
 		select {
 		case <-time.After(200 * time.Millisecond):
 		case <-ctx.Done():
 		}
 	}
+	return false
 }
 
 // deletionSuffix ends the record of a permanently deleted version
@@ -616,6 +720,9 @@ func deletionProbe(ctx context.Context, in LiveInput, key string) Probe {
 }
 
 func deleteUser(ctx context.Context, c LiveIAM, name string) error {
+	if err := deleteMFADevices(ctx, c, name); err != nil {
+		return err
+	}
 	keys, err := c.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(name)})
 	if err == nil {
 		for _, k := range keys.AccessKeyMetadata {

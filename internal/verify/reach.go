@@ -23,7 +23,12 @@ type Hop struct {
 	// as its execution role), "pass-role" (may create a function with the
 	// role), "key" (may create an access key of a user), "join" (may add
 	// itself to a group), "trust" (may rewrite a role's trust policy),
-	// "self-grant" (may write its own permissions).
+	// "self-grant" (may write its own permissions), "grant" (assumes a role
+	// whose permissions it may write), "boundary" (may drop its permissions
+	// boundary), "delegation" (a principal created later in an account a
+	// policy delegates to takes it), "version" (may set a stored version
+	// of a managed policy as the default). Each kind's home is
+	// edge_<kind>.go.
 	Kind string `json:"kind"`
 	// To is the principal (or the function, group, user) the hop goes to,
 	// as an ARN; Label names what the path holds after it, in words.
@@ -101,6 +106,12 @@ type node struct {
 	groups []string
 	// service is set for the Lambda service running a function.
 	function string
+	// variant tells apart the same principal holding different versions
+	// of a managed policy (edge_version.go); "" otherwise.
+	variant string
+	// delegation is set on the start of a delegation (edge_delegation.go):
+	// its only edge is the delegation.
+	delegation *delegation
 	// escalated is set once a hop made the principal more than it was.
 	escalated bool
 	// adminOf are the accounts (of the three) the path has held full
@@ -114,6 +125,8 @@ type reachWorld struct {
 	org     map[string]bool // see orgAccounts
 	trusted map[string]bool // role ARN|service -> the service may assume it
 	decided map[string]iampolicy.Result
+	// versions caches storedVersions.
+	versions map[string][]Doc
 	// personalDocs caches personal by canonical document.
 	personalDocs map[string]bool
 	cfg          *config.Config
@@ -247,6 +260,11 @@ func ComputeReach(cfg *config.Config, inv *Inventory, strict bool) *Reach {
 		if w.intended(a, x) {
 			return
 		}
+		if a.delegation != nil && x.bucketAccount == a.account {
+			// In its own account, the principal a delegation's account
+			// creates is its administrators' to make: listed with them.
+			return
+		}
 		k := f.Principal + "|" + f.As + "|" + f.Action + "|" + f.Resource
 		if seen[k] {
 			return
@@ -329,6 +347,17 @@ type bucket struct {
 }
 
 func (w *reachWorld) protected() []bucket {
+	out := w.protectedPolicies()
+	for i := range out {
+		b := &out[i]
+		b.keys, b.vars = w.witnesses(b.name, b.prefix)
+	}
+	return out
+}
+
+// protectedPolicies are the protected buckets with their policies, without
+// their witness keys.
+func (w *reachWorld) protectedPolicies() []bucket {
 	prod := bucket{name: w.cfg.Production.Bucket, account: w.cfg.Accounts.Production.ID}
 	rep := bucket{name: w.cfg.Reporting.Bucket, account: w.cfg.Accounts.Reporting.ID, prefix: w.cfg.Reporting.Prefix}
 	// The failed events hold Production's keys and who wrote them.
@@ -346,7 +375,6 @@ func (w *reachWorld) protected() []bucket {
 				b.policy = &iampolicy.NamedPolicy{Name: "bucket policy of " + b.name, Policy: p}
 			}
 		}
-		b.keys, b.vars = w.witnesses(b.name, b.prefix)
 	}
 	return out
 }
@@ -744,6 +772,7 @@ func (w *reachWorld) starts() []*node {
 		n.start = n.label
 		out = append(out, n)
 	}
+	out = append(out, w.delegationStarts()...)
 	out = append(out, &node{label: "anonymous", start: "anonymous", arn: "*"})
 	return out
 }
@@ -935,7 +964,7 @@ const maxDepth = 64
 // path, breadth first, each principal once.
 func (w *reachWorld) walk(start *node) []*node {
 	out := []*node{start}
-	visited := map[string]bool{start.arn + "|" + strings.Join(start.groups, ",") + fmt.Sprint(start.escalated): true}
+	visited := map[string]bool{start.arn + "|" + strings.Join(start.groups, ",") + fmt.Sprint(start.escalated) + start.variant: true}
 	queue := []*node{start}
 	for len(queue) > 0 {
 		a := queue[0]
@@ -944,7 +973,7 @@ func (w *reachWorld) walk(start *node) []*node {
 			continue
 		}
 		for _, next := range w.edges(a) {
-			k := next.arn + "|" + strings.Join(next.groups, ",") + fmt.Sprint(next.escalated)
+			k := next.arn + "|" + strings.Join(next.groups, ",") + fmt.Sprint(next.escalated) + next.variant
 			if visited[k] {
 				continue
 			}
@@ -961,177 +990,66 @@ func (w *reachWorld) walk(start *node) []*node {
 // none of whose policies covers one cannot take that edge.
 func (a *node) may(action string) bool { return iampolicy.MayAllow(a.identity, action) }
 
+// edgeFrom is the principal an edge starts at, with what every kind of
+// edge needs to know about it.
+type edgeFrom struct {
+	w *reachWorld
+	a *node
+	// admin: an administrator of its account (by its start, its role, or
+	// by writing its own policies) gains nothing there by escalating: only
+	// its paths into other accounts are walked. selfAdmin: it may write
+	// its own permissions (edge_selfgrant.go), so every other escalation
+	// in its account is the administrator's to take.
+	admin, selfAdmin bool
+}
+
+// hop records the step from e.a to next.
+func (e *edgeFrom) hop(next *node, kind, to, action string, res iampolicy.Result) *node {
+	next.path = append(slices.Clone(e.a.path), Hop{Kind: kind, To: to, Label: next.label, Action: action, Statements: statements(res)})
+	return next
+}
+
+// accountEdge is one kind of edge into the principals of one account: the
+// principals e.a becomes through it. Each kind lives in its own file
+// (edge_<kind>.go) with its test beside it.
+type accountEdge func(e *edgeFrom, acct *Account) []*node
+
+// accountEdges are the kinds of edge, in the order the walk tries them
+// (the order decides which of two equal paths is reported).
+var accountEdges = []accountEdge{
+	roleEdges,     // edge_assume.go, edge_trust.go, edge_passrole.go
+	functionEdges, // edge_function.go
+	keyEdges,      // edge_key.go
+	boundaryEdges, // edge_boundary.go
+	joinEdges,     // edge_join.go
+	versionEdges,  // edge_version.go
+}
+
 // edges are the principals a can become in one hop.
 func (w *reachWorld) edges(a *node) []*node {
 	if a.arn == "*" {
 		return nil
 	}
+	e := &edgeFrom{w: w, a: a}
+	if a.delegation != nil {
+		return delegationEdges(e)
+	}
+	e.admin = hasKey(a.adminOf, a.account) || w.administrator(a)
 	var out []*node
-	hop := func(next *node, kind, to, action string, res iampolicy.Result) *node {
-		next.path = append(slices.Clone(a.path), Hop{Kind: kind, To: to, Label: next.label, Action: action, Statements: statements(res)})
-		return next
+	if !e.admin {
+		out = append(out, selfGrantEdges(e)...)
 	}
-	// An administrator of its account (by its start, its role, or by
-	// writing its own policies) gains nothing there by escalating: only its
-	// paths into other accounts are walked.
-	admin := hasKey(a.adminOf, a.account) || w.administrator(a)
-	// One that may write its own permissions becomes an administrator of
-	// its account in one hop; every other escalation there is the
-	// administrator's to take, so its own account is not walked twice.
-	selfAdmin := false
-	if !admin {
-		if own := w.accounts[a.account]; own != nil {
-			if act, target, res, ok := w.selfGrant(a, *own); ok {
-				n := *a
-				n.identity = []iampolicy.NamedPolicy{{Name: "any policy it writes itself", Policy: adminPolicy}}
-				n.escalated = true
-				n.label = a.label + " after writing its own permissions"
-				out = append(out, hop(&n, "self-grant", target, act, res))
-				selfAdmin = true
-			}
-		}
-	}
-	for _, acct := range w.inv.Accounts {
-		if selfAdmin && acct.ID == a.account {
+	for i := range w.inv.Accounts {
+		acct := &w.inv.Accounts[i]
+		if e.selfAdmin && acct.ID == a.account {
 			continue
 		}
-		if admin && acct.ID == a.account {
-			for i := range acct.Roles {
-				r := &roleRef{Role: &acct.Roles[i], account: acct.ID}
-				// Its own account's roles that may reach further: it can
-				// become any of them (rewriting a trust if it must).
-				if (a.role != r.Name) && w.reachesOut(r) {
-					n := w.session(a, r, "verify")
-					out = append(out, hop(n, "trust", r.ARN, "iam:UpdateAssumeRolePolicy", iampolicy.Result{Reasons: nil}))
-				}
-			}
+		if e.admin && acct.ID == a.account {
+			out = append(out, adminTrustEdges(e, acct)...)
 			continue
 		}
-		for i := range acct.Roles {
-			r := &roleRef{Role: &acct.Roles[i], account: acct.ID}
-			if a.role == r.Name && a.account == r.account {
-				continue
-			}
-			// sts:AssumeRole: trust and (across accounts, or without a
-			// trust grant to the caller itself) identity.
-			if trust := w.policy(r.Trust, iampolicy.Trust); trust != nil {
-				res := w.decide(a, "sts:AssumeRole", r.ARN, r.account, &iampolicy.NamedPolicy{Name: "trust policy of " + r.Name, Policy: trust}, nil)
-				if res.Decision == iampolicy.Allowed {
-					out = append(out, hop(w.session(a, r, "verify"), "assume", r.ARN, "sts:AssumeRole", res))
-					// Whoever may also write the role's permissions (its
-					// policies, or a new version of a managed policy
-					// attached to it) holds whatever it writes there.
-					if act, res, ok := w.writesPermissions(a, r); ok {
-						n := w.session(a, r, "verify")
-						n.identity = []iampolicy.NamedPolicy{{Name: "any policy it writes on " + r.Name, Policy: adminPolicy}}
-						n.escalated = true
-						n.label += " after its permissions are rewritten"
-						out = append(out, hop(n, "grant", r.ARN, act, res))
-					}
-					continue
-				}
-			}
-			if r.account != a.account {
-				continue // IAM changes are same-account
-			}
-			// iam:UpdateAssumeRolePolicy: rewrite the trust, then assume.
-			if a.may("iam:UpdateAssumeRolePolicy") {
-				if res := w.decide(a, "iam:UpdateAssumeRolePolicy", r.ARN, r.account, nil, nil); res.Decision == iampolicy.Allowed {
-					n := w.session(a, r, "verify")
-					n.escalated = true
-					out = append(out, hop(n, "trust", r.ARN, "iam:UpdateAssumeRolePolicy", res))
-					continue
-				}
-			}
-			// iam:PassRole to something a service runs with the role, when
-			// the role trusts that service.
-			if trust := w.policy(r.Trust, iampolicy.Trust); trust != nil && a.may("iam:PassRole") {
-				for _, svc := range passServices {
-					if !w.serviceTrusted(trust, r, svc.principal) {
-						continue
-					}
-					pass := w.decide(a, "iam:PassRole", r.ARN, r.account, nil, map[string][]string{"iam:PassedToService": {svc.principal}})
-					if pass.Decision != iampolicy.Allowed {
-						continue
-					}
-					if w.decide(a, svc.action, "*", r.account, nil, nil).Decision == iampolicy.Allowed {
-						n := w.session(a, r, "verify")
-						n.escalated = true
-						out = append(out, hop(n, "pass-role", r.ARN, "iam:PassRole + "+svc.action, pass))
-						break
-					}
-				}
-			}
-		}
-		for _, fn := range acct.Functions {
-			r := w.role(fn.Role)
-			if r == nil || a.function == fn.Name {
-				continue
-			}
-			var rp *iampolicy.NamedPolicy
-			if fn.Policy != "" {
-				if p := w.policy(fn.Policy, iampolicy.Resource); p != nil {
-					rp = &iampolicy.NamedPolicy{Name: "policy of function " + fn.Name, Policy: p}
-				}
-			}
-			for _, act := range []string{"lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"} {
-				if res := w.decide(a, act, fn.ARN, acct.ID, rp, nil); res.Decision == iampolicy.Allowed {
-					n := w.session(a, r, fn.Name)
-					n.function = fn.Name
-					n.escalated = true
-					out = append(out, hop(n, "function", fn.ARN, act, res))
-					break
-				}
-			}
-		}
-		if acct.ID != a.account {
-			continue
-		}
-		// Users of its own account: a new access key or console password
-		// makes it that user.
-		for _, u := range acct.Users {
-			if u.ARN == a.arn {
-				continue
-			}
-			for _, act := range []string{"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"} {
-				if !a.may(act) {
-					continue
-				}
-				if res := w.decide(a, act, u.ARN, acct.ID, nil, nil); res.Decision == iampolicy.Allowed {
-					n := w.userActor(a, acct, u)
-					n.escalated = true
-					out = append(out, hop(n, "key", u.ARN, act, res))
-					break
-				}
-			}
-		}
-		// A boundary it may remove or replace bounds nothing.
-		if a.boundary != nil && acct.ID == a.account {
-			if act, target, res, ok := w.dropsBoundary(a); ok {
-				n := *a
-				n.boundary = nil
-				n.escalated = true
-				n.label = a.label + " without its permissions boundary"
-				out = append(out, hop(&n, "boundary", target, act, res))
-			}
-		}
-		if a.role == "" && a.function == "" && !strings.Contains(a.arn, ":user/xacct-verify-member-of-") && a.may("iam:AddUserToGroup") {
-			// A user that may add itself to a group gets the group's
-			// policies.
-			for _, g := range acct.Groups {
-				if slices.Contains(a.groups, g.Name) {
-					continue
-				}
-				extra := map[string][]string{}
-				if res := w.decide(a, "iam:AddUserToGroup", g.ARN, acct.ID, nil, extra); res.Decision == iampolicy.Allowed {
-					n := *a
-					n.groups = append(slices.Clone(a.groups), g.Name)
-					n.identity = append(slices.Clone(a.identity), w.named(g.Policies, iampolicy.Identity)...)
-					n.escalated = true
-					n.label = fmt.Sprintf("%s in group %s", a.label, g.Name)
-					out = append(out, hop(&n, "join", g.ARN, "iam:AddUserToGroup", res))
-				}
-			}
+		for _, kind := range accountEdges {
+			out = append(out, kind(e, acct)...)
 		}
 	}
 	return out
@@ -1139,151 +1057,6 @@ func (w *reachWorld) edges(a *node) []*node {
 
 // adminPolicy is AdministratorAccess, parsed once.
 var adminPolicy = iampolicy.MustParse(adminDoc, iampolicy.Identity)
-
-// reachesOut reports whether a role's policies name anything outside its
-// account (a role, a bucket, a function), so that becoming it may lead
-// further than its account's administrator already goes.
-func (w *reachWorld) reachesOut(r *roleRef) bool {
-	for _, d := range r.Policies {
-		for _, m := range accountRE.FindAllStringSubmatch(d.Document, -1) {
-			if m[1] != r.account {
-				return true
-			}
-		}
-		if strings.Contains(d.Document, "arn:aws:s3:::") || strings.Contains(d.Document, `"Resource":"*"`) {
-			return true
-		}
-	}
-	return false
-}
-
-// passServices are the services that run something with a role they are
-// passed, and the action that makes them do it.
-var passServices = []struct{ principal, action string }{
-	{"lambda.amazonaws.com", "lambda:CreateFunction"},
-	{"ec2.amazonaws.com", "ec2:RunInstances"},
-	{"ecs-tasks.amazonaws.com", "ecs:RunTask"},
-	{"glue.amazonaws.com", "glue:CreateJob"},
-	{"codebuild.amazonaws.com", "codebuild:CreateProject"},
-	{"cloudformation.amazonaws.com", "cloudformation:CreateStack"},
-	{"states.amazonaws.com", "states:CreateStateMachine"},
-	{"sagemaker.amazonaws.com", "sagemaker:CreateTrainingJob"},
-}
-
-// serviceTrusted reports whether the service may assume the role (on
-// behalf of a caller of the role's account, conditions it cannot know
-// taken as met).
-func (w *reachWorld) serviceTrusted(trust *iampolicy.Policy, r *roleRef, service string) bool {
-	k := r.ARN + "|" + service
-	if v, ok := w.trusted[k]; ok {
-		return v
-	}
-	res, err := iampolicy.Evaluate(&iampolicy.Request{Principal: service, Action: "sts:AssumeRole", Resource: r.ARN, ResourceAccount: r.account,
-		Context: map[string][]string{"aws:SourceAccount": {r.account}}, ResourcePolicy: &iampolicy.NamedPolicy{Name: "trust", Policy: trust}, Possible: true})
-	w.trusted[k] = err == nil && res.Decision == iampolicy.Allowed
-	return w.trusted[k]
-}
-
-// writesPermissions finds an IAM action that lets a write the role's
-// permissions: a policy on it, or a new version of a customer managed
-// policy attached to it.
-func (w *reachWorld) writesPermissions(a *node, r *roleRef) (string, iampolicy.Result, bool) {
-	if r.account != a.account {
-		return "", iampolicy.Result{}, false
-	}
-	for _, act := range []string{"iam:PutRolePolicy", "iam:AttachRolePolicy"} {
-		if !a.may(act) {
-			continue
-		}
-		if res := w.decide(a, act, r.ARN, r.account, nil, nil); res.Decision == iampolicy.Allowed {
-			return act, res, true
-		}
-	}
-	for _, d := range r.Policies {
-		if arn, ok := strings.CutPrefix(d.Name, "managed policy "); ok && strings.HasPrefix(arn, "arn:aws:iam::"+r.account+":policy/") && a.may("iam:CreatePolicyVersion") {
-			if res := w.decide(a, "iam:CreatePolicyVersion", arn, r.account, nil, nil); res.Decision == iampolicy.Allowed {
-				return "iam:CreatePolicyVersion", res, true
-			}
-		}
-	}
-	return "", iampolicy.Result{}, false
-}
-
-// dropsBoundary finds an IAM action that lets a remove or replace its own
-// permissions boundary.
-func (w *reachWorld) dropsBoundary(a *node) (string, string, iampolicy.Result, bool) {
-	kind, target := "User", a.arn
-	if a.role != "" {
-		kind, target = "Role", a.roleARN
-	} else if a.function != "" || !strings.Contains(a.arn, ":user/") || strings.Contains(a.arn, ":user/xacct-verify-member-of-") {
-		return "", "", iampolicy.Result{}, false
-	}
-	for _, act := range []string{"iam:Delete" + kind + "PermissionsBoundary", "iam:Put" + kind + "PermissionsBoundary"} {
-		if !a.may(act) {
-			continue
-		}
-		if res := w.decide(a, act, target, a.account, nil, nil); res.Decision == iampolicy.Allowed {
-			return act, target, res, true
-		}
-	}
-	return "", "", iampolicy.Result{}, false
-}
-
-// userActor is a principal holding a user's own credentials.
-func (w *reachWorld) userActor(from *node, acct Account, u User) *node {
-	ids := w.named(u.Policies, iampolicy.Identity)
-	for _, gname := range u.Groups {
-		for _, g := range acct.Groups {
-			if g.Name == gname {
-				ids = append(ids, w.named(g.Policies, iampolicy.Identity)...)
-			}
-		}
-	}
-	return &node{label: fmt.Sprintf("user %s (%s)", u.Name, acct.Key), start: from.start, startARN: from.startARN, arn: u.ARN, account: acct.ID,
-		identity: ids, boundary: w.boundaryOf(u.Boundary), groups: u.Groups, path: slices.Clone(from.path), escalated: from.escalated}
-}
-
-// selfGrant finds an IAM action that lets the actor write its own
-// permissions: a policy on itself, its groups or its role, or a new
-// version of a managed policy attached to it.
-func (w *reachWorld) selfGrant(a *node, acct Account) (string, string, iampolicy.Result, bool) {
-	type target struct {
-		actions []string
-		arn     string
-	}
-	var targets []target
-	switch {
-	case a.role != "":
-		targets = append(targets, target{[]string{"iam:PutRolePolicy", "iam:AttachRolePolicy"}, a.roleARN})
-	case a.function == "" && a.arn != "*":
-		if strings.Contains(a.arn, ":user/") && !strings.Contains(a.arn, ":user/xacct-verify-member-of-") {
-			targets = append(targets, target{[]string{"iam:PutUserPolicy", "iam:AttachUserPolicy"}, a.arn})
-		}
-		for _, g := range acct.Groups {
-			if slices.Contains(a.groups, g.Name) {
-				targets = append(targets, target{[]string{"iam:PutGroupPolicy", "iam:AttachGroupPolicy"}, g.ARN})
-			}
-		}
-	}
-	for _, p := range a.identity {
-		// A customer managed policy attached to it (inventory names them
-		// "managed policy ARN"): a new default version rewrites it.
-		if arn, ok := strings.CutPrefix(p.Name, "managed policy "); ok && strings.HasPrefix(arn, "arn:aws:iam::"+a.account+":policy/") {
-			targets = append(targets, target{[]string{"iam:CreatePolicyVersion"}, arn})
-		}
-	}
-	for _, t := range targets {
-		for _, act := range t.actions {
-			if !a.may(act) {
-				continue
-			}
-			if res := w.decide(a, act, t.arn, a.account, nil, nil); res.Decision == iampolicy.Allowed {
-				return act, t.arn, res, true
-			}
-		}
-	}
-	return "", "", iampolicy.Result{}, false
-}
 
 // intendedFor reports whether the session the request is made with is
 // meant to have this access, whoever reached it: a group's role with the
@@ -1337,7 +1110,7 @@ func (w *reachWorld) intended(a *node, x reached) bool {
 	}
 	for _, g := range w.cfg.Groups {
 		if a.role == g.RoleName {
-			return len(a.path) == 1 && a.path[0].Kind == "assume" && w.memberOf(a, w.cfg.Accounts.Development.ID, g.GroupName)
+			return len(a.path) == 1 && a.path[0].Kind == "assume" && w.memberOf(a, w.cfg.Accounts.Development.ID, g.GroupName) && listedMember(a, g)
 		}
 	}
 	return false
@@ -1360,6 +1133,18 @@ func (w *reachWorld) memberOf(a *node, devID, group string) bool {
 		}
 	}
 	return false
+}
+
+// listedMember reports whether the path's start is a member the config
+// means: any member when the config does not list the group's members,
+// else one it lists (a new member stands for those).
+func listedMember(a *node, g config.Group) bool {
+	if !g.ExclusiveMembers() || a.startARN == "" {
+		return true
+	}
+	_, name, _ := strings.Cut(a.startARN, ":user/")
+	name = name[strings.LastIndexByte(name, '/')+1:]
+	return slices.Contains(g.Members, name)
 }
 
 // administrator reports whether the principal holds full access in its

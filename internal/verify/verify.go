@@ -74,10 +74,17 @@ func (m *Matrix) Mismatches() int {
 // resource address.
 type Policies map[string]json.RawMessage
 
-// FromValues extracts the policy documents of resource values.
+// FromValues extracts the policy documents of resource values, and the
+// group memberships (addr#member), which say who holds a group's policies.
 func FromValues(values map[string]json.RawMessage) Policies {
 	out := Policies{}
 	for addr, v := range values {
+		if strings.Contains(addr, "/iam_group_membership/") {
+			if len(v) > 0 && string(v) != "null" {
+				out[addr+"#member"] = v
+			}
+			continue
+		}
 		var f map[string]json.RawMessage
 		if json.Unmarshal(v, &f) != nil {
 			continue
@@ -231,8 +238,10 @@ func Compute(cfg *config.Config, pol Policies) *Matrix {
 	}
 	// s3 checks one actor against one bucket: object actions on objects
 	// (under prefix), bucket actions on the bucket. The sample of Actions
-	// is always shown; every other S3 action is evaluated too and shown
+	// is always shown, and so is every action of shown (a group's own,
+	// on its session); every other S3 action is evaluated too and shown
 	// only where it differs from the intent.
+	var shown map[string]bool
 	s3 := func(a actor, bucket, prefix, account string, bp *iampolicy.NamedPolicy, allowed map[string]bool) {
 		arn := func(act string) string {
 			if lvl, _ := config.S3ActionLevel(act); lvl == config.ActionBucket {
@@ -251,7 +260,7 @@ func Compute(cfg *config.Config, pol Policies) *Matrix {
 			}
 			m.Evaluated++
 			res := w.request(a, act, arn(act), account, bp, true)
-			if effective := res.Decision == iampolicy.Allowed; effective != allowed[act] {
+			if effective := res.Decision == iampolicy.Allowed; effective != allowed[act] || shown[act] {
 				m.Checks = append(m.Checks, Check{Principal: a.label, Action: act, Resource: arn(act), Intended: allowed[act],
 					Effective: effective, Decision: string(res.Decision), Reasons: reasons(res), TLS: true})
 			}
@@ -296,7 +305,9 @@ func Compute(cfg *config.Config, pol Policies) *Matrix {
 		for _, a := range g.Actions {
 			allowed[a] = true
 		}
+		shown = allowed
 		s3(sess, prodBucket, "", prod, prodBP, allowed)
+		shown = nil
 		add(sess, "s3:PutObject", "arn:aws:s3:::"+prodBucket+"/*", prod, prodBP, false, false) // never without TLS
 		s3(sess, repBucket, "", rep, repBP, nil)
 	}
