@@ -44,7 +44,8 @@ var servedActions = map[string]string{
 		DeleteUserPolicy ListGroupPolicies ListUserPolicies AttachGroupPolicy DetachGroupPolicy ListAttachedGroupPolicies
 		ListAttachedUserPolicies PutRolePermissionsBoundary DeleteRolePermissionsBoundary PutUserPermissionsBoundary DeleteUserPermissionsBoundary AddUserToGroup
 		RemoveUserFromGroup ListGroups ListEntitiesForPolicy GetPolicyVersion ListPolicyVersions CreatePolicyVersion
-		DeletePolicyVersion SetDefaultPolicyVersion GetAccountAuthorizationDetails PassRole`,
+		DeletePolicyVersion SetDefaultPolicyVersion GetAccountAuthorizationDetails PassRole
+		CreateVirtualMFADevice EnableMFADevice DeactivateMFADevice DeleteVirtualMFADevice ListMFADevices ListVirtualMFADevices`,
 	"sts": `AssumeRole SetSourceIdentity TagSession`,
 	"lambda": `TagResource ListTags UntagResource CreateEventSourceMapping ListEventSourceMappings GetEventSourceMapping
 		UpdateEventSourceMapping DeleteEventSourceMapping CreateFunction ListFunctions RemovePermission GetFunction
@@ -161,11 +162,15 @@ var conditionKeys = map[string]keySource{
 	"s3:x-amz-bucket-namespace":                          {none: noAccessPoints},
 
 	// IAM.
-	"iam:PolicyARN":             {handler: "iam.go"},
-	"iam:PermissionsBoundary":   {handler: "iam.go"},
-	"iam:PassedToService":       {handler: "passrole.go"},
-	"iam:AssociatedResourceArn": {handler: "passrole.go"},
-	"iam:RoleTemplateARN":       {none: "the sandbox serves no role templates"},
+	"iam:PolicyARN":                     {handler: "iam.go"},
+	"iam:PermissionsBoundary":           {handler: "iam.go"},
+	"iam:PassedToService":               {handler: "passrole.go"},
+	"iam:RegisterSecurityKey":           {none: "the sandbox's MFA devices are virtual (TOTP) only: no security key is registered"},
+	"iam:FIDO-certification":            {none: "the sandbox's MFA devices are virtual (TOTP) only: no FIDO security key is registered"},
+	"iam:FIDO-FIPS-140-3-certification": {none: "the sandbox's MFA devices are virtual (TOTP) only: no FIDO security key is registered"},
+	"iam:FIDO-FIPS-140-2-certification": {none: "the sandbox's MFA devices are virtual (TOTP) only: no FIDO security key is registered"},
+	"iam:AssociatedResourceArn":         {handler: "passrole.go"},
+	"iam:RoleTemplateARN":               {none: "the sandbox serves no role templates"},
 
 	// STS.
 	"sts:ExternalId":                     {handler: "sts.go"},

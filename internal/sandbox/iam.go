@@ -46,6 +46,17 @@ func iamResource(account string, form url.Values, pathOf func(kind, name string)
 		return arn("user", form.Get("UserName"))
 	case form.Get("RoleName") != "":
 		return arn("role", form.Get("RoleName"))
+	case form.Get("VirtualMFADeviceName") != "":
+		// CreateVirtualMFADevice: the device it makes.
+		path := form.Get("Path")
+		if path == "" {
+			path = "/"
+		}
+		return base + "mfa" + path + form.Get("VirtualMFADeviceName")
+	case strings.HasPrefix(form.Get("SerialNumber"), base+"mfa/"):
+		// DeleteVirtualMFADevice: the device, named by its serial (its
+		// ARN); with a UserName (Enable, Deactivate) the user, above.
+		return form.Get("SerialNumber")
 	case form.Get("PolicyName") != "" && form.Get("Action") == "CreatePolicy":
 		path := form.Get("Path")
 		if path == "" {
