@@ -98,8 +98,10 @@ It refuses a config whose development account is not a sandbox on this machine
 Signs in as xacct does (the environment xacct sandbox --env-file wrote).
 
 --mfa adds mfa_serial to the profile even where the group does not require MFA.
-The sandbox has no MFA devices: it takes any six-digit code given with a serial
-number as MFA, so when the AWS CLI asks for a code, any six digits pass.`,
+The sandbox checks MFA codes as AWS does, against the user's virtual MFA device:
+make one (aws iam create-virtual-mfa-device, then enable-mfa-device with two
+consecutive codes of its seed, e.g. from oathtool --totp -b SEED) before the
+AWS CLI asks for a code.`,
 		Example: `  . .xacct/sandbox.env
   xacct sandbox user create alice --group developers -c examples/sandbox.yaml`,
 		Args: cobra.ExactArgs(1),
@@ -116,7 +118,7 @@ number as MFA, so when the AWS CLI asks for a code, any six digits pass.`,
 	}
 	cmd.Flags().StringVarP(&opts.Config, "config", "c", config.DefaultFile, "the config `file` of the stack on the sandbox")
 	cmd.Flags().StringVar(&opts.Group, "group", "", "the `GROUP` (its key or IAM group name) the user joins")
-	cmd.Flags().BoolVar(&opts.MFA, "mfa", false, "put mfa_serial in the profile (any six digits pass on the sandbox)")
+	cmd.Flags().BoolVar(&opts.MFA, "mfa", false, "put mfa_serial in the profile (the user needs a virtual MFA device: see above)")
 	return cmd
 }
 
@@ -154,7 +156,7 @@ func sandboxUserText(w io.Writer, u *operation.SandboxUser, caBundle string) err
 	}
 	fmt.Fprintf(&b, "\nThen: %s\n", tryCommand(p))
 	if p.MFASerial != "" {
-		fmt.Fprintln(&b, "When the AWS CLI asks for the MFA code, any six digits pass: the sandbox has no MFA devices.")
+		fmt.Fprintln(&b, "The AWS CLI will ask for an MFA code: give the user a virtual MFA device first (aws iam create-virtual-mfa-device, enable-mfa-device), as on AWS.")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/xacct/xacct/internal/sandbox"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -72,7 +74,7 @@ func TestValidateExitCodesAndNoAWSCall(t *testing.T) {
 // the config alone, and NAME prints one bare.
 func TestOutputJSONKeys(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	e := newEnv(t, logsOn) // the logs' outputs are there only when the logs are on
 	var got map[string]any
 	if err := json.Unmarshal([]byte(e.mustRun("output", "--json")), &got); err != nil {
 		t.Fatal(err)
@@ -169,6 +171,18 @@ func TestMemberProfileWithTheAWSCLI(t *testing.T) {
 		if creds == "" {
 			t.Fatalf("sandbox user create printed no keys:\n%s", out)
 		}
+		// The MFA group's member gets a virtual MFA device, as AWS would
+		// want: the sandbox checks the code against its seed.
+		seed := ""
+		if group == "testers" {
+			ctx := context.Background()
+			dev := e.orgAdmin(devID)
+			d := must(dev.iam.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String(user)}))(t).VirtualMFADevice
+			seed = string(d.Base32StringSeed)
+			now := time.Now()
+			must(dev.iam.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: aws.String(user), SerialNumber: d.SerialNumber,
+				AuthenticationCode1: aws.String(must(sandbox.TOTP(seed, now.Add(-30*time.Second)))(t)), AuthenticationCode2: aws.String(must(sandbox.TOTP(seed, now))(t))}))(t)
+		}
 		for _, c := range clis {
 			t.Run(group+" "+c.path, func(t *testing.T) {
 				args := []string{"output", "--aws-config", group, "--user", user, "--ca-bundle", e.sb.CAFile}
@@ -200,7 +214,11 @@ func TestMemberProfileWithTheAWSCLI(t *testing.T) {
 					"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER="}
 				// The CLI asks for the MFA code on the terminal, or on
 				// standard input when it has none (a session of its own).
-				cmd.Stdin = strings.NewReader("123456\n")
+				code := "123456"
+				if seed != "" {
+					code = must(sandbox.TOTP(seed, time.Now()))(t)
+				}
+				cmd.Stdin = strings.NewReader(code + "\n")
 				cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 				if out, err := cmd.CombinedOutput(); err != nil {
 					t.Fatalf("aws %s: %v\n%s\nprofile:\n%s", strings.Join(cmdArgs, " "), err, out, profile)

@@ -102,7 +102,9 @@ func validVar(name, v string) bool {
 	case "Region":
 		return strings.Trim(v, "abcdefghijklmnopqrstuvwxyz0123456789-") == ""
 	case "Account":
-		return len(v) == 12 && strings.Trim(v, "0123456789") == ""
+		// "aws" is the account of AWS managed policies
+		// (arn:aws:iam::aws:policy/ReadOnlyAccess).
+		return v == "aws" || len(v) == 12 && strings.Trim(v, "0123456789") == ""
 	}
 	return v != ""
 }
