@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/xacct/xacct/internal/cli"
 )
@@ -32,30 +33,33 @@ func inventory(t *testing.T, e *env) []string {
 	t.Helper()
 	ctx := context.Background()
 	var out []string
+	// Every list is paged: the shared sandbox holds the stacks of every
+	// test (more than ListRoles' 100 or ListFunctions' 50 of a page).
 	for _, acct := range []string{devID, prodID, repID} {
 		c := orgAdmin(t, acct)
-		roles := must(c.iam.ListRoles(ctx, &iam.ListRolesInput{}))(t)
-		for _, r := range roles.Roles {
-			if strings.HasPrefix(aws.ToString(r.RoleName), e.stack) {
-				out = append(out, acct+" role "+aws.ToString(r.RoleName))
+		add := func(kind, name string) {
+			if strings.HasPrefix(name, e.stack) {
+				out = append(out, acct+" "+kind+" "+name)
 			}
 		}
-		groups := must(c.iam.ListGroups(ctx, &iam.ListGroupsInput{}))(t)
-		for _, g := range groups.Groups {
-			if strings.HasPrefix(aws.ToString(g.GroupName), e.stack) {
-				out = append(out, acct+" group "+aws.ToString(g.GroupName))
+		for roles := iam.NewListRolesPaginator(c.iam, &iam.ListRolesInput{}); roles.HasMorePages(); {
+			for _, r := range must(roles.NextPage(ctx))(t).Roles {
+				add("role", aws.ToString(r.RoleName))
 			}
 		}
-		buckets := must(c.s3.ListBuckets(ctx, nil))(t)
-		for _, b := range buckets.Buckets {
-			if strings.HasPrefix(aws.ToString(b.Name), e.stack) {
-				out = append(out, acct+" bucket "+aws.ToString(b.Name))
+		for groups := iam.NewListGroupsPaginator(c.iam, &iam.ListGroupsInput{}); groups.HasMorePages(); {
+			for _, g := range must(groups.NextPage(ctx))(t).Groups {
+				add("group", aws.ToString(g.GroupName))
 			}
 		}
-		fns := must(lambda.NewFromConfig(c.cfg).ListFunctions(ctx, &lambda.ListFunctionsInput{}))(t)
-		for _, f := range fns.Functions {
-			if strings.HasPrefix(aws.ToString(f.FunctionName), e.stack) {
-				out = append(out, acct+" function "+aws.ToString(f.FunctionName))
+		for buckets := s3.NewListBucketsPaginator(c.s3, &s3.ListBucketsInput{}); buckets.HasMorePages(); {
+			for _, b := range must(buckets.NextPage(ctx))(t).Buckets {
+				add("bucket", aws.ToString(b.Name))
+			}
+		}
+		for fns := lambda.NewListFunctionsPaginator(lambda.NewFromConfig(c.cfg), &lambda.ListFunctionsInput{}); fns.HasMorePages(); {
+			for _, f := range must(fns.NextPage(ctx))(t).Functions {
+				add("function", aws.ToString(f.FunctionName))
 			}
 		}
 	}
