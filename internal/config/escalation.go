@@ -5,6 +5,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // The kinds of target an escalation action acts on.
@@ -82,13 +83,17 @@ type EscalationAction struct {
 // EscalationActions lists the actions that can change who reaches the
 // data, sorted by name, each with the kind of target it acts on (derived
 // from the action table's resource types).
-func EscalationActions() []EscalationAction {
+func EscalationActions() []EscalationAction { return slices.Clone(escalationList()) }
+
+// escalationList is worked out once: verify asks for it for every
+// principal it walks.
+var escalationList = sync.OnceValue(func() []EscalationAction {
 	esc, err := escalationActions(loadActions())
 	if err != nil {
 		panic("config: " + err.Error()) // the patterns are tested against the table
 	}
 	return esc
-}
+})
 
 func escalationActions(t *actionTable) ([]EscalationAction, error) {
 	var out []EscalationAction

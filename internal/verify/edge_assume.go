@@ -40,6 +40,10 @@ func roleEdges(e *edgeFrom, acct *Account) []*node {
 // there ("grant").
 func assumeEdge(e *edgeFrom, r *roleRef) []*node {
 	w, a := e.w, e.a
+	if r.account != a.account && !a.may("sts:AssumeRole") {
+		// Across accounts the caller's own policies must allow it too.
+		return nil
+	}
 	trust := w.policy(r.Trust, iampolicy.Trust)
 	if trust == nil {
 		return nil

@@ -135,7 +135,10 @@ type reachWorld struct {
 	accounts     map[string]*Account // by ID
 	keyOf        map[string]string   // account ID -> key
 	parsed       map[string]*iampolicy.Policy
-	requests     int
+	// canonical caches iampolicy.Canonical by policy: every principal's
+	// signature hashes its policies, most of them shared.
+	canonical map[*iampolicy.Policy][]byte
+	requests  int
 }
 
 func (w *reachWorld) policy(doc string, kind iampolicy.Kind) *iampolicy.Policy {
@@ -171,6 +174,16 @@ func (w *reachWorld) boundaryOf(d *Doc) *iampolicy.NamedPolicy {
 		p = iampolicy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`, iampolicy.Boundary)
 	}
 	return &iampolicy.NamedPolicy{Name: d.Name, Policy: p}
+}
+
+// canonicalOf is iampolicy.Canonical of p, worked out once.
+func (w *reachWorld) canonicalOf(p *iampolicy.Policy) []byte {
+	if b, ok := w.canonical[p]; ok {
+		return b
+	}
+	b := iampolicy.Canonical(p)
+	w.canonical[p] = b
+	return b
 }
 
 // decide evaluates one request by an actor.
@@ -302,7 +315,7 @@ func ComputeReach(cfg *config.Config, inv *Inventory, strict bool) *Reach {
 }
 
 func newReachWorld(cfg *config.Config, inv *Inventory) *reachWorld {
-	w := &reachWorld{cfg: cfg, inv: inv, accounts: map[string]*Account{}, keyOf: map[string]string{}, parsed: map[string]*iampolicy.Policy{}, trusted: map[string]bool{}, decided: map[string]iampolicy.Result{}, personalDocs: map[string]bool{}}
+	w := &reachWorld{cfg: cfg, inv: inv, accounts: map[string]*Account{}, keyOf: map[string]string{}, parsed: map[string]*iampolicy.Policy{}, canonical: map[*iampolicy.Policy][]byte{}, trusted: map[string]bool{}, decided: map[string]iampolicy.Result{}, personalDocs: map[string]bool{}}
 	for i := range inv.Accounts {
 		a := &inv.Accounts[i]
 		w.accounts[a.ID] = a
@@ -517,6 +530,12 @@ func (w *reachWorld) resources(a *node, buckets []bucket) []reached {
 	var out []reached
 	for _, b := range buckets {
 		for _, act := range config.S3Actions() {
+			// No Allow of the caller's policies or the bucket's covers the
+			// action: no request for it is allowed, on any key (most
+			// principals of a large account hold nothing of S3).
+			if !a.may(act) && (b.policy == nil || !iampolicy.MayAllow([]iampolicy.NamedPolicy{*b.policy}, act)) {
+				continue
+			}
 			lvl, _ := config.S3ActionLevel(act)
 			var targets []string
 			switch lvl {
@@ -608,7 +627,7 @@ func (w *reachWorld) escalations(a *node) []reached {
 	var out []reached
 	for _, ea := range config.EscalationActions() {
 		for _, t := range w.targets {
-			if t.kind != ea.Target {
+			if t.kind != ea.Target || !a.may(ea.Action) && (t.policy == nil || !iampolicy.MayAllow([]iampolicy.NamedPolicy{*t.policy}, ea.Action)) {
 				continue
 			}
 			var extra map[string][]string
@@ -630,11 +649,11 @@ func (w *reachWorld) signature(a *node, buckets []bucket) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s|%v|%s|", a.account, a.mfa, a.function)
 	for _, p := range a.identity {
-		h.Write(iampolicy.Canonical(p.Policy))
+		h.Write(w.canonicalOf(p.Policy))
 		h.Write([]byte{0})
 	}
 	if a.boundary != nil {
-		h.Write(iampolicy.Canonical(a.boundary.Policy))
+		h.Write(w.canonicalOf(a.boundary.Policy))
 	}
 	// A principal is decided alone when a policy may depend on who it is
 	// (aws:username, ${aws:username}, aws:PrincipalArn, its tags…) or a
@@ -654,7 +673,7 @@ func (w *reachWorld) signature(a *node, buckets []bucket) string {
 		if p == nil {
 			return false
 		}
-		doc := string(iampolicy.Canonical(p.Policy))
+		doc := string(w.canonicalOf(p.Policy))
 		return a.arn == "*" || strings.Contains(doc, a.arn) || (a.roleARN != "" && strings.Contains(doc, a.roleARN))
 	}
 	for _, b := range buckets {
@@ -677,7 +696,7 @@ var personalRE = regexp.MustCompile(`(?i)\$\{|aws:username|aws:userid|aws:princi
 // personal reports whether a policy's answer may depend on who asks
 // (beyond the policy being its own).
 func (w *reachWorld) personal(p *iampolicy.Policy) bool {
-	doc := string(iampolicy.Canonical(p))
+	doc := string(w.canonicalOf(p))
 	v, ok := w.personalDocs[doc]
 	if !ok {
 		v = personalRE.MatchString(doc)
