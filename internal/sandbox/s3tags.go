@@ -50,11 +50,11 @@ var existingObjectTagActions = map[string]bool{
 const existingObjectTagKey = "s3:existingobjecttag/"
 
 // lazyContext is context a request carries only when some policy in its
-// evaluation has a condition on a key beginning prefix: reading it costs a
-// call to kumo.
+// evaluation has a condition on a key beginning one of prefixes: reading
+// it costs a call to kumo.
 type lazyContext struct {
-	prefix string // lower case
-	load   func(ctx context.Context) (map[string][]string, error)
+	prefixes []string // lower case
+	load     func(ctx context.Context) (map[string][]string, error)
 }
 
 // mentions reports whether any policy of the request has a condition on a
@@ -95,7 +95,7 @@ func (g *gateway) existingObjectTags(action, bucket, key, version string, b *bac
 	if !existingObjectTagActions[action] || key == "" {
 		return nil
 	}
-	return &lazyContext{prefix: existingObjectTagKey, load: func(ctx context.Context) (map[string][]string, error) {
+	return &lazyContext{prefixes: []string{existingObjectTagKey}, load: func(ctx context.Context) (map[string][]string, error) {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		if version != "" {
