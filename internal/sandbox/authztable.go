@@ -261,8 +261,8 @@ type authzAction struct {
 	ref  *refAction
 	seam []seamKey
 	// tagFamilies are the resource tag keys (resourceTagFamilies) the
-	// reference lists for the action.
-	tagFamilies []string
+	// reference lists for the action; nil when none.
+	tagFamilies *tagFamilies
 }
 
 type seamKey struct {
@@ -282,10 +282,14 @@ var authzTable = sync.OnceValue(func() map[string]*authzAction {
 				continue // TestAuthzTable names it; a request for it is refused
 			}
 			a := &authzAction{ref: ra}
+			var families []string
 			for _, f := range resourceTagFamilies {
 				if slices.Contains(ra.keys, f) {
-					a.tagFamilies = append(a.tagFamilies, f)
+					families = append(families, f)
 				}
+			}
+			if len(families) > 0 {
+				a.tagFamilies = newTagFamilies(families)
 			}
 			for _, k := range ra.keys {
 				if src := conditionKeys[k]; src.seam != nil {
@@ -331,7 +335,7 @@ func checkAuthzContext(c *call, ar authzRequest, ctx map[string][]string) error 
 // authorized on (authztags.go), for the tag keys its action takes.
 func (g *gateway) resourceTags(ar authzRequest) *lazyContext {
 	a := authzTable()[ar.action]
-	if a == nil || len(a.tagFamilies) == 0 {
+	if a == nil || a.tagFamilies == nil {
 		return nil
 	}
 	return resourceTagContext(a.tagFamilies, ar.resource, ar.resourceAccount, g.readTags)

@@ -433,19 +433,15 @@ var resourceTagFamilies = []string{"aws:ResourceTag/${TagKey}", "iam:ResourceTag
 // resourceTagContext is the lazy context of the tags of the resource an
 // action is authorized on, for the families the reference lists for it;
 // nil when it lists none or the resource names no taggable resource.
-func resourceTagContext(families []string, arn, resourceAccount string, read tagReader) *lazyContext {
-	if len(families) == 0 {
+func resourceTagContext(families *tagFamilies, arn, resourceAccount string, read tagReader) *lazyContext {
+	if families == nil || len(families.keys) == 0 {
 		return nil
 	}
 	t, ok := parseTagTarget(arn, resourceAccount)
 	if !ok {
 		return nil
 	}
-	prefixes := make([]string, len(families))
-	for i, f := range families {
-		prefixes[i] = strings.ToLower(strings.TrimSuffix(f, "${TagKey}"))
-	}
-	return &lazyContext{prefixes: prefixes, load: func(ctx context.Context) (map[string][]string, error) {
+	return &lazyContext{prefixes: families.prefixes, load: func(ctx context.Context) (map[string][]string, error) {
 		if !knownTagKinds[t.kind] {
 			return nil, fmt.Errorf("%w (%s)", errUnknownResourceTags, t.kind)
 		}
@@ -455,7 +451,7 @@ func resourceTagContext(families []string, arn, resourceAccount string, read tag
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[string][]string, len(tags)*len(families))
+		out := make(map[string][]string, len(tags)*len(families.keys))
 		seen := map[string]bool{}
 		for k, v := range tags {
 			lk := strings.ToLower(k)
@@ -463,12 +459,28 @@ func resourceTagContext(families []string, arn, resourceAccount string, read tag
 				return nil, errAmbiguousTags
 			}
 			seen[lk] = true
-			for _, f := range families {
+			for _, f := range families.keys {
 				out[strings.TrimSuffix(f, "${TagKey}")+k] = []string{v}
 			}
 		}
 		return out, nil
 	}}
+}
+
+// tagFamilies are the resource tag keys an action takes, with the
+// lower-case prefixes a policy's condition on them begins with, worked out
+// once per action (authzTable).
+type tagFamilies struct {
+	keys     []string // as the reference spells them: aws:ResourceTag/${TagKey}
+	prefixes []string // aws:resourcetag/
+}
+
+func newTagFamilies(keys []string) *tagFamilies {
+	f := &tagFamilies{keys: keys, prefixes: make([]string, len(keys))}
+	for i, k := range keys {
+		f.prefixes[i] = strings.ToLower(strings.TrimSuffix(k, "${TagKey}"))
+	}
+	return f
 }
 
 // readTags is the gateway's tagReader: each kind from where the sandbox

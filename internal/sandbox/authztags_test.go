@@ -388,7 +388,7 @@ func TestResourceTagsOverTheTable(t *testing.T) {
 		for _, name := range strings.Fields(names) {
 			action := svc + ":" + name
 			a := authzTable()[action]
-			if a == nil || len(a.tagFamilies) == 0 {
+			if a == nil || a.tagFamilies == nil {
 				continue
 			}
 			n++
@@ -409,7 +409,7 @@ func TestResourceTagsOverTheTable(t *testing.T) {
 				if len(read) != 0 || plain.Decision != iampolicy.Allowed {
 					t.Errorf("%s: tags read (%d) or refused (%v) with no policy asking", action, len(read), plain.Decision)
 				}
-				for _, f := range a.tagFamilies {
+				for _, f := range a.tagFamilies.keys {
 					key := strings.ToUpper(strings.TrimSuffix(f, "${TagKey}")) + "ENV"
 					res := evalWith(t, action, arn, lc, denyOn(action, "*", `"StringEquals":{"`+key+`":"prod"}`))
 					unknown := !knownTagKinds[tt.kind]
@@ -433,7 +433,7 @@ func TestResourceTagsOverTheTable(t *testing.T) {
 // only in case is refused when a policy names the key.
 func TestResourceTagsAmbiguous(t *testing.T) {
 	t.Parallel()
-	lc := resourceTagContext([]string{"aws:ResourceTag/${TagKey}"}, "arn:aws:lambda:us-east-1:222222222222:function:f", "",
+	lc := resourceTagContext(newTagFamilies([]string{"aws:ResourceTag/${TagKey}"}), "arn:aws:lambda:us-east-1:222222222222:function:f", "",
 		func(context.Context, tagTarget) (map[string]string, error) {
 			return map[string]string{"env": "dev", "Env": "prod"}, nil
 		})
@@ -485,3 +485,29 @@ func TestEventSourceMappingFunction(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTagContext is what the tag keys add to a GetObject's
+// authorization when no policy asks for tags (the common request): the
+// lazy contexts made and the policies scanned for a condition on them.
+func BenchmarkTagContext(b *testing.B) {
+	g := &gateway{sb: &Sandbox{Region: "us-east-1"}}
+	c := &call{r: httptest.NewRequest(http.MethodGet, "https://s3.localhost/b/k", nil), cred: &credential{AccessKey: "AKIA", Principal: principal{Kind: "session", Account: "222222222222"}}}
+	ar := authzRequest{action: "s3:GetObject", resource: "arn:aws:s3:::b/k", resourceAccount: "222222222222"}
+	var ids []iampolicy.NamedPolicy
+	for _, doc := range []string{allowAllDoc, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`} {
+		p, err := iampolicy.Parse([]byte(doc), iampolicy.Identity)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, iampolicy.NamedPolicy{Name: "p", Policy: p})
+	}
+	req := &iampolicy.Request{Action: ar.action, Resource: ar.resource, Context: map[string][]string{}, IdentityPolicies: ids}
+	for b.Loop() {
+		lazies := []*lazyContext{nil, g.resourceTags(ar), g.eventSourceMappingFunction(c, ar)}
+		if err := loadLazy(context.Background(), req, lazies); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+const allowAllDoc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`

@@ -608,7 +608,7 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 // condition on it: the common request pays no call to kumo.
 func loadLazy(ctx context.Context, req *iampolicy.Request, lazies []*lazyContext) error {
 	for _, lc := range lazies {
-		if lc == nil || !slices.ContainsFunc(lc.prefixes, func(p string) bool { return mentions(req, p) }) {
+		if lc == nil || !mentionsAny(req, lc.prefixes) {
 			continue
 		}
 		more, err := lc.load(ctx)
