@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/tls"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,18 +98,19 @@ const (
 	noFederation   = "the sandbox's STS serves AssumeRole with IAM credentials only: no web identity or SAML"
 	noObjectLock   = "the sandbox serves no Object Lock (kumo has none)"
 	noVPC          = "the sandbox's Lambda has no VPC, layers, code signing or function URLs"
-	gapTags        = "gap: resource and request tags are not read for authorization (issue 22, left)"
+	requestTags    = "authztags.go (the request's tags, per action: requestTagSources)"
+	resourceTags   = "authztags.go (the tags of the resource authorized on, read when a policy asks: resourceTagContext)"
 )
 
 // conditionKeys is every condition key the reference lists for a served
 // action, spelled as the reference spells it.
 var conditionKeys = map[string]keySource{
 	// Tags.
-	"aws:RequestTag/${TagKey}":  {none: gapTags},
-	"aws:ResourceTag/${TagKey}": {none: gapTags},
-	"aws:TagKeys":               {none: gapTags},
-	"iam:ResourceTag/${TagKey}": {none: gapTags},
-	"s3:BucketTag/${TagKey}":    {none: gapTags},
+	"aws:RequestTag/${TagKey}":  {handler: requestTags},
+	"aws:TagKeys":               {handler: requestTags},
+	"aws:ResourceTag/${TagKey}": {handler: resourceTags},
+	"iam:ResourceTag/${TagKey}": {handler: resourceTags},
+	"s3:BucketTag/${TagKey}":    {handler: resourceTags},
 
 	// S3, from the request.
 	"s3:TlsVersion":                                      {seam: tlsVersion},
@@ -145,8 +147,8 @@ var conditionKeys = map[string]keySource{
 	"s3:ExistingJobOperation":                            {handler: "batchops.go"},
 	"s3:ExistingJobPriority":                             {handler: "batchops.go"},
 	"s3:JobSuspendedCause":                               {handler: "batchops.go"},
-	"s3:locationconstraint":                              {none: "gap: CreateBucket's LocationConstraint body is not read for authorization"},
-	"s3:ObjectCreationOperation":                         {none: "gap: not supplied (PutObject, CopyObject, multipart are told apart only by the request)"},
+	"s3:locationconstraint":                              {seam: locationConstraint},
+	"s3:ObjectCreationOperation":                         {seam: objectCreationOperation},
 	"s3:x-amz-object-annotation-directive":               {none: "the sandbox serves no object annotations"},
 	"s3:object-lock-event-hold":                          {none: noObjectLock},
 	"s3:object-lock-event-hold-duration-days":            {none: noObjectLock},
@@ -192,7 +194,7 @@ var conditionKeys = map[string]keySource{
 	"saml:sub_type":                      {none: noFederation},
 
 	// Lambda.
-	"lambda:FunctionArn":           {none: "gap: the event source mapping's FunctionName is not read for authorization"},
+	"lambda:FunctionArn":           {handler: "authztags.go (FunctionName of Create/Update, else the mapping's function, read when a policy asks)"},
 	"lambda:Principal":             {none: "gap: AddPermission's and RemovePermission's Principal is not read for authorization"},
 	"lambda:EventSourceToken":      {none: "the sandbox serves no Alexa event sources"},
 	"lambda:CodeSigningConfigArn":  {none: noVPC},
@@ -258,6 +260,9 @@ func tlsVersion(c *call) string {
 type authzAction struct {
 	ref  *refAction
 	seam []seamKey
+	// tagFamilies are the resource tag keys (resourceTagFamilies) the
+	// reference lists for the action; nil when none.
+	tagFamilies *tagFamilies
 }
 
 type seamKey struct {
@@ -277,6 +282,15 @@ var authzTable = sync.OnceValue(func() map[string]*authzAction {
 				continue // TestAuthzTable names it; a request for it is refused
 			}
 			a := &authzAction{ref: ra}
+			var families []string
+			for _, f := range resourceTagFamilies {
+				if slices.Contains(ra.keys, f) {
+					families = append(families, f)
+				}
+			}
+			if len(families) > 0 {
+				a.tagFamilies = newTagFamilies(families)
+			}
 			for _, k := range ra.keys {
 				if src := conditionKeys[k]; src.seam != nil {
 					a.seam = append(a.seam, seamKey{k, src.seam})
@@ -311,5 +325,18 @@ func checkAuthzContext(c *call, ar authzRequest, ctx map[string][]string) error 
 			ctx[k.key] = []string{v}
 		}
 	}
+	if _, ok := ctx["aws:TagKeys"]; !ok {
+		return addRequestTags(c, ar.action, ctx)
+	}
 	return nil
+}
+
+// resourceTags is the lazy context of the tags of the resource ar is
+// authorized on (authztags.go), for the tag keys its action takes.
+func (g *gateway) resourceTags(ar authzRequest) *lazyContext {
+	a := authzTable()[ar.action]
+	if a == nil || a.tagFamilies == nil {
+		return nil
+	}
+	return resourceTagContext(a.tagFamilies, ar.resource, ar.resourceAccount, g.readTags)
 }

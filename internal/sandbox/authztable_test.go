@@ -144,9 +144,18 @@ func checkSeamKeys(t *testing.T, action string, ra *refAction) {
 
 // seamCall is a signed request that carries a value for key.
 func seamCall(key string) *call {
-	r := httptest.NewRequest(http.MethodGet, "https://s3.localhost/b/k", nil)
+	method, body := http.MethodGet, ""
+	switch key {
+	case "s3:ObjectCreationOperation":
+		method = http.MethodPut
+	case "s3:locationconstraint":
+		method = http.MethodPut
+		body = `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>`
+	}
+	r := httptest.NewRequest(method, "https://s3.localhost/b/k", nil)
 	q := r.URL.Query()
 	switch key {
+	case "s3:ObjectCreationOperation", "s3:locationconstraint":
 	case "s3:TlsVersion":
 		r.TLS.Version = 0x0304
 	case "s3:signatureAge", "s3:authType", "s3:signatureversion":
@@ -163,7 +172,7 @@ func seamCall(key string) *call {
 		r.Header.Set(strings.TrimPrefix(key, "s3:"), "value")
 	}
 	r.URL.RawQuery = q.Encode()
-	return &call{r: r, cred: &credential{AccessKey: "AKIA"}}
+	return &call{r: r, body: []byte(body), cred: &credential{AccessKey: "AKIA"}}
 }
 
 func denyOn(action, resource, cond string) string {

@@ -560,6 +560,9 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 	if err := checkAuthzContext(c, ar, req.Context); err != nil {
 		return iampolicy.Result{}, err
 	}
+	// authztags.go: the resource's tags and lambda:FunctionArn, read only
+	// when a policy asks.
+	lazies := []*lazyContext{ar.lazy, g.resourceTags(ar), g.eventSourceMappingFunction(c, ar)}
 	if p == nil || p.Kind == "service" {
 		// Anonymous callers and the sandbox's own deliveries as a service
 		// principal (cloudtrail_deliver.go) have no identity policies.
@@ -567,7 +570,7 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 		if p != nil {
 			req.Principal = p.ARN
 		}
-		if err := loadLazy(ctx, req, ar.lazy); err != nil {
+		if err := loadLazy(ctx, req, lazies); err != nil {
 			return iampolicy.Result{}, err
 		}
 		return iampolicy.Evaluate(req)
@@ -591,7 +594,7 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 		}
 	}
 	req.SessionPolicy = g.sessionPolicy(p)
-	if err := loadLazy(ctx, req, ar.lazy); err != nil {
+	if err := loadLazy(ctx, req, lazies); err != nil {
 		return iampolicy.Result{}, err
 	}
 	res, err := iampolicy.Evaluate(req)
@@ -603,16 +606,20 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 
 // loadLazy adds a request's lazy context when one of its policies has a
 // condition on it: the common request pays no call to kumo.
-func loadLazy(ctx context.Context, req *iampolicy.Request, lc *lazyContext) error {
-	if lc == nil || !mentions(req, lc.prefix) {
-		return nil
-	}
-	more, err := lc.load(ctx)
-	if err != nil {
-		return fmt.Errorf("the context of %s: %w", req.Action, err)
-	}
-	for k, v := range more {
-		req.Context[k] = v
+func loadLazy(ctx context.Context, req *iampolicy.Request, lazies []*lazyContext) error {
+	for _, lc := range lazies {
+		if lc == nil || !mentionsAny(req, lc.prefixes) {
+			continue
+		}
+		more, err := lc.load(ctx)
+		if err != nil {
+			return fmt.Errorf("the context of %s: %w", req.Action, err)
+		}
+		for k, v := range more {
+			if _, set := req.Context[k]; !set {
+				req.Context[k] = v
+			}
+		}
 	}
 	return nil
 }

@@ -379,6 +379,13 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 		g.bucketTaken(c, owner)
 		return
 	}
+	// The body (at most a small CreateBucketConfiguration) is read first:
+	// s3:locationconstraint and the tags it sets are conditions on the
+	// request (authztags.go).
+	if e := g.readS3Body(c, maxSmallBody); e != nil {
+		g.failWith(c, e)
+		return
+	}
 	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "s3:CreateBucket", resource: op.arn(), resourceAccount: p.Account})
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
@@ -392,10 +399,6 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 	// refuses a public ACL on it.
 	if setsPublicACL(c.r.Header, nil, false) && g.accountPublicAccessBlock(p.Account).BlockPublicAcls {
 		g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
-		return
-	}
-	if e := g.readS3Body(c, maxSmallBody); e != nil {
-		g.failWith(c, e)
 		return
 	}
 	// The name is claimed before kumo creates the bucket (s3buckets.go): of

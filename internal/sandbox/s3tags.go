@@ -50,34 +50,43 @@ var existingObjectTagActions = map[string]bool{
 const existingObjectTagKey = "s3:existingobjecttag/"
 
 // lazyContext is context a request carries only when some policy in its
-// evaluation has a condition on a key beginning prefix: reading it costs a
-// call to kumo.
+// evaluation has a condition on a key beginning one of prefixes: reading
+// it costs a call to kumo.
 type lazyContext struct {
-	prefix string // lower case
-	load   func(ctx context.Context) (map[string][]string, error)
+	prefixes []string // lower case
+	load     func(ctx context.Context) (map[string][]string, error)
 }
 
 // mentions reports whether any policy of the request has a condition on a
 // key beginning prefix (lower case).
 func mentions(req *iampolicy.Request, prefix string) bool {
-	policies := make([]*iampolicy.NamedPolicy, 0, len(req.IdentityPolicies)+3)
-	for i := range req.IdentityPolicies {
-		policies = append(policies, &req.IdentityPolicies[i])
-	}
-	policies = append(policies, req.ResourcePolicy, req.PermissionsBoundary, req.SessionPolicy)
-	for _, np := range policies {
+	return mentionsAny(req, []string{prefix})
+}
+
+// mentionsAny reports whether any policy of the request has a condition on
+// a key beginning one of prefixes (lower case), in one pass.
+func mentionsAny(req *iampolicy.Request, prefixes []string) bool {
+	check := func(np *iampolicy.NamedPolicy) bool {
 		if np == nil || np.Policy == nil {
-			continue
+			return false
 		}
 		for i := range np.Policy.Statements {
 			for _, c := range np.Policy.Statements[i].Conditions {
-				if len(c.Key) >= len(prefix) && strings.EqualFold(c.Key[:len(prefix)], prefix) {
-					return true
+				for _, prefix := range prefixes {
+					if len(c.Key) >= len(prefix) && strings.EqualFold(c.Key[:len(prefix)], prefix) {
+						return true
+					}
 				}
 			}
 		}
+		return false
 	}
-	return false
+	for i := range req.IdentityPolicies {
+		if check(&req.IdentityPolicies[i]) {
+			return true
+		}
+	}
+	return check(req.ResourcePolicy) || check(req.PermissionsBoundary) || check(req.SessionPolicy)
 }
 
 // errUnknownTags is a request on an older version of an object whose
@@ -95,7 +104,7 @@ func (g *gateway) existingObjectTags(action, bucket, key, version string, b *bac
 	if !existingObjectTagActions[action] || key == "" {
 		return nil
 	}
-	return &lazyContext{prefix: existingObjectTagKey, load: func(ctx context.Context) (map[string][]string, error) {
+	return &lazyContext{prefixes: []string{existingObjectTagKey}, load: func(ctx context.Context) (map[string][]string, error) {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		if version != "" {
