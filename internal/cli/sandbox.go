@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -62,7 +63,7 @@ SIGTERM) and stops every process it started.`,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Config, "config", "c", config.DefaultFile, "the config file whose accounts the sandbox serves")
-	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:4566", "TLS `address` of the gateway")
+	cmd.Flags().StringVar(&opts.Listen, "listen", "", "TLS `address` of the gateway (default: the host and port of the config's development endpoint_url when it is on this machine, else 127.0.0.1:4566)")
 	cmd.Flags().StringVar(&opts.EnvFile, "env-file", "", "also write the environment lines to `PATH` (mode 0600)")
 	cmd.Flags().StringVar(&opts.DataDir, "data-dir", "", "keep the accounts' data in `DIR` across restarts (default: in memory)")
 	cmd.Flags().StringVar(&opts.Faults, "faults", "", "inject AWS's own weather: `throttle=P,error=P,iam-delay=D` (the service's throttling error or a 5xx with probability P in [0,1]; IAM changes honoured only D later, e.g. 2s)")
@@ -215,12 +216,16 @@ func sandboxRun(ctx context.Context, f *Factory, opts *sandboxOptions) error {
 	for _, a := range cfg.Accounts.All() {
 		accounts = append(accounts, SandboxAccount{Name: a.Name, ID: a.ID, AdminRoleName: a.RoleName()})
 	}
+	listen := opts.Listen
+	if listen == "" {
+		listen = defaultListen(cfg)
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	sb, err := f.Sandbox.Start(ctx, SandboxStart{
 		Accounts:         accounts,
 		Region:           cfg.Region,
-		Listen:           opts.Listen,
+		Listen:           listen,
 		DataDir:          opts.DataDir,
 		Faults:           opts.Faults,
 		FaultSeed:        opts.FaultSeed,
@@ -232,7 +237,7 @@ func sandboxRun(ctx context.Context, f *Factory, opts *sandboxOptions) error {
 		},
 	})
 	if err != nil {
-		return withHint(err, "is another sandbox already listening on "+opts.Listen+"? Choose another with --listen")
+		return withHint(err, "is another sandbox already listening on "+listen+"? Stop it, or choose another address with --listen (and the same port in the config's endpoint_url)")
 	}
 	defer sb.Close()
 	var lines strings.Builder
@@ -252,6 +257,21 @@ func sandboxRun(ctx context.Context, f *Factory, opts *sandboxOptions) error {
 	<-ctx.Done()
 	fmt.Fprintln(opts.IO.ErrOut, "sandbox: stopping")
 	return nil
+}
+
+// defaultListen is where the config expects the sandbox: the host and port
+// of the development account's endpoint_url when it is on this machine
+// (examples/sandbox.yaml: https://127.0.0.1:4566), else 127.0.0.1:4566.
+func defaultListen(cfg *config.Config) string {
+	u, err := url.Parse(cfg.Accounts.Development.EndpointURL)
+	if err != nil || u.Scheme != "https" || u.Port() == "" {
+		return "127.0.0.1:4566"
+	}
+	switch u.Hostname() {
+	case "127.0.0.1", "localhost", "::1":
+		return u.Host
+	}
+	return "127.0.0.1:4566"
 }
 
 func accountList(cfg *config.Config) string {

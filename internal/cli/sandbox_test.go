@@ -19,14 +19,14 @@ func TestNewCmdSandboxFlags(t *testing.T) {
 		args []string
 		want sandboxOptions
 	}{
-		{nil, sandboxOptions{Config: "xacct.yaml", Listen: "127.0.0.1:4566", TrailInterval: trailEvery, TrailDigestInterval: digestEvery}},
+		{nil, sandboxOptions{Config: "xacct.yaml", TrailInterval: trailEvery, TrailDigestInterval: digestEvery}},
 		{[]string{"-c", "examples/sandbox.yaml", "--listen", "127.0.0.1:0", "--env-file", "e.env", "--data-dir", "d"},
 			sandboxOptions{Config: "examples/sandbox.yaml", Listen: "127.0.0.1:0", EnvFile: "e.env", DataDir: "d", TrailInterval: trailEvery, TrailDigestInterval: digestEvery}},
 		{[]string{"--faults", "throttle=0.1,error=0.03", "--fault-seed", "7"},
-			sandboxOptions{Config: "xacct.yaml", Listen: "127.0.0.1:4566", Faults: "throttle=0.1,error=0.03", FaultSeed: 7,
+			sandboxOptions{Config: "xacct.yaml", Faults: "throttle=0.1,error=0.03", FaultSeed: 7,
 				TrailInterval: trailEvery, TrailDigestInterval: digestEvery}},
 		{[]string{"--trail-interval", "500ms", "--trail-digest-interval", "3s"},
-			sandboxOptions{Config: "xacct.yaml", Listen: "127.0.0.1:4566", TrailInterval: 500 * time.Millisecond, TrailDigestInterval: 3 * time.Second}},
+			sandboxOptions{Config: "xacct.yaml", TrailInterval: 500 * time.Millisecond, TrailDigestInterval: 3 * time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -93,6 +93,19 @@ func TestSandboxUserTextWithMFA(t *testing.T) {
 		"\nmfa_seed = SEEDSEED\n", "xacct sandbox mfa-code SEEDSEED prints it"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestSandboxDefaultListen(t *testing.T) {
+	t.Parallel()
+	for endpoint, want := range map[string]string{
+		"https://127.0.0.1:4566": "127.0.0.1:4566", "https://127.0.0.1:14566": "127.0.0.1:14566", "https://localhost:5000": "localhost:5000",
+		"https://[::1]:4567": "[::1]:4567", "": "127.0.0.1:4566", "https://sandbox.example.com:4566": "127.0.0.1:4566", "http://127.0.0.1:4567": "127.0.0.1:4566",
+	} {
+		cfg := &config.Config{Accounts: config.Accounts{Development: config.Account{EndpointURL: endpoint}}}
+		if got := defaultListen(cfg); got != want {
+			t.Errorf("endpoint %q: listen on %q, want %q", endpoint, got, want)
 		}
 	}
 }
