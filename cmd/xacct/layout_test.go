@@ -14,7 +14,7 @@ import (
 
 const module = "github.com/xacct/xacct/"
 
-// mayImport is the layout table of DESIGN.md (the README's Development
+// mayImport is the layout table of DESIGN.md (docs/development.md's
 // section): which of the module's packages each package may import. The
 // SDK and the standard library are allowed everywhere, except that
 // internal/cli imports no SDK service package. A package missing from the
@@ -98,7 +98,7 @@ func TestImportsFollowTheLayout(t *testing.T) {
 		name := strings.TrimPrefix(p.ImportPath, module)
 		allowed, ok := mayImport[name]
 		if !ok {
-			t.Errorf("%s is not in the layout table: add it to DESIGN's layout, the README and this test", name)
+			t.Errorf("%s is not in the layout table: add it to DESIGN's layout, docs/development.md and this test", name)
 			continue
 		}
 		for _, imp := range p.Imports {

@@ -52,6 +52,14 @@ func (f *Factory) env() operation.Env {
 	return operation.Env{AWS: f.AWS, Now: f.Now, Who: whoAmI()}
 }
 
+// now is the time (Now, or the clock when a test left it nil).
+func (f *Factory) now() time.Time {
+	if f.Now == nil {
+		return time.Now()
+	}
+	return f.Now()
+}
+
 // color says whether output may be colored: on a terminal, without NO_COLOR.
 func (f *Factory) color() bool { return f.IO.IsTTY && !f.NoColor }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -62,7 +63,7 @@ SIGTERM) and stops every process it started.`,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Config, "config", "c", config.DefaultFile, "the config file whose accounts the sandbox serves")
-	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:4566", "TLS `address` of the gateway")
+	cmd.Flags().StringVar(&opts.Listen, "listen", "", "TLS `address` of the gateway (default: the host and port of the config's development endpoint_url when it is on this machine, else 127.0.0.1:4566)")
 	cmd.Flags().StringVar(&opts.EnvFile, "env-file", "", "also write the environment lines to `PATH` (mode 0600)")
 	cmd.Flags().StringVar(&opts.DataDir, "data-dir", "", "keep the accounts' data in `DIR` across restarts (default: in memory)")
 	cmd.Flags().StringVar(&opts.Faults, "faults", "", "inject AWS's own weather: `throttle=P,error=P,iam-delay=D` (the service's throttling error or a 5xx with probability P in [0,1]; IAM changes honoured only D later, e.g. 2s)")
@@ -71,8 +72,40 @@ SIGTERM) and stops every process it started.`,
 	cmd.Flags().Uint64Var(&opts.FaultSeed, "fault-seed", 0, "the seed of --faults: the same seed gives the same faults for the same requests")
 	user := &cobra.Command{Use: "user", Short: "Make Development users on a running sandbox", Args: cobra.NoArgs}
 	user.AddCommand(newCmdSandboxUserCreate(f, nil))
-	cmd.AddCommand(user)
+	cmd.AddCommand(user, newCmdSandboxMFACode(f, nil))
 	return cmd
+}
+
+// mfaCodeOptions are the inputs of `xacct sandbox mfa-code`.
+type mfaCodeOptions struct {
+	Seed string
+}
+
+func newCmdSandboxMFACode(f *Factory, runF func(*mfaCodeOptions) error) *cobra.Command {
+	opts := &mfaCodeOptions{}
+	return &cobra.Command{
+		Use:   "mfa-code SEED",
+		Short: "Print the current code of a virtual MFA device, as an authenticator app does",
+		Long: `Print the six-digit code (RFC 6238: HMAC-SHA1, 30-second steps) that a virtual
+MFA device with the Base32 seed SEED shows now: the seed xacct sandbox user
+create --mfa printed (or the Base32StringSeed of aws iam
+create-virtual-mfa-device). It calls nothing; any authenticator app, or
+oathtool --totp -b SEED, gives the same code.`,
+		Example: `  xacct sandbox mfa-code "$(sed -n 's/^mfa_seed = //p' carol.txt)"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Seed = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			code, err := operation.TOTP(opts.Seed, f.now())
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(f.IO.Out, code)
+			return err
+		},
+	}
 }
 
 // sandboxUserOptions are the inputs of `xacct sandbox user create`.
@@ -97,13 +130,14 @@ It refuses a config whose development account is not a sandbox on this machine
 (endpoint_url on localhost): on AWS, users come from the account's owners.
 Signs in as xacct does (the environment xacct sandbox --env-file wrote).
 
---mfa adds mfa_serial to the profile even where the group does not require MFA.
-The sandbox checks MFA codes as AWS does, against the user's virtual MFA device:
-make one (aws iam create-virtual-mfa-device, then enable-mfa-device with two
-consecutive codes of its seed, e.g. from oathtool --totp -b SEED) before the
-AWS CLI asks for a code.`,
+Where the group requires MFA, or with --mfa, the user also gets a virtual MFA
+device, enabled as a person enables one, and the profile its mfa_serial. The
+device's seed is printed once, as IAM returns it: it is what an authenticator
+app holds. xacct sandbox mfa-code SEED prints the current code, which the
+sandbox checks as AWS does.`,
 		Example: `  . .xacct/sandbox.env
-  xacct sandbox user create alice --group developers -c examples/sandbox.yaml`,
+  xacct sandbox user create alice --group developers -c examples/sandbox.yaml
+  xacct sandbox user create carol --group developers --mfa -c examples/sandbox.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
@@ -118,7 +152,7 @@ AWS CLI asks for a code.`,
 	}
 	cmd.Flags().StringVarP(&opts.Config, "config", "c", config.DefaultFile, "the config `file` of the stack on the sandbox")
 	cmd.Flags().StringVar(&opts.Group, "group", "", "the `GROUP` (its key or IAM group name) the user joins")
-	cmd.Flags().BoolVar(&opts.MFA, "mfa", false, "put mfa_serial in the profile (the user needs a virtual MFA device: see above)")
+	cmd.Flags().BoolVar(&opts.MFA, "mfa", false, "give the user a virtual MFA device and the profile its mfa_serial (automatic where the group requires MFA)")
 	return cmd
 }
 
@@ -154,10 +188,12 @@ func sandboxUserText(w io.Writer, u *operation.SandboxUser, caBundle string) err
 	if err := awsConfigText(&b, []operation.MemberProfile{p}, profileOptions{CABundle: caBundle}); err != nil {
 		return err
 	}
-	fmt.Fprintf(&b, "\nThen: %s\n", tryCommand(p))
-	if p.MFASerial != "" {
-		fmt.Fprintln(&b, "The AWS CLI will ask for an MFA code: give the user a virtual MFA device first (aws iam create-virtual-mfa-device, enable-mfa-device), as on AWS.")
+	if u.MFASeed != "" {
+		fmt.Fprintf(&b, "\nIts virtual MFA device %s, enabled. Its seed, printed this once (what an authenticator app holds):\n", p.MFASerial)
+		fmt.Fprintf(&b, "mfa_seed = %s\n", u.MFASeed)
+		fmt.Fprintf(&b, "The AWS CLI asks for the device's code: xacct sandbox mfa-code %s prints it (or oathtool --totp -b %s).\n", u.MFASeed, u.MFASeed)
 	}
+	fmt.Fprintf(&b, "\nThen: %s\n", tryCommand(p))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -180,12 +216,16 @@ func sandboxRun(ctx context.Context, f *Factory, opts *sandboxOptions) error {
 	for _, a := range cfg.Accounts.All() {
 		accounts = append(accounts, SandboxAccount{Name: a.Name, ID: a.ID, AdminRoleName: a.RoleName()})
 	}
+	listen := opts.Listen
+	if listen == "" {
+		listen = defaultListen(cfg)
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	sb, err := f.Sandbox.Start(ctx, SandboxStart{
 		Accounts:         accounts,
 		Region:           cfg.Region,
-		Listen:           opts.Listen,
+		Listen:           listen,
 		DataDir:          opts.DataDir,
 		Faults:           opts.Faults,
 		FaultSeed:        opts.FaultSeed,
@@ -197,7 +237,7 @@ func sandboxRun(ctx context.Context, f *Factory, opts *sandboxOptions) error {
 		},
 	})
 	if err != nil {
-		return withHint(err, "is another sandbox already listening on "+opts.Listen+"? Choose another with --listen")
+		return withHint(err, "is another sandbox already listening on "+listen+"? Stop it, or choose another address with --listen (and the same port in the config's endpoint_url)")
 	}
 	defer sb.Close()
 	var lines strings.Builder
@@ -217,6 +257,21 @@ func sandboxRun(ctx context.Context, f *Factory, opts *sandboxOptions) error {
 	<-ctx.Done()
 	fmt.Fprintln(opts.IO.ErrOut, "sandbox: stopping")
 	return nil
+}
+
+// defaultListen is where the config expects the sandbox: the host and port
+// of the development account's endpoint_url when it is on this machine
+// (examples/sandbox.yaml: https://127.0.0.1:4566), else 127.0.0.1:4566.
+func defaultListen(cfg *config.Config) string {
+	u, err := url.Parse(cfg.Accounts.Development.EndpointURL)
+	if err != nil || u.Scheme != "https" || u.Port() == "" {
+		return "127.0.0.1:4566"
+	}
+	switch u.Hostname() {
+	case "127.0.0.1", "localhost", "::1":
+		return u.Host
+	}
+	return "127.0.0.1:4566"
 }
 
 func accountList(cfg *config.Config) string {

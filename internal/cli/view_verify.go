@@ -306,7 +306,7 @@ func checksText(w io.Writer, checks []verify.Check, column, verified string, col
 	return err
 }
 
-// verifyJSONVersion is the version of verify's JSON output (README: JSON
+// verifyJSONVersion is the version of verify's JSON output (docs/json.md, docs/verify.md: JSON
 // output). Version 2 added who reaches the data.
 const verifyJSONVersion = 2
 

@@ -228,6 +228,13 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // Parse validates a config given as bytes; file names it in errors. All
 // problems found are returned together (errors.Join of *Error).
 func Parse(data []byte, file string) (*Config, error) {
+	return parse(data, file, nil)
+}
+
+// parse is Parse; keys, when not nil, collects every key the decoder
+// knows at each mapping it visits, in schema form (schemaKey), whether or
+// not the file gives it: the test that holds docs/config.md to the keys.
+func parse(data []byte, file string, keys map[string]bool) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg := err.Error()
@@ -237,7 +244,7 @@ func Parse(data []byte, file string) (*Config, error) {
 		}
 		return nil, &Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 	}
-	d := &decoder{file: file}
+	d := &decoder{file: file, keys: keys}
 	c := &Config{File: file, Raw: data}
 	if len(doc.Content) == 0 {
 		d.errorf(nil, "", "the file is empty")
@@ -261,6 +268,8 @@ type decoder struct {
 	errs []error
 	// lines of values, by dotted key, for checks made after decoding.
 	lines map[string]int
+	// keys, when not nil, collects the known keys (parse).
+	keys map[string]bool
 }
 
 func (d *decoder) errorf(n *yaml.Node, key, format string, args ...any) {
@@ -302,6 +311,11 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]func(v *y
 		d.errorf(n, path, "must be a mapping, not %s", kindName(n))
 		return
 	}
+	if d.keys != nil {
+		for name := range fields {
+			d.keys[schemaKey(join(path, name))] = true
+		}
+	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -319,6 +333,21 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]func(v *y
 		d.note(key, v)
 		f(v, key)
 	}
+}
+
+var (
+	schemaAccountRE = regexp.MustCompile(`^accounts\.(development|production|reporting)\b`)
+	schemaGroupRE   = regexp.MustCompile(`^groups\.[^.]+\.`)
+	schemaIndexRE   = regexp.MustCompile(`\[[0-9]+\]`)
+)
+
+// schemaKey is a dotted key as docs/config.md names it: the account, the
+// group key and list indexes generic (accounts.<account>.id,
+// groups.<key>.actions, verify.allow[].reason).
+func schemaKey(key string) string {
+	key = schemaAccountRE.ReplaceAllString(key, "accounts.<account>")
+	key = schemaGroupRE.ReplaceAllString(key, "groups.<key>.")
+	return schemaIndexRE.ReplaceAllString(key, "[]")
 }
 
 func suggest(got string, fields map[string]func(*yaml.Node, string)) string {
