@@ -22,7 +22,7 @@ import (
 // servedActions lists, per service, every action the sandbox authorizes:
 // those its handlers name (s3.go, batchops.go, iam.go, sts.go, lambda.go,
 // logs*.go, cloudtrail.go), those kumo serves behind a forwarding handler
-// (IAM, Logs), and the additional authorizations of passrole.go and sts.go.
+// (IAM, Logs), and the additional authorizations of authzextra.go and sts.go.
 var servedActions = map[string]string{
 	"s3": `ListAllMyBuckets CreateBucket DeleteBucket ListBucket ListBucketVersions ListBucketMultipartUploads
 		GetBucketPolicy PutBucketPolicy DeleteBucketPolicy GetBucketPublicAccessBlock PutBucketPublicAccessBlock GetEncryptionConfiguration
@@ -33,7 +33,8 @@ var servedActions = map[string]string{
 		GetObjectVersion GetObjectAttributes GetObjectVersionAttributes GetObjectTagging GetObjectVersionTagging GetObjectAcl
 		GetObjectVersionAcl PutObject PutObjectTagging PutObjectVersionTagging PutObjectAcl PutObjectVersionAcl
 		DeleteObject DeleteObjectVersion DeleteObjectTagging DeleteObjectVersionTagging AbortMultipartUpload ListMultipartUploadParts
-		CreateJob DescribeJob ListJobs UpdateJobPriority UpdateJobStatus GetAccountPublicAccessBlock PutAccountPublicAccessBlock`,
+		CreateJob DescribeJob ListJobs UpdateJobPriority UpdateJobStatus GetAccountPublicAccessBlock PutAccountPublicAccessBlock
+		TagResource`,
 	"iam": `CreateUser DeleteUser GetUser ListUsers CreateRole DeleteRole
 		GetRole ListRoles UpdateRole UpdateAssumeRolePolicy TagRole CreatePolicy
 		DeletePolicy GetPolicy ListPolicies AttachUserPolicy DetachUserPolicy AttachRolePolicy
@@ -46,6 +47,7 @@ var servedActions = map[string]string{
 		ListAttachedUserPolicies PutRolePermissionsBoundary DeleteRolePermissionsBoundary PutUserPermissionsBoundary DeleteUserPermissionsBoundary AddUserToGroup
 		RemoveUserFromGroup ListGroups ListEntitiesForPolicy GetPolicyVersion ListPolicyVersions CreatePolicyVersion
 		DeletePolicyVersion SetDefaultPolicyVersion GetAccountAuthorizationDetails PassRole
+		TagUser TagPolicy TagInstanceProfile TagOpenIDConnectProvider TagMFADevice
 		CreateVirtualMFADevice EnableMFADevice DeactivateMFADevice DeleteVirtualMFADevice ListMFADevices ListVirtualMFADevices`,
 	"sts": `AssumeRole SetSourceIdentity TagSession`,
 	"lambda": `TagResource ListTags UntagResource CreateEventSourceMapping ListEventSourceMappings GetEventSourceMapping
@@ -54,7 +56,7 @@ var servedActions = map[string]string{
 		GetPolicy PutFunctionEventInvokeConfig UpdateFunctionEventInvokeConfig GetFunctionEventInvokeConfig DeleteFunctionEventInvokeConfig ListVersionsByFunction`,
 	"logs": `CreateLogGroup CreateLogStream DeleteLogGroup DeleteLogStream DeleteRetentionPolicy DescribeLogGroups
 		DescribeLogStreams FilterLogEvents GetLogEvents PutLogEvents PutRetentionPolicy TagResource
-		UntagResource ListTagsForResource`,
+		UntagResource ListTagsForResource TagLogGroup`,
 	"cloudtrail": `CreateTrail UpdateTrail GetTrail DescribeTrails ListTrails DeleteTrail
 		StartLogging StopLogging GetTrailStatus PutEventSelectors GetEventSelectors AddTags
 		RemoveTags ListTags ListPublicKeys`,
@@ -166,12 +168,12 @@ var conditionKeys = map[string]keySource{
 	// IAM.
 	"iam:PolicyARN":                     {handler: "iam.go"},
 	"iam:PermissionsBoundary":           {handler: "iam.go"},
-	"iam:PassedToService":               {handler: "passrole.go"},
+	"iam:PassedToService":               {handler: "authzextra.go"},
 	"iam:RegisterSecurityKey":           {none: "the sandbox's MFA devices are virtual (TOTP) only: no security key is registered"},
 	"iam:FIDO-certification":            {none: "the sandbox's MFA devices are virtual (TOTP) only: no FIDO security key is registered"},
 	"iam:FIDO-FIPS-140-3-certification": {none: "the sandbox's MFA devices are virtual (TOTP) only: no FIDO security key is registered"},
 	"iam:FIDO-FIPS-140-2-certification": {none: "the sandbox's MFA devices are virtual (TOTP) only: no FIDO security key is registered"},
-	"iam:AssociatedResourceArn":         {handler: "passrole.go"},
+	"iam:AssociatedResourceArn":         {handler: "authzextra.go"},
 	"iam:RoleTemplateARN":               {none: "the sandbox serves no role templates"},
 
 	// STS.

@@ -62,6 +62,13 @@ var requestTagSources = map[string]requestTagSource{
 	"iam:CreateOpenIDConnectProvider": {read: iamFormTags},
 	"iam:CreateVirtualMFADevice":      {read: iamFormTags},
 	"iam:TagRole":                     {read: iamFormTags},
+	"iam:TagUser":                     {read: iamFormTags},
+	"iam:TagPolicy":                   {read: iamFormTags},
+	"iam:TagInstanceProfile":          {read: iamFormTags},
+	"iam:TagOpenIDConnectProvider":    {read: iamFormTags},
+	"iam:TagMFADevice":                {read: iamFormTags},
+	"logs:TagLogGroup":                {read: jsonTagMap("tags")},
+	"s3:TagResource":                  {none: "served as CreateBucket's additional authorization only (authzextra.go), which gives it the CreateBucketConfiguration's tags"},
 	"sts:AssumeRole":                  {none: "sts.go supplies the session tags itself (validated first)"},
 	"sts:TagSession":                  {none: "sts.go supplies the session tags itself (validated first)"},
 	"lambda:CreateFunction":           {read: jsonTagMap("Tags")},
@@ -95,7 +102,7 @@ func addRequestTags(c *call, action string, ctx map[string][]string) error {
 	}
 	tags, err := src.read(c)
 	if err != nil {
-		return fmt.Errorf("the tags of %s: %w", action, err)
+		return fmt.Errorf("the tags of %s: %w: %w", action, errMalformedTags, err)
 	}
 	if len(tags) == 0 {
 		return nil
@@ -106,7 +113,7 @@ func addRequestTags(c *call, action string, ctx map[string][]string) error {
 		lk := strings.ToLower(t.key)
 		if k, dup := seen[lk]; dup {
 			if k != t.key {
-				return errAmbiguousTags
+				return errAmbiguousRequestTags
 			}
 			continue
 		}

@@ -154,6 +154,31 @@ func TestRequestTagsFromSDKRequests(t *testing.T) {
 			_, err := iamc.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String("r"), Tags: iamTags})
 			return err
 		}},
+		{"iam:TagUser", "arn:aws:iam::222222222222:user/u", false, func(ctx context.Context) error {
+			_, err := iamc.TagUser(ctx, &iam.TagUserInput{UserName: aws.String("u"), Tags: iamTags})
+			return err
+		}},
+		{"iam:TagPolicy", "arn:aws:iam::222222222222:policy/p", false, func(ctx context.Context) error {
+			_, err := iamc.TagPolicy(ctx, &iam.TagPolicyInput{PolicyArn: aws.String("arn:aws:iam::222222222222:policy/p"), Tags: iamTags})
+			return err
+		}},
+		{"iam:TagInstanceProfile", "arn:aws:iam::222222222222:instance-profile/ip", false, func(ctx context.Context) error {
+			_, err := iamc.TagInstanceProfile(ctx, &iam.TagInstanceProfileInput{InstanceProfileName: aws.String("ip"), Tags: iamTags})
+			return err
+		}},
+		{"iam:TagOpenIDConnectProvider", "arn:aws:iam::222222222222:oidc-provider/example.com", false, func(ctx context.Context) error {
+			_, err := iamc.TagOpenIDConnectProvider(ctx, &iam.TagOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String("arn:aws:iam::222222222222:oidc-provider/example.com"), Tags: iamTags})
+			return err
+		}},
+		{"iam:TagMFADevice", "arn:aws:iam::222222222222:mfa/d", false, func(ctx context.Context) error {
+			_, err := iamc.TagMFADevice(ctx, &iam.TagMFADeviceInput{SerialNumber: aws.String("arn:aws:iam::222222222222:mfa/d"), Tags: iamTags})
+			return err
+		}},
+		{"logs:TagLogGroup", groupARN, false, func(ctx context.Context) error {
+			//lint:ignore SA1019 the deprecated operation is still served and authorized
+			_, err := logc.TagLogGroup(ctx, &cloudwatchlogs.TagLogGroupInput{LogGroupName: aws.String("g"), Tags: tags})
+			return err
+		}},
 		{"iam:CreateUser", "arn:aws:iam::222222222222:user/u", false, func(ctx context.Context) error {
 			_, err := iamc.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("u"), Tags: iamTags})
 			return err

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -90,6 +91,9 @@ type call struct {
 	bodyRead bool
 	// out is the request forwarded to kumo, rebuilt from what was parsed.
 	out outbound
+	// refusal, set by authorize with a decision other than Allowed, is
+	// how deny answers it (authzextra.go).
+	refusal *refusal
 }
 
 func (c *call) principal() *principal {
@@ -501,8 +505,19 @@ func xmlEscape(s string) string {
 	return b.String()
 }
 
-// deny writes AccessDenied with AWS's message shape.
+// deny writes AccessDenied with AWS's message shape. A refusal authorize
+// recorded takes its place: the denial of an additional authorization
+// names that action and resource; a request refused before any policy
+// decided gets its own error.
 func (g *gateway) deny(c *call, action, resource string, res iampolicy.Result) {
+	if rf := c.refusal; rf != nil {
+		c.refusal = nil
+		if rf.err != nil {
+			g.failWith(c, rf.err)
+			return
+		}
+		action, resource = rf.action, rf.resource
+	}
 	who := "anonymous"
 	if p := c.principal(); p != nil {
 		who = p.ARN
@@ -541,8 +556,28 @@ type authzRequest struct {
 // authorize decides a request by the caller's identity policies (plus the
 // session policy) and the given resource policy.
 func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iampolicy.Result, error) {
+	c.refusal = nil
+	res, requestKeys, err := g.authorizeOwn(ctx, c, ar)
+	if rf := refuseContext(c, err); rf != nil {
+		c.refusal = rf
+		return iampolicy.Result{Decision: iampolicy.ImplicitDeny, Detail: rf.err.msg}, nil
+	}
+	if err != nil || res.Decision != iampolicy.Allowed {
+		return res, err
+	}
+	// authzextra.go: what AWS authorizes besides, for a parameter the
+	// request sets.
+	if more, err := g.authorizeAdditional(ctx, c, ar, requestKeys); err != nil || more.Decision != iampolicy.Allowed {
+		return more, err
+	}
+	return res, nil
+}
+
+// authorizeOwn decides the request's own action, and returns the
+// condition keys it was decided with.
+func (g *gateway) authorizeOwn(ctx context.Context, c *call, ar authzRequest) (iampolicy.Result, map[string][]string, error) {
 	if err := g.restrictPublicBucket(ctx, c, &ar); err != nil {
-		return iampolicy.Result{}, err
+		return iampolicy.Result{}, nil, err
 	}
 	p := c.principal()
 	req := &iampolicy.Request{
@@ -558,7 +593,13 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 	// authztable.go: the action must be served, on a resource of its
 	// reference, with the condition keys the request carries.
 	if err := checkAuthzContext(c, ar, req.Context); err != nil {
-		return iampolicy.Result{}, err
+		return iampolicy.Result{}, nil, err
+	}
+	// The keys an additional authorization shares, before the lazy
+	// context adds those of this resource.
+	var requestKeys map[string][]string
+	if _, ok := additionalAuthz[ar.action]; ok {
+		requestKeys = maps.Clone(req.Context)
 	}
 	// authztags.go: the resource's tags and lambda:FunctionArn, read only
 	// when a policy asks.
@@ -571,14 +612,15 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 			req.Principal = p.ARN
 		}
 		if err := loadLazy(ctx, req, lazies); err != nil {
-			return iampolicy.Result{}, err
+			return iampolicy.Result{}, nil, err
 		}
-		return iampolicy.Evaluate(req)
+		res, err := iampolicy.Evaluate(req)
+		return res, requestKeys, err
 	}
 	req.Principal = p.ARN
 	ids, err := g.identityPolicies(ctx, p)
 	if err != nil {
-		return iampolicy.Result{}, err
+		return iampolicy.Result{}, nil, err
 	}
 	req.IdentityPolicies = ids
 	key := "user/" + p.UserName
@@ -595,13 +637,13 @@ func (g *gateway) authorize(ctx context.Context, c *call, ar authzRequest) (iamp
 	}
 	req.SessionPolicy = g.sessionPolicy(p)
 	if err := loadLazy(ctx, req, lazies); err != nil {
-		return iampolicy.Result{}, err
+		return iampolicy.Result{}, nil, err
 	}
 	res, err := iampolicy.Evaluate(req)
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
-	return g.notYetPropagated(p, ids, res), nil
+	return g.notYetPropagated(p, ids, res), requestKeys, nil
 }
 
 // loadLazy adds a request's lazy context when one of its policies has a

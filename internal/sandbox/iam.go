@@ -39,6 +39,22 @@ func iamResource(account string, form url.Values, pathOf func(kind, name string)
 		// GetPolicy, DeletePolicy...: the policy; attaching one acts on
 		// the user, group or role it is attached to.
 		return form.Get("PolicyArn")
+	case form.Get("InstanceProfileName") != "":
+		// Add/RemoveRoleToInstanceProfile act on the profile, not the role.
+		path := form.Get("Path")
+		if path == "" {
+			path = "/"
+		}
+		return base + "instance-profile" + path + form.Get("InstanceProfileName")
+	case strings.HasPrefix(form.Get("OpenIDConnectProviderArn"), base+"oidc-provider/"):
+		return form.Get("OpenIDConnectProviderArn")
+	case form.Get("Action") == "CreateOpenIDConnectProvider" && form.Get("Url") != "":
+		// The provider it makes: named by its URL without the scheme.
+		u := form.Get("Url")
+		if i := strings.Index(u, "://"); i >= 0 {
+			u = u[i+3:]
+		}
+		return base + "oidc-provider/" + u
 	case form.Get("GroupName") != "":
 		// AddUserToGroup and RemoveUserFromGroup act on the group.
 		return arn("group", form.Get("GroupName"))
