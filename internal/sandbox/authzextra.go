@@ -115,9 +115,9 @@ var passRoles = func() map[string]bool {
 // "" when it sets none), with iam:PassedToService the service that will
 // assume it and iam:AssociatedResourceArn the resource the role is for
 // (none while that resource has no ARN yet, as a job being created).
-func passRoleTo(service string, role func(body []byte) (string, error)) additional {
+func passRoleTo(service string, role func(c *call) (string, error)) additional {
 	return additional{actions: []string{"iam:PassRole"}, due: func(c *call, ar authzRequest) (extraAuthz, bool) {
-		arn, err := role(c.body)
+		arn, err := role(c)
 		if err != nil || arn == "" {
 			return extraAuthz{}, false
 		}
@@ -152,21 +152,27 @@ func whenRequest(when func(c *call) bool) func(c *call, ar authzRequest) (extraA
 }
 
 // jsonRole is Lambda's Role parameter.
-func jsonRole(body []byte) (string, error) {
-	var in struct{ Role string }
-	if len(body) == 0 {
+func jsonRole(c *call) (string, error) {
+	if len(c.body) == 0 {
 		return "", nil
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
+	raw, ok, err := c.jsonField("Role")
+	if err != nil {
 		return "", err
 	}
-	return in.Role, nil
+	var role string
+	if ok {
+		if err := json.Unmarshal(raw, &role); err != nil {
+			return "", err
+		}
+	}
+	return role, nil
 }
 
 // createJobRole is S3 Batch Operations' RoleArn.
-func createJobRole(body []byte) (string, error) {
+func createJobRole(c *call) (string, error) {
 	var in struct{ RoleArn string }
-	if err := xml.Unmarshal(body, &in); err != nil {
+	if err := xml.Unmarshal(c.body, &in); err != nil {
 		return "", err
 	}
 	return in.RoleArn, nil
@@ -175,12 +181,12 @@ func createJobRole(body []byte) (string, error) {
 // jsonHasField: a JSON body sets field to a non-empty object.
 func jsonHasField(field string) func(c *call) bool {
 	return func(c *call) bool {
-		var in map[string]json.RawMessage
-		if json.Unmarshal(c.body, &in) != nil {
+		raw, ok, err := c.jsonField(field)
+		if err != nil || !ok {
 			return false
 		}
 		var m map[string]json.RawMessage
-		return json.Unmarshal(in[field], &m) == nil && len(m) > 0
+		return json.Unmarshal(raw, &m) == nil && len(m) > 0
 	}
 }
 

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -91,6 +92,53 @@ func TestPassRoleReadsTheRole(t *testing.T) {
 	c := &call{body: []byte(`{"Timeout":3}`)}
 	if _, ok := additionalAuthz["lambda:UpdateFunctionConfiguration"][0].due(c, authzRequest{}); ok {
 		t.Error("a configuration without Role passes a role")
+	}
+	// The role kumo's decoder takes (any case, the last one) is the one
+	// checked: no spelling or repetition hides it.
+	for body, want := range map[string]string{
+		`{"role":"` + role + `"}`: role,
+		`{"ROLE":"` + role + `"}`: role,
+		`{"Role":"arn:aws:iam::222222222222:role/ok","role":"` + role + `"}`: role,
+		`{"Role":"arn:aws:iam::222222222222:role/ok","Role":"` + role + `"}`: role,
+	} {
+		c := &call{body: []byte(body), cred: &credential{Principal: principal{Account: "222222222222"}}}
+		d, ok := additionalAuthz["lambda:UpdateFunctionConfiguration"][0].due(c, authzRequest{action: "lambda:UpdateFunctionConfiguration", resource: "*"})
+		if !ok || d.resource != want {
+			t.Errorf("%s: PassRole due %v on %q, want on %s", body, ok, d.resource, want)
+		}
+	}
+}
+
+// TestJSONField: a member as encoding/json's decoding into a struct finds
+// it (the last in any case), and a body json.Unmarshal refuses is refused.
+func TestJSONField(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		body, want string
+		found, bad bool
+	}{
+		{body: `{"Role":"a"}`, want: `"a"`, found: true},
+		{body: `{"role":"a","Other":1}`, want: `"a"`, found: true},
+		{body: `{"Role":"a","rOlE":"b"}`, want: `"b"`, found: true},
+		{body: `{"Role":{"x":[1,2]},"Role":"c"}`, want: `"c"`, found: true},
+		{body: `{"Other":1}`},
+		{body: `null`},
+		{body: `{}`},
+		{body: `[]`, bad: true},
+		{body: `"Role"`, bad: true},
+		{body: `{"Role":"a"} {"Role":"b"}`, bad: true},
+		{body: `{"Role":"a"`, bad: true},
+		{body: `{"Role":}`, bad: true},
+	} {
+		c := &call{body: []byte(tc.body)}
+		raw, found, err := c.jsonField("Role")
+		if (err != nil) != tc.bad || found != tc.found || string(raw) != tc.want {
+			t.Errorf("%s: %s %v %v, want %s %v bad=%v", tc.body, raw, found, err, tc.want, tc.found, tc.bad)
+		}
+		var m map[string]json.RawMessage
+		if (json.Unmarshal([]byte(tc.body), &m) != nil) != tc.bad {
+			t.Errorf("%s: json.Unmarshal disagrees on whether it is a JSON object", tc.body)
+		}
 	}
 }
 

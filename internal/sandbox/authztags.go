@@ -167,11 +167,10 @@ func jsonTagMap(field string) func(c *call) ([]tagKV, error) {
 		if len(c.body) == 0 {
 			return nil, nil
 		}
-		var in map[string]json.RawMessage
-		if err := json.Unmarshal(c.body, &in); err != nil {
+		raw, ok, err := c.jsonField(field)
+		if err != nil {
 			return nil, err
 		}
-		raw, ok := in[field]
 		if !ok || string(raw) == "null" {
 			return nil, nil
 		}
@@ -194,11 +193,10 @@ func jsonTagKeys(field string) func(c *call) ([]tagKV, error) {
 		if len(c.body) == 0 {
 			return nil, nil
 		}
-		var in map[string]json.RawMessage
-		if err := json.Unmarshal(c.body, &in); err != nil {
+		raw, ok, err := c.jsonField(field)
+		if err != nil {
 			return nil, err
 		}
-		raw, ok := in[field]
 		if !ok || string(raw) == "null" {
 			return nil, nil
 		}
@@ -220,11 +218,10 @@ func jsonTagList(field string) func(c *call) ([]tagKV, error) {
 		if len(c.body) == 0 {
 			return nil, nil
 		}
-		var in map[string]json.RawMessage
-		if err := json.Unmarshal(c.body, &in); err != nil {
+		raw, ok, err := c.jsonField(field)
+		if err != nil {
 			return nil, err
 		}
-		raw, ok := in[field]
 		if !ok || string(raw) == "null" {
 			return nil, nil
 		}

@@ -94,6 +94,87 @@ type call struct {
 	// refusal, set by authorize with a decision other than Allowed, is
 	// how deny answers it (authzextra.go).
 	refusal *refusal
+	// fields caches the JSON body for jsonField.
+	fields *jsonBody
+}
+
+// jsonBody is a JSON request body's top-level members in the order they
+// come, decoded once.
+type jsonBody struct {
+	of   []byte // the body they were decoded from
+	keys []string
+	vals []json.RawMessage
+	err  error
+}
+
+// jsonField is the member name of the JSON request body, as kumo's
+// decoder into a struct reads it: the last member whose name equals name
+// in any case (encoding/json), so that no spelling or repetition lets a
+// request mean one thing to the gateway and another to kumo. The body is
+// decoded once for every reader of the request (the authorization's keys,
+// its additional authorizations): a CreateFunction body holds megabytes of
+// code, and each decoding scans all of it.
+func (c *call) jsonField(name string) (json.RawMessage, bool, error) {
+	if c.fields == nil || len(c.fields.of) != len(c.body) || len(c.body) > 0 && &c.fields.of[0] != &c.body[0] {
+		c.fields = decodeJSONBody(c.body)
+	}
+	f := c.fields
+	if f.err != nil {
+		return nil, false, f.err
+	}
+	for i := len(f.keys) - 1; i >= 0; i-- {
+		if strings.EqualFold(f.keys[i], name) {
+			return f.vals[i], true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+func decodeJSONBody(body []byte) *jsonBody {
+	f := &jsonBody{of: body}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.Token()
+	if err != nil {
+		f.err = err
+		return f
+	}
+	if tok == nil { // null: no members
+		f.err = trailingJSON(dec)
+		return f
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		f.err = fmt.Errorf("the body is not a JSON object")
+		return f
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			f.err = err
+			return f
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			f.err = err
+			return f
+		}
+		f.keys, f.vals = append(f.keys, key), append(f.vals, raw)
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		f.err = err
+		return f
+	}
+	f.err = trailingJSON(dec)
+	return f
+}
+
+// trailingJSON refuses anything after the body's one value, as
+// json.Unmarshal does.
+func trailingJSON(dec *json.Decoder) error {
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("invalid character after the top-level value")
+	}
+	return nil
 }
 
 func (c *call) principal() *principal {

@@ -267,6 +267,10 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          discardLog(),
 		ConnState:         tlsLim.connState,
+		// HTTP/1.1 only, as S3 answers: and an idle HTTP/2 connection the
+		// connection bound closes would fail the request a client was
+		// starting on it (HTTP/1.1 clients retry on a new one).
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
 	httpSrv := &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sb.gw.serve(w, r, false) }),
