@@ -193,7 +193,7 @@ var conditionKeys = map[string]keySource{
 
 	// Lambda.
 	"lambda:FunctionArn":           {none: "gap: the event source mapping's FunctionName is not read for authorization"},
-	"lambda:Principal":             {none: "gap: AddPermission's and RemovePermission's Principal is not read for authorization"},
+	"lambda:Principal":             {handler: "lambdapolicy.go (AddPermission's Principal; the removed statement's)"},
 	"lambda:EventSourceToken":      {none: "the sandbox serves no Alexa event sources"},
 	"lambda:CodeSigningConfigArn":  {none: noVPC},
 	"lambda:FunctionUrlAuthType":   {none: noVPC},
