@@ -30,11 +30,13 @@ type functionPolicy struct {
 
 // functionGrant is one AddPermission: the statement as GetPolicy renders
 // it, and the Principal parameter as given (the lambda:Principal
-// condition key of RemovePermission).
+// condition key of RemovePermission). The statement is kept as a string:
+// the state file is indented, and a raw JSON value would be re-indented
+// with it.
 type functionGrant struct {
-	Sid       string          `json:"sid"`
-	Principal string          `json:"principal"`
-	Statement json.RawMessage `json:"statement"`
+	Sid       string `json:"sid"`
+	Principal string `json:"principal"`
+	Statement string `json:"statement"`
 }
 
 // addPermissionInput is AddPermission's body.
@@ -139,7 +141,7 @@ func functionPolicyDoc(grants []functionGrant) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.Write(gr.Statement)
+		b.WriteString(gr.Statement)
 	}
 	b.WriteString(`]}`)
 	return b.String()
@@ -297,7 +299,7 @@ func (g *gateway) servePermission(c *call, account, fn, action string) {
 			g.failWith(c, e)
 			return
 		}
-		g.writeJSON(c, http.StatusCreated, map[string]string{"Statement": string(gr.Statement)})
+		g.writeJSON(c, http.StatusCreated, map[string]string{"Statement": gr.Statement})
 	}
 }
 
@@ -330,7 +332,7 @@ func (g *gateway) newGrant(c *call, fnARN string) (functionGrant, *apiError) {
 		return functionGrant{}, &apiError{http.StatusBadRequest, "InvalidParameterValueException", "The provided principal was invalid. Please check the principal and try again."}
 	}
 	st, _ := json.Marshal(policyStatement{Sid: in.StatementId, Effect: "Allow", Principal: principal, Action: in.Action, Resource: fnARN, Condition: renderCondition(in)})
-	return functionGrant{Sid: in.StatementId, Principal: in.Principal, Statement: st}, nil
+	return functionGrant{Sid: in.StatementId, Principal: in.Principal, Statement: string(st)}, nil
 }
 
 func grantIndex(grants []functionGrant, sid string) int {
