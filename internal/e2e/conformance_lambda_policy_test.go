@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,7 +19,8 @@ import (
 // add-permission reads back as {"AWS": its root ARN}, a service as a
 // Service, S3's sources and an organization as their conditions. The
 // policy is what authorizes another account's calls on the function
-// (get-function across accounts: refused, then allowed by the grant), and
+// (get-function and update-function-code across accounts: refused, then
+// allowed by the grant, refused once it is removed), and
 // lambda:Principal is the condition key AddPermission is decided on.
 func TestConformanceLambdaPolicy(t *testing.T) {
 	needRealClients(t)
@@ -78,6 +81,17 @@ func TestConformanceLambdaPolicy(t *testing.T) {
 	if fnOut.Configuration.FunctionArn != fnARN {
 		t.Errorf("get-function across accounts: %+v", fnOut.Configuration)
 	}
+	// UpdateFunctionCode, the delegation verify reports (issue 20): the
+	// Development account changes what the function runs.
+	zip := filepath.Join(t.TempDir(), "fn.zip")
+	if err := os.WriteFile(zip, tinyZip(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var updated struct{ FunctionArn, CodeSha256 string }
+	awsJSON(t, did, &updated, "lambda", "update-function-code", "--function-name", fnARN, "--zip-file", "fileb://"+zip)
+	if updated.FunctionArn != fnARN || updated.CodeSha256 == "" {
+		t.Errorf("update-function-code across accounts: %+v", updated)
+	}
 	// Lambda refuses some operations across accounts whatever the policy.
 	awsFails(t, did, "AccessDeniedException", "lambda", "add-permission", "--function-name", fnARN, "--statement-id", "self",
 		"--action", "lambda:InvokeFunction", "--principal", devID)
@@ -99,6 +113,7 @@ func TestConformanceLambdaPolicy(t *testing.T) {
 		awsOK(t, pid, "lambda", "remove-permission", "--function-name", fn, "--statement-id", sid)
 	}
 	awsFails(t, did, "AccessDeniedException", "lambda", "get-function", "--function-name", fnARN)
+	awsFails(t, did, "AccessDeniedException", "lambda", "update-function-code", "--function-name", fnARN, "--zip-file", "fileb://"+zip)
 	awsFails(t, pid, "ResourceNotFoundException", "lambda", "remove-permission", "--function-name", fn, "--statement-id", "s3")
 	awsFails(t, pid, "ResourceNotFoundException", "lambda", "get-policy", "--function-name", fn)
 }
