@@ -419,12 +419,15 @@ func verifyMermaid(w io.Writer, m *verify.Matrix) error {
 
 // printCleanup says what verify --cleanup removed.
 func printCleanup(f *Factory, rep *verify.CleanupReport) {
-	if len(rep.Users) == 0 && rep.Objects == 0 {
+	if len(rep.Users) == 0 && len(rep.Devices) == 0 && rep.Objects == 0 {
 		fmt.Fprintln(f.IO.Out, "Nothing left behind by verify --live.")
 		return
 	}
 	for _, u := range rep.Users {
 		fmt.Fprintf(f.IO.Out, "Removed probe user %s (its keys and group memberships too).\n", u)
+	}
+	for _, d := range rep.Devices {
+		fmt.Fprintf(f.IO.Out, "Removed virtual MFA device %s (made for a probe user, never enabled).\n", d)
 	}
 	fmt.Fprintf(f.IO.Out, "Removed %d probe objects and metadata records.\n", rep.Objects)
 }

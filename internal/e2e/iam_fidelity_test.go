@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -518,8 +519,14 @@ func TestGetSessionTokenAndSessionTags(t *testing.T) {
 		t.Errorf("GetSessionToken credentials are %s", aws.ToString(who.Arn))
 	}
 
-	mfa := must(user.sts.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String("arn:aws:iam::" + devID + ":mfa/" + name),
-		TokenCode: aws.String("123456"), DurationSeconds: aws.Int32(900)}))(t).Credentials
+	// The user's virtual MFA device, and its current code.
+	d := must(dev.iam.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String(name)}))(t).VirtualMFADevice
+	code := func(at time.Time) *string { return aws.String(must(sandbox.TOTP(string(d.Base32StringSeed), at))(t)) }
+	now := time.Now()
+	must(dev.iam.EnableMFADevice(ctx, &iam.EnableMFADeviceInput{UserName: aws.String(name), SerialNumber: d.SerialNumber,
+		AuthenticationCode1: code(now.Add(-30 * time.Second)), AuthenticationCode2: code(now)}))(t)
+	mfa := must(user.sts.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: d.SerialNumber,
+		TokenCode: code(time.Now()), DurationSeconds: aws.Int32(900)}))(t).Credentials
 	withMFA := newClient(t, shared, shared.URL, aws.ToString(mfa.AccessKeyId), aws.ToString(mfa.SecretAccessKey), aws.ToString(mfa.SessionToken))
 	must(withMFA.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)}))(t)
 	must(withMFA.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: aws.String("mfa")}))(t)

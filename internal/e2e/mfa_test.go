@@ -45,7 +45,8 @@ func TestVerifyWithMFARequired(t *testing.T) {
 // AWS's: CreateVirtualMFADevice returns a Base32 seed; EnableMFADevice
 // wants two consecutive codes of it; AssumeRole with the serial and the
 // current code carries MFA, with a wrong code or another user's device it
-// is refused; the device lists, deactivates and deletes.
+// is refused, and so does GetSessionToken; the device lists, deactivates
+// and deletes.
 func TestSandboxVirtualMFADevice(t *testing.T) {
 	ctx := context.Background()
 	dev := orgAdmin(t, devID)
@@ -82,6 +83,13 @@ func TestSandboxVirtualMFADevice(t *testing.T) {
 	_, err = user.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: aws.String("wrong"), SerialNumber: aws.String(serial), TokenCode: aws.String(wrong)})
 	wantCode(t, err, "AccessDenied")
 	must(user.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: aws.String("mfa"), SerialNumber: aws.String(serial), TokenCode: aws.String(code(time.Now()))}))(t)
+	// GetSessionToken checks the code the same way; its credentials then
+	// carry MFA to the role.
+	_, err = user.sts.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String(serial), TokenCode: aws.String(wrong)})
+	wantCode(t, err, "AccessDenied")
+	sc := must(user.sts.GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: aws.String(serial), TokenCode: aws.String(code(time.Now()))}))(t).Credentials
+	session := newClient(t, shared, shared.URL, aws.ToString(sc.AccessKeyId), aws.ToString(sc.SecretAccessKey), aws.ToString(sc.SessionToken))
+	must(session.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: aws.String("session-mfa")}))(t)
 
 	_, err = dev.iam.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(serial)})
 	wantCode(t, err, "DeleteConflict")

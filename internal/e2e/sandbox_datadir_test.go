@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/xacct/xacct/internal/sandbox"
@@ -39,6 +41,13 @@ func TestDataDirKeepsStateAcrossRestarts(t *testing.T) {
 	must(dev.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")}))(t)
 	must(dev.iam.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("Developers"), UserName: aws.String("alice")}))(t)
 	key := must(dev.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("alice")}))(t)
+	// A function and its policy (the gateway keeps the policy).
+	must(prod.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("kept-fn"), AssumeRolePolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)}))(t)
+	must(lambda.NewFromConfig(prod.cfg).CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("kept"), Runtime: lambdatypes.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Role: aws.String("arn:aws:iam::" + prodID + ":role/kept-fn"), Code: &lambdatypes.FunctionCode{ZipFile: tinyZip(t)}}))(t)
+	must(lambda.NewFromConfig(prod.cfg).AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("kept"), StatementId: aws.String("dev"),
+		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String(devID)}))(t)
 	adminKey, caFile := sb.AdminKey, sb.CAFile
 	sb.Close()
 
@@ -58,6 +67,10 @@ func TestDataDirKeepsStateAcrossRestarts(t *testing.T) {
 	obj.Body.Close()
 	if string(body) != "still here" {
 		t.Errorf("object after restart = %q", body)
+	}
+	pol := must(lambda.NewFromConfig(prod.cfg).GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String("kept")}))(t)
+	if !strings.Contains(aws.ToString(pol.Policy), `"Principal":{"AWS":"arn:aws:iam::`+devID+`:root"}`) {
+		t.Errorf("function policy after restart = %s", aws.ToString(pol.Policy))
 	}
 	grp := must(dev.iam.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String("Developers")}))(t)
 	if len(grp.Users) != 1 {

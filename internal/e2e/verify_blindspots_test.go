@@ -9,18 +9,20 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/xacct/xacct/internal/cli"
 )
 
 // TestVerifyFindsPlantedBlindSpots: issue 20's blind spots, planted on a
 // deployed stack: a delegation to a whole account (by a role's trust, a
-// bucket policy) and a stored policy version someone may make the
-// default. (A function policy's delegation is the unit test's only: the
-// sandbox's Lambda keeps every AddPermission principal as a service, so an
-// account cannot be planted there.) Each makes verify exit 3 naming the statement and
-// the account (or the user); once undone, verify exits 0.
+// bucket policy, the processor's function policy), a stored policy
+// version someone may make the default, and Block Public Access turned
+// off on the Production bucket (alone, then with a public policy). Each
+// makes verify exit 3 naming the statement and the account (or the user,
+// or the bucket and setting); once undone, verify exits 0.
 func TestVerifyFindsPlantedBlindSpots(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -33,12 +35,21 @@ func TestVerifyFindsPlantedBlindSpots(t *testing.T) {
 	later := func(account string) string { return "a principal created later in account " + account }
 
 	var writerTrust, bucketPolicy string
+	processor := e.stack + "-metadata-processor"
+	lc := lambda.NewFromConfig(prod.cfg)
+	allOn := &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}
+	putBPA := func(c *s3types.PublicAccessBlockConfiguration) {
+		must(prod.s3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(bucket), PublicAccessBlockConfiguration: c}))(t)
+	}
 	policyARN := "arn:aws:iam::" + prodID + ":policy/" + e.stack + "-versioned"
 	versioned := e.stack + "-versioned-user"
 	plants := []struct {
 		name        string
 		plant, undo func()
 		want        []string
+		// bpa: the wants are Block Public Access's findings, else the
+		// reach's (before the administrators).
+		bpa bool
 	}{
 		{
 			name: "delegation by trust: the writer role also trusts the Production account",
@@ -74,6 +85,42 @@ func TestVerifyFindsPlantedBlindSpots(t *testing.T) {
 			},
 		},
 		{
+			name: "delegation by function policy: the Development account may update the processor's code",
+			want: []string{later(devID), "policy of function " + processor + " statement DevUpdatesCode", "-[lambda:UpdateFunctionCode]->", "s3:GetObject (Read)"},
+			plant: func() {
+				must(lc.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String(processor), StatementId: aws.String("DevUpdatesCode"),
+					Action: aws.String("lambda:UpdateFunctionCode"), Principal: aws.String(devID)}))(t)
+			},
+			undo: func() {
+				must(lc.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(processor), StatementId: aws.String("DevUpdatesCode")}))(t)
+			},
+		},
+		{
+			name: "Block Public Access: BlockPublicPolicy turned off on the Production bucket",
+			bpa:  true,
+			want: []string{"bucket " + bucket + ": Block Public Access is off (BlockPublicPolicy false at bucket level"},
+			plant: func() {
+				putBPA(&s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(false), RestrictPublicBuckets: aws.Bool(true)})
+			},
+			undo: func() { putBPA(allOn) },
+		},
+		{
+			name: "Block Public Access off and a public policy: anyone reads the Production bucket",
+			bpa:  true,
+			want: []string{"bucket " + bucket + ": Block Public Access is off (", "bucket " + bucket + ": policy statement AnyoneReads grants s3:GetObject to anyone (public access): not blocked"},
+			plant: func() {
+				pol := must(prod.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)}))(t)
+				bucketPolicy = aws.ToString(pol.Policy)
+				putBPA(&s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(false), IgnorePublicAcls: aws.Bool(false), BlockPublicPolicy: aws.Bool(false), RestrictPublicBuckets: aws.Bool(false)})
+				grant := `{"Sid":"AnyoneReads","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"` + objects + `"}`
+				must(prod.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(strings.Replace(bucketPolicy, `"Statement":[`, `"Statement":[`+grant+`,`, 1))}))(t)
+			},
+			undo: func() {
+				must(prod.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(bucketPolicy)}))(t)
+				putBPA(allOn)
+			},
+		},
+		{
 			name: "a stored version: a user may set v2 of its policy as the default",
 			want: []string{"user " + versioned + " (production)", "-[iam:SetDefaultPolicyVersion]->", "with v2 of " + policyARN + " as default", "s3:GetObject (Read)"},
 			plant: func() {
@@ -103,6 +150,9 @@ func TestVerifyFindsPlantedBlindSpots(t *testing.T) {
 				t.Errorf("verify after the plant: exit %d, want %d\n%s", code, cli.ExitMismatch, out)
 			}
 			findings, _, _ := strings.Cut(out, "\nAdministrators (")
+			if p.bpa {
+				_, findings, _ = strings.Cut(out, "\nBlock Public Access:\n")
+			}
 			for _, want := range p.want {
 				if !strings.Contains(findings, want) {
 					t.Errorf("verify's findings lack %q:\n%s", want, out)

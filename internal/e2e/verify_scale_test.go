@@ -117,8 +117,8 @@ func TestVerifyScale(t *testing.T) {
 	// Most calls of one account: its state reads, one page of
 	// GetAccountAuthorizationDetails per 1000 entities, ListFunctions and
 	// the functions' policies.
-	if most >= 30 {
-		t.Errorf("verify made %d calls with one account's session (calls by key: %v), want fewer than 30", most, perKey)
+	if most >= 20 {
+		t.Errorf("verify made %d calls with one account's session (calls by key: %v), want fewer than 20", most, perKey)
 	}
 	t.Logf("verify of %s principals (%d users, %d roles, %d groups more per account): %v, calls by signing key %v", walked[1], users, roles, groups, took.Round(time.Millisecond), perKey)
 }

@@ -188,8 +188,9 @@ func TestVerifyNeedsNoPackage(t *testing.T) {
 }
 
 // TestVerifyCleanupAfterAKill: a verify --live killed with SIGKILL cannot
-// clean up; verify --cleanup finds what it left by tag and prefix, removes
-// it, says what it removed, and touches nothing else.
+// clean up; verify --cleanup finds what it left by tag and prefix (and a
+// virtual MFA device made for a probe user, never enabled), removes it,
+// says what it removed, and touches nothing else.
 func TestVerifyCleanupAfterAKill(t *testing.T) {
 	ctx := context.Background()
 	e := newVerifyEnv(t, "")
@@ -215,12 +216,26 @@ func TestVerifyCleanupAfterAKill(t *testing.T) {
 		t.Fatalf("verify --live created %d probe users before it ended", created)
 	}
 
+	// A run killed between CreateVirtualMFADevice and EnableMFADevice: the
+	// device is named after its probe user and never enabled; another
+	// probe-named user's device stays with its user.
+	killed := "xacct-probe-killed-" + e.stack
+	orphan := aws.ToString(must(dev.iam.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String(killed)}))(t).VirtualMFADevice.SerialNumber)
+	kept := aws.ToString(must(dev.iam.CreateVirtualMFADevice(ctx, &iam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String(other)}))(t).VirtualMFADevice.SerialNumber)
+	defer func() {
+		_, _ = dev.iam.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(kept)})
+	}()
+
 	out := e.mustRun("verify", "--cleanup")
-	if strings.Count(out, "Removed probe user xacct-probe-") != 2 || strings.Contains(out, other) || !strings.Contains(out, "probe objects and metadata records") {
+	if strings.Count(out, "Removed probe user xacct-probe-") != 2 || strings.Contains(out, other) || !strings.Contains(out, "probe objects and metadata records") ||
+		!strings.Contains(out, "Removed virtual MFA device "+orphan+" (made for a probe user, never enabled)") {
 		t.Errorf("verify --cleanup:\n%s", out)
 	}
 	if _, err := dev.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(other)}); err != nil {
 		t.Errorf("a user that is not this stack's probe was deleted: %v", err)
+	}
+	if _, err := dev.iam.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(kept)}); err != nil {
+		t.Errorf("the device of a user that exists was deleted: %v", err)
 	}
 	if _, err := dev.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(other)}); err != nil {
 		t.Fatal(err)

@@ -197,7 +197,7 @@ var conditionKeys = map[string]keySource{
 
 	// Lambda.
 	"lambda:FunctionArn":           {handler: "authztags.go (FunctionName of Create/Update, else the mapping's function, read when a policy asks)"},
-	"lambda:Principal":             {none: "gap: AddPermission's and RemovePermission's Principal is not read for authorization"},
+	"lambda:Principal":             {handler: "lambdapolicy.go (AddPermission's Principal; the removed statement's)"},
 	"lambda:EventSourceToken":      {none: "the sandbox serves no Alexa event sources"},
 	"lambda:CodeSigningConfigArn":  {none: noVPC},
 	"lambda:FunctionUrlAuthType":   {none: noVPC},

@@ -177,7 +177,13 @@ func (g *gateway) serveLambda(c *call) {
 		g.fail(c, http.StatusNotImplemented, "NotImplemented", fmt.Sprintf("the xacct sandbox does not serve Lambda %s %s", c.r.Method, c.r.URL.Path))
 		return
 	}
-	b := g.sb.accounts[p.Account]
+	// The function may be another account's, named by its ARN; its
+	// policy decides what that account lets the caller do.
+	account := p.Account
+	if fn != "" && action != "lambda:CreateFunction" {
+		account = functionAccount(c.r.URL.EscapedPath(), p.Account)
+	}
+	b := g.sb.accounts[account]
 	var create struct{ FunctionName string }
 	if action == "lambda:CreateFunction" {
 		if err := json.Unmarshal(c.body, &create); err != nil {
@@ -191,16 +197,23 @@ func (g *gateway) serveLambda(c *call) {
 	}
 	resource := "*"
 	if fn != "" {
-		resource = g.functionARN(p.Account, fn)
+		resource = g.functionARN(account, fn)
 	}
 	if strings.HasSuffix(action, "EventSourceMapping") && action != "lambda:CreateEventSourceMapping" {
 		resource = fmt.Sprintf("arn:aws:lambda:%s:%s:event-source-mapping:%s", g.sb.Region, p.Account, path.Base(c.r.URL.Path))
 	}
-	var rp *iampolicy.NamedPolicy
-	if action == "lambda:InvokeFunction" {
-		rp = g.functionPolicy(c, b, fn)
+	if b == nil || (account != p.Account && !crossAccountFunctionActions[action]) {
+		// Another account's function, beyond what Lambda lets a policy
+		// grant across accounts (or no account of the sandbox).
+		g.deny(c, action, resource, iampolicy.Result{Detail: "resource policy"})
+		return
 	}
-	res, err := g.authorize(ctx, c, authzRequest{action: action, resource: resource, resourceAccount: p.Account, resourcePolicy: rp})
+	var rp *iampolicy.NamedPolicy
+	if fn != "" && action != "lambda:CreateFunction" {
+		rp = g.functionResourcePolicy(account, fn)
+	}
+	res, err := g.authorize(ctx, c, authzRequest{action: action, resource: resource, resourceAccount: account, resourcePolicy: rp,
+		context: g.lambdaPrincipalContext(c, action, account, fn)})
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "ServiceException", err.Error())
 		return
@@ -209,7 +222,7 @@ func (g *gateway) serveLambda(c *call) {
 		g.deny(c, action, resource, res)
 		return
 	}
-	if _, ok := passRoles[action]; ok && !g.authorizePassRole(c, action, g.functionARN(p.Account, fn)) {
+	if _, ok := passRoles[action]; ok && !g.authorizePassRole(c, action, g.functionARN(account, fn)) {
 		return
 	}
 	if (action == "lambda:CreateFunction" || action == "lambda:UpdateFunctionCode") && !g.authorizeCodeSource(c, action == "lambda:CreateFunction") {
@@ -221,7 +234,7 @@ func (g *gateway) serveLambda(c *call) {
 		var conf struct{ Role string }
 		_ = json.Unmarshal(c.body, &conf)
 		if conf.Role != "" {
-			_, _, _, err := g.lambdaRole(ctx, p.Account, fn, conf.Role)
+			_, _, _, err := g.lambdaRole(ctx, account, fn, conf.Role)
 			if err == nil {
 				if account, name, ok := parseRoleARN(conf.Role); ok {
 					if _, fresh := g.prop.fresh(g.iamDelay(), account, "trust/"+name); fresh {
@@ -235,12 +248,18 @@ func (g *gateway) serveLambda(c *call) {
 			}
 		}
 	}
-	if action == "lambda:InvokeFunction" {
-		g.invoke(c, b, p.Account, fn)
+	switch {
+	case action == "lambda:InvokeFunction":
+		g.invoke(c, b, account, fn)
 		return
-	}
-	if strings.HasSuffix(action, "EventInvokeConfig") {
-		g.eventInvokeConfig(c, p.Account, fn, action)
+	case strings.HasSuffix(action, "EventInvokeConfig"):
+		g.eventInvokeConfig(c, account, fn, action)
+		return
+	case action == "lambda:AddPermission" || action == "lambda:RemovePermission" || action == "lambda:GetPolicy":
+		g.servePermission(c, account, fn, action)
+		if action != "lambda:GetPolicy" {
+			g.prop.touch(account, "function/"+fn)
+		}
 		return
 	}
 	status, _, ok := g.forward(c, b, rewriteRegion)
@@ -248,15 +267,19 @@ func (g *gateway) serveLambda(c *call) {
 		return
 	}
 	switch action {
-	case "lambda:AddPermission", "lambda:RemovePermission":
-		g.prop.touch(p.Account, "function/"+fn)
 	case "lambda:CreateFunction", "lambda:UpdateFunctionCode":
-		if err := g.runtimes.saveCode(ctx, p.Account, fn, c.body, action == "lambda:CreateFunction"); err != nil {
+		if action == "lambda:CreateFunction" {
+			g.forgetFunctionPolicy(account, fn) // a policy outlives no function
+		}
+		if err := g.runtimes.saveCode(ctx, account, fn, c.body, action == "lambda:CreateFunction"); err != nil {
 			g.sb.logf("sandbox: keep the code of %s: %v", fn, err)
 		}
-		g.runtimes.stop(p.Account, fn)
-	case "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction":
-		g.runtimes.stop(p.Account, fn)
+		g.runtimes.stop(account, fn)
+	case "lambda:DeleteFunction":
+		g.forgetFunctionPolicy(account, fn)
+		g.runtimes.stop(account, fn)
+	case "lambda:UpdateFunctionConfiguration":
+		g.runtimes.stop(account, fn)
 	}
 }
 
@@ -377,21 +400,6 @@ func (g *gateway) invoke(c *call, b *backend, account, fn string) {
 		g.relay(c, status, body, h)
 		return
 	}
-}
-
-// functionPolicy reads a function's resource-based policy; nil when none.
-func (g *gateway) functionPolicy(c *call, b *backend, fn string) *iampolicy.NamedPolicy {
-	out, err := b.lambda.GetPolicy(c.r.Context(), &lambda.GetPolicyInput{FunctionName: aws.String(fn)})
-	if err != nil || out.Policy == nil {
-		return nil
-	}
-	doc := strings.ReplaceAll(aws.ToString(out.Policy), kumoOtherAccount, b.id)
-	pol, err := iampolicy.Parse([]byte(doc), iampolicy.Resource)
-	if err != nil {
-		g.sb.logf("sandbox: function policy of %s does not parse: %v", fn, err)
-		return nil
-	}
-	return &iampolicy.NamedPolicy{Name: "function policy", Policy: pol}
 }
 
 // invokeConfig is a function's asynchronous invocation configuration, which

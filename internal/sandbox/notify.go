@@ -109,8 +109,7 @@ func (g *gateway) canDeliver(ctx context.Context, bucket, owner, fnARN string) b
 	if _, err := b.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}); err != nil {
 		return false
 	}
-	c := &call{r: (&http.Request{}).WithContext(ctx)}
-	rp := g.functionPolicy(c, b, name)
+	rp := g.functionResourcePolicy(account, name)
 	if rp == nil {
 		return false
 	}

@@ -90,6 +90,9 @@ type accountState struct {
 	PublicAccessBlock *publicAccessBlock `json:"public_access_block,omitempty"`
 	// MFADevices are the virtual MFA devices (mfa.go), by serial number.
 	MFADevices map[string]*mfaDevice `json:"mfa_devices,omitempty"`
+	// FunctionPolicies are the functions' resource-based policies
+	// (lambdapolicy.go), by function name.
+	FunctionPolicies map[string]*functionPolicy `json:"function_policies,omitempty"`
 }
 
 // state is everything the gateway keeps; with a data dir it is saved to
@@ -189,6 +192,9 @@ func (st *state) account(id string) *accountState {
 	}
 	if a.Boundaries == nil {
 		a.Boundaries = map[string]string{}
+	}
+	if a.FunctionPolicies == nil {
+		a.FunctionPolicies = map[string]*functionPolicy{}
 	}
 	return a
 }

@@ -334,9 +334,9 @@ func chainSessionTags(roleTags, requested map[string]string, transitiveKeys []st
 }
 
 // getSessionToken gives an IAM user temporary credentials with the user's
-// own permissions, with MFA when a serial number and code come with it.
-// The sandbox has no MFA devices: any six-digit code is taken as valid, as
-// AssumeRole takes it.
+// own permissions, with MFA when a serial number and code come with it:
+// the user's enabled device and its current code, checked as AssumeRole
+// checks them (mfa.go).
 func (g *gateway) getSessionToken(c *call, form url.Values) {
 	p := c.principal()
 	if p.Kind != "user" || c.cred.Token != "" {
@@ -352,13 +352,13 @@ func (g *gateway) getSessionToken(c *call, form url.Values) {
 		}
 		duration = n
 	}
-	mfa := form.Get("SerialNumber") != "" && regexp.MustCompile(`^[0-9]{6}$`).MatchString(form.Get("TokenCode"))
-	if form.Get("SerialNumber") != "" && !mfa {
+	present, valid := g.mfaChecked(p.Account, p.UserName, form)
+	if present && !valid {
 		g.fail(c, http.StatusForbidden, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.")
 		return
 	}
 	pr := *p
-	pr.MFA = mfa
+	pr.MFA = valid
 	cred := &credential{AccessKey: newAccessKeyID("ASIA"), Secret: newSecret(), Token: newSessionToken(),
 		Expires: time.Now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second), Principal: pr,
 		Issued: time.Now().UTC().Truncate(time.Second)}

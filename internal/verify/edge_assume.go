@@ -45,7 +45,7 @@ func assumeEdge(e *edgeFrom, r *roleRef) []*node {
 		return nil
 	}
 	trust := w.policy(r.Trust, iampolicy.Trust)
-	if trust == nil {
+	if trust == nil || !e.mayAssume(trust) {
 		return nil
 	}
 	res := w.decide(a, "sts:AssumeRole", r.ARN, r.account, &iampolicy.NamedPolicy{Name: "trust policy of " + r.Name, Policy: trust}, nil)
@@ -86,4 +86,31 @@ func (w *reachWorld) writesPermissions(a *node, r *roleRef) (string, iampolicy.R
 		}
 	}
 	return "", iampolicy.Result{}, false
+}
+
+// mayAssume is a cheap test that rules out most principals of a big
+// account before the request is decided: a caller none of whose identity
+// policies may allow sts:AssumeRole is let in only by a trust statement
+// that names it, its role, or anyone ("*"), so a trust naming none of
+// them cannot let it in.
+func (e *edgeFrom) mayAssume(trust *iampolicy.Policy) bool {
+	if e.assume == 0 {
+		e.assume = 2
+		if e.a.may("sts:AssumeRole") {
+			e.assume = 1
+		}
+	}
+	if e.assume == 1 {
+		return true
+	}
+	return e.w.namesCaller(e.a, trust)
+}
+
+// namesCaller reports whether a resource or trust policy may grant to a
+// itself rather than to its account: it names a's ARN, its role's, or
+// anyone ("*"). A caller no identity policy allows an action gets it only
+// from such a grant (the policy engine's direct and role grants).
+func (w *reachWorld) namesCaller(a *node, p *iampolicy.Policy) bool {
+	doc := w.canonical(p)
+	return strings.Contains(doc, `"*"`) || strings.Contains(doc, a.arn) || (a.roleARN != "" && strings.Contains(doc, a.roleARN))
 }

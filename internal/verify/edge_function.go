@@ -21,6 +21,9 @@ func functionEdges(e *edgeFrom, acct *Account) []*node {
 			}
 		}
 		for _, act := range functionActions {
+			if !a.may(act) && (rp == nil || !w.namesCaller(a, rp.Policy)) {
+				continue
+			}
 			if res := w.decide(a, act, fn.ARN, acct.ID, rp, nil); res.Decision == iampolicy.Allowed {
 				n := w.session(a, r, fn.Name)
 				n.function = fn.Name

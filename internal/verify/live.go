@@ -89,6 +89,8 @@ type LiveIAM interface {
 	ListMFADevices(context.Context, *iam.ListMFADevicesInput, ...func(*iam.Options)) (*iam.ListMFADevicesOutput, error)
 	DeactivateMFADevice(context.Context, *iam.DeactivateMFADeviceInput, ...func(*iam.Options)) (*iam.DeactivateMFADeviceOutput, error)
 	DeleteVirtualMFADevice(context.Context, *iam.DeleteVirtualMFADeviceInput, ...func(*iam.Options)) (*iam.DeleteVirtualMFADeviceOutput, error)
+	// Clean-up finds the devices a killed run made but never enabled.
+	ListVirtualMFADevices(context.Context, *iam.ListVirtualMFADevicesInput, ...func(*iam.Options)) (*iam.ListVirtualMFADevicesOutput, error)
 }
 
 // LiveS3 is what live probing calls on S3 as xacct.
@@ -517,15 +519,20 @@ const (
 
 // CleanupReport is what Cleanup removed.
 type CleanupReport struct {
-	Users   []string
+	Users []string
+	// Devices are the serials of virtual MFA devices made for probe users
+	// and never enabled (a run killed between the two calls).
+	Devices []string
 	Objects int
 }
 
 // Cleanup deletes what live probing leaves behind when it is killed before
 // it can clean up: this stack's probe users (named xacct-probe-…, tagged
 // xacct:probe=<stack>) with their keys and memberships, and every object
-// and metadata record under the probe prefixes. Users of other stacks or
-// not tagged as probes are never touched.
+// and metadata record under the probe prefixes, and the virtual MFA
+// devices named after probe users that no longer exist (made, never
+// enabled: live_mfa.go). Users of other stacks or not tagged as probes
+// are never touched, nor the devices of users that exist.
 func Cleanup(ctx context.Context, in LiveInput) (*CleanupReport, error) {
 	cfg := in.Cfg
 	rep := &CleanupReport{}
@@ -563,6 +570,11 @@ func Cleanup(ctx context.Context, in LiveInput) (*CleanupReport, error) {
 			break
 		}
 		marker = out.Marker
+	}
+	devices, err := sweepProbeDevices(ctx, in.IAM)
+	rep.Devices = devices
+	if err != nil {
+		errs = append(errs, err)
 	}
 	n, err := emptyPrefix(ctx, in.Production, cfg.Production.Bucket, probePrefix)
 	rep.Objects += n

@@ -6,12 +6,14 @@ import (
 	"crypto/sha1"
 	"encoding/base32"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
 
 // mfaDevice is a probe user's virtual MFA device: its serial and seed.
@@ -73,4 +75,48 @@ func deleteMFADevices(ctx context.Context, c LiveIAM, user string, serials ...st
 		}
 	}
 	return nil
+}
+
+// sweepProbeDevices deletes the virtual MFA devices named after probe
+// users (xacct-probe-…) whose user no longer exists: a run killed after
+// CreateVirtualMFADevice and before EnableMFADevice leaves its device
+// unassigned, and deleting the user does not delete it. A device whose
+// user exists belongs to that user's run (or its clean-up) and is kept.
+// It returns the serials deleted.
+func sweepProbeDevices(ctx context.Context, c LiveIAM) ([]string, error) {
+	var deleted []string
+	var errs []error
+	var marker *string
+	for {
+		out, err := c.ListVirtualMFADevices(ctx, &iam.ListVirtualMFADevicesInput{AssignmentStatus: iamtypes.AssignmentStatusTypeUnassigned, Marker: marker})
+		if err != nil {
+			return deleted, fmt.Errorf("list virtual MFA devices: %w", err)
+		}
+		for _, d := range out.VirtualMFADevices {
+			serial := aws.ToString(d.SerialNumber)
+			_, name, _ := strings.Cut(serial, ":mfa/")
+			name = name[strings.LastIndexByte(name, '/')+1:]
+			if !strings.HasPrefix(name, probeUser) {
+				continue
+			}
+			if _, err := c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)}); err == nil {
+				continue
+			} else if code(err) != "NoSuchEntity" {
+				errs = append(errs, fmt.Errorf("read user %s: %w", name, err))
+				continue
+			}
+			if _, err := c.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(serial)}); err != nil {
+				if code(err) != "NoSuchEntity" {
+					errs = append(errs, fmt.Errorf("delete the MFA device %s: %w", serial, err))
+				}
+				continue
+			}
+			deleted = append(deleted, serial)
+		}
+		if !out.IsTruncated || out.Marker == nil {
+			break
+		}
+		marker = out.Marker
+	}
+	return deleted, errors.Join(errs...)
 }

@@ -128,17 +128,16 @@ type reachWorld struct {
 	// versions caches storedVersions.
 	versions map[string][]Doc
 	// personalDocs caches personal by canonical document.
-	personalDocs map[string]bool
-	cfg          *config.Config
-	targets      []target // the stack's principals and function
-	inv          *Inventory
-	accounts     map[string]*Account // by ID
-	keyOf        map[string]string   // account ID -> key
-	parsed       map[string]*iampolicy.Policy
-	// canonical caches iampolicy.Canonical by policy: every principal's
-	// signature hashes its policies, most of them shared.
-	canonical map[*iampolicy.Policy][]byte
-	requests  int
+	personalDocs map[*iampolicy.Policy]personalBy
+	// canonicalDocs caches canonical.
+	canonicalDocs map[*iampolicy.Policy]string
+	cfg           *config.Config
+	targets       []target // the stack's principals and function
+	inv           *Inventory
+	accounts      map[string]*Account // by ID
+	keyOf         map[string]string   // account ID -> key
+	parsed        map[string]*iampolicy.Policy
+	requests      int
 }
 
 func (w *reachWorld) policy(doc string, kind iampolicy.Kind) *iampolicy.Policy {
@@ -174,16 +173,6 @@ func (w *reachWorld) boundaryOf(d *Doc) *iampolicy.NamedPolicy {
 		p = iampolicy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`, iampolicy.Boundary)
 	}
 	return &iampolicy.NamedPolicy{Name: d.Name, Policy: p}
-}
-
-// canonicalOf is iampolicy.Canonical of p, worked out once.
-func (w *reachWorld) canonicalOf(p *iampolicy.Policy) []byte {
-	if b, ok := w.canonical[p]; ok {
-		return b
-	}
-	b := iampolicy.Canonical(p)
-	w.canonical[p] = b
-	return b
 }
 
 // decide evaluates one request by an actor.
@@ -315,7 +304,7 @@ func ComputeReach(cfg *config.Config, inv *Inventory, strict bool) *Reach {
 }
 
 func newReachWorld(cfg *config.Config, inv *Inventory) *reachWorld {
-	w := &reachWorld{cfg: cfg, inv: inv, accounts: map[string]*Account{}, keyOf: map[string]string{}, parsed: map[string]*iampolicy.Policy{}, canonical: map[*iampolicy.Policy][]byte{}, trusted: map[string]bool{}, decided: map[string]iampolicy.Result{}, personalDocs: map[string]bool{}}
+	w := &reachWorld{cfg: cfg, inv: inv, accounts: map[string]*Account{}, keyOf: map[string]string{}, parsed: map[string]*iampolicy.Policy{}, trusted: map[string]bool{}, decided: map[string]iampolicy.Result{}, personalDocs: map[*iampolicy.Policy]personalBy{}, canonicalDocs: map[*iampolicy.Policy]string{}}
 	for i := range inv.Accounts {
 		a := &inv.Accounts[i]
 		w.accounts[a.ID] = a
@@ -649,22 +638,42 @@ func (w *reachWorld) signature(a *node, buckets []bucket) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s|%v|%s|", a.account, a.mfa, a.function)
 	for _, p := range a.identity {
-		h.Write(w.canonicalOf(p.Policy))
+		h.Write([]byte(w.canonical(p.Policy)))
 		h.Write([]byte{0})
 	}
 	if a.boundary != nil {
-		h.Write(w.canonicalOf(a.boundary.Policy))
+		h.Write([]byte(w.canonical(a.boundary.Policy)))
 	}
 	// A principal is decided alone when a policy may depend on who it is
-	// (aws:username, ${aws:username}, aws:PrincipalArn, its tags…) or a
-	// resource policy names it or its role; otherwise principals with the
-	// same policies share (the many users who hold the same, or nothing).
-	personal := w.bucketsPersonal(buckets)
+	// (aws:username, ${aws:username}, its tags…) or a resource policy names
+	// it or its role; otherwise principals with the same policies share
+	// (the many users who hold the same, or nothing). A fixed condition on
+	// aws:PrincipalArn (the Reporting bucket's "deny all but the writer")
+	// splits them only by whether it holds for their ARN.
+	pa, paKnown := principalArnOf(a)
+	personal := false
+	byARN := func(p *iampolicy.Policy) {
+		pb := w.personal(p)
+		personal = personal || pb.all || (len(pb.arnConds) > 0 && !paKnown)
+		for _, c := range pb.arnConds {
+			fmt.Fprintf(h, "|%v", c.Holds(pa))
+		}
+	}
+	for _, b := range buckets {
+		if b.policy != nil {
+			byARN(b.policy.Policy)
+		}
+	}
+	for _, t := range w.targets {
+		if t.policy != nil {
+			byARN(t.policy.Policy)
+		}
+	}
 	for _, p := range a.identity {
-		personal = personal || w.personal(p.Policy)
+		byARN(p.Policy)
 	}
 	if a.boundary != nil {
-		personal = personal || w.personal(a.boundary.Policy)
+		byARN(a.boundary.Policy)
 	}
 	if personal {
 		fmt.Fprintf(h, "|%s|%s|%s", a.arn, a.roleARN, strings.Join(a.groups, ","))
@@ -673,7 +682,7 @@ func (w *reachWorld) signature(a *node, buckets []bucket) string {
 		if p == nil {
 			return false
 		}
-		doc := string(w.canonicalOf(p.Policy))
+		doc := w.canonical(p.Policy)
 		return a.arn == "*" || strings.Contains(doc, a.arn) || (a.roleARN != "" && strings.Contains(doc, a.roleARN))
 	}
 	for _, b := range buckets {
@@ -690,35 +699,64 @@ func (w *reachWorld) signature(a *node, buckets []bucket) string {
 }
 
 // personalRE finds what makes a policy's answer depend on who asks: a
-// policy variable, or a condition on a key that names the caller.
-var personalRE = regexp.MustCompile(`(?i)\$\{|aws:username|aws:userid|aws:principal(arn|tag|type|isawsservice)|aws:sourceidentity|aws:federatedprovider`)
+// policy variable, or a condition on a key that names the caller
+// (aws:PrincipalArn apart: personalBy).
+var personalRE = regexp.MustCompile(`(?i)\$\{|aws:username|aws:userid|aws:principal(tag|type|isawsservice)|aws:sourceidentity|aws:federatedprovider`)
 
-// personal reports whether a policy's answer may depend on who asks
-// (beyond the policy being its own).
-func (w *reachWorld) personal(p *iampolicy.Policy) bool {
-	doc := string(w.canonicalOf(p))
-	v, ok := w.personalDocs[doc]
+// personalBy is how a policy's answer may depend on who asks: in any way
+// (all), or only through its fixed conditions on aws:PrincipalArn.
+type personalBy struct {
+	all      bool
+	arnConds []*iampolicy.Condition
+}
+
+// canonical is a policy's canonical document, worked out once.
+func (w *reachWorld) canonical(p *iampolicy.Policy) string {
+	doc, ok := w.canonicalDocs[p]
 	if !ok {
-		v = personalRE.MatchString(doc)
-		w.personalDocs[doc] = v
+		doc = string(iampolicy.Canonical(p))
+		w.canonicalDocs[p] = doc
 	}
+	return doc
+}
+
+// personal says how a policy's answer may depend on who asks (beyond the
+// policy being its own).
+func (w *reachWorld) personal(p *iampolicy.Policy) personalBy {
+	if v, ok := w.personalDocs[p]; ok {
+		return v
+	}
+	doc := w.canonical(p)
+	v := personalBy{all: personalRE.MatchString(doc)}
+	if !v.all {
+		for i := range p.Statements {
+			for j := range p.Statements[i].Conditions {
+				if c := &p.Statements[i].Conditions[j]; strings.EqualFold(c.Key, "aws:PrincipalArn") {
+					v.arnConds = append(v.arnConds, c)
+				}
+			}
+		}
+		// The key named elsewhere than a condition (no such place is
+		// known): decided alone.
+		v.all = len(v.arnConds) == 0 && strings.Contains(strings.ToLower(doc), "aws:principalarn")
+	}
+	w.personalDocs[p] = v
 	return v
 }
 
-// bucketsPersonal reports whether a protected bucket's or the stack's
-// function's policy may depend on who asks.
-func (w *reachWorld) bucketsPersonal(buckets []bucket) bool {
-	for _, b := range buckets {
-		if b.policy != nil && w.personal(b.policy.Policy) {
-			return true
-		}
+// principalArnOf is the value of aws:PrincipalArn the walk's evaluate
+// gives a's requests (nil: absent, as for a service or an anonymous
+// caller); known is false when it cannot tell.
+func principalArnOf(a *node) (values []string, known bool) {
+	switch {
+	case a.roleARN != "":
+		return []string{a.roleARN}, true
+	case strings.HasPrefix(a.arn, "arn:aws:iam::"):
+		return []string{a.arn}, true
+	case strings.HasPrefix(a.arn, "arn:"):
+		return nil, false
 	}
-	for _, t := range w.targets {
-		if t.policy != nil && w.personal(t.policy.Policy) {
-			return true
-		}
-	}
-	return false
+	return nil, true
 }
 
 // starts are the principals paths begin at: every user (signed in with
@@ -1020,6 +1058,9 @@ type edgeFrom struct {
 	// its own permissions (edge_selfgrant.go), so every other escalation
 	// in its account is the administrator's to take.
 	admin, selfAdmin bool
+	// assume caches whether a's identity may allow sts:AssumeRole: 0 not
+	// yet known, 1 it may, 2 it may not (mayAssume).
+	assume int8
 }
 
 // hop records the step from e.a to next.
@@ -1175,7 +1216,8 @@ func (w *reachWorld) administrator(a *node) bool {
 		{"iam:PutRolePolicy", fmt.Sprintf("arn:aws:iam::%s:role/xacct-admin-probe", a.account)},
 		{"s3:PutBucketPolicy", "arn:aws:s3:::xacct-admin-probe"},
 	} {
-		if w.decide(probe, req[0], req[1], a.account, nil, nil).Decision != iampolicy.Allowed {
+		// No resource policy is in play: only an identity policy allows.
+		if !a.may(req[0]) || w.decide(probe, req[0], req[1], a.account, nil, nil).Decision != iampolicy.Allowed {
 			return false
 		}
 	}

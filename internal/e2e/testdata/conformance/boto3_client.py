@@ -165,11 +165,23 @@ def account_bpa(args):
     return {}
 
 
+def lambda_policy(args):
+    """add-permission for S3 (with its sources) and for an organization,
+    then the function's policy as GetPolicy returns it."""
+    fn, bucket, account, org = args
+    lam = client("lambda")
+    lam.add_permission(FunctionName=fn, StatementId="s3", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::" + bucket, SourceAccount=account)
+    lam.add_permission(FunctionName=fn, StatementId="org", Action="lambda:InvokeFunction",
+                       Principal="*", PrincipalOrgID=org)
+    return {"Policy": json.loads(lam.get_policy(FunctionName=fn)["Policy"])}
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     fn = {"whoami": whoami, "assume": assume, "list-users": list_users, "put-keys": put_keys, "presign": presign,
           "presign-default": presign_default, "skewed": skewed, "checksums": checksums, "trail-log": trail_log,
-          "put-bucket-policy": put_bucket_policy, "account-bpa": account_bpa}[cmd]
+          "put-bucket-policy": put_bucket_policy, "account-bpa": account_bpa, "lambda-policy": lambda_policy}[cmd]
     try:
         out = fn(args)
     except ClientError as e:
