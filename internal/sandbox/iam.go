@@ -126,14 +126,31 @@ func iamAuthzRequest(account, action string, form url.Values, look iamLookup) au
 }
 
 // iamConditionKeys are the IAM-specific condition keys of a request:
-// iam:PolicyARN where a managed policy is attached or detached,
-// iam:PermissionsBoundary where a boundary is set.
-func iamConditionKeys(action string, form url.Values, _ func(kind, name string) string) map[string][]string {
+// iam:PolicyARN where a managed policy is attached or detached;
+// iam:PermissionsBoundary, the boundary a request sets, else (for the
+// actions the reference gives the key) the one the role or user it acts on
+// has: AWS's own example denies DeleteRolePermissionsBoundary on the
+// condition that the boundary is the protected one.
+func iamConditionKeys(action string, form url.Values, boundaryOf func(kind, name string) string) map[string][]string {
 	keys := map[string][]string{}
 	if arn := form.Get("PolicyArn"); arn != "" && (strings.HasPrefix(action, "Attach") || strings.HasPrefix(action, "Detach")) {
 		keys["iam:PolicyARN"] = []string{arn}
 	}
 	if arn := form.Get("PermissionsBoundary"); arn != "" {
+		keys["iam:PermissionsBoundary"] = []string{arn}
+		return keys
+	}
+	if ra := authzReference()["iam:"+action]; ra == nil || !slices.Contains(ra.keys, "iam:PermissionsBoundary") {
+		return keys
+	}
+	var arn string
+	switch {
+	case form.Get("RoleName") != "":
+		arn = boundaryOf("role", form.Get("RoleName"))
+	case form.Get("UserName") != "":
+		arn = boundaryOf("user", form.Get("UserName"))
+	}
+	if arn != "" {
 		keys["iam:PermissionsBoundary"] = []string{arn}
 	}
 	return keys
