@@ -21,8 +21,9 @@ import (
 const iamNS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
 // iamResource is the ARN an IAM action acts on, as far as its parameters
-// say. pathOf finds the path of an existing user, role or group, so that a
-// policy naming a path (role/team/*) matches its roles whatever the action.
+// say. pathOf finds the path of an existing user, role, group or instance
+// profile, so that a policy naming a path (role/team/*) matches it whatever
+// the action.
 func iamResource(account string, form url.Values, pathOf func(kind, name string) (string, bool)) string {
 	base := "arn:aws:iam::" + account + ":"
 	arn := func(kind, name string) string {
@@ -41,11 +42,7 @@ func iamResource(account string, form url.Values, pathOf func(kind, name string)
 		return form.Get("PolicyArn")
 	case form.Get("InstanceProfileName") != "":
 		// Add/RemoveRoleToInstanceProfile act on the profile, not the role.
-		path := form.Get("Path")
-		if path == "" {
-			path = "/"
-		}
-		return base + "instance-profile" + path + form.Get("InstanceProfileName")
+		return arn("instance-profile", form.Get("InstanceProfileName"))
 	case strings.HasPrefix(form.Get("OpenIDConnectProviderArn"), base+"oidc-provider/"):
 		return form.Get("OpenIDConnectProviderArn")
 	case form.Get("Action") == "CreateOpenIDConnectProvider" && form.Get("Url") != "":
@@ -83,10 +80,15 @@ func iamResource(account string, form url.Values, pathOf func(kind, name string)
 	return "*"
 }
 
-// entityPath is the path of an existing user, role or group of the account.
+// entityPath is the path of an existing user, role, group or instance
+// profile of the account.
 func (g *gateway) entityPath(ctx context.Context, account, kind, name string) (string, bool) {
 	b := g.sb.accounts[account]
 	switch kind {
+	case "instance-profile":
+		if ip, err := b.iam.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(name)}); err == nil {
+			return aws.ToString(ip.InstanceProfile.Path), true
+		}
 	case "user":
 		if u, err := b.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)}); err == nil {
 			return aws.ToString(u.User.Path), true
@@ -107,18 +109,71 @@ func (g *gateway) entityPath(ctx context.Context, account, kind, name string) (s
 	return "", false
 }
 
+// iamLookup reads what an IAM request's authorization needs of the
+// entities it names, as they stand: the path of an existing user, role,
+// group or instance profile, and the permissions boundary of a user or
+// role ("" when it has none).
+type iamLookup struct {
+	path     func(kind, name string) (string, bool)
+	boundary func(kind, name string) string
+}
+
+// iamAuthzRequest is what an IAM request is authorized as: its action, the
+// resource its parameters name (with the entity's stored path) and its
+// IAM condition keys.
+func iamAuthzRequest(account, action string, form url.Values, look iamLookup) authzRequest {
+	return authzRequest{action: "iam:" + action, resource: iamResource(account, form, look.path), context: iamConditionKeys(action, form, look.boundary)}
+}
+
 // iamConditionKeys are the IAM-specific condition keys of a request:
-// iam:PolicyARN where a managed policy is attached or detached,
-// iam:PermissionsBoundary where a boundary is set.
-func iamConditionKeys(action string, form url.Values) map[string][]string {
+// iam:PolicyARN where a managed policy is attached or detached;
+// iam:PermissionsBoundary, the boundary a request sets, else (for the
+// actions the reference gives the key) the one the role or user it acts on
+// has: AWS's own example denies DeleteRolePermissionsBoundary on the
+// condition that the boundary is the protected one.
+func iamConditionKeys(action string, form url.Values, boundaryOf func(kind, name string) string) map[string][]string {
 	keys := map[string][]string{}
 	if arn := form.Get("PolicyArn"); arn != "" && (strings.HasPrefix(action, "Attach") || strings.HasPrefix(action, "Detach")) {
 		keys["iam:PolicyARN"] = []string{arn}
 	}
 	if arn := form.Get("PermissionsBoundary"); arn != "" {
 		keys["iam:PermissionsBoundary"] = []string{arn}
+		return keys
+	}
+	if ra := authzReference()["iam:"+action]; ra == nil || !slices.Contains(ra.keys, "iam:PermissionsBoundary") {
+		return keys
+	}
+	var arn string
+	switch {
+	case form.Get("RoleName") != "":
+		arn = boundaryOf("role", form.Get("RoleName"))
+	case form.Get("UserName") != "":
+		arn = boundaryOf("user", form.Get("UserName"))
+	}
+	if arn != "" {
+		keys["iam:PermissionsBoundary"] = []string{arn}
 	}
 	return keys
+}
+
+// iamImplicitUser sets UserName to the caller's own user for the actions
+// that act on it when UserName is left out (IAM infers it from the
+// credentials), so that they are authorized on that user. It reports
+// whether it set it.
+func iamImplicitUser(action string, form url.Values, p *principal) (bool, *apiError) {
+	switch action {
+	case "GetUser", "CreateAccessKey", "ListAccessKeys", "DeleteAccessKey", "ListMFADevices":
+	default:
+		return false, nil
+	}
+	if form.Get("UserName") != "" {
+		return false, nil
+	}
+	if p.Kind != "user" {
+		return false, &apiError{http.StatusBadRequest, "ValidationError", "Must specify userName when calling with non-User credentials"}
+	}
+	form.Set("UserName", p.UserName)
+	return true, nil
 }
 
 func (g *gateway) serveIAM(c *call) {
@@ -135,23 +190,24 @@ func (g *gateway) serveIAM(c *call) {
 		g.fail(c, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid")
 		return
 	}
-	// These act on the caller's own user when UserName is left out (IAM
-	// infers it from the credentials), and are authorized on that user.
-	if (action == "GetUser" || action == "CreateAccessKey" || action == "ListAccessKeys" || action == "DeleteAccessKey") && form.Get("UserName") == "" {
-		if p.Kind != "user" {
-			g.fail(c, http.StatusBadRequest, "ValidationError", "Must specify userName when calling with non-User credentials")
-			return
-		}
-		form.Set("UserName", p.UserName)
-		// kumo is told too: it does not infer the user from the request.
+	if set, e := iamImplicitUser(action, form, p); e != nil {
+		g.failWith(c, e)
+		return
+	} else if set {
+		// kumo (and serveMFA) are told too: they do not infer the user
+		// from the request.
 		c.body = []byte(form.Encode())
 	}
 	if msg := validateIAM(action, form); msg != "" {
 		g.fail(c, http.StatusBadRequest, "ValidationError", msg)
 		return
 	}
-	resource := iamResource(p.Account, form, func(kind, name string) (string, bool) { return g.entityPath(c.r.Context(), p.Account, kind, name) })
-	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "iam:" + action, resource: resource, context: iamConditionKeys(action, form)})
+	ar := iamAuthzRequest(p.Account, action, form, iamLookup{
+		path:     func(kind, name string) (string, bool) { return g.entityPath(c.r.Context(), p.Account, kind, name) },
+		boundary: func(kind, name string) string { return g.boundaryOf(p.Account, kind+"/"+name) },
+	})
+	resource := ar.resource
+	res, err := g.authorize(c.r.Context(), c, ar)
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "ServiceFailure", err.Error())
 		return

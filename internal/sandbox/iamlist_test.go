@@ -180,7 +180,7 @@ func TestAWSManagedPoliciesParse(t *testing.T) {
 
 func TestIAMResourceUsesTheEntitysPath(t *testing.T) {
 	t.Parallel()
-	paths := map[string]string{"role/ops": "/team/", "user/ann": "/people/", "group/Devs": "/eng/"}
+	paths := map[string]string{"role/ops": "/team/", "user/ann": "/people/", "group/Devs": "/eng/", "instance-profile/web": "/team/"}
 	pathOf := func(kind, name string) (string, bool) { p, ok := paths[kind+"/"+name]; return p, ok }
 	tests := []struct {
 		form url.Values
@@ -193,6 +193,9 @@ func TestIAMResourceUsesTheEntitysPath(t *testing.T) {
 		{url.Values{"Action": {"DeleteUser"}, "UserName": {"ann"}}, "arn:aws:iam::1:user/people/ann"},
 		{url.Values{"Action": {"AddUserToGroup"}, "UserName": {"ann"}, "GroupName": {"Devs"}}, "arn:aws:iam::1:group/eng/Devs"},
 		{url.Values{"Action": {"GetPolicy"}, "PolicyArn": {"arn:aws:iam::1:policy/p"}}, "arn:aws:iam::1:policy/p"},
+		{url.Values{"Action": {"GetInstanceProfile"}, "InstanceProfileName": {"web"}}, "arn:aws:iam::1:instance-profile/team/web"},
+		{url.Values{"Action": {"AddRoleToInstanceProfile"}, "InstanceProfileName": {"web"}, "RoleName": {"ops"}}, "arn:aws:iam::1:instance-profile/team/web"},
+		{url.Values{"Action": {"CreateInstanceProfile"}, "InstanceProfileName": {"new"}, "Path": {"/x/"}}, "arn:aws:iam::1:instance-profile/x/new"},
 		{url.Values{"Action": {"ListRoles"}}, "*"},
 	}
 	for _, tt := range tests {

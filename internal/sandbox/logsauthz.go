@@ -55,12 +55,12 @@ func (g *gateway) serveLogs(c *call) {
 			return
 		}
 	}
-	targets, name, e := g.logsTargets(p.Account, in)
+	action := "logs:" + op
+	targets, name, e := g.logsAuthzTargets(p.Account, action, in)
 	if e != nil {
 		g.failWith(c, e)
 		return
 	}
-	action := "logs:" + op
 	for _, t := range targets {
 		res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: t.arn, resourceAccount: t.account})
 		if err != nil {
@@ -94,6 +94,30 @@ func (g *gateway) serveLogs(c *call) {
 		c.body = body
 	}
 	g.forward(c, g.sb.accounts[p.Account], rewriteRegion)
+}
+
+// logsAuthzTargets are the resources a Logs request is authorized on: those
+// it names (logsTargets), or "*" for an action the reference gives no
+// resource type (DescribeLogGroups with logGroupIdentifiers was authorized
+// on the groups, which the table refuses: a 500). A group of another
+// account or region named there still stands, so that serveLogs refuses
+// it as it would the group.
+func (g *gateway) logsAuthzTargets(account, action string, in logsRequest) ([]logsTarget, string, *apiError) {
+	targets, name, e := g.logsTargets(account, in)
+	if e != nil {
+		return nil, "", e
+	}
+	if ra := authzReference()[action]; ra != nil && len(ra.resources) == 0 {
+		all := logsTarget{arn: "*", account: account, inRegion: true}
+		for _, t := range targets {
+			if t.account != account || !t.inRegion {
+				all.account, all.inRegion = t.account, t.inRegion
+				break
+			}
+		}
+		targets = []logsTarget{all}
+	}
+	return targets, name, nil
 }
 
 // logsTargets works out the resources a Logs request is authorized on,
