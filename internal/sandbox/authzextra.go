@@ -349,27 +349,3 @@ func takesKey(listed []string, key string) bool {
 	return false
 }
 
-// authorizePassRole authorizes iam:PassRole for a request of action, as
-// gateway.authorize already has once the action was allowed; lambda.go
-// still calls it after its own authorization, which makes it a second,
-// identical decision. It answers a refusal and returns false then.
-func (g *gateway) authorizePassRole(c *call, action, associated string) bool {
-	for _, a := range additionalAuthz[action] {
-		if a.actions[0] != "iam:PassRole" {
-			continue
-		}
-		due, ok := a.due(c, authzRequest{action: action, resource: orStar(associated)})
-		if !ok {
-			return true
-		}
-		return g.allow(c, "iam:PassRole", due.resource, due.account, due.context)
-	}
-	return true
-}
-
-func orStar(s string) string {
-	if s == "" {
-		return "*"
-	}
-	return s
-}

@@ -222,21 +222,17 @@ func (g *gateway) serveLambda(c *call) {
 		g.deny(c, action, resource, res)
 		return
 	}
-	if _, ok := passRoles[action]; ok && !g.authorizePassRole(c, action, g.functionARN(account, fn)) {
-		return
-	}
 	if (action == "lambda:CreateFunction" || action == "lambda:UpdateFunctionCode") && !g.authorizeCodeSource(c, action == "lambda:CreateFunction") {
 		return
 	}
 	if action == "lambda:CreateFunction" || action == "lambda:UpdateFunctionConfiguration" {
 		// Lambda checks that it can assume the execution role when it is
 		// set, and says so while IAM has not propagated a new role.
-		var conf struct{ Role string }
-		_ = json.Unmarshal(c.body, &conf)
-		if conf.Role != "" {
-			_, _, _, err := g.lambdaRole(ctx, account, fn, conf.Role)
+		role, _ := jsonRole(c) // the role PassRole was authorized for
+		if role != "" {
+			_, _, _, err := g.lambdaRole(ctx, account, fn, role)
 			if err == nil {
-				if account, name, ok := parseRoleARN(conf.Role); ok {
+				if account, name, ok := parseRoleARN(role); ok {
 					if _, fresh := g.prop.fresh(g.iamDelay(), account, "trust/"+name); fresh {
 						err = errors.New("not propagated yet")
 					}
