@@ -348,4 +348,3 @@ func takesKey(listed []string, key string) bool {
 	}
 	return false
 }
-

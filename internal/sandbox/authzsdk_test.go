@@ -63,6 +63,9 @@ func TestAuthzFromSDKRequests(t *testing.T) {
 	s := newSDKRequests(t)
 	const acct = "222222222222"
 	g := &gateway{sb: &Sandbox{Region: "us-east-1"}}
+	// The function's policy holds the statement RemovePermission removes.
+	g.st, _ = loadState("")
+	g.st.account(acct).FunctionPolicies = map[string]*functionPolicy{"f": {Statements: []functionGrant{{Sid: "s3", Principal: "s3.amazonaws.com"}}}}
 	paths := map[string]string{"role/r": "/team/", "user/u": "/people/", "group/g": "/eng/", "instance-profile/ip": "/team/"}
 	const boundary, newBoundary = "arn:aws:iam::" + acct + ":policy/Boundary", "arn:aws:iam::" + acct + ":policy/NewBoundary"
 	look := iamLookup{
@@ -259,7 +262,7 @@ func sdkAuthzRequests(g *gateway, c *call, account string, look iamLookup) ([]au
 		if strings.HasSuffix(action, "EventSourceMapping") && action != "lambda:CreateEventSourceMapping" {
 			resource = fmt.Sprintf("arn:aws:lambda:%s:%s:event-source-mapping:%s", g.sb.Region, account, c.r.URL.Path[strings.LastIndexByte(c.r.URL.Path, '/')+1:])
 		}
-		return []authzRequest{{action: action, resource: resource, resourceAccount: account}}, nil
+		return []authzRequest{{action: action, resource: resource, resourceAccount: account, context: g.lambdaPrincipalContext(c, action, account, fn)}}, nil
 	}
 	form, e := queryProtocolForm(c.r.Header, c.r.URL.RawQuery, c.body)
 	if e != nil {
@@ -690,10 +693,10 @@ func lambdaSDKCases(c *lambda.Client, acct string) []sdkAuthzCase {
 			_, err := c.ListFunctions(ctx, &lambda.ListFunctionsInput{})
 			return err
 		}),
-		one("lambda:RemovePermission", fn, func(ctx context.Context) error {
+		{action: "lambda:RemovePermission", resources: []string{fn}, keys: map[string]string{"lambda:Principal": "s3.amazonaws.com"}, do: func(ctx context.Context) error {
 			_, err := c.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: s("f"), StatementId: s("s3")})
 			return err
-		}),
+		}},
 		one("lambda:GetFunction", fn, func(ctx context.Context) error {
 			_, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: s("f")})
 			return err
@@ -722,11 +725,11 @@ func lambdaSDKCases(c *lambda.Client, acct string) []sdkAuthzCase {
 			_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: s("f"), Payload: []byte("{}")})
 			return err
 		}),
-		one("lambda:AddPermission", fn, func(ctx context.Context) error {
+		{action: "lambda:AddPermission", resources: []string{fn}, keys: map[string]string{"lambda:Principal": "s3.amazonaws.com"}, do: func(ctx context.Context) error {
 			_, err := c.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: s("f"), StatementId: s("s3"), Action: s("lambda:InvokeFunction"),
 				Principal: s("s3.amazonaws.com"), SourceAccount: s(acct)})
 			return err
-		}),
+		}},
 		one("lambda:GetPolicy", fn, func(ctx context.Context) error {
 			_, err := c.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: s("f")})
 			return err
