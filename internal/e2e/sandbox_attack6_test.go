@@ -138,7 +138,7 @@ func TestAttackTagOnCreate(t *testing.T) {
 		}, "AccessDenied", "s3:PutObjectTagging", objectAbsent("tagged")},
 		{"PutObject with an ACL", func() error {
 			in := s3Put(bucket, "acl", "data")
-			in.ACL = s3types.ObjectCannedACLBucketOwnerFullControl
+			in.ACL = s3types.ObjectCannedACLPublicRead
 			_, err := sess.s3.PutObject(ctx, in)
 			return err
 		}, "AccessDenied", "s3:PutObjectAcl", objectAbsent("acl")},
@@ -168,6 +168,12 @@ func TestAttackTagOnCreate(t *testing.T) {
 		}, "", "", nil},
 		{"CreateFunction without tags", func() error {
 			_, err := slc.CreateFunction(ctx, fnInput(fn+"-plain", nil))
+			return err
+		}, "", "", nil},
+		{"PutObject giving the bucket owner full control (s3:PutObject alone, as every log delivery)", func() error {
+			in := s3Put(bucket, "owner-acl", "data")
+			in.ACL = s3types.ObjectCannedACLBucketOwnerFullControl
+			_, err := sess.s3.PutObject(ctx, in)
 			return err
 		}, "", "", nil},
 		{"PutObject without tags", func() error {

@@ -243,9 +243,26 @@ func setsBucketACL(c *call) bool {
 func setsObjectACL(c *call) bool {
 	switch objectCreationOperation(c) {
 	case "PutObject", "CreateMultipartUpload", "CopyObject":
-		return setsACL(c.r.Header)
+		h := c.r.Header
+		if h.Get("X-Amz-Acl") == "bucket-owner-full-control" && !setsACL(withoutCannedACL(h)) {
+			// The canned ACL that gives the bucket owner the object is
+			// asked for with s3:PutObject alone: AWS's own example
+			// ("Requiring the bucket-owner-full-control canned ACL")
+			// grants the uploader s3:PutObject conditioned on
+			// s3:x-amz-acl, and CloudTrail's, Lambda's and every log
+			// delivery's documented bucket policy is just that.
+			return false
+		}
+		return setsACL(h)
 	}
 	return false
+}
+
+// withoutCannedACL is h without its x-amz-acl.
+func withoutCannedACL(h http.Header) http.Header {
+	h = h.Clone()
+	h.Del("X-Amz-Acl")
+	return h
 }
 
 // setsObjectTags: a request authorized as s3:PutObject that sets the new

@@ -187,7 +187,13 @@ var extraCases = []extraCase{
 	{name: "PutObject with x-amz-tagging", action: "s3:PutObject", resource: "arn:aws:s3:::b/k", method: "PUT", target: "/b/k",
 		header: map[string]string{"X-Amz-Tagging": "Env=prod"}, want: []string{"s3:PutObjectTagging"}},
 	{name: "PutObject with an ACL", action: "s3:PutObject", resource: "arn:aws:s3:::b/k", method: "PUT", target: "/b/k",
-		header: map[string]string{"X-Amz-Acl": "bucket-owner-full-control"}, want: []string{"s3:PutObjectAcl"}},
+		header: map[string]string{"X-Amz-Acl": "public-read"}, want: []string{"s3:PutObjectAcl"}},
+	// The bucket owner's canned ACL is asked for with s3:PutObject alone
+	// (CloudTrail's and every log delivery's bucket policy).
+	{name: "PutObject giving the bucket owner full control", action: "s3:PutObject", resource: "arn:aws:s3:::b/k", method: "PUT", target: "/b/k",
+		header: map[string]string{"X-Amz-Acl": "bucket-owner-full-control"}},
+	{name: "PutObject giving the bucket owner full control and a grant", action: "s3:PutObject", resource: "arn:aws:s3:::b/k", method: "PUT", target: "/b/k",
+		header: map[string]string{"X-Amz-Acl": "bucket-owner-full-control", "X-Amz-Grant-Read": "id=x"}, want: []string{"s3:PutObjectAcl"}},
 	{name: "CreateMultipartUpload with x-amz-tagging", action: "s3:PutObject", resource: "arn:aws:s3:::b/k", method: "POST", target: "/b/k?uploads",
 		header: map[string]string{"X-Amz-Tagging": "Env=prod"}, want: []string{"s3:PutObjectTagging"}},
 	{name: "CopyObject replacing the tags", action: "s3:PutObject", resource: "arn:aws:s3:::b/k", method: "PUT", target: "/b/k",
