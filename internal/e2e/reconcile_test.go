@@ -74,7 +74,9 @@ func appliedEnv(t *testing.T) (*env, *config.Config) {
 	return e, e.loadConfig()
 }
 
-// waitFor polls cond every 100 ms up to limit.
+// waitFor polls cond every 100 ms up to limit. Records wait for the
+// processor's cold start, which took 4.9 s in CI beside the rest of the
+// suite: their limit is 30 s (a passing wait returns at once).
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
@@ -225,12 +227,12 @@ func TestDeletionsAreRecorded(t *testing.T) {
 			return true
 		}
 	}
-	waitFor(t, 10*time.Second, "records of both versions", has(want...))
+	waitFor(t, 30*time.Second, "records of both versions", has(want...))
 	marker := must(prod.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bk, Key: aws.String("k")}))(t)
 	must(prod.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bk, Key: aws.String("k"), VersionId: v1.VersionId}))(t)
 	markerRec := processor.RecordKey(c.Reporting.Prefix, c.Production.Bucket, "k", aws.ToString(marker.VersionId))
 	deletedRec := processor.DeletionRecordKey(c.Reporting.Prefix, c.Production.Bucket, "k", aws.ToString(v1.VersionId))
-	waitFor(t, 10*time.Second, "records of the delete marker and of the permanent delete", has(append(want, markerRec, deletedRec)...))
+	waitFor(t, 30*time.Second, "records of the delete marker and of the permanent delete", has(append(want, markerRec, deletedRec)...))
 	for key, status := range map[string]string{markerRec: processor.StatusDeleted, deletedRec: processor.StatusVersionDeleted, want[0]: processor.StatusPresent} {
 		if rec, b := readRecord(t, c, key); rec.Status != status {
 			t.Errorf("%s: %s, want status %s", key, b, status)
@@ -273,7 +275,7 @@ func TestReconcileRepairWithABatchJob(t *testing.T) {
 	for i := range 5 {
 		must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String(fmt.Sprintf("batch/%d file.txt", i)), Body: strings.NewReader("x")}))(t)
 	}
-	waitFor(t, 10*time.Second, "5 records", func() bool { return len(records(t, c)) == 5 })
+	waitFor(t, 30*time.Second, "5 records", func() bool { return len(records(t, c)) == 5 })
 	// Three records lost (removed by hand).
 	for _, k := range records(t, c)[:3] {
 		must(rep.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(c.Reporting.Bucket), Key: aws.String(k)}))(t)
