@@ -161,21 +161,24 @@ func iamFormTags(c *call) ([]tagKV, error) {
 	return out, nil
 }
 
+// jsonMember decodes the JSON body's member field into v; an empty body,
+// a missing member and null leave v as it is.
+func jsonMember(c *call, field string, v any) error {
+	if len(c.body) == 0 {
+		return nil
+	}
+	raw, ok, err := c.jsonField(field)
+	if err != nil || !ok || string(raw) == "null" {
+		return err
+	}
+	return json.Unmarshal(raw, v)
+}
+
 // jsonTagMap is a JSON body's map of tags ({"Tags":{"k":"v"}}).
 func jsonTagMap(field string) func(c *call) ([]tagKV, error) {
 	return func(c *call) ([]tagKV, error) {
-		if len(c.body) == 0 {
-			return nil, nil
-		}
-		raw, ok, err := c.jsonField(field)
-		if err != nil {
-			return nil, err
-		}
-		if !ok || string(raw) == "null" {
-			return nil, nil
-		}
 		var m map[string]string
-		if err := json.Unmarshal(raw, &m); err != nil {
+		if err := jsonMember(c, field, &m); err != nil {
 			return nil, err
 		}
 		out := make([]tagKV, 0, len(m))
@@ -190,18 +193,8 @@ func jsonTagMap(field string) func(c *call) ([]tagKV, error) {
 // jsonTagKeys is a JSON body's list of tag keys ({"tagKeys":["k"]}).
 func jsonTagKeys(field string) func(c *call) ([]tagKV, error) {
 	return func(c *call) ([]tagKV, error) {
-		if len(c.body) == 0 {
-			return nil, nil
-		}
-		raw, ok, err := c.jsonField(field)
-		if err != nil {
-			return nil, err
-		}
-		if !ok || string(raw) == "null" {
-			return nil, nil
-		}
 		var keys []string
-		if err := json.Unmarshal(raw, &keys); err != nil {
+		if err := jsonMember(c, field, &keys); err != nil {
 			return nil, err
 		}
 		out := make([]tagKV, len(keys))
@@ -215,18 +208,8 @@ func jsonTagKeys(field string) func(c *call) ([]tagKV, error) {
 // jsonTagList is a JSON body's list of {"Key","Value"} (CloudTrail).
 func jsonTagList(field string) func(c *call) ([]tagKV, error) {
 	return func(c *call) ([]tagKV, error) {
-		if len(c.body) == 0 {
-			return nil, nil
-		}
-		raw, ok, err := c.jsonField(field)
-		if err != nil {
-			return nil, err
-		}
-		if !ok || string(raw) == "null" {
-			return nil, nil
-		}
 		var list []struct{ Key, Value string }
-		if err := json.Unmarshal(raw, &list); err != nil {
+		if err := jsonMember(c, field, &list); err != nil {
 			return nil, err
 		}
 		out := make([]tagKV, len(list))
