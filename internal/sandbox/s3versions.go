@@ -87,7 +87,15 @@ func (vc versionCodec) encode(kumo string) string {
 	vc.block.Encrypt(out[:16], pt[:])
 	sum := sha256.Sum256(append(append([]byte{}, vc.key...), out[:16]...))
 	copy(out[16:], sum[:8])
-	return base64.RawURLEncoding.EncodeToString(out)
+	id := base64.RawURLEncoding.EncodeToString(out)
+	if id[0] == '-' {
+		// An ID that begins with a dash reads as an option to the AWS CLI
+		// (--version-id -Ev7…), and S3's never do: its first character
+		// is written as a dot, which S3's IDs also use ('.' is outside
+		// the URL-safe alphabet, so decode knows it).
+		id = "." + id[1:]
+	}
+	return id
 }
 
 // decode turns a client's version ID into kumo's; ok is false for an ID
@@ -95,6 +103,9 @@ func (vc versionCodec) encode(kumo string) string {
 func (vc versionCodec) decode(id string) (string, bool) {
 	if id == nullVersion {
 		return nullVersion, true
+	}
+	if strings.HasPrefix(id, ".") {
+		id = "-" + id[1:]
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(id)
 	if err != nil || len(raw) != 24 {

@@ -11,7 +11,7 @@ import (
 
 func TestVersionCodec(t *testing.T) {
 	t.Parallel()
-	shape := regexp.MustCompile(`^[A-Za-z0-9_-]{32}$`)
+	shape := regexp.MustCompile(`^[A-Za-z0-9_.][A-Za-z0-9_-]{31}$`)
 	vc := newVersionCodec(bucketVersionKey("bucket-a", newVersionKey()))
 	other := newVersionCodec(bucketVersionKey("bucket-b", ""))
 	seen := map[string]bool{}
@@ -53,6 +53,28 @@ func TestVersionCodec(t *testing.T) {
 		if got := vc.encode(kumo); got != "null" {
 			t.Errorf("encode(%q) = %q, want null", kumo, got)
 		}
+	}
+	// No ID begins with a dash (the AWS CLI would read it as an option);
+	// an ID given out with one before is still taken.
+	dotted := 0
+	for n := 1; n <= 2000; n++ {
+		kumo := "v" + strconv.Itoa(n)
+		id := vc.encode(kumo)
+		if !shape.MatchString(id) {
+			t.Fatalf("encode(%q) = %q", kumo, id)
+		}
+		if id[0] == '.' {
+			dotted++
+			if got, ok := vc.decode("-" + id[1:]); !ok || got != kumo {
+				t.Errorf("the dashed form of %q: %q, %v", id, got, ok)
+			}
+		}
+		if got, ok := vc.decode(id); !ok || got != kumo {
+			t.Fatalf("decode(encode(%q)) = %q, %v", kumo, got, ok)
+		}
+	}
+	if dotted == 0 {
+		t.Error("no ID of 2000 began with the dot that stands for a dash: the case is not tested")
 	}
 	if a, b := bucketVersionKey("x", ""), bucketVersionKey("x", ""); string(a) != string(b) {
 		t.Error("a derived version key changed between calls")
