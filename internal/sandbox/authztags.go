@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -504,16 +505,12 @@ func (g *gateway) readTags(ctx context.Context, t tagTarget) (map[string]string,
 	case "role":
 		var r *iam.GetRoleOutput
 		if r, err = b.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(t.name)}); err == nil {
-			for _, tg := range r.Role.Tags {
-				out[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
-			}
+			out = iamTagMap(r.Role.Tags)
 		}
 	case "user":
 		var r *iam.GetUserOutput
 		if r, err = b.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(t.name)}); err == nil {
-			for _, tg := range r.User.Tags {
-				out[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
-			}
+			out = iamTagMap(r.User.Tags)
 		}
 	case "policy":
 		if isAWSManagedARN(t.name) {
@@ -521,16 +518,12 @@ func (g *gateway) readTags(ctx context.Context, t tagTarget) (map[string]string,
 		}
 		var r *iam.GetPolicyOutput
 		if r, err = b.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(strings.Replace(t.name, ":"+t.account+":", ":"+kumoIAMAccount+":", 1))}); err == nil {
-			for _, tg := range r.Policy.Tags {
-				out[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
-			}
+			out = iamTagMap(r.Policy.Tags)
 		}
 	case "instance-profile":
 		var r *iam.GetInstanceProfileOutput
 		if r, err = b.iam.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(t.name)}); err == nil {
-			for _, tg := range r.InstanceProfile.Tags {
-				out[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
-			}
+			out = iamTagMap(r.InstanceProfile.Tags)
 		}
 	case "function":
 		var r *lambda.ListTagsOutput
@@ -627,4 +620,13 @@ func (g *gateway) qualifiedFunctionARN(account, fn string) string {
 		return "arn:aws:lambda:" + g.sb.Region + ":" + fn
 	}
 	return g.functionARN(account, fn)
+}
+
+// iamTagMap is an IAM entity's tags by key.
+func iamTagMap(tags []iamtypes.Tag) map[string]string {
+	out := make(map[string]string, len(tags))
+	for _, tg := range tags {
+		out[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
+	}
+	return out
 }
