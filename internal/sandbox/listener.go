@@ -1,14 +1,20 @@
 package sandbox
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // maxConns bounds the connections each of the gateway's listeners keeps
 // open at once (maxInFlight bounds the requests being served).
 const maxConns = 256
+
+// tlsIdleTimeout is how long the TLS listener keeps a connection no
+// request uses: HTTP/2 connections are closed by it alone (see connState).
+const tlsIdleTimeout = 5 * time.Second
 
 // limitListener bounds the connections a listener has open. At the bound,
 // Accept waits (the kernel's backlog holds the client's connect) and makes
@@ -78,6 +84,13 @@ func (l *limitListener) connState(c net.Conn, s http.ConnState) {
 	defer l.mu.Unlock()
 	switch s {
 	case http.StateIdle:
+		if isHTTP2(c) {
+			// Closing it would fail the request a client may be starting
+			// on it: HTTP/2 has no "nothing was sent" retry as HTTP/1.1
+			// has. The server's idle timeout closes it with a GOAWAY,
+			// which the client heeds before it sends.
+			return
+		}
 		l.idle[c] = true
 		if l.waiting > 0 {
 			l.closeOneIdleLocked()
@@ -96,6 +109,12 @@ func (l *limitListener) closeOneIdleLocked() {
 		go c.Close()
 		return
 	}
+}
+
+// isHTTP2 tells whether a connection speaks HTTP/2 (ALPN "h2").
+func isHTTP2(c net.Conn) bool {
+	tc, ok := c.(*tls.Conn)
+	return ok && tc.ConnectionState().NegotiatedProtocol == "h2"
 }
 
 // limitConn gives its slot back once, when it is closed.
