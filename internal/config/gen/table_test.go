@@ -75,14 +75,36 @@ func TestDeterministic(t *testing.T) {
 		t.Errorf("the tarball gives another table:\n%s", got)
 	}
 	out := filepath.Join(t.TempDir(), "actions_gen.json")
-	if err := run("0.0.2", []string{out}, tgz, fixtureServices); err == nil || !strings.Contains(err.Error(), "not the pinned 0.0.2") {
+	if err := run("0.0.2", []string{out}, "", tgz, fixtureServices); err == nil || !strings.Contains(err.Error(), "not the pinned 0.0.2") {
 		t.Errorf("a tarball of another version: %v", err)
 	}
-	if err := run("0.0.1", []string{out}, tgz, fixtureServices); err != nil {
+	goOut := filepath.Join(t.TempDir(), "actions_table_gen.go")
+	if err := run("0.0.1", []string{out}, goOut, tgz, fixtureServices); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(out); !bytes.Equal(b, first) {
 		t.Error("run writes another table than build")
+	}
+	// The Go form written from the package and the one written offline
+	// from the JSON are the same bytes.
+	fromPkg, err := os.ReadFile(goOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := filepath.Join(t.TempDir(), "again.go")
+	if err := fromJSON("0.0.1", out, again); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(again); !bytes.Equal(b, fromPkg) {
+		t.Errorf("-from gives another Go table than the package:\n%s\n---\n%s", b, fromPkg)
+	}
+	if err := fromJSON("0.0.2", out, again); err == nil || !strings.Contains(err.Error(), "not the pinned 0.0.2") {
+		t.Errorf("-from a table of another version: %v", err)
+	}
+	for _, want := range []string{"package config", `{Type: "object", Required: false, ARN: "arn:${Partition}:s3:::${BucketName}/${ObjectName}", ConditionKeys: []string{"s3:TlsVersion"}}}, ConditionKeys: []string{"s3:ExistingObjectTag/<key>", "s3:ResourceAccount"}},`, `{Name: "s3:ListAllMyBuckets", Service: "s3", AccessLevel: "List"},`} {
+		if !strings.Contains(string(fromPkg), want) {
+			t.Errorf("the Go table lacks %s:\n%s", want, fromPkg)
+		}
 	}
 }
 
