@@ -212,17 +212,24 @@ func (rt *runtimes) invokeAsync(ctx context.Context, account, fn string, payload
 	var lastErr error
 	retries, maxAge := rt.g.asyncLimits(account, fn)
 	attempts := 1 + retries
+attempts:
 	for attempt := 0; attempt < attempts; attempt++ {
 		if attempt > 0 {
 			select {
 			case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
 			case <-ctx.Done():
-				return ctx.Err()
 			}
 		}
-		if time.Since(ev.received) > maxAge {
+		if time.Since(ev.received) > maxAge || ctx.Err() != nil {
+			// The event's time is up (its maximum age, or the sandbox's
+			// budget for it on a machine too slow to deliver it): it goes
+			// to the on-failure destination, as Lambda sends an event it
+			// gave up on, never silently away.
 			ev.condition = conditionEventAgeExceeded
-			break
+			if ctx.Err() != nil && lastErr == nil {
+				lastErr = ctx.Err()
+			}
+			break attempts
 		}
 		out, err := b.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(fn), InvocationType: lambdatypes.InvocationTypeRequestResponse, Payload: payload})
 		switch {
@@ -233,7 +240,6 @@ func (rt *runtimes) invokeAsync(ctx context.Context, account, fn string, payload
 			select {
 			case <-time.After(10 * time.Millisecond):
 			case <-ctx.Done():
-				return fmt.Errorf("%w (last: %v)", ctx.Err(), lastErr)
 			}
 		case err != nil:
 			ev.invokeCount++
@@ -249,7 +255,10 @@ func (rt *runtimes) invokeAsync(ctx context.Context, account, fn string, payload
 	if lastErr == nil {
 		lastErr = fmt.Errorf("older than its maximum age (%v)", maxAge)
 	}
-	if where, ok := rt.g.sendToOnFailure(ctx, account, fn, ev); ok {
+	// A context of its own: the event's may be what ran out.
+	fctx, cancel := rt.background(30 * time.Second)
+	defer cancel()
+	if where, ok := rt.g.sendToOnFailure(fctx, account, fn, ev); ok {
 		return fmt.Errorf("event failed (%s, %d attempts); its record is at %s: %w", ev.condition, ev.invokeCount, where, lastErr)
 	}
 	return fmt.Errorf("event dropped after %d attempts: %w", ev.invokeCount, lastErr)
