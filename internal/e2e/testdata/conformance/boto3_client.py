@@ -15,8 +15,8 @@ from botocore.exceptions import ClientError
 
 
 def client(name, **kw):
-    return boto3.client(name, endpoint_url=os.environ["AWS_ENDPOINT_URL"],
-                        region_name=os.environ["AWS_REGION"], **kw)
+    kw.setdefault("region_name", os.environ["AWS_REGION"])
+    return boto3.client(name, endpoint_url=os.environ["AWS_ENDPOINT_URL"], **kw)
 
 
 def whoami(args):
@@ -73,23 +73,31 @@ def presign_default(args):
     return {"url": client("s3").generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=300)}
 
 
-def skewed(args):
-    """Calls signed with a clock 20 minutes slow, one attempt each."""
+def shift_clock(minutes):
+    """Moves the signer's clock by minutes, until shifted back. botocore
+    1.26 reads datetime.datetime.utcnow(), 1.43 datetime.datetime.now(utc)
+    (through botocore.compat): both are the datetime module's class."""
     import datetime
     import botocore.auth
 
-    real = datetime.datetime
+    real = getattr(botocore.auth.datetime.datetime, "real", botocore.auth.datetime.datetime)
 
-    class Slow(real):
+    class Shifted(real):
         @classmethod
         def utcnow(cls):
-            return real.utcnow() - datetime.timedelta(minutes=20)
+            return real.utcnow() + datetime.timedelta(minutes=minutes)
 
         @classmethod
         def now(cls, tz=None):
-            return real.now(tz) - datetime.timedelta(minutes=20)
+            return real.now(tz) + datetime.timedelta(minutes=minutes)
 
-    botocore.auth.datetime.datetime = Slow
+    Shifted.real = real
+    botocore.auth.datetime.datetime = Shifted if minutes else real
+
+
+def skewed(args):
+    """Calls signed with a clock 20 minutes slow, one attempt each."""
+    shift_clock(-20)
     once = Config(retries={"total_max_attempts": 1})
     out = {}
     for name, call in (("s3", lambda: client("s3", config=once).get_object(Bucket=args[0], Key=args[1])),
