@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"hash/crc64"
@@ -180,6 +181,30 @@ func pythonOnPath(module string) (py, version string, err error) {
 		return "", "", fmt.Errorf("%s printed %q", path, out)
 	}
 	return f[0], f[1], nil
+}
+
+// boto3Python is a Python interpreter with boto3, named for its boto3.
+type boto3Python struct{ name, py string }
+
+// boto3Pythons are the two boto3 installs a user may have: Debian's (1.26,
+// which needs its endpoint given) and the one of the python3 on PATH (here
+// pyenv's 1.43, which reads AWS_ENDPOINT_URL and sends CRC checksums by
+// default). In CI both must be there; elsewhere Debian's alone will do.
+func boto3Pythons(t *testing.T) []boto3Python {
+	t.Helper()
+	debian := boto3Python{"Debian's boto3", python3}
+	py, version, err := pythonOnPath("boto3")
+	if err == nil && py == python3 {
+		err = errors.New("it is Debian's")
+	}
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no second boto3 on PATH (the image's pyenv, pip install boto3): %v", err)
+		}
+		t.Logf("only Debian's boto3: the python3 on PATH has no other (%v)", err)
+		return []boto3Python{debian}
+	}
+	return []boto3Python{debian, {"boto3 " + version, py}}
 }
 
 type callerIdentity struct{ Account, Arn, UserId string }
