@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"hash/crc64"
@@ -125,8 +126,9 @@ func awsJSON(t *testing.T, id identity, v any, args ...string) {
 	}
 }
 
-// awsFails runs the AWS CLI, wants it to fail with the AWS error code.
-func awsFails(t *testing.T, id identity, code string, args ...string) {
+// awsFails runs the AWS CLI, wants it to fail with the AWS error code and
+// returns what it printed on stderr.
+func awsFails(t *testing.T, id identity, code string, args ...string) string {
 	t.Helper()
 	_, stderr, err := awsRun(t, id, args...)
 	if err == nil {
@@ -135,12 +137,21 @@ func awsFails(t *testing.T, id identity, code string, args ...string) {
 	if !strings.Contains(stderr, "("+code+")") {
 		t.Fatalf("aws %s: %v, want %s:\n%s", strings.Join(args, " "), err, code, stderr)
 	}
+	return stderr
 }
 
-// boto3 runs testdata/conformance/boto3_client.py and decodes its JSON.
+// boto3 runs testdata/conformance/boto3_client.py with Debian's Python and
+// decodes its JSON.
 func boto3(t *testing.T, id identity, v any, args ...string) {
 	t.Helper()
-	cmd := exec.Command(python3, append([]string{filepath.Join("testdata", "conformance", "boto3_client.py")}, args...)...)
+	boto3With(t, python3, id, v, args...)
+}
+
+// boto3With runs testdata/conformance/boto3_client.py with the Python
+// interpreter py (see boto3Pythons) and decodes its JSON.
+func boto3With(t *testing.T, py string, id identity, v any, args ...string) {
+	t.Helper()
+	cmd := exec.Command(py, append([]string{filepath.Join("testdata", "conformance", "boto3_client.py")}, args...)...)
 	cmd.Env = clientEnv(t, id)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -150,6 +161,50 @@ func boto3(t *testing.T, id identity, v any, args ...string) {
 	if err := json.Unmarshal(out.Bytes(), v); err != nil {
 		t.Fatalf("boto3 %s: %v in %q", strings.Join(args, " "), err, out.String())
 	}
+}
+
+// pythonOnPath is the interpreter of the python3 first on this process's
+// PATH (the image's pyenv: its shim would not survive the clients' empty
+// environment, so the interpreter is taken from sys.executable) and the
+// version of module, which it imports.
+func pythonOnPath(module string) (py, version string, err error) {
+	path, err := exec.LookPath("python3")
+	if err != nil {
+		return "", "", err
+	}
+	out, err := exec.Command(path, "-c", "import sys, "+module+"; print(sys.executable); print("+module+".__version__)").Output()
+	if err != nil {
+		return "", "", fmt.Errorf("%s cannot import %s: %w", path, module, err)
+	}
+	f := strings.Fields(string(out))
+	if len(f) != 2 {
+		return "", "", fmt.Errorf("%s printed %q", path, out)
+	}
+	return f[0], f[1], nil
+}
+
+// boto3Python is a Python interpreter with boto3, named for its boto3.
+type boto3Python struct{ name, py string }
+
+// boto3Pythons are the two boto3 installs a user may have: Debian's (1.26,
+// which needs its endpoint given) and the one of the python3 on PATH (here
+// pyenv's 1.43, which reads AWS_ENDPOINT_URL and sends CRC checksums by
+// default). In CI both must be there; elsewhere Debian's alone will do.
+func boto3Pythons(t *testing.T) []boto3Python {
+	t.Helper()
+	debian := boto3Python{"Debian's boto3", python3}
+	py, version, err := pythonOnPath("boto3")
+	if err == nil && py == python3 {
+		err = errors.New("it is Debian's")
+	}
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no second boto3 on PATH (the image's pyenv, pip install boto3): %v", err)
+		}
+		t.Logf("only Debian's boto3: the python3 on PATH has no other (%v)", err)
+		return []boto3Python{debian}
+	}
+	return []boto3Python{debian, {"boto3 " + version, py}}
 }
 
 type callerIdentity struct{ Account, Arn, UserId string }

@@ -20,8 +20,7 @@ import (
 )
 
 // awsCLIv1 is the Python interpreter of the AWS CLI v1 on this process's
-// PATH (the image's 1.45, run as python -m awscli: its pyenv shim would
-// not survive the clients' empty environment). validate-logs needs it:
+// PATH (the image's 1.45, run as python -m awscli). validate-logs needs it:
 // the command makes its own S3 client, which takes the endpoint only from
 // AWS_ENDPOINT_URL, and Debian's CLI 2.9 predates that variable.
 func awsCLIv1(t *testing.T) string {
@@ -30,19 +29,14 @@ func awsCLIv1(t *testing.T) string {
 	if os.Getenv("CI") != "" {
 		fail = t.Fatalf
 	}
-	py, err := exec.LookPath("python3")
+	py, version, err := pythonOnPath("awscli")
 	if err != nil {
-		fail("no python3 on PATH for the AWS CLI v1: %v", err)
+		fail("the AWS CLI v1 (pip install awscli) is missing: %v", err)
 	}
-	out, err := exec.Command(py, "-c", "import sys, awscli; print(sys.executable); print(awscli.__version__)").Output()
-	if err != nil {
-		fail("the AWS CLI v1 (pip install awscli) is missing for %s: %v", py, err)
+	if !strings.HasPrefix(version, "1.") {
+		fail("want the AWS CLI v1 for %s, found %s", py, version)
 	}
-	lines := strings.Fields(string(out))
-	if len(lines) != 2 || !strings.HasPrefix(lines[1], "1.") {
-		fail("want the AWS CLI v1 for %s, found %q", py, out)
-	}
-	return lines[0]
+	return py
 }
 
 // validateLogs runs the AWS CLI v1's cloudtrail validate-logs.
