@@ -196,14 +196,14 @@ func (g *gateway) serveS3(c *call) {
 			g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
 			return
 		}
-		const all = "arn:aws:s3:::*"
-		res, err := g.authorize(ctx, c, authzRequest{action: op.action, resource: all, resourceAccount: p.Account})
+		ar, _ := g.s3AuthzRequest(c, op, "", nil)
+		res, err := g.authorize(ctx, c, ar)
 		if err != nil {
 			g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 			return
 		}
 		if res.Decision != iampolicy.Allowed {
-			g.deny(c, op.action, all, res)
+			g.deny(c, op.action, ar.resource, res)
 			return
 		}
 		b := g.sb.accounts[p.Account]
@@ -240,31 +240,17 @@ func (g *gateway) serveS3(c *call) {
 		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 		return
 	}
-	extra := map[string][]string{"aws:ResourceAccount": {owner}, "s3:ResourceAccount": {owner}}
-	for _, k := range []string{"prefix", "delimiter", "max-keys"} {
-		if v, ok := op.query[k]; ok {
-			extra["s3:"+k] = v
-		}
-	}
-	if v := c.r.Header.Get("X-Amz-Acl"); v != "" {
-		extra["s3:x-amz-acl"] = []string{v}
-	}
-	if v := c.r.Header.Get("X-Amz-Server-Side-Encryption"); v != "" {
-		extra["s3:x-amz-server-side-encryption"] = []string{v}
-	}
-	if _, del := op.query["delete"]; del && c.r.Method == http.MethodPost && op.key == "" {
-		g.deleteObjects(c, op, owner, b, bp, extra)
+	ar, e := g.s3AuthzRequest(c, op, owner, b)
+	if e != nil {
+		g.failWith(c, e)
 		return
 	}
-	if op.action == "s3:PutObject" {
-		if e := requestObjectTags(c.r.Header, extra); e != nil {
-			g.failWith(c, e)
-			return
-		}
+	if deleteObjectsRequest(c.r.Method, op) {
+		g.deleteObjects(c, op, owner, b, bp, ar.context)
+		return
 	}
-	kv, _ := g.kumoVersion(op.bucket, op.query)
-	res, err := g.authorize(ctx, c, authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra, resourcePolicy: bp,
-		lazy: g.existingObjectTags(op.action, op.bucket, op.key, kv, b)})
+	ar.resourcePolicy = bp
+	res, err := g.authorize(ctx, c, ar)
 	if errors.Is(err, errUnknownTags) {
 		g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
 		return
@@ -343,6 +329,71 @@ func (g *gateway) serveS3(c *call) {
 	}
 }
 
+// s3AuthzRequest is what an S3 request is authorized as: op's action on
+// the ARN its path names (the object, the bucket, or arn:aws:s3:::* for
+// ListAllMyBuckets), held by owner (b is its kumo) or, for the caller's
+// list of buckets and a bucket it creates, by the caller's account; with
+// the condition keys the handler supplies. Those the request's headers and
+// query carry are the seam's (checkAuthzContext, authztable.go). The
+// bucket policy is the caller's to add. A DeleteObjects is authorized
+// object by object (deleteObjectsAuthz), with these keys.
+func (g *gateway) s3AuthzRequest(c *call, op s3Op, owner string, b *backend) (authzRequest, *apiError) {
+	if op.bucket == "" || op.action == "s3:CreateBucket" {
+		account := ""
+		if p := c.principal(); p != nil {
+			account = p.Account
+		}
+		if op.bucket == "" {
+			return authzRequest{action: op.action, resource: "arn:aws:s3:::*", resourceAccount: account}, nil
+		}
+		return authzRequest{action: op.action, resource: op.arn(), resourceAccount: account}, nil
+	}
+	extra := map[string][]string{"aws:ResourceAccount": {owner}, "s3:ResourceAccount": {owner}}
+	for _, k := range []string{"prefix", "delimiter", "max-keys"} {
+		if v, ok := op.query[k]; ok {
+			extra["s3:"+k] = v
+		}
+	}
+	if v := c.r.Header.Get("X-Amz-Acl"); v != "" {
+		extra["s3:x-amz-acl"] = []string{v}
+	}
+	if v := c.r.Header.Get("X-Amz-Server-Side-Encryption"); v != "" {
+		extra["s3:x-amz-server-side-encryption"] = []string{v}
+	}
+	if deleteObjectsRequest(c.r.Method, op) {
+		return authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra}, nil
+	}
+	if op.action == "s3:PutObject" {
+		if e := requestObjectTags(c.r.Header, extra); e != nil {
+			return authzRequest{}, e
+		}
+	}
+	kv, _ := g.kumoVersion(op.bucket, op.query)
+	return authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra,
+		lazy: g.existingObjectTags(op.action, op.bucket, op.key, kv, b)}, nil
+}
+
+// deleteObjectsRequest tells a DeleteObjects (POST /bucket?delete).
+func deleteObjectsRequest(method string, op s3Op) bool {
+	_, del := op.query["delete"]
+	return del && method == http.MethodPost && op.key == ""
+}
+
+// deleteObjectsAuthz is what each object of a DeleteObjects is authorized
+// as: s3:DeleteObject on the object, s3:DeleteObjectVersion on one named
+// with a version, with the request's keys (ctx, from s3AuthzRequest).
+func deleteObjectsAuthz(op s3Op, owner string, in deleteRequest, ctx map[string][]string) []authzRequest {
+	ars := make([]authzRequest, 0, len(in.Objects))
+	for _, o := range in.Objects {
+		action := "s3:DeleteObject"
+		if o.VersionID != "" {
+			action = "s3:DeleteObjectVersion"
+		}
+		ars = append(ars, authzRequest{action: action, resource: "arn:aws:s3:::" + op.bucket + "/" + o.Key, resourceAccount: owner, context: ctx})
+	}
+	return ars
+}
+
 // deletedObject is what a successful DeleteObject removed, from its
 // answer: with a versionId, that version (a delete marker's included) is
 // gone; without one, a versioned bucket got a delete marker, whose version
@@ -386,7 +437,8 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 		g.failWith(c, e)
 		return
 	}
-	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "s3:CreateBucket", resource: op.arn(), resourceAccount: p.Account})
+	ar, _ := g.s3AuthzRequest(c, op, "", nil)
+	res, err := g.authorize(c.r.Context(), c, ar)
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 		return
@@ -606,10 +658,9 @@ func (g *gateway) deleteObjects(c *call, op s3Op, owner string, b *backend, bp *
 	allowed := in
 	allowed.Objects = nil
 	bv := g.bucketVersions(op.bucket)
-	for _, o := range in.Objects {
-		action := "s3:DeleteObject"
+	for i, ar := range deleteObjectsAuthz(op, owner, in, extra) {
+		o := in.Objects[i]
 		if o.VersionID != "" {
-			action = "s3:DeleteObjectVersion"
 			kv, ok := bv.codec.decode(o.VersionID)
 			if !ok {
 				g.fail(c, http.StatusBadRequest, "InvalidArgument", "Invalid version id specified")
@@ -620,8 +671,8 @@ func (g *gateway) deleteObjects(c *call, op s3Op, owner string, b *backend, bp *
 			}
 			o.VersionID = kv
 		}
-		arn := "arn:aws:s3:::" + op.bucket + "/" + o.Key
-		res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: arn, resourceAccount: owner, context: extra, resourcePolicy: bp})
+		ar.resourcePolicy = bp
+		res, err := g.authorize(c.r.Context(), c, ar)
 		if err != nil || res.Decision != iampolicy.Allowed {
 			denied = append(denied, o.Key)
 			continue
