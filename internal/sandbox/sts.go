@@ -238,6 +238,11 @@ func assumeRoleAuthz(form url.Values, roleARN, account string, ctx map[string][]
 		}
 		sort.Strings(keys)
 		ctx["aws:TagKeys"] = keys
+		// The keys it makes transitive: the reference gives
+		// sts:TransitiveTagKeys to AssumeRole and TagSession.
+		if tk := transitiveTagKeys(form); len(tk) > 0 {
+			ctx["sts:TransitiveTagKeys"] = tk
+		}
 	}
 	ars := make([]authzRequest, 0, len(actions))
 	for _, action := range actions {
