@@ -362,10 +362,12 @@ type ctTarget struct{ arn, account string }
 
 // authzTargets are the resources a CloudTrail request is authorized on,
 // named by its own parameters: the trail its Name, TrailName or ResourceId
-// names (ListTags: each of ResourceIdList), as the caller's trail of that
-// name in the sandbox's region; "*" for the actions without a resource
-// type. A name of the wrong shape
-// is refused before any authorization, as CloudTrail validates it.
+// names (ListTags: each of ResourceIdList), by name (the caller's, in the
+// sandbox's region) or by ARN, as given (another region's: a shadow trail
+// is named by its ARN); "*" for the actions without a resource type.
+// Another account's trail ARN (trailTarget), and a name of the wrong
+// shape, as CloudTrail validates it, are refused before any
+// authorization.
 func (ct *cloudTrail) authzTargets(account, op string, in ctInput) ([]ctTarget, *apiError) {
 	var refs []string
 	switch op {
@@ -390,6 +392,9 @@ func (ct *cloudTrail) authzTargets(account, op string, in ctInput) ([]ctTarget, 
 	targets := make([]ctTarget, 0, len(refs))
 	for _, ref := range refs {
 		t, e := ct.trailTarget(account, ref)
+		if e != nil && op == "ListTags" && e.code == "TrailNotFoundException" {
+			e = ctError("ResourceNotFoundException", "Resource "+ref+" not found.")
+		}
 		if e != nil {
 			return nil, e
 		}
@@ -400,13 +405,21 @@ func (ct *cloudTrail) authzTargets(account, op string, in ctInput) ([]ctTarget, 
 
 // trailTarget is the trail ref names, by name or ARN, as authzTargets
 // describes; a ref of the wrong shape is refused as resolveLocked refuses
-// it.
+// it. So is another account's trail ARN: CloudTrail answers one that is
+// not the caller's as not found (TrailNotFoundException "Unknown trail:
+// ... for the user: ...", or CloudTrailARNInvalidException "AccountID in
+// ARN is wrong" for some operations) rather than with an IAM decision on
+// it, and the sandbox shares no trail (no organization trails); it is not
+// decided on the caller's own trail of that name either.
 func (ct *cloudTrail) trailTarget(account, ref string) (ctTarget, *apiError) {
 	if m := trailARNRE.FindStringSubmatch(ref); m != nil {
+		if m[2] != account {
+			return ctTarget{}, ctError("TrailNotFoundException", "Unknown trail: "+ref+" for the user: "+account)
+		}
 		if !validTrailName(m[3]) {
 			return ctTarget{}, ctError("InvalidTrailNameException", errNameShape)
 		}
-		return ctTarget{ct.trailARN(account, m[3]), account}, nil
+		return ctTarget{ref, m[2]}, nil
 	}
 	switch {
 	case strings.HasPrefix(ref, "arn:"):
