@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -346,13 +347,14 @@ func parseS3Control(method, path string) (s3ControlRequest, *apiError) {
 }
 
 // s3ControlAuthz is what an S3 Control request is authorized as, in the
-// caller's account (serveS3Control holds x-amz-account-id to it): a job's
-// ARN for the requests on a job, with the job's priority and operation and
-// those the request asks for; "*" for the others, which have no resource
-// type.
+// caller's account (serveS3Control holds x-amz-account-id to it), which is
+// its s3:ResourceAccount: the account whose jobs and settings they are (as
+// for ListAllMyBuckets, s3.go); a job's ARN for the requests on a job,
+// with the job's priority and operation and those the request asks for;
+// "*" for the others, which have no resource type.
 func (g *gateway) s3ControlAuthz(c *call, rq s3ControlRequest, q url.Values) (authzRequest, *apiError) {
 	account := c.principal().Account
-	ar := authzRequest{action: rq.action, resource: "*", resourceAccount: account}
+	ar := authzRequest{action: rq.action, resource: "*", resourceAccount: account, context: resourceAccountKeys(account)}
 	switch rq.action {
 	case "s3:CreateJob":
 		var in createJobXML
@@ -363,18 +365,16 @@ func (g *gateway) s3ControlAuthz(c *call, rq s3ControlRequest, q url.Values) (au
 		if in.Priority != nil {
 			priority = *in.Priority
 		}
-		ar.context = map[string][]string{"s3:RequestJobPriority": {strconv.FormatInt(priority, 10)}, "s3:RequestJobOperation": {jobOperation(in.Operation)}}
+		ar.context["s3:RequestJobPriority"] = []string{strconv.FormatInt(priority, 10)}
+		ar.context["s3:RequestJobOperation"] = []string{jobOperation(in.Operation)}
 	case "s3:DescribeJob", "s3:UpdateJobStatus", "s3:UpdateJobPriority":
 		ar.resource = g.jobARN(account, rq.jobID)
-		ar.context = existingJobContext(g.job(account, rq.jobID))
+		maps.Copy(ar.context, existingJobContext(g.job(account, rq.jobID)))
 	}
 	if rq.action == "s3:UpdateJobPriority" {
 		n, e := jobPriority(q)
 		if e != nil {
 			return authzRequest{}, e
-		}
-		if ar.context == nil {
-			ar.context = map[string][]string{}
 		}
 		ar.context["s3:RequestJobPriority"] = []string{strconv.FormatInt(n, 10)}
 	}

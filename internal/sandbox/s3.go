@@ -332,23 +332,26 @@ func (g *gateway) serveS3(c *call) {
 // s3AuthzRequest is what an S3 request is authorized as: op's action on
 // the ARN its path names (the object, the bucket, or arn:aws:s3:::* for
 // ListAllMyBuckets), held by owner (b is its kumo) or, for the caller's
-// list of buckets and a bucket it creates, by the caller's account; with
-// the condition keys the handler supplies. Those the request's headers and
-// query carry are the seam's (checkAuthzContext, authztable.go). The
-// bucket policy is the caller's to add. A DeleteObjects is authorized
-// object by object (deleteObjectsAuthz), with these keys.
+// list of buckets and a bucket it creates, by the caller's account (its
+// s3:ResourceAccount too, as for S3 Control's account-level operations:
+// the account whose buckets they are); with the condition keys the
+// handler supplies. Those the request's headers and query carry are the
+// seam's (checkAuthzContext, authztable.go). The bucket policy is the
+// caller's to add. A DeleteObjects is authorized object by object
+// (deleteObjectsAuthz), with these keys.
 func (g *gateway) s3AuthzRequest(c *call, op s3Op, owner string, b *backend) (authzRequest, *apiError) {
 	if op.bucket == "" || op.action == "s3:CreateBucket" {
 		account := ""
 		if p := c.principal(); p != nil {
 			account = p.Account
 		}
+		resource := op.arn()
 		if op.bucket == "" {
-			return authzRequest{action: op.action, resource: "arn:aws:s3:::*", resourceAccount: account}, nil
+			resource = "arn:aws:s3:::*"
 		}
-		return authzRequest{action: op.action, resource: op.arn(), resourceAccount: account}, nil
+		return authzRequest{action: op.action, resource: resource, resourceAccount: account, context: resourceAccountKeys(account)}, nil
 	}
-	extra := map[string][]string{"aws:ResourceAccount": {owner}, "s3:ResourceAccount": {owner}}
+	extra := resourceAccountKeys(owner)
 	for _, k := range []string{"prefix", "delimiter", "max-keys"} {
 		if v, ok := op.query[k]; ok {
 			extra["s3:"+k] = v
@@ -371,6 +374,13 @@ func (g *gateway) s3AuthzRequest(c *call, op s3Op, owner string, b *backend) (au
 	kv, _ := g.kumoVersion(op.bucket, op.query)
 	return authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra,
 		lazy: g.existingObjectTags(op.action, op.bucket, op.key, kv, b)}, nil
+}
+
+// resourceAccountKeys are the condition keys of the account that holds an
+// S3 resource: aws:ResourceAccount, and s3:ResourceAccount, which the
+// reference lists for every S3 action.
+func resourceAccountKeys(account string) map[string][]string {
+	return map[string][]string{"aws:ResourceAccount": {account}, "s3:ResourceAccount": {account}}
 }
 
 // deleteObjectsRequest tells a DeleteObjects (POST /bucket?delete).
