@@ -240,6 +240,15 @@ func (g *gateway) serveS3(c *call) {
 		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 		return
 	}
+	if setsObjectTagging(op.action) {
+		// The tags it sets are conditions on the request
+		// (s3:RequestObjectTag): its small body is read first, as
+		// CreateBucket's is.
+		if e := g.readS3Body(c, maxSmallBody); e != nil {
+			g.failWith(c, e)
+			return
+		}
+	}
 	ar, e := g.s3AuthzRequest(c, op, owner, b)
 	if e != nil {
 		g.failWith(c, e)
@@ -335,10 +344,11 @@ func (g *gateway) serveS3(c *call) {
 // list of buckets and a bucket it creates, by the caller's account (its
 // s3:ResourceAccount too, as for S3 Control's account-level operations:
 // the account whose buckets they are); with the condition keys the
-// handler supplies. Those the request's headers and query carry are the
-// seam's (checkAuthzContext, authztable.go). The bucket policy is the
-// caller's to add. A DeleteObjects is authorized object by object
-// (deleteObjectsAuthz), with these keys.
+// handler supplies (from c.body for a request that sets an object's tags,
+// read first: setsObjectTagging). Those the request's headers and query
+// carry are the seam's (checkAuthzContext, authztable.go). The bucket
+// policy is the caller's to add. A DeleteObjects is authorized object by
+// object (deleteObjectsAuthz), with these keys.
 func (g *gateway) s3AuthzRequest(c *call, op s3Op, owner string, b *backend) (authzRequest, *apiError) {
 	if op.bucket == "" || op.action == "s3:CreateBucket" {
 		account := ""
@@ -366,8 +376,13 @@ func (g *gateway) s3AuthzRequest(c *call, op s3Op, owner string, b *backend) (au
 	if deleteObjectsRequest(c.r.Method, op) {
 		return authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra}, nil
 	}
-	if op.action == "s3:PutObject" {
+	switch {
+	case op.action == "s3:PutObject":
 		if e := requestObjectTags(c.r.Header, extra); e != nil {
+			return authzRequest{}, e
+		}
+	case setsObjectTagging(op.action):
+		if e := taggingBodyTags(c.body, extra); e != nil {
 			return authzRequest{}, e
 		}
 	}
