@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -405,16 +406,21 @@ func deleteObjectsRequest(method string, op s3Op) bool {
 }
 
 // deleteObjectsAuthz is what each object of a DeleteObjects is authorized
-// as: s3:DeleteObject on the object, s3:DeleteObjectVersion on one named
-// with a version, with the request's keys (ctx, from s3AuthzRequest).
+// as: the DeleteObject S3 performs for it ("For each key, Amazon S3
+// performs a delete operation", DeleteObjects API), s3:DeleteObject on the
+// object, or s3:DeleteObjectVersion on one named with a version, whose
+// s3:versionid is that version (as given, as a DeleteObject's versionId
+// query parameter is); with the request's keys (ctx, from s3AuthzRequest).
 func deleteObjectsAuthz(op s3Op, owner string, in deleteRequest, ctx map[string][]string) []authzRequest {
 	ars := make([]authzRequest, 0, len(in.Objects))
 	for _, o := range in.Objects {
-		action := "s3:DeleteObject"
+		ar := authzRequest{action: "s3:DeleteObject", resource: "arn:aws:s3:::" + op.bucket + "/" + o.Key, resourceAccount: owner, context: ctx}
 		if o.VersionID != "" {
-			action = "s3:DeleteObjectVersion"
+			ar.action = "s3:DeleteObjectVersion"
+			ar.context = maps.Clone(ctx)
+			ar.context["s3:versionid"] = []string{o.VersionID}
 		}
-		ars = append(ars, authzRequest{action: action, resource: "arn:aws:s3:::" + op.bucket + "/" + o.Key, resourceAccount: owner, context: ctx})
+		ars = append(ars, ar)
 	}
 	return ars
 }
