@@ -2,21 +2,27 @@ package sandbox
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/xacct/xacct/internal/iampolicy"
 )
@@ -30,42 +36,83 @@ type sdkAuthzCase struct {
 	// resources are the ARNs it is authorized on, built from the request's
 	// own parameters; "*" only where the reference gives no resource type.
 	resources []string
+	// actions, when the request is authorized as more than one action
+	// (AssumeRole with a source identity and tags), are each
+	// authorization's, in order; resources then has one for each.
+	actions []string
 	// keys are the condition keys the request carries, with the value each
-	// must have (a tag key as aws:RequestTag/Env).
+	// must have (a tag key as aws:RequestTag/Env); and those of the
+	// resource the test planted (a job's priority).
 	keys map[string]string
 	// fromState are the keys the reference lists whose value is the
 	// resource's, not the request's: a lazy context must offer them.
 	fromState []string
+	// refused is the code the gateway answers the request with before it
+	// authorizes anything (resources is then empty).
+	refused string
+	// absent are the keys the reference lists that this request does not
+	// carry (S3 PutObject without tags, a job request without tags): the
+	// policy must see no value for them. A key the seam reads from the
+	// request's headers and query (authztable.go) that keys does not name
+	// must be absent too, without being listed.
+	absent []string
 }
+
+// refusedError is a request the gateway refuses before authorizing it.
+type refusedError struct{ *apiError }
+
+func (r refusedError) Error() string { return "refused: " + r.code + ": " + r.msg }
+
+// Values a case gives a key for what it cannot know in advance.
+const (
+	// anyValue: present with some value (s3:signatureAge, the age of
+	// the signature in milliseconds, depends on when the test runs).
+	anyValue = "\x00any"
+	// sha256Header: the request's own x-amz-content-sha256, the hash of
+	// the body the SDK built.
+	sha256Header = "\x00x-amz-content-sha256"
+)
 
 // notRequests are the served actions no request names: they are
 // authorized only as another request's additional authorization.
 var notRequests = map[string]string{
-	"iam:PassRole": "authzextra.go: authorized for the requests that set a role (TestAdditionalAuthzTable)",
+	"iam:PassRole":   "authzextra.go: authorized for the requests that set a role (TestAdditionalAuthzTable)",
+	"s3:TagResource": "authzextra.go: authorized for a CreateBucket with tags; the sandbox serves no S3 Control TagResource",
 }
 
 // sdkAuthzServices are the services whose every served action
-// TestAuthzFromSDKRequests sends.
-var sdkAuthzServices = []string{"iam", "lambda", "logs"}
+// TestAuthzFromSDKRequests sends. STS's GetCallerIdentity and
+// GetSessionToken are served but never authorized: AWS's IAM User Guide
+// says no permission is required for them and a policy cannot deny them
+// ("Permissions for GetSessionToken"; GetCallerIdentity's API reference).
+var sdkAuthzServices = []string{"iam", "lambda", "logs", "sts", "cloudtrail", "s3"}
 
-// TestAuthzFromSDKRequests sends every served IAM, Lambda and CloudWatch
-// Logs action as the real SDK builds it, works out what the gateway
-// authorizes it as (iamAuthzRequest, lambdaOp, logsAuthzTargets, then
+// TestAuthzFromSDKRequests sends every served action of IAM, Lambda,
+// CloudWatch Logs, STS, CloudTrail and S3 (S3 Control's with its own
+// client) as the real SDK builds it, works out what the gateway authorizes
+// it as (iamAuthzRequest, lambdaOp, logsAuthzTargets, assumeRoleAuthz,
+// cloudTrail.authzTargets, s3AuthzRequest, s3ControlAuthz, then
 // checkAuthzContext and the lazy contexts, as gateway.authorize does), and
 // holds it to the reference: the action is the request's; the resource is
 // the ARN its parameters name, of one of the action's resource types ("*"
 // only where it has none); every condition key the reference lists for the
 // action that the request carries reaches the policy with the request's
-// value, so that a Deny on it refuses. A served action of these services
-// without a case fails the test.
+// value, so that a Deny on it refuses, and one it does not carry has no
+// value. A served action of these services without a case fails the test.
 func TestAuthzFromSDKRequests(t *testing.T) {
 	t.Parallel()
 	s := newSDKRequests(t)
-	const acct = "222222222222"
+	const acct, other = "222222222222", "333333333333"
 	g := &gateway{sb: &Sandbox{Region: "us-east-1"}}
+	g.trail = &cloudTrail{g: g}
 	// The function's policy holds the statement RemovePermission removes.
 	g.st, _ = loadState("")
 	g.st.account(acct).FunctionPolicies = map[string]*functionPolicy{"f": {Statements: []functionGrant{{Sid: "s3", Principal: "s3.amazonaws.com"}}}}
+	// Bucket b is the caller's, x another account's; the job waits for its
+	// confirmation.
+	g.st.Buckets["b"] = &bucketMeta{Owner: acct}
+	g.st.Buckets["x"] = &bucketMeta{Owner: other}
+	g.st.Jobs[sdkJobID] = &batchJob{ID: sdkJobID, Account: acct, Status: jobSuspended, Priority: 5, SuspendedCause: "AwaitingConfirmation"}
 	paths := map[string]string{"role/r": "/team/", "user/u": "/people/", "group/g": "/eng/", "instance-profile/ip": "/team/"}
 	const boundary, newBoundary = "arn:aws:iam::" + acct + ":policy/Boundary", "arn:aws:iam::" + acct + ":policy/NewBoundary"
 	look := iamLookup{
@@ -80,6 +127,10 @@ func TestAuthzFromSDKRequests(t *testing.T) {
 	cases = append(cases, iamSDKCases(iam.NewFromConfig(s.cfg), acct, boundary, newBoundary)...)
 	cases = append(cases, lambdaSDKCases(lambda.NewFromConfig(s.cfg), acct)...)
 	cases = append(cases, logsSDKCases(cloudwatchlogs.NewFromConfig(s.cfg), acct)...)
+	cases = append(cases, stsSDKCases(sts.NewFromConfig(s.cfg), acct, other)...)
+	cases = append(cases, cloudTrailSDKCases(cloudtrail.NewFromConfig(s.cfg), acct, other)...)
+	cases = append(cases, s3SDKCases(s.s3Client(), acct, other)...)
+	cases = append(cases, s3ControlSDKCases(s.s3ControlClient(), acct)...)
 
 	ref := authzReference()
 	covered := map[string]int{}
@@ -89,34 +140,55 @@ func TestAuthzFromSDKRequests(t *testing.T) {
 			name += "/" + tc.name
 		}
 		t.Run(name, func(t *testing.T) {
-			covered[tc.action]++
+			actions := tc.actions
+			if actions == nil {
+				actions = slices.Repeat([]string{tc.action}, len(tc.resources))
+			}
+			for _, a := range actions {
+				covered[a]++
+			}
 			c := s.send(t, tc.do)
 			c.cred.Principal = *caller
+			// The gateway serves every request over TLS.
+			c.r.TLS = &tls.ConnectionState{Version: tls.VersionTLS13}
 			ars, err := sdkAuthzRequests(g, c, acct, look)
-			if err != nil {
+			var rf refusedError
+			switch {
+			case tc.refused != "" && errors.As(err, &rf) && rf.code == tc.refused:
+				return
+			case tc.refused != "":
+				t.Fatalf("%v (authorized %+v), want refused with %s before any authorization", err, ars, tc.refused)
+			case err != nil:
 				t.Fatal(err)
 			}
 			if len(ars) != len(tc.resources) {
 				t.Fatalf("authorized %d times (%+v), want on %q", len(ars), ars, tc.resources)
 			}
-			ra := ref[tc.action]
-			if ra == nil {
-				t.Fatalf("%s is not in the reference", tc.action)
+			keys := map[string]string{}
+			for k, v := range tc.keys {
+				if v == sha256Header {
+					v = c.r.Header.Get("X-Amz-Content-Sha256")
+				}
+				keys[k] = v
 			}
-			for k := range tc.keys {
-				if !slices.Contains(ra.keys, refKeyOf(k)) {
+			for k := range keys {
+				if !slices.ContainsFunc(actions, func(a string) bool { return ref[a] != nil && slices.Contains(ref[a].keys, refKeyOf(k)) }) {
 					t.Errorf("the case expects %s, which the reference does not list for %s", k, tc.action)
 				}
 			}
 			for i, ar := range ars {
-				if ar.action != tc.action {
-					t.Errorf("authorized as %s, want %s", ar.action, tc.action)
+				ra := ref[actions[i]]
+				if ra == nil {
+					t.Fatalf("%s is not in the reference", actions[i])
+				}
+				if ar.action != actions[i] {
+					t.Errorf("authorized as %s, want %s", ar.action, actions[i])
 				}
 				if ar.resource != tc.resources[i] {
 					t.Errorf("authorized on %s, want %s", ar.resource, tc.resources[i])
 				}
 				if ar.resource == "*" && len(ra.resources) > 0 {
-					t.Errorf("authorized on *, though the reference gives %s resource types", tc.action)
+					t.Errorf("authorized on *, though the reference gives %s resource types", ar.action)
 				}
 				ctx := maps.Clone(ar.context)
 				if ctx == nil {
@@ -127,7 +199,10 @@ func TestAuthzFromSDKRequests(t *testing.T) {
 				}
 				lazies := []*lazyContext{ar.lazy, g.eventSourceMappingFunction(c, ar)}
 				for _, lc := range lazies {
-					if lc == nil {
+					if lc == nil || slices.Contains(lc.prefixes, existingObjectTagKey) {
+						// An object's tags are read from kumo
+						// (e2e: TestAttackExistingObjectTag): offered, not
+						// loaded here.
 						continue
 					}
 					more, err := lc.load(context.Background())
@@ -140,7 +215,7 @@ func TestAuthzFromSDKRequests(t *testing.T) {
 						}
 					}
 				}
-				checkSDKKeys(t, tc, ar, ra, ctx, append(lazies, g.resourceTags(ar)))
+				checkSDKKeys(t, tc, keys, ar, ra, ctx, append(lazies, g.resourceTags(ar)))
 			}
 		})
 	}
@@ -159,50 +234,62 @@ func TestAuthzFromSDKRequests(t *testing.T) {
 			}
 		}
 		t.Logf("served actions sent as the SDK sends them: %v (%d cases)", n, len(cases))
-		if n["iam"] < 79 || n["lambda"] < 24 || n["logs"] < 15 {
+		if n["iam"] < 79 || n["lambda"] < 24 || n["logs"] < 15 || n["sts"] < 3 || n["cloudtrail"] < 15 || n["s3"] < 60 {
 			t.Errorf("the served actions shrank: %v", n)
 		}
 	})
 }
 
+// multiValued are the condition keys whose value is a list: a Deny on one
+// of its members is written with ForAnyValue.
+var multiValued = map[string]bool{"aws:TagKeys": true, "sts:TransitiveTagKeys": true, "s3:RequestObjectTagKeys": true}
+
 // checkSDKKeys holds the condition keys of one authorization to the
-// reference and the case.
-func checkSDKKeys(t *testing.T, tc sdkAuthzCase, ar authzRequest, ra *refAction, ctx map[string][]string, lazies []*lazyContext) {
+// reference and the case (keys: the case's, resolved for the request).
+func checkSDKKeys(t *testing.T, tc sdkAuthzCase, keys map[string]string, ar authzRequest, ra *refAction, ctx map[string][]string, lazies []*lazyContext) {
 	t.Helper()
 	for _, k := range ra.keys {
 		src := conditionKeys[k]
 		if src.none != "" || slices.Contains(resourceTagFamilies, k) {
 			continue // not served; resource tags: TestResourceTagsOverTheTable
 		}
-		key := strings.ReplaceAll(k, "${TagKey}", "Env")
-		want, carried := tc.keys[key]
+		key := strings.NewReplacer("${TagKey}", "Env", "<key>", "Env").Replace(k)
+		want, carried := keys[key]
 		if !carried {
-			if !slices.Contains(tc.fromState, k) {
-				t.Errorf("the reference lists %s for %s: the case sends no value for it", k, tc.action)
-				continue
-			}
-			offered := false
-			for _, lc := range lazies {
-				if lc != nil && slices.ContainsFunc(lc.prefixes, func(p string) bool { return strings.HasPrefix(strings.ToLower(k), p) }) {
-					offered = true
+			switch {
+			case slices.Contains(tc.absent, k) || src.seam != nil:
+				if v, ok := ctx[key]; ok {
+					t.Errorf("%s: the request carries no %s, yet the policy sees %q", ar.action, key, v)
 				}
-			}
-			if !offered {
-				t.Errorf("%s: %s is the resource's, yet no lazy context offers it", tc.action, k)
+			case !slices.Contains(tc.fromState, k):
+				t.Errorf("the reference lists %s for %s: the case sends no value for it", k, ar.action)
+			default:
+				offered := false
+				for _, lc := range lazies {
+					if lc != nil && slices.ContainsFunc(lc.prefixes, func(p string) bool { return strings.HasPrefix(strings.ToLower(k), p) }) {
+						offered = true
+					}
+				}
+				if !offered {
+					t.Errorf("%s: %s is the resource's, yet no lazy context offers it", ar.action, k)
+				}
 			}
 			continue
 		}
 		got := ctx[key]
+		if want == anyValue && len(got) == 1 && got[0] != "" {
+			want = got[0]
+		}
 		if !slices.Contains(got, want) {
 			t.Errorf("%s = %q, want %q among them", key, got, want)
 			continue
 		}
-		deny := denyOn(tc.action, "*", `"StringEquals":{`+strconv.Quote(key)+`:`+strconv.Quote(want)+`}`)
-		if strings.HasPrefix(key, "aws:TagKeys") {
-			deny = denyOn(tc.action, "*", `"ForAnyValue:StringEquals":{"aws:TagKeys":`+strconv.Quote(want)+`}`)
+		deny := denyOn(ar.action, "*", `"StringEquals":{`+strconv.Quote(key)+`:`+strconv.Quote(want)+`}`)
+		if multiValued[k] {
+			deny = denyOn(ar.action, "*", `"ForAnyValue:StringEquals":{`+strconv.Quote(key)+`:`+strconv.Quote(want)+`}`)
 		}
-		if res := evaluate(t, tc.action, ar.resource, ctx, deny); res.Decision != iampolicy.ExplicitDeny {
-			t.Errorf("a Deny on %s=%s gives %v", key, want, res.Decision)
+		if res := evaluate(t, ar.action, ar.resource, ctx, deny); res.Decision != iampolicy.ExplicitDeny {
+			t.Errorf("%s: a Deny on %s=%s gives %v", ar.action, key, want, res.Decision)
 		}
 	}
 }
@@ -214,14 +301,24 @@ func refKeyOf(k string) string {
 			return f + "${TagKey}"
 		}
 	}
+	for _, f := range []string{"s3:RequestObjectTag/", "s3:ExistingObjectTag/"} {
+		if strings.HasPrefix(k, f) {
+			return f + "<key>"
+		}
+	}
 	return k
 }
 
 // sdkAuthzRequests is what the gateway authorizes a captured request as,
-// by the same functions its handlers call.
+// by the same functions its handlers call, dispatched by the service its
+// signature names as serveCall dispatches it.
 func sdkAuthzRequests(g *gateway, c *call, account string, look iamLookup) ([]authzRequest, error) {
-	switch {
-	case c.r.Header.Get("X-Amz-Target") != "":
+	si, err := parseAuthorization(c.r.Header.Get("Authorization"))
+	if err != nil {
+		return nil, err
+	}
+	switch si.Service {
+	case "logs":
 		op, ok := strings.CutPrefix(c.r.Header.Get("X-Amz-Target"), "Logs_20140328.")
 		if !ok {
 			return nil, fmt.Errorf("target %s", c.r.Header.Get("X-Amz-Target"))
@@ -232,14 +329,14 @@ func sdkAuthzRequests(g *gateway, c *call, account string, look iamLookup) ([]au
 		}
 		targets, _, e := g.logsAuthzTargets(account, "logs:"+op, in)
 		if e != nil {
-			return nil, fmt.Errorf("%+v", *e)
+			return nil, refusedError{e}
 		}
 		var ars []authzRequest
 		for _, t := range targets {
 			ars = append(ars, authzRequest{action: "logs:" + op, resource: t.arn, resourceAccount: t.account})
 		}
 		return ars, nil
-	case strings.HasPrefix(c.r.URL.Path, "/20"):
+	case "lambda":
 		// serveLambda (lambda.go): lambdaOp, then the function's ARN or the
 		// mapping's.
 		action, fn, err := lambdaOp(c.r.Method, c.r.URL.EscapedPath())
@@ -263,19 +360,97 @@ func sdkAuthzRequests(g *gateway, c *call, account string, look iamLookup) ([]au
 			resource = fmt.Sprintf("arn:aws:lambda:%s:%s:event-source-mapping:%s", g.sb.Region, account, c.r.URL.Path[strings.LastIndexByte(c.r.URL.Path, '/')+1:])
 		}
 		return []authzRequest{{action: action, resource: resource, resourceAccount: account, context: g.lambdaPrincipalContext(c, action, account, fn)}}, nil
+	case "cloudtrail":
+		// serveCloudTrail (cloudtrail.go).
+		op, ok := strings.CutPrefix(c.r.Header.Get("X-Amz-Target"), "CloudTrail_20131101.")
+		if !ok {
+			return nil, fmt.Errorf("target %s", c.r.Header.Get("X-Amz-Target"))
+		}
+		var in ctInput
+		if err := json.Unmarshal(c.body, &in); err != nil {
+			return nil, err
+		}
+		targets, e := g.trail.authzTargets(account, op, in)
+		if e != nil {
+			return nil, refusedError{e}
+		}
+		var ars []authzRequest
+		for _, t := range targets {
+			ars = append(ars, authzRequest{action: "cloudtrail:" + op, resource: t.arn, resourceAccount: t.account})
+		}
+		return ars, nil
+	case "s3":
+		return sdkS3AuthzRequests(g, c)
 	}
 	form, e := queryProtocolForm(c.r.Header, c.r.URL.RawQuery, c.body)
 	if e != nil {
-		return nil, fmt.Errorf("%+v", *e)
+		return nil, refusedError{e}
 	}
 	action := form.Get("Action")
+	if si.Service == "sts" {
+		// serveSTS and assumeRole (sts.go): only AssumeRole is authorized.
+		if action != "AssumeRole" {
+			return nil, nil
+		}
+		if msg := validateSessionTags(sessionTags(form), form); msg != "" {
+			return nil, fmt.Errorf("%s", msg)
+		}
+		roleAccount, _, ok := parseRoleARN(form.Get("RoleArn"))
+		if !ok {
+			return nil, fmt.Errorf("RoleArn %q", form.Get("RoleArn"))
+		}
+		return assumeRoleAuthz(form, form.Get("RoleArn"), roleAccount, map[string][]string{}), nil
+	}
 	if _, e := iamImplicitUser(action, form, c.principal()); e != nil {
-		return nil, fmt.Errorf("%+v", *e)
+		return nil, refusedError{e}
 	}
 	if msg := validateIAM(action, form); msg != "" {
 		return nil, fmt.Errorf("%s", msg)
 	}
 	return []authzRequest{iamAuthzRequest(account, action, form, look)}, nil
+}
+
+// sdkS3AuthzRequests is what serveS3 and serveS3Control authorize a
+// request as.
+func sdkS3AuthzRequests(g *gateway, c *call) ([]authzRequest, error) {
+	if s3Control(c.r) {
+		rq, e := parseS3Control(c.r.Method, c.r.URL.Path)
+		if e != nil {
+			return nil, refusedError{e}
+		}
+		q, err := url.ParseQuery(c.r.URL.RawQuery)
+		if err != nil {
+			return nil, err
+		}
+		ar, e := g.s3ControlAuthz(c, rq, q)
+		if e != nil {
+			return nil, refusedError{e}
+		}
+		return []authzRequest{ar}, nil
+	}
+	op, e := parseS3(c.r.Method, c.r.Host, c.r.URL.Path, c.r.URL.RawQuery)
+	if e != nil {
+		return nil, refusedError{e}
+	}
+	if op.action == "" {
+		return nil, fmt.Errorf("%s %s: no action", c.r.Method, c.r.URL.RequestURI())
+	}
+	var owner string
+	if m := g.st.Buckets[op.bucket]; m != nil {
+		owner = m.Owner
+	}
+	ar, e := g.s3AuthzRequest(c, op, owner, nil)
+	if e != nil {
+		return nil, refusedError{e}
+	}
+	if deleteObjectsRequest(c.r.Method, op) {
+		var in deleteRequest
+		if err := xml.Unmarshal(c.body, &in); err != nil {
+			return nil, err
+		}
+		return deleteObjectsAuthz(op, owner, in, ar.context), nil
+	}
+	return []authzRequest{ar}, nil
 }
 
 func iamSDKCases(c *iam.Client, acct, boundary, newBoundary string) []sdkAuthzCase {

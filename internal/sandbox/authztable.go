@@ -140,7 +140,7 @@ var conditionKeys = map[string]keySource{
 	"s3:delimiter":                                       queryParam("delimiter"),
 	"s3:max-keys":                                        queryParam("max-keys"),
 	"s3:versionid":                                       queryParam("versionId"),
-	"s3:ResourceAccount":                                 {handler: "s3.go, batchops.go (the bucket's or the job's owner)"},
+	"s3:ResourceAccount":                                 {handler: "s3.go, batchops.go (the bucket's owner; the caller's account for ListAllMyBuckets, CreateBucket and S3 Control)"},
 	"s3:ExistingObjectTag/<key>":                         {handler: "s3tags.go (read from the object when a policy asks)"},
 	"s3:RequestObjectTag/<key>":                          {handler: "s3tags.go (x-amz-tagging; the Tagging body)"},
 	"s3:RequestObjectTagKeys":                            {handler: "s3tags.go (x-amz-tagging; the Tagging body)"},

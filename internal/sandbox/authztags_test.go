@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -128,13 +127,7 @@ func TestRequestTagsFromSDKRequests(t *testing.T) {
 	lc := lambda.NewFromConfig(s.cfg)
 	logc := cloudwatchlogs.NewFromConfig(s.cfg)
 	ctc := cloudtrail.NewFromConfig(s.cfg)
-	// S3 Control puts the account in the host name: its connections go
-	// to the recorder whatever the host.
-	s3cc := s3control.NewFromConfig(s.cfg, func(o *s3control.Options) {
-		o.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, s.srv.Listener.Addr().String())
-		}}}
-	})
+	s3cc := s.s3ControlClient()
 	iamTags := []iamtypes.Tag{{Key: aws.String("Env"), Value: aws.String("prod")}, {Key: aws.String("team"), Value: aws.String("a")}}
 	tags := map[string]string{"Env": "prod", "team": "a"}
 	ctTags := []cttypes.Tag{{Key: aws.String("Env"), Value: aws.String("prod")}, {Key: aws.String("team"), Value: aws.String("a")}}
@@ -322,7 +315,7 @@ func TestRequestTagsRefused(t *testing.T) {
 func TestCreateBucketKeys(t *testing.T) {
 	t.Parallel()
 	s := newSDKRequests(t)
-	s3c := s3.NewFromConfig(s.cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	s3c := s.s3Client()
 	c := s.send(t, func(ctx context.Context) error {
 		_, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("b"),
 			CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintEuWest1}})

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -282,23 +283,120 @@ func (g *gateway) serveS3Control(c *call) {
 		g.fail(c, http.StatusBadRequest, "InvalidRequest", "The query string does not parse: "+err.Error())
 		return
 	}
-	seg := strings.Split(strings.TrimPrefix(c.r.URL.Path, s3ControlPrefix), "/")
+	rq, e := parseS3Control(c.r.Method, c.r.URL.Path)
+	if e != nil {
+		g.failWith(c, e)
+		return
+	}
+	ar, e := g.s3ControlAuthz(c, rq, q)
+	if e != nil {
+		g.failWith(c, e)
+		return
+	}
+	if !g.allow(c, ar.action, ar.resource, ar.resourceAccount, ar.context) {
+		return
+	}
+	switch rq.action {
+	case "s3:GetAccountPublicAccessBlock", "s3:PutAccountPublicAccessBlock":
+		g.serveAccountPublicAccessBlock(c) // s3bpa.go
+	case "s3:CreateJob":
+		g.createJob(c)
+	case "s3:ListJobs":
+		g.listJobs(c, q)
+	case "s3:DescribeJob":
+		g.describeJob(c, rq.jobID)
+	case "s3:UpdateJobPriority":
+		g.updateJobPriority(c, rq.jobID, q)
+	case "s3:UpdateJobStatus":
+		g.updateJobStatus(c, rq.jobID, q)
+	}
+}
+
+// s3ControlRequest is an S3 Control operation the sandbox serves: the
+// action that authorizes it, and the job it names.
+type s3ControlRequest struct {
+	action, jobID string
+}
+
+// parseS3Control is the operation a request's method and path name; any
+// other is NotImplemented. AWS authorizes DeletePublicAccessBlock with the
+// Put action.
+func parseS3Control(method, path string) (s3ControlRequest, *apiError) {
+	seg := strings.Split(strings.TrimPrefix(path, s3ControlPrefix), "/")
 	switch {
 	case len(seg) == 2 && seg[0] == "configuration" && seg[1] == "publicAccessBlock":
-		g.serveAccountPublicAccessBlock(c) // s3bpa.go
-	case len(seg) == 1 && seg[0] == "jobs" && c.r.Method == http.MethodPost:
-		g.createJob(c)
-	case len(seg) == 1 && seg[0] == "jobs" && c.r.Method == http.MethodGet:
-		g.listJobs(c, q)
-	case len(seg) == 2 && seg[0] == "jobs" && c.r.Method == http.MethodGet:
-		g.describeJob(c, seg[1])
-	case len(seg) == 3 && seg[0] == "jobs" && seg[2] == "priority" && c.r.Method == http.MethodPost:
-		g.updateJobPriority(c, seg[1], q)
-	case len(seg) == 3 && seg[0] == "jobs" && seg[2] == "status" && c.r.Method == http.MethodPost:
-		g.updateJobStatus(c, seg[1], q)
-	default:
-		g.fail(c, http.StatusNotImplemented, "NotImplemented", fmt.Sprintf("the xacct sandbox does not serve S3 Control %s %s", c.r.Method, c.r.URL.Path))
+		switch method {
+		case http.MethodGet:
+			return s3ControlRequest{action: "s3:GetAccountPublicAccessBlock"}, nil
+		case http.MethodPut, http.MethodDelete:
+			return s3ControlRequest{action: "s3:PutAccountPublicAccessBlock"}, nil
+		}
+		return s3ControlRequest{}, &apiError{http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource."}
+	case len(seg) == 1 && seg[0] == "jobs" && method == http.MethodPost:
+		return s3ControlRequest{action: "s3:CreateJob"}, nil
+	case len(seg) == 1 && seg[0] == "jobs" && method == http.MethodGet:
+		return s3ControlRequest{action: "s3:ListJobs"}, nil
+	case len(seg) == 2 && seg[0] == "jobs" && method == http.MethodGet:
+		return s3ControlRequest{action: "s3:DescribeJob", jobID: seg[1]}, nil
+	case len(seg) == 3 && seg[0] == "jobs" && seg[2] == "priority" && method == http.MethodPost:
+		return s3ControlRequest{action: "s3:UpdateJobPriority", jobID: seg[1]}, nil
+	case len(seg) == 3 && seg[0] == "jobs" && seg[2] == "status" && method == http.MethodPost:
+		return s3ControlRequest{action: "s3:UpdateJobStatus", jobID: seg[1]}, nil
 	}
+	return s3ControlRequest{}, &apiError{http.StatusNotImplemented, "NotImplemented", fmt.Sprintf("the xacct sandbox does not serve S3 Control %s %s", method, path)}
+}
+
+// s3ControlAuthz is what an S3 Control request is authorized as, in the
+// caller's account (serveS3Control holds x-amz-account-id to it), which is
+// its s3:ResourceAccount: the account whose jobs and settings they are (as
+// for ListAllMyBuckets, s3.go); a job's ARN for the requests on a job,
+// with the job's priority and operation and those the request asks for;
+// "*" for the others, which have no resource type.
+func (g *gateway) s3ControlAuthz(c *call, rq s3ControlRequest, q url.Values) (authzRequest, *apiError) {
+	account := c.principal().Account
+	ar := authzRequest{action: rq.action, resource: "*", resourceAccount: account, context: resourceAccountKeys(account)}
+	switch rq.action {
+	case "s3:CreateJob":
+		var in createJobXML
+		if err := xml.Unmarshal(c.body, &in); err != nil {
+			return authzRequest{}, &apiError{http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema"}
+		}
+		priority := int64(0)
+		if in.Priority != nil {
+			priority = *in.Priority
+		}
+		ar.context["s3:RequestJobPriority"] = []string{strconv.FormatInt(priority, 10)}
+		ar.context["s3:RequestJobOperation"] = []string{jobOperation(in.Operation)}
+	case "s3:DescribeJob", "s3:UpdateJobStatus", "s3:UpdateJobPriority":
+		ar.resource = g.jobARN(account, rq.jobID)
+		maps.Copy(ar.context, existingJobContext(g.job(account, rq.jobID)))
+	}
+	if rq.action == "s3:UpdateJobPriority" {
+		n, e := jobPriority(q)
+		if e != nil {
+			return authzRequest{}, e
+		}
+		ar.context["s3:RequestJobPriority"] = []string{strconv.FormatInt(n, 10)}
+	}
+	return ar, nil
+}
+
+// jobOperation is the name of a job's operation (the first, when it names
+// more than the one it may).
+func jobOperation(op operationXML) string {
+	if op.LambdaInvoke == nil && len(op.Other) > 0 {
+		return op.Other[0].XMLName.Local
+	}
+	return "LambdaInvoke"
+}
+
+// jobPriority is UpdateJobPriority's priority.
+func jobPriority(q url.Values) (int64, *apiError) {
+	n, err := strconv.ParseInt(q.Get("priority"), 10, 64)
+	if err != nil || n < 0 || n > 2147483647 {
+		return 0, &apiError{http.StatusBadRequest, "InvalidRequest", "priority must be between 0 and 2147483647"}
+	}
+	return n, nil
 }
 
 // allow authorizes the caller for action on resource; false once refused.
@@ -319,9 +417,10 @@ func badJobRequest(g *gateway, c *call, msg string) {
 	g.fail(c, http.StatusBadRequest, "InvalidRequest", msg)
 }
 
-// createJob validates a CreateJob, authorizes it (s3:CreateJob, then
-// iam:PassRole on the job's role for batchoperations.s3.amazonaws.com),
-// and starts the job; a ClientRequestToken seen before returns that job.
+// createJob validates a CreateJob (authorized by serveS3Control:
+// s3:CreateJob, then iam:PassRole on the job's role for
+// batchoperations.s3.amazonaws.com) and starts the job; a
+// ClientRequestToken seen before returns that job.
 func (g *gateway) createJob(c *call) {
 	p := c.principal()
 	var in createJobXML
@@ -333,14 +432,7 @@ func (g *gateway) createJob(c *call) {
 	if in.Priority != nil {
 		priority = *in.Priority
 	}
-	opName := "LambdaInvoke"
-	if in.Operation.LambdaInvoke == nil && len(in.Operation.Other) > 0 {
-		opName = in.Operation.Other[0].XMLName.Local
-	}
-	if !g.allow(c, "s3:CreateJob", "*", p.Account, map[string][]string{
-		"s3:RequestJobPriority": {strconv.FormatInt(priority, 10)}, "s3:RequestJobOperation": {opName}}) {
-		return
-	}
+	opName := jobOperation(in.Operation)
 	switch {
 	case in.ClientRequestToken == "" || len(in.ClientRequestToken) > 64:
 		badJobRequest(g, c, "ClientRequestToken is required and at most 64 characters long")
@@ -503,9 +595,6 @@ func existingJobContext(j *batchJob) map[string][]string {
 func (g *gateway) describeJob(c *call, id string) {
 	p := c.principal()
 	j := g.job(p.Account, id)
-	if !g.allow(c, "s3:DescribeJob", g.jobARN(p.Account, id), p.Account, existingJobContext(j)) {
-		return
-	}
 	if j == nil {
 		g.noSuchJob(c, id)
 		return
@@ -520,9 +609,6 @@ const maxListJobs = 1000
 
 func (g *gateway) listJobs(c *call, q url.Values) {
 	p := c.principal()
-	if !g.allow(c, "s3:ListJobs", "*", p.Account, nil) {
-		return
-	}
 	want := map[string]bool{}
 	for _, s := range q["jobStatuses"] {
 		want[s] = true
@@ -598,17 +684,9 @@ func (g *gateway) listJobs(c *call, q url.Values) {
 func (g *gateway) updateJobPriority(c *call, id string, q url.Values) {
 	p := c.principal()
 	j := g.job(p.Account, id)
-	n, err := strconv.ParseInt(q.Get("priority"), 10, 64)
-	if err != nil || n < 0 || n > 2147483647 {
-		badJobRequest(g, c, "priority must be between 0 and 2147483647")
-		return
-	}
-	ctx := existingJobContext(j)
-	if ctx == nil {
-		ctx = map[string][]string{}
-	}
-	ctx["s3:RequestJobPriority"] = []string{strconv.FormatInt(n, 10)}
-	if !g.allow(c, "s3:UpdateJobPriority", g.jobARN(p.Account, id), p.Account, ctx) {
+	n, e := jobPriority(q) // valid: s3ControlAuthz read it
+	if e != nil {
+		g.failWith(c, e)
 		return
 	}
 	if j == nil {
@@ -627,9 +705,6 @@ func (g *gateway) updateJobPriority(c *call, id string, q url.Values) {
 func (g *gateway) updateJobStatus(c *call, id string, q url.Values) {
 	p := c.principal()
 	j := g.job(p.Account, id)
-	if !g.allow(c, "s3:UpdateJobStatus", g.jobARN(p.Account, id), p.Account, existingJobContext(j)) {
-		return
-	}
 	if j == nil {
 		g.noSuchJob(c, id)
 		return

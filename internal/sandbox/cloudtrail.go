@@ -214,23 +214,32 @@ func (g *gateway) serveCloudTrail(c *call) {
 	}
 	ct := g.trail
 	p := c.principal()
+	targets, e := ct.authzTargets(p.Account, op, in)
+	if e != nil {
+		g.failWith(c, e)
+		return
+	}
+	for _, t := range targets {
+		if !g.allow(c, "cloudtrail:"+op, t.arn, t.account, nil) {
+			return
+		}
+	}
 	var out any
-	var e *apiError
 	switch op {
 	case "CreateTrail":
 		out, e = ct.createTrail(c, p, in)
 	case "UpdateTrail":
 		out, e = ct.updateTrail(c, p, in)
 	case "GetTrail":
-		out, e = ct.withTrail(c, p, "GetTrail", in.Name, func(t *trail) (any, *apiError) { return map[string]any{"Trail": t.view()}, nil })
+		out, e = ct.withTrail(p, op, in.Name, func(t *trail) (any, *apiError) { return map[string]any{"Trail": t.view()}, nil })
 	case "DescribeTrails":
-		out, e = ct.describeTrails(c, p, in)
+		out, e = ct.describeTrails(p, in)
 	case "ListTrails":
-		out, e = ct.listTrails(c, p)
+		out, e = ct.listTrails(p)
 	case "DeleteTrail":
-		out, e = ct.deleteTrail(c, p, in)
+		out, e = ct.deleteTrail(p, in)
 	case "StartLogging", "StopLogging":
-		out, e = ct.withTrail(c, p, op, in.Name, func(t *trail) (any, *apiError) {
+		out, e = ct.withTrail(p, op, in.Name, func(t *trail) (any, *apiError) {
 			now := ct.now().UTC()
 			on := op == "StartLogging"
 			if on && !t.Logging {
@@ -246,11 +255,11 @@ func (g *gateway) serveCloudTrail(c *call) {
 			return struct{}{}, nil
 		})
 	case "GetTrailStatus":
-		out, e = ct.withTrail(c, p, op, in.Name, func(t *trail) (any, *apiError) { return t.status(), nil })
+		out, e = ct.withTrail(p, op, in.Name, func(t *trail) (any, *apiError) { return t.status(), nil })
 	case "PutEventSelectors":
-		out, e = ct.withTrail(c, p, op, in.TrailName, func(t *trail) (any, *apiError) { return ct.putSelectors(t, in) })
+		out, e = ct.withTrail(p, op, in.TrailName, func(t *trail) (any, *apiError) { return ct.putSelectors(t, in) })
 	case "GetEventSelectors":
-		out, e = ct.withTrail(c, p, op, in.TrailName, func(t *trail) (any, *apiError) {
+		out, e = ct.withTrail(p, op, in.TrailName, func(t *trail) (any, *apiError) {
 			r := map[string]any{"TrailARN": t.arn()}
 			if t.Advanced != nil {
 				r["AdvancedEventSelectors"] = t.Advanced
@@ -260,18 +269,16 @@ func (g *gateway) serveCloudTrail(c *call) {
 			return r, nil
 		})
 	case "AddTags", "RemoveTags":
-		out, e = ct.withTrail(c, p, op, in.ResourceID, func(t *trail) (any, *apiError) { return ct.tag(t, op, in.TagsList) })
+		out, e = ct.withTrail(p, op, in.ResourceID, func(t *trail) (any, *apiError) { return ct.tag(t, op, in.TagsList) })
 	case "ListTags":
-		out, e = ct.listTags(c, p, in)
+		out, e = ct.listTags(p, in)
 	case "ListPublicKeys":
-		out, e = ct.listPublicKeys(c, p, in)
+		out, e = ct.listPublicKeys(in)
 	default:
-		e = &apiError{http.StatusBadRequest, "UnknownOperationException", "the xacct sandbox's CloudTrail does not implement " + strconvQuote(op)}
+		e = unknownCTOperation(op)
 	}
 	if e != nil {
-		if e.code != "AccessDeniedException" || e.msg != "" {
-			g.failWith(c, e)
-		}
+		g.failWith(c, e)
 		return
 	}
 	b, _ := json.Marshal(out)
@@ -349,41 +356,95 @@ func (ct *cloudTrail) trailARN(account, name string) string {
 	return "arn:aws:cloudtrail:" + ct.g.sb.Region + ":" + account + ":trail/" + name
 }
 
-// authorizeCT checks cloudtrail:<op> on resource for the caller; nil when
-// allowed, else the refusal already written (an apiError with no message).
-func (ct *cloudTrail) authorizeCT(c *call, op, resource string) *apiError {
-	if !ct.g.allow(c, "cloudtrail:"+op, resource, c.principal().Account, nil) {
-		return &apiError{code: "AccessDeniedException"}
+// ctTarget is a resource a CloudTrail request is authorized on, and the
+// account that holds it.
+type ctTarget struct{ arn, account string }
+
+// authzTargets are the resources a CloudTrail request is authorized on,
+// named by its own parameters: the trail its Name, TrailName or ResourceId
+// names (ListTags: each of ResourceIdList), by name (the caller's, in the
+// sandbox's region) or by ARN, as given (another region's: a shadow trail
+// is named by its ARN); "*" for the actions without a resource type.
+// Another account's trail ARN (trailTarget), and a name of the wrong
+// shape, as CloudTrail validates it, are refused before any
+// authorization.
+func (ct *cloudTrail) authzTargets(account, op string, in ctInput) ([]ctTarget, *apiError) {
+	var refs []string
+	switch op {
+	case "DescribeTrails", "ListTrails", "ListPublicKeys":
+		return []ctTarget{{"*", account}}, nil
+	case "CreateTrail":
+		if in.Name == "" || !validTrailName(in.Name) {
+			return nil, ctError("InvalidTrailNameException", errNameShape)
+		}
+		return []ctTarget{{ct.trailARN(account, in.Name), account}}, nil
+	case "UpdateTrail", "GetTrail", "DeleteTrail", "StartLogging", "StopLogging", "GetTrailStatus":
+		refs = []string{in.Name}
+	case "PutEventSelectors", "GetEventSelectors":
+		refs = []string{in.TrailName}
+	case "AddTags", "RemoveTags":
+		refs = []string{in.ResourceID}
+	case "ListTags":
+		refs = in.ResourceIDList
+	default:
+		return nil, unknownCTOperation(op)
 	}
-	return nil
+	targets := make([]ctTarget, 0, len(refs))
+	for _, ref := range refs {
+		t, e := ct.trailTarget(account, ref)
+		if e != nil && op == "ListTags" && e.code == "TrailNotFoundException" {
+			e = ctError("ResourceNotFoundException", "Resource "+ref+" not found.")
+		}
+		if e != nil {
+			return nil, e
+		}
+		targets = append(targets, t)
+	}
+	return targets, nil
 }
 
-// withTrail authorizes op on the trail ref names and runs fn under the
-// lock; a trail fn changes is saved and the sinks rebuilt.
-func (ct *cloudTrail) withTrail(c *call, p *principal, op, ref string, fn func(*trail) (any, *apiError)) (any, *apiError) {
-	ct.mu.Lock()
-	t, e := ct.resolveLocked(p.Account, ref)
-	arn := ""
-	if t != nil {
-		arn = t.arn()
-	}
-	ct.mu.Unlock()
-	if e != nil {
-		// The caller must be allowed to learn that the trail is not there.
-		if name := trailRefName(ref); e.code == "TrailNotFoundException" && name != "" {
-			if d := ct.authorizeCT(c, op, ct.trailARN(p.Account, name)); d != nil {
-				return nil, d
-			}
+// trailTarget is the trail ref names, by name or ARN, as authzTargets
+// describes; a ref of the wrong shape is refused as resolveLocked refuses
+// it. So is another account's trail ARN: CloudTrail answers one that is
+// not the caller's as not found (TrailNotFoundException "Unknown trail:
+// ... for the user: ...", or CloudTrailARNInvalidException "AccountID in
+// ARN is wrong" for some operations) rather than with an IAM decision on
+// it, and the sandbox shares no trail (no organization trails); it is not
+// decided on the caller's own trail of that name either.
+func (ct *cloudTrail) trailTarget(account, ref string) (ctTarget, *apiError) {
+	if m := trailARNRE.FindStringSubmatch(ref); m != nil {
+		if m[2] != account {
+			return ctTarget{}, ctError("TrailNotFoundException", "Unknown trail: "+ref+" for the user: "+account)
 		}
-		return nil, e
+		if !validTrailName(m[3]) {
+			return ctTarget{}, ctError("InvalidTrailNameException", errNameShape)
+		}
+		return ctTarget{ref, m[2]}, nil
 	}
-	if d := ct.authorizeCT(c, op, arn); d != nil {
-		return nil, d
+	switch {
+	case strings.HasPrefix(ref, "arn:"):
+		return ctTarget{}, ctError("InvalidTrailNameException", errNameShape)
+	case ref == "":
+		return ctTarget{}, ctError("InvalidTrailNameException", "Trail name cannot be empty.")
+	case !validTrailName(ref):
+		return ctTarget{}, ctError("InvalidTrailNameException", errNameShape)
 	}
+	return ctTarget{ct.trailARN(account, ref), account}, nil
+}
+
+func unknownCTOperation(op string) *apiError {
+	return &apiError{http.StatusBadRequest, "UnknownOperationException", "the xacct sandbox's CloudTrail does not implement " + strconvQuote(op)}
+}
+
+// withTrail runs fn under the lock on the caller's trail ref names (the
+// request is authorized: serveCloudTrail); a trail fn changes is saved and
+// the sinks rebuilt.
+func (ct *cloudTrail) withTrail(p *principal, op, ref string, fn func(*trail) (any, *apiError)) (any, *apiError) {
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
-	if t = ct.trails[t.Account+"/"+t.Name]; t == nil {
-		return nil, ctError("TrailNotFoundException", "Unknown trail: "+arn+" for the user: "+p.Account)
+	t, e := ct.resolveLocked(p.Account, ref)
+	if e != nil {
+		return nil, e
 	}
 	out, e := fn(t)
 	if e == nil && op != "GetTrail" && op != "GetTrailStatus" && op != "GetEventSelectors" {
@@ -391,13 +452,6 @@ func (ct *cloudTrail) withTrail(c *call, p *principal, op, ref string, fn func(*
 		ct.saveLocked()
 	}
 	return out, e
-}
-
-func trailRefName(ref string) string {
-	if m := trailARNRE.FindStringSubmatch(ref); m != nil {
-		return m[3]
-	}
-	return ref
 }
 
 // checkBucket holds a trail's bucket to what CloudTrail checks when a trail
@@ -466,10 +520,9 @@ func (t *trail) keyPrefix() string {
 	return p
 }
 
+// createTrail makes the trail in.Name names (its shape checked by
+// authzTargets).
 func (ct *cloudTrail) createTrail(c *call, p *principal, in ctInput) (any, *apiError) {
-	if in.Name == "" || !validTrailName(in.Name) {
-		return nil, ctError("InvalidTrailNameException", errNameShape)
-	}
 	if in.S3BucketName == nil || *in.S3BucketName == "" {
 		return nil, ctError("InvalidS3BucketNameException", "S3 bucket name cannot be empty.")
 	}
@@ -479,9 +532,6 @@ func (ct *cloudTrail) createTrail(c *call, p *principal, in ctInput) (any, *apiE
 	t := &trail{Account: p.Account, Name: in.Name, HomeRegion: ct.g.sb.Region, IncludeGlobal: true}
 	if e := applyTrailFields(t, in); e != nil {
 		return nil, e
-	}
-	if d := ct.authorizeCT(c, "CreateTrail", t.arn()); d != nil {
-		return nil, d
 	}
 	for _, tg := range in.TagsList {
 		if tg.Key == "" {
@@ -564,9 +614,6 @@ func (ct *cloudTrail) updateTrail(c *call, p *principal, in ctInput) (any, *apiE
 	if e != nil {
 		return nil, e
 	}
-	if d := ct.authorizeCT(c, "UpdateTrail", cp.arn()); d != nil {
-		return nil, d
-	}
 	if isTrue(in.IsOrganizationTrail) {
 		return nil, ctError("NotOrganizationMasterAccountException", "The xacct sandbox has no organization trails.")
 	}
@@ -593,17 +640,14 @@ func (ct *cloudTrail) updateTrail(c *call, p *principal, in ctInput) (any, *apiE
 	return t.createView(), nil
 }
 
-func (ct *cloudTrail) deleteTrail(c *call, p *principal, in ctInput) (any, *apiError) {
-	return ct.withTrail(c, p, "DeleteTrail", in.Name, func(t *trail) (any, *apiError) {
+func (ct *cloudTrail) deleteTrail(p *principal, in ctInput) (any, *apiError) {
+	return ct.withTrail(p, "DeleteTrail", in.Name, func(t *trail) (any, *apiError) {
 		delete(ct.trails, t.Account+"/"+t.Name)
 		return struct{}{}, nil
 	})
 }
 
-func (ct *cloudTrail) describeTrails(c *call, p *principal, in ctInput) (any, *apiError) {
-	if d := ct.authorizeCT(c, "DescribeTrails", "*"); d != nil {
-		return nil, d
-	}
+func (ct *cloudTrail) describeTrails(p *principal, in ctInput) (any, *apiError) {
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
 	list := []map[string]any{}
@@ -628,10 +672,7 @@ func (ct *cloudTrail) describeTrails(c *call, p *principal, in ctInput) (any, *a
 	return map[string]any{"trailList": list}, nil
 }
 
-func (ct *cloudTrail) listTrails(c *call, p *principal) (any, *apiError) {
-	if d := ct.authorizeCT(c, "ListTrails", "*"); d != nil {
-		return nil, d
-	}
+func (ct *cloudTrail) listTrails(p *principal) (any, *apiError) {
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
 	list := []map[string]any{}
@@ -727,7 +768,7 @@ func (ct *cloudTrail) tag(t *trail, op string, tags []trailTag) (any, *apiError)
 	return struct{}{}, nil
 }
 
-func (ct *cloudTrail) listTags(c *call, p *principal, in ctInput) (any, *apiError) {
+func (ct *cloudTrail) listTags(p *principal, in ctInput) (any, *apiError) {
 	out := []map[string]any{}
 	for _, ref := range in.ResourceIDList {
 		ct.mu.Lock()
@@ -744,9 +785,6 @@ func (ct *cloudTrail) listTags(c *call, p *principal, in ctInput) (any, *apiErro
 			}
 			return nil, e
 		}
-		if d := ct.authorizeCT(c, "ListTags", arn); d != nil {
-			return nil, d
-		}
 		if tags == nil {
 			tags = []trailTag{}
 		}
@@ -757,10 +795,7 @@ func (ct *cloudTrail) listTags(c *call, p *principal, in ctInput) (any, *apiErro
 
 // listPublicKeys answers the keys whose validity overlaps the range asked
 // (by default, the current one).
-func (ct *cloudTrail) listPublicKeys(c *call, p *principal, in ctInput) (any, *apiError) {
-	if d := ct.authorizeCT(c, "ListPublicKeys", "*"); d != nil {
-		return nil, d
-	}
+func (ct *cloudTrail) listPublicKeys(in ctInput) (any, *apiError) {
 	now := ct.now()
 	from, to := now, now
 	if in.StartTime != nil {

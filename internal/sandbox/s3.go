@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -196,14 +197,14 @@ func (g *gateway) serveS3(c *call) {
 			g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
 			return
 		}
-		const all = "arn:aws:s3:::*"
-		res, err := g.authorize(ctx, c, authzRequest{action: op.action, resource: all, resourceAccount: p.Account})
+		ar, _ := g.s3AuthzRequest(c, op, "", nil)
+		res, err := g.authorize(ctx, c, ar)
 		if err != nil {
 			g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 			return
 		}
 		if res.Decision != iampolicy.Allowed {
-			g.deny(c, op.action, all, res)
+			g.deny(c, op.action, ar.resource, res)
 			return
 		}
 		b := g.sb.accounts[p.Account]
@@ -240,31 +241,26 @@ func (g *gateway) serveS3(c *call) {
 		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 		return
 	}
-	extra := map[string][]string{"aws:ResourceAccount": {owner}, "s3:ResourceAccount": {owner}}
-	for _, k := range []string{"prefix", "delimiter", "max-keys"} {
-		if v, ok := op.query[k]; ok {
-			extra["s3:"+k] = v
-		}
-	}
-	if v := c.r.Header.Get("X-Amz-Acl"); v != "" {
-		extra["s3:x-amz-acl"] = []string{v}
-	}
-	if v := c.r.Header.Get("X-Amz-Server-Side-Encryption"); v != "" {
-		extra["s3:x-amz-server-side-encryption"] = []string{v}
-	}
-	if _, del := op.query["delete"]; del && c.r.Method == http.MethodPost && op.key == "" {
-		g.deleteObjects(c, op, owner, b, bp, extra)
-		return
-	}
-	if op.action == "s3:PutObject" {
-		if e := requestObjectTags(c.r.Header, extra); e != nil {
+	if setsObjectTagging(op.action) {
+		// The tags it sets are conditions on the request
+		// (s3:RequestObjectTag): its small body is read first, as
+		// CreateBucket's is.
+		if e := g.readS3Body(c, maxSmallBody); e != nil {
 			g.failWith(c, e)
 			return
 		}
 	}
-	kv, _ := g.kumoVersion(op.bucket, op.query)
-	res, err := g.authorize(ctx, c, authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra, resourcePolicy: bp,
-		lazy: g.existingObjectTags(op.action, op.bucket, op.key, kv, b)})
+	ar, e := g.s3AuthzRequest(c, op, owner, b)
+	if e != nil {
+		g.failWith(c, e)
+		return
+	}
+	if deleteObjectsRequest(c.r.Method, op) {
+		g.deleteObjects(c, op, owner, b, bp, ar.context)
+		return
+	}
+	ar.resourcePolicy = bp
+	res, err := g.authorize(ctx, c, ar)
 	if errors.Is(err, errUnknownTags) {
 		g.fail(c, http.StatusForbidden, "AccessDenied", "Access Denied")
 		return
@@ -343,6 +339,92 @@ func (g *gateway) serveS3(c *call) {
 	}
 }
 
+// s3AuthzRequest is what an S3 request is authorized as: op's action on
+// the ARN its path names (the object, the bucket, or arn:aws:s3:::* for
+// ListAllMyBuckets), held by owner (b is its kumo) or, for the caller's
+// list of buckets and a bucket it creates, by the caller's account (its
+// s3:ResourceAccount too, as for S3 Control's account-level operations:
+// the account whose buckets they are); with the condition keys the
+// handler supplies (from c.body for a request that sets an object's tags,
+// read first: setsObjectTagging). Those the request's headers and query
+// carry are the seam's (checkAuthzContext, authztable.go). The bucket
+// policy is the caller's to add. A DeleteObjects is authorized object by
+// object (deleteObjectsAuthz), with these keys.
+func (g *gateway) s3AuthzRequest(c *call, op s3Op, owner string, b *backend) (authzRequest, *apiError) {
+	if op.bucket == "" || op.action == "s3:CreateBucket" {
+		account := ""
+		if p := c.principal(); p != nil {
+			account = p.Account
+		}
+		resource := op.arn()
+		if op.bucket == "" {
+			resource = "arn:aws:s3:::*"
+		}
+		return authzRequest{action: op.action, resource: resource, resourceAccount: account, context: resourceAccountKeys(account)}, nil
+	}
+	extra := resourceAccountKeys(owner)
+	for _, k := range []string{"prefix", "delimiter", "max-keys"} {
+		if v, ok := op.query[k]; ok {
+			extra["s3:"+k] = v
+		}
+	}
+	if v := c.r.Header.Get("X-Amz-Acl"); v != "" {
+		extra["s3:x-amz-acl"] = []string{v}
+	}
+	if v := c.r.Header.Get("X-Amz-Server-Side-Encryption"); v != "" {
+		extra["s3:x-amz-server-side-encryption"] = []string{v}
+	}
+	if deleteObjectsRequest(c.r.Method, op) {
+		return authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra}, nil
+	}
+	switch {
+	case op.action == "s3:PutObject":
+		if e := requestObjectTags(c.r.Header, extra); e != nil {
+			return authzRequest{}, e
+		}
+	case setsObjectTagging(op.action):
+		if e := taggingBodyTags(c.body, extra); e != nil {
+			return authzRequest{}, e
+		}
+	}
+	kv, _ := g.kumoVersion(op.bucket, op.query)
+	return authzRequest{action: op.action, resource: op.arn(), resourceAccount: owner, context: extra,
+		lazy: g.existingObjectTags(op.action, op.bucket, op.key, kv, b)}, nil
+}
+
+// resourceAccountKeys are the condition keys of the account that holds an
+// S3 resource: aws:ResourceAccount, and s3:ResourceAccount, which the
+// reference lists for every S3 action.
+func resourceAccountKeys(account string) map[string][]string {
+	return map[string][]string{"aws:ResourceAccount": {account}, "s3:ResourceAccount": {account}}
+}
+
+// deleteObjectsRequest tells a DeleteObjects (POST /bucket?delete).
+func deleteObjectsRequest(method string, op s3Op) bool {
+	_, del := op.query["delete"]
+	return del && method == http.MethodPost && op.key == ""
+}
+
+// deleteObjectsAuthz is what each object of a DeleteObjects is authorized
+// as: the DeleteObject S3 performs for it ("For each key, Amazon S3
+// performs a delete operation", DeleteObjects API), s3:DeleteObject on the
+// object, or s3:DeleteObjectVersion on one named with a version, whose
+// s3:versionid is that version (as given, as a DeleteObject's versionId
+// query parameter is); with the request's keys (ctx, from s3AuthzRequest).
+func deleteObjectsAuthz(op s3Op, owner string, in deleteRequest, ctx map[string][]string) []authzRequest {
+	ars := make([]authzRequest, 0, len(in.Objects))
+	for _, o := range in.Objects {
+		ar := authzRequest{action: "s3:DeleteObject", resource: "arn:aws:s3:::" + op.bucket + "/" + o.Key, resourceAccount: owner, context: ctx}
+		if o.VersionID != "" {
+			ar.action = "s3:DeleteObjectVersion"
+			ar.context = maps.Clone(ctx)
+			ar.context["s3:versionid"] = []string{o.VersionID}
+		}
+		ars = append(ars, ar)
+	}
+	return ars
+}
+
 // deletedObject is what a successful DeleteObject removed, from its
 // answer: with a versionId, that version (a delete marker's included) is
 // gone; without one, a versioned bucket got a delete marker, whose version
@@ -386,7 +468,8 @@ func (g *gateway) createBucket(c *call, op s3Op, owner string) {
 		g.failWith(c, e)
 		return
 	}
-	res, err := g.authorize(c.r.Context(), c, authzRequest{action: "s3:CreateBucket", resource: op.arn(), resourceAccount: p.Account})
+	ar, _ := g.s3AuthzRequest(c, op, "", nil)
+	res, err := g.authorize(c.r.Context(), c, ar)
 	if err != nil {
 		g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 		return
@@ -606,10 +689,9 @@ func (g *gateway) deleteObjects(c *call, op s3Op, owner string, b *backend, bp *
 	allowed := in
 	allowed.Objects = nil
 	bv := g.bucketVersions(op.bucket)
-	for _, o := range in.Objects {
-		action := "s3:DeleteObject"
+	for i, ar := range deleteObjectsAuthz(op, owner, in, extra) {
+		o := in.Objects[i]
 		if o.VersionID != "" {
-			action = "s3:DeleteObjectVersion"
 			kv, ok := bv.codec.decode(o.VersionID)
 			if !ok {
 				g.fail(c, http.StatusBadRequest, "InvalidArgument", "Invalid version id specified")
@@ -620,8 +702,8 @@ func (g *gateway) deleteObjects(c *call, op s3Op, owner string, b *backend, bp *
 			}
 			o.VersionID = kv
 		}
-		arn := "arn:aws:s3:::" + op.bucket + "/" + o.Key
-		res, err := g.authorize(c.r.Context(), c, authzRequest{action: action, resource: arn, resourceAccount: owner, context: extra, resourcePolicy: bp})
+		ar.resourcePolicy = bp
+		res, err := g.authorize(c.r.Context(), c, ar)
 		if err != nil || res.Decision != iampolicy.Allowed {
 			denied = append(denied, o.Key)
 			continue

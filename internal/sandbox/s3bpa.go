@@ -204,14 +204,12 @@ type accountPublicAccessBlockXML struct {
 
 // serveAccountPublicAccessBlock serves S3 Control's Get, Put and
 // DeletePublicAccessBlock (GET, PUT, DELETE
-// /v20180820/configuration/publicAccessBlock) for the caller's account.
+// /v20180820/configuration/publicAccessBlock) for the caller's account,
+// once serveS3Control has authorized it.
 func (g *gateway) serveAccountPublicAccessBlock(c *call) {
 	p := c.principal()
 	switch c.r.Method {
 	case http.MethodGet:
-		if !g.allow(c, "s3:GetAccountPublicAccessBlock", "*", p.Account, nil) {
-			return
-		}
 		var cur *publicAccessBlock
 		g.st.view(func() {
 			if as := g.st.Accounts[p.Account]; as != nil {
@@ -228,10 +226,6 @@ func (g *gateway) serveAccountPublicAccessBlock(c *call) {
 		c.w.WriteHeader(http.StatusOK)
 		_, _ = c.w.Write(append([]byte(xml.Header), out...))
 	case http.MethodPut, http.MethodDelete:
-		// AWS authorizes DeletePublicAccessBlock with the Put action.
-		if !g.allow(c, "s3:PutAccountPublicAccessBlock", "*", p.Account, nil) {
-			return
-		}
 		var next *publicAccessBlock
 		if c.r.Method == http.MethodPut {
 			var in accountPublicAccessBlockXML

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"net/http"
 	"net/url"
@@ -165,17 +166,58 @@ func requestObjectTags(h http.Header, extra map[string][]string) *apiError {
 	if err != nil {
 		return bad
 	}
-	keys := make([]string, 0, len(tags))
+	set := make(map[string]string, len(tags))
 	for k, vs := range tags {
 		if len(vs) != 1 || k == "" {
 			return bad
 		}
-		extra["s3:RequestObjectTag/"+k] = vs
+		set[k] = vs[0]
+	}
+	addObjectTags(set, extra)
+	return nil
+}
+
+// taggingBodyTags adds the tags a PutObjectTagging body sets (its TagSet)
+// as s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys, which the
+// reference lists for PutObjectTagging and PutObjectVersionTagging (S3
+// User Guide, "Tagging and access control policies": a policy can limit
+// the tags a user may add to an object). A body that does not parse, or
+// names a key twice, is refused as S3 refuses it: the gateway must not
+// decide on tags other than those kumo sets.
+func taggingBodyTags(body []byte, extra map[string][]string) *apiError {
+	var in struct {
+		TagSet []struct{ Key, Value string } `xml:"TagSet>Tag"`
+	}
+	if err := xml.Unmarshal(body, &in); err != nil {
+		return &apiError{http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema"}
+	}
+	set := make(map[string]string, len(in.TagSet))
+	for _, t := range in.TagSet {
+		if _, dup := set[t.Key]; dup {
+			return &apiError{http.StatusBadRequest, "InvalidTag", "Cannot provide multiple Tags with the same key"}
+		}
+		set[t.Key] = t.Value
+	}
+	addObjectTags(set, extra)
+	return nil
+}
+
+// addObjectTags adds tags as s3:RequestObjectTag/<key> and, when there are
+// any, s3:RequestObjectTagKeys (sorted).
+func addObjectTags(tags map[string]string, extra map[string][]string) {
+	keys := make([]string, 0, len(tags))
+	for k, v := range tags {
+		extra["s3:RequestObjectTag/"+k] = []string{v}
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	if len(keys) > 0 {
 		extra["s3:RequestObjectTagKeys"] = keys
 	}
-	return nil
+}
+
+// setsObjectTagging tells the requests whose body is the object's new tag
+// set: it is read before they are authorized (taggingBodyTags).
+func setsObjectTagging(action string) bool {
+	return action == "s3:PutObjectTagging" || action == "s3:PutObjectVersionTagging"
 }

@@ -58,3 +58,35 @@ func TestMentions(t *testing.T) {
 		t.Error("a session policy's condition on the key (any case) is not seen")
 	}
 }
+
+// TestTaggingBodyTags: a PutObjectTagging body's tags are the request's
+// object tags; one that does not parse, or names a key twice, is refused.
+func TestTaggingBodyTags(t *testing.T) {
+	t.Parallel()
+	const ns = `<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/">`
+	for _, tc := range []struct {
+		name, body string
+		want       map[string][]string
+		wantCode   string
+	}{
+		{"two tags", ns + `<TagSet><Tag><Key>team</Key><Value>a</Value></Tag><Tag><Key>Env</Key><Value>prod</Value></Tag></TagSet></Tagging>`,
+			map[string][]string{"s3:RequestObjectTag/Env": {"prod"}, "s3:RequestObjectTag/team": {"a"}, "s3:RequestObjectTagKeys": {"Env", "team"}}, ""},
+		{"no tags", ns + `<TagSet></TagSet></Tagging>`, map[string][]string{}, ""},
+		{"a key twice", ns + `<TagSet><Tag><Key>Env</Key><Value>dev</Value></Tag><Tag><Key>Env</Key><Value>prod</Value></Tag></TagSet></Tagging>`, nil, "InvalidTag"},
+		{"not XML", `<Tagging><TagSet><Tag>`, nil, "MalformedXML"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			extra := map[string][]string{}
+			e := taggingBodyTags([]byte(tc.body), extra)
+			if tc.wantCode != "" {
+				if e == nil || e.code != tc.wantCode {
+					t.Fatalf("%+v, want %s", e, tc.wantCode)
+				}
+				return
+			}
+			if e != nil || !reflect.DeepEqual(extra, tc.want) {
+				t.Fatalf("%v %+v, want %v", extra, e, tc.want)
+			}
+		})
+	}
+}

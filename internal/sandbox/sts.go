@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -117,7 +118,7 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 		return
 	}
 	mfa := p.MFA || valid
-	extra := map[string][]string{"sts:RoleSessionName": {session}}
+	extra := map[string][]string{}
 	if mfa {
 		extra["aws:MultiFactorAuthPresent"] = []string{"true"}
 		extra["aws:MultiFactorAuthAge"] = []string{"0"}
@@ -125,44 +126,25 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 		// Long-term keys carry no MFA context key at all.
 		extra["aws:MultiFactorAuthPresent"] = nil
 	}
-	if e := form.Get("ExternalId"); e != "" {
-		extra["sts:ExternalId"] = []string{e}
-	}
-	actions := []string{"sts:AssumeRole"}
 	srcID := form.Get("SourceIdentity")
 	if srcID == "" {
 		srcID = p.SourceIdentity
-	}
-	if si := form.Get("SourceIdentity"); si != "" {
-		extra["sts:SourceIdentity"] = []string{si}
-		actions = append(actions, "sts:SetSourceIdentity")
 	}
 	tags := sessionTags(form)
 	if msg := validateSessionTags(tags, form); msg != "" {
 		g.fail(c, http.StatusBadRequest, "ValidationError", msg)
 		return
 	}
-	if len(tags) > 0 {
-		actions = append(actions, "sts:TagSession")
-		keys := make([]string, 0, len(tags))
-		for k, v := range tags {
-			extra["aws:RequestTag/"+k] = []string{v}
-			keys = append(keys, k)
-		}
-		extra["aws:TagKeys"] = keys
-	}
-	for _, action := range actions {
-		ar := authzRequest{
-			action: action, resource: roleARN, resourceAccount: account, context: extra,
-			resourcePolicy: &iampolicy.NamedPolicy{Name: "trust policy", Policy: trust},
-		}
+	trustPolicy := &iampolicy.NamedPolicy{Name: "trust policy", Policy: trust}
+	for _, ar := range assumeRoleAuthz(form, roleARN, account, extra) {
+		ar.resourcePolicy = trustPolicy
 		res, err := g.authorize(ctx, c, ar)
 		if err != nil {
 			g.fail(c, http.StatusInternalServerError, "InternalError", err.Error())
 			return
 		}
 		if res.Decision != iampolicy.Allowed {
-			g.deny(c, action, roleARN, res)
+			g.deny(c, ar.action, roleARN, res)
 			return
 		}
 	}
@@ -228,6 +210,45 @@ func (g *gateway) assumeRole(c *call, form url.Values) {
 			"<AssumedRoleUser><AssumedRoleId>%s:%s</AssumedRoleId><Arn>%s</Arn></AssumedRoleUser>%s",
 		cred.AccessKey, cred.Secret, cred.Token, cred.Expires.Format(time.RFC3339),
 		xmlEscape(cred.Principal.RoleID), xmlEscape(session), xmlEscape(cred.Principal.ARN), src))
+}
+
+// assumeRoleAuthz is what an AssumeRole is authorized as, on the role it
+// names (held by account): sts:AssumeRole, then sts:SetSourceIdentity when
+// it sets a source identity and sts:TagSession when it passes session tags
+// (IAM User Guide, "Permissions required to ... pass session tags" and
+// "... set source identity"). All three share ctx, to which it adds the
+// condition keys the request carries; the caller has put in the MFA keys
+// and validated the tags.
+func assumeRoleAuthz(form url.Values, roleARN, account string, ctx map[string][]string) []authzRequest {
+	ctx["sts:RoleSessionName"] = []string{form.Get("RoleSessionName")}
+	if e := form.Get("ExternalId"); e != "" {
+		ctx["sts:ExternalId"] = []string{e}
+	}
+	actions := []string{"sts:AssumeRole"}
+	if si := form.Get("SourceIdentity"); si != "" {
+		ctx["sts:SourceIdentity"] = []string{si}
+		actions = append(actions, "sts:SetSourceIdentity")
+	}
+	if tags := sessionTags(form); len(tags) > 0 {
+		actions = append(actions, "sts:TagSession")
+		keys := make([]string, 0, len(tags))
+		for k, v := range tags {
+			ctx["aws:RequestTag/"+k] = []string{v}
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		ctx["aws:TagKeys"] = keys
+		// The keys it makes transitive: the reference gives
+		// sts:TransitiveTagKeys to AssumeRole and TagSession.
+		if tk := transitiveTagKeys(form); len(tk) > 0 {
+			ctx["sts:TransitiveTagKeys"] = tk
+		}
+	}
+	ars := make([]authzRequest, 0, len(actions))
+	for _, action := range actions {
+		ars = append(ars, authzRequest{action: action, resource: roleARN, resourceAccount: account, context: ctx})
+	}
+	return ars
 }
 
 // sessionTags are the Tags.member.N.Key/Value pairs of an AssumeRole.
