@@ -1,12 +1,9 @@
 package audit_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -21,18 +18,16 @@ import (
 	"github.com/xacct/xacct/internal/audit/audittest"
 )
 
-// The benchmark's log bucket: 1,000 files of 1,000 records (1,000,000
-// events) in AWS's key layout, three accounts delivering a file every 5
-// minutes each for about 28 hours, records of the shape CloudTrail writes
-// (S3 data events of the group roles' sessions, the processor's reads,
-// IAM and STS management events) with unique keys and IDs, so that gzip
-// compresses them as it does real logs (about 10:1).
+// The benchmark's log bucket: audittest.Synthetic's 1,000 files of 1,000
+// records (1,000,000 events) in AWS's key layout, three accounts
+// delivering a file every 5 minutes each for about 28 hours.
 //
 // It is an in-memory bucket, not the sandbox's: the benchmark measures
 // xacct's own work (listing, GETs, gunzip, parsing, filtering, merging,
 // formatting), which the sandbox's S3 (kumo behind the gateway, on the
 // same two cores) would drown, and it runs before the sandbox delivers
-// trails.
+// trails. internal/e2e's BenchmarkAuditSandbox reads the same files from
+// the sandbox, with xacct as a process of its own.
 const (
 	benchFiles   = 1000
 	benchRecords = 1000
@@ -50,8 +45,7 @@ func benchWorld(b *testing.B) *audittest.Bucket {
 	b.Helper()
 	benchOnce.Do(func() {
 		benchBucket = audittest.NewBucket(logBucket)
-		start := t0
-		accounts := []string{dev, prod, rep}
+		fx := audittest.Synthetic{Accounts: []string{dev, prod, rep}, Production: prod, Start: t0, Every: benchEvery, Files: benchFiles, Records: benchRecords}
 		var wg sync.WaitGroup
 		var raw atomic.Int64
 		jobs := make(chan int)
@@ -60,9 +54,7 @@ func benchWorld(b *testing.B) *audittest.Bucket {
 			go func() {
 				defer wg.Done()
 				for i := range jobs {
-					acct := accounts[i%3]
-					at := start.Add(time.Duration(i/3) * benchEvery)
-					key, body, n := benchFile(acct, at, i)
+					key, body, n := fx.File(i)
 					raw.Add(n)
 					benchBucket.Put(key, body, nil)
 				}
@@ -73,50 +65,10 @@ func benchWorld(b *testing.B) *audittest.Bucket {
 		}
 		close(jobs)
 		wg.Wait()
-		benchEnd = start.Add(time.Duration((benchFiles-1)/3) * benchEvery)
+		benchEnd = fx.End()
 		benchBytes = raw.Load()
 	})
 	return benchBucket
-}
-
-// benchFile renders one log file: records spread over the 5 minutes
-// before at.
-func benchFile(acct string, at time.Time, seed int) (string, []byte, int64) {
-	rng := rand.New(rand.NewPCG(uint64(seed), 7))
-	var buf bytes.Buffer
-	buf.WriteString(`{"Records":[`)
-	users := []string{"alice", "bob", "carol", "dave", "erin"}
-	for j := 0; j < benchRecords; j++ {
-		if j > 0 {
-			buf.WriteByte(',')
-		}
-		tm := at.Add(-time.Duration(rng.IntN(300)) * time.Second).Format(time.RFC3339)
-		id := fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", rng.Uint32(), rng.IntN(1<<16), rng.IntN(1<<12), rng.IntN(1<<12), rng.Uint64()&(1<<48-1))
-		user := users[rng.IntN(len(users))]
-		switch r := rng.IntN(10); {
-		case r < 8 && acct == prod:
-			role, name := "acme-data-developers", "PutObject"
-			if r%2 == 0 {
-				role, name = "acme-data-testers", "GetObject"
-			}
-			fmt.Fprintf(&buf, `{"eventVersion":"1.11","userIdentity":{"type":"AssumedRole","principalId":"AROA3EXAMPLE%[1]s:%[2]s","arn":"arn:aws:sts::%[3]s:assumed-role/%[1]s/%[2]s","accountId":"%[3]s","accessKeyId":"ASIA%[4]X","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROA3EXAMPLE%[1]s","arn":"arn:aws:iam::%[3]s:role/%[1]s","accountId":"%[3]s","userName":"%[1]s"},"attributes":{"creationDate":"%[5]s","mfaAuthenticated":"false"},"sourceIdentity":"%[2]s"}},"eventTime":"%[5]s","eventSource":"s3.amazonaws.com","eventName":"%[6]s","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.%[7]d","userAgent":"[aws-cli/2.15.%[7]d Python/3.11.6 Linux/6.1 exe/x86_64 command/s3.cp]","requestParameters":{"bucketName":"acme-data-prod","Host":"acme-data-prod.s3.eu-west-1.amazonaws.com","key":"reports/2026/%[8]d/%[9]s.csv"},"responseElements":{"x-amz-server-side-encryption":"AES256","x-amz-version-id":"%[10]s"},"additionalEventData":{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":%[11]d,"SSEApplied":"Default_SSE_S3","AuthenticationMethod":"AuthHeader","x-amz-id-2":"%[12]x","bytesTransferredOut":0},"requestID":"%[13]X","eventID":"%[9]s","readOnly":%[14]t,"resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::acme-data-prod/reports/2026/%[8]d/%[9]s.csv"},{"accountId":"%[3]s","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::acme-data-prod"}],"eventType":"AwsApiCall","managementEvent":false,"recipientAccountId":"%[3]s","eventCategory":"Data","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"acme-data-prod.s3.eu-west-1.amazonaws.com"}}`,
-				role, user, acct, rng.Uint64(), tm, name, rng.IntN(250), rng.IntN(12)+1, id, fmt.Sprintf("%x", rng.Uint64()), rng.IntN(1<<20), rng.Uint64(), rng.Uint64(), name == "GetObject")
-		default:
-			fmt.Fprintf(&buf, `{"eventVersion":"1.11","userIdentity":{"type":"IAMUser","principalId":"AIDA%[4]X","arn":"arn:aws:iam::%[3]s:user/%[2]s","accountId":"%[3]s","accessKeyId":"AKIA%[4]X","userName":"%[2]s"},"eventTime":"%[5]s","eventSource":"iam.amazonaws.com","eventName":"GetRole","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.%[6]d","userAgent":"aws-sdk-go-v2/1.30.%[6]d os/linux lang/go#1.26","requestParameters":{"roleName":"acme-data-developers"},"responseElements":null,"requestID":"%[7]x","eventID":"%[1]s","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"%[3]s","eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"iam.amazonaws.com"}}`,
-				id, user, acct, rng.Uint64(), tm, rng.IntN(250), rng.Uint64())
-		}
-	}
-	buf.WriteString(`]}`)
-	var z bytes.Buffer
-	w, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
-	_, _ = w.Write(buf.Bytes())
-	_ = w.Close()
-	region := "eu-west-1"
-	if acct != prod {
-		region = "us-east-1"
-	}
-	key := audit.DayPrefix(acct, region, at) + fmt.Sprintf("%s_CloudTrail_%s_%s_%016x.json.gz", acct, region, at.UTC().Format("20060102T1504Z"), seed)
-	return key, z.Bytes(), int64(buf.Len())
 }
 
 // peakLive samples the live heap (as of each GC) while run runs and

@@ -174,10 +174,17 @@ func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 // environment, so that a test can interrupt or kill it.
 func xacctProcess(sb *sandbox.Sandbox, args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], append([]string{xacctMainArg}, args...)...)
-	cmd.Env = append(os.Environ(),
+	cmd.Env = signedIn(sb)
+	return cmd
+}
+
+// signedIn is this process's environment signed in as the sandbox's
+// administrator, as a user's shell would be: the access key, the region
+// and the sandbox's CA, and no shared config or credentials file.
+func signedIn(sb *sandbox.Sandbox) []string {
+	return append(os.Environ(),
 		"AWS_ACCESS_KEY_ID="+sb.AdminKey, "AWS_SECRET_ACCESS_KEY="+sb.AdminSecret, "AWS_REGION="+sb.Region,
 		"AWS_CA_BUNDLE="+sb.CAFile, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-	return cmd
 }
 
 // startXacct starts xacct as its own process (see xacctProcess) and

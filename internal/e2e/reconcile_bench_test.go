@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -264,19 +265,37 @@ func reconcileRun(b *testing.B, e *env, versions int, args ...string) reconcileJ
 }
 
 // processRun runs xacct reconcile --json as a process of its own (no
-// gateway in it) and returns its wall time, CPU time (user and system) and
-// peak RSS. The peak is the process's VmHWM read every 50 ms while it runs:
-// the rusage's Maxrss would not do, as Linux carries the hiwater of the
-// address space an exec replaces into it, and Go starts a child with
-// CLONE_VM, so that would be this process's peak (the gateway's).
+// gateway in it) and returns its wall time, CPU time and peak RSS (see
+// runMeasured).
 func processRun(b *testing.B, e *env) (wall, cpu time.Duration, peak int64) {
 	b.Helper()
 	cmd := xacctProcess(e.sb, "reconcile", "--json", "-c", e.cfg)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
+	u, err := runMeasured(cmd)
+	if err != nil {
+		b.Fatalf("xacct reconcile as a process: %v\n%.2000s\n%s", err, out.String(), errOut.String())
+	}
+	return u.wall, u.cpu, u.peak
+}
+
+// processUsage is what a process of its own took: wall time, CPU time
+// (user and system) and peak RSS in bytes.
+type processUsage struct {
+	wall, cpu time.Duration
+	peak      int64
+}
+
+// runMeasured starts cmd and waits for it. The peak is the process's
+// VmHWM read every 50 ms while it runs: the rusage's Maxrss would not do,
+// as Linux carries the hiwater of the address space an exec replaces into
+// it, and Go starts a child with CLONE_VM, so that would be this
+// process's peak (the gateway's) when it is the higher.
+func runMeasured(cmd *exec.Cmd) (processUsage, error) {
+	var u processUsage
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
+		return u, err
 	}
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -284,7 +303,7 @@ func processRun(b *testing.B, e *env) (wall, cpu time.Duration, peak int64) {
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
 		for {
-			peak = max(peak, hwm(cmd.Process.Pid))
+			u.peak = max(u.peak, hwm(cmd.Process.Pid))
 			select {
 			case <-stop:
 				return
@@ -293,16 +312,15 @@ func processRun(b *testing.B, e *env) (wall, cpu time.Duration, peak int64) {
 		}
 	}()
 	err := cmd.Wait()
-	wall = time.Since(start)
+	u.wall = time.Since(start)
 	close(stop)
 	<-done
-	if err != nil {
-		b.Fatalf("xacct reconcile as a process: %v\n%.2000s\n%s", err, out.String(), errOut.String())
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			u.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	return wall, cpu, peak
+	return u, err
 }
 
 func loadavg() string {

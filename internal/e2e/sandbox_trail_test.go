@@ -55,15 +55,25 @@ type trailEnv struct {
 // stopped and deleted when the test ends.
 func newTrailEnv(t testing.TB, account string) *trailEnv {
 	t.Helper()
+	return newDataTrailEnv(t, account, "")
+}
+
+// newDataTrailEnv is newTrailEnv whose data events are those on the
+// objects of data, a bucket of the account that exists ("": a new one).
+func newDataTrailEnv(t testing.TB, account, data string) *trailEnv {
+	t.Helper()
 	ctx := context.Background()
-	e := &trailEnv{bucket: uniq(t, "logs"), data: uniq(t, "data"), account: account, name: uniq(t, "trail"), rep: orgAdmin(t, repID), adm: orgAdmin(t, account)}
+	e := &trailEnv{bucket: uniq(t, "logs"), data: data, account: account, name: uniq(t, "trail"), rep: orgAdmin(t, repID), adm: orgAdmin(t, account)}
 	e.arn = "arn:aws:cloudtrail:" + shared.Region + ":" + account + ":trail/" + e.name
 	e.ct = cloudtrail.NewFromConfig(e.adm.cfg)
 	must(e.rep.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(e.bucket)}))(t)
 	must(e.rep.s3.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String(e.bucket),
 		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipBucketOwnerEnforced}}}}))(t)
 	must(e.rep.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(e.bucket), Policy: aws.String(logBucketPolicy(e.bucket, map[string]string{account: e.arn}))}))(t)
-	must(e.adm.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(e.data)}))(t)
+	if e.data == "" {
+		e.data = uniq(t, "data")
+		must(e.adm.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(e.data)}))(t)
+	}
 	must(e.ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String(e.name), S3BucketName: aws.String(e.bucket),
 		IsMultiRegionTrail: aws.Bool(true), IncludeGlobalServiceEvents: aws.Bool(true), EnableLogFileValidation: aws.Bool(true)}))(t)
 	t.Cleanup(func() {
@@ -105,13 +115,14 @@ type logRecord struct {
 	RecipientAccountID string         `json:"recipientAccountId"`
 	ReadOnly           bool           `json:"readOnly"`
 	Resources          []struct {
-		Type string `json:"type"`
-		ARN  string `json:"ARN"`
+		Type      string `json:"type"`
+		ARN       string `json:"ARN"`
+		ARNPrefix string `json:"ARNPrefix"` // of a list's objects
 	} `json:"resources"`
 }
 
 // logFiles are the keys of the log files delivered for the env's account.
-func (e *trailEnv) logFiles(t *testing.T, kind string) []string {
+func (e *trailEnv) logFiles(t testing.TB, kind string) []string {
 	t.Helper()
 	out := must(e.rep.s3.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(e.bucket),
 		Prefix: aws.String("AWSLogs/" + e.account + "/" + kind + "/")}))(t)
@@ -123,7 +134,7 @@ func (e *trailEnv) logFiles(t *testing.T, kind string) []string {
 }
 
 // records reads every delivered log file's records.
-func (e *trailEnv) records(t *testing.T) []logRecord {
+func (e *trailEnv) records(t testing.TB) []logRecord {
 	t.Helper()
 	var all []logRecord
 	for _, key := range e.logFiles(t, "CloudTrail") {
@@ -132,7 +143,7 @@ func (e *trailEnv) records(t *testing.T) []logRecord {
 	return all
 }
 
-func readLogFile(t *testing.T, c *client, bucket, key string) []logRecord {
+func readLogFile(t testing.TB, c *client, bucket, key string) []logRecord {
 	t.Helper()
 	obj := must(c.s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}))(t)
 	defer obj.Body.Close()
@@ -150,7 +161,7 @@ func readLogFile(t *testing.T, c *client, bucket, key string) []logRecord {
 
 // waitRecord polls the delivered log files until one record satisfies ok,
 // for at most limit.
-func (e *trailEnv) waitRecord(t *testing.T, limit time.Duration, ok func(logRecord) bool) logRecord {
+func (e *trailEnv) waitRecord(t testing.TB, limit time.Duration, ok func(logRecord) bool) logRecord {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
