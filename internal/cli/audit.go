@@ -181,18 +181,16 @@ func auditRun(ctx context.Context, f *Factory, o *auditOptions) error {
 		}
 		return nil
 	}
-	view := newAuditView(f, o.JSON)
+	view := newAuditView(f, o.JSON, o.Follow)
 	if f.IO.IsTTY {
 		ao.Progress = view.progress
 	}
 	if o.Follow {
 		err := s.FollowAudit(ctx, ao, view.entry)
-		view.end()
-		return err
+		return errors.Join(err, view.end())
 	}
 	st, err := s.Audit(ctx, ao, view.entry)
-	view.end()
-	if err != nil {
+	if err := errors.Join(err, view.end()); err != nil {
 		return err
 	}
 	if err := view.summary(st, ao.Since, ao.Until, now()); err != nil {

@@ -75,7 +75,7 @@ func TestAuditView(t *testing.T) {
 			t.Parallel()
 			var out, errOut bytes.Buffer
 			f := &Factory{IO: &IOStreams{Out: &out, ErrOut: &errOut, IsTTY: tt.tty}}
-			v := newAuditView(f, tt.json)
+			v := newAuditView(f, tt.json, false)
 			var events int64
 			for i, e := range tt.entries {
 				if tt.tty {
@@ -86,7 +86,9 @@ func TestAuditView(t *testing.T) {
 				}
 				events += 100
 			}
-			v.end()
+			if err := v.end(); err != nil {
+				t.Fatal(err)
+			}
 			if err := v.summary(&audit.Stats{Files: 4, Events: 400 + events}, auditT0.Add(-time.Hour), time.Time{}, auditT0.Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
@@ -150,4 +152,32 @@ func TestPlanTextNamesWhoChangedIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Check(t, filepath.Join("testdata", "plan", "drift-note.txt"), buf.Bytes())
+}
+
+// TestAuditViewShowsEntriesAsTheyCome: the view buffers its output, yet
+// --follow shows each entry when it arrives, and on a terminal the entries
+// read so far are out before the progress line that follows them.
+func TestAuditViewShowsEntriesAsTheyCome(t *testing.T) {
+	t.Parallel()
+	e := auditEntries()[0]
+	var out, errOut bytes.Buffer
+	f := &Factory{IO: &IOStreams{Out: &out, ErrOut: &errOut}}
+	v := newAuditView(f, true, true)
+	if err := v.entry(e); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), e.Action) {
+		t.Errorf("--follow: the entry is not out yet: %q", out.String())
+	}
+
+	out.Reset()
+	f = &Factory{IO: &IOStreams{Out: &out, ErrOut: &errOut, IsTTY: true}}
+	v = newAuditView(f, false, false)
+	if err := v.entry(e); err != nil {
+		t.Fatal(err)
+	}
+	v.progress(audit.Progress{Files: 1, FilesTotal: 2, Events: 10, Elapsed: time.Second})
+	if !strings.Contains(out.String(), e.Action) {
+		t.Errorf("on a terminal, the entry is not out before the progress line: %q", out.String())
+	}
 }
