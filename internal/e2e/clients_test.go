@@ -47,12 +47,23 @@ func transport(t testing.TB, sb *sandbox.Sandbox) *http.Transport {
 	return &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, MaxIdleConnsPerHost: 64}
 }
 
+// sdkTransport is transport speaking HTTP/2 where the server does, as the
+// SDK's default transport (and so xacct's) does: the SDK clients of the
+// tests and xacct run in-process use it; raw requests that test HTTP/1.1
+// framing (chunked bodies, 100-continue) use transport.
+func sdkTransport(t testing.TB, sb *sandbox.Sandbox) *http.Transport {
+	t.Helper()
+	tr := transport(t, sb)
+	tr.ForceAttemptHTTP2 = true
+	return tr
+}
+
 func newClient(t testing.TB, sb *sandbox.Sandbox, endpoint, key, secret, token string) *client {
 	t.Helper()
 	cfg := aws.Config{
 		Region:      sb.Region,
 		Credentials: credentials.NewStaticCredentialsProvider(key, secret, token),
-		HTTPClient:  &http.Client{Transport: transport(t, sb)},
+		HTTPClient:  &http.Client{Transport: sdkTransport(t, sb)},
 	}
 	cfg.BaseEndpoint = aws.String(endpoint)
 	return clientOf(sb, cfg)

@@ -991,7 +991,7 @@ func TestConformanceS3VersionsSurviveRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	opts := sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", DataDir: t.TempDir()}
-	sb, err := sandbox.Start(ctx, opts)
+	sb, err := startSandbox(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1022,7 +1022,7 @@ func TestConformanceS3VersionsSurviveRestart(t *testing.T) {
 	before := versions(prod)
 	sb.Close()
 
-	sb, err = sandbox.Start(ctx, opts)
+	sb, err = startSandbox(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ state: { path: %[3]q }
 		// Group names are per account: each test gets its own.
 		yaml += fmt.Sprintf("groups:\n  developers: { group_name: %[1]s-Developers }\n  testers: { group_name: %[1]s-Testers }\n", name)
 	}
-	e := &env{t: t, dir: dir, cfg: filepath.Join(dir, "xacct.yaml"), stack: name, calls: &counting{next: transport(t, sb)}, sb: sb}
+	e := &env{t: t, dir: dir, cfg: filepath.Join(dir, "xacct.yaml"), stack: name, calls: &counting{next: sdkTransport(t, sb)}, sb: sb}
 	e.write(yaml)
 	return e
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -60,28 +62,71 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == sandboxMainArg {
 		os.Exit(sandboxMain())
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	dir, err := os.MkdirTemp("", "xacct-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := runTests(m, dir)
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runTests builds what the tests need into dir, starts the shared sandbox and
+// runs the tests.
+func runTests(m *testing.M, dir string) int {
+	bctx, bcancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer bcancel()
 	var err error
+	if kumoChild, err = buildKumoChild(bctx, dir); err != nil {
+		fmt.Fprintln(os.Stderr, "build the sandbox's kumo child:", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	if pkg, err = artifact.Build(ctx, "../..", hostArch, ""); err != nil {
 		cancel()
 		fmt.Fprintln(os.Stderr, "build the processor:", err)
-		os.Exit(1)
+		return 1
 	}
 	// Trails deliver every quarter second and digest every second, so that
 	// a test waits for its log files in fractions of a second.
-	shared, err = sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf,
+	shared, err = startSandbox(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf,
 		TrailDelivery: 250 * time.Millisecond, TrailDigest: time.Second})
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start sandbox:", err)
-		os.Exit(1)
+		return 1
 	}
 	code := m.Run()
 	shared.Close()
 	if verifying != nil {
 		verifying.Close()
 	}
-	os.Exit(code)
+	return code
+}
+
+// kumoChild is the command the tests' sandboxes run their kumo children
+// with: bin/xacct-sandbox as `make build` builds it, without the race
+// detector. The gateway runs in this (race-detecting) process; kumo is
+// not our code, and race-instrumented it was a third of the suite's CPU.
+var kumoChild []string
+
+// buildKumoChild builds cmd/xacct-sandbox into dir.
+func buildKumoChild(ctx context.Context, dir string) ([]string, error) {
+	bin := filepath.Join(dir, "xacct-sandbox")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "../../cmd/xacct-sandbox")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build ./cmd/xacct-sandbox: %w\n%s", err, out)
+	}
+	return []string{bin}, nil
+}
+
+// startSandbox starts a sandbox whose kumo children are kumoChild.
+func startSandbox(ctx context.Context, opts sandbox.Options) (*sandbox.Sandbox, error) {
+	if len(opts.ChildCommand) == 0 {
+		opts.ChildCommand = kumoChild
+	}
+	return sandbox.Start(ctx, opts)
 }
 
 var (
@@ -97,7 +142,7 @@ func ownSandbox(t testing.TB) *sandbox.Sandbox {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	sb, err := sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf})
+	sb, err := startSandbox(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf})
 	if err != nil {
 		t.Fatalf("start a sandbox: %v", err)
 	}
@@ -111,7 +156,7 @@ func verifySandbox(t testing.TB) *sandbox.Sandbox {
 	verifyOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
-		verifying, verifyErr = sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf})
+		verifying, verifyErr = startSandbox(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf})
 	})
 	if verifyErr != nil {
 		t.Fatalf("start the verify sandbox: %v", verifyErr)

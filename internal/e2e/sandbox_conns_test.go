@@ -34,7 +34,7 @@ func TestClientsWorkUnderTheConnectionBound(t *testing.T) {
 	t.Parallel() // nothing it checks depends on what other tests do at the same time
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	sb, err := sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", MaxConns: 4})
+	sb, err := startSandbox(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", MaxConns: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,15 +47,14 @@ func TestClientsWorkUnderTheConnectionBound(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 16*5*3) // room for every call to fail: a full channel would hang the test
 	for i := range 16 {
+		// Half of them speak HTTP/2, as the SDK's default transport does
+		// (newClient's): an idle HTTP/2 connection the bound closed would
+		// fail the request a client was starting on it, so the bound
+		// leaves them to the idle timeout's GOAWAY. The others speak
+		// HTTP/1.1 only, as the AWS CLI does.
 		c := newClient(t, sb, sb.URL, cr.AccessKeyID, cr.SecretAccessKey, cr.SessionToken)
-		if i%2 == 1 {
-			// Half of them speak HTTP/2, as the SDK's default transport
-			// does: an idle HTTP/2 connection the bound closed would fail
-			// the request a client was starting on it, so the bound
-			// leaves them to the idle timeout's GOAWAY.
-			tr := transport(t, sb)
-			tr.ForceAttemptHTTP2 = true
-			c = newClientWith(t, sb, c, &http.Client{Transport: tr})
+		if i%2 == 0 {
+			c = newClientWith(t, sb, c, &http.Client{Transport: transport(t, sb)})
 		}
 		wg.Add(1)
 		go func() {

@@ -28,7 +28,7 @@ func TestDataDirKeepsStateAcrossRestarts(t *testing.T) {
 		Listen:   "127.0.0.1:0",
 		DataDir:  dir,
 	}
-	sb, err := sandbox.Start(ctx, opts)
+	sb, err := startSandbox(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestDataDirKeepsStateAcrossRestarts(t *testing.T) {
 	adminKey, caFile := sb.AdminKey, sb.CAFile
 	sb.Close()
 
-	sb, err = sandbox.Start(ctx, opts)
+	sb, err = startSandbox(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func TestSandboxRunsTheHostBuildOnANonLinuxPath(t *testing.T) {
 	if _, err := artifact.BuildHost(ctx, "../..", hostDir, pkg); err != nil {
 		t.Fatal(err)
 	}
-	sb, err := sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf,
+	sb, err := startSandbox(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf,
 		HostBuildDirs: []string{hostDir}, ForceHostBuild: true})
 	if err != nil {
 		t.Fatal(err)

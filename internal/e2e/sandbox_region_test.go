@@ -30,7 +30,7 @@ func TestThePatternInAnotherRegion(t *testing.T) {
 	t.Parallel() // nothing it checks depends on what other tests do at the same time
 	ctx := context.Background()
 	const region = "eu-west-1"
-	sb, err := sandbox.Start(ctx, sandbox.Options{Accounts: threeAccounts(), Region: region, Listen: "127.0.0.1:0", Logf: sandboxLog.logf})
+	sb, err := startSandbox(ctx, sandbox.Options{Accounts: threeAccounts(), Region: region, Listen: "127.0.0.1:0", Logf: sandboxLog.logf})
 	if err != nil {
 		t.Fatal(err)
 	}
