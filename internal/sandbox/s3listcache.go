@@ -347,26 +347,38 @@ func pageObjectsV2(bucket string, q url.Values, l *fullListing, ownerID string) 
 	return b.Bytes()
 }
 
-// cachedListing is the full listing of op's bucket under its prefix and
-// delimiter, from the cache or fetched from kumo with base (the listing's
-// own query) and parsed. When kumo did not answer with a listing, the
-// answer is relayed as it is (or a failure answered) and l is nil: status,
-// body and ok are then the request's outcome.
-func (g *gateway) cachedListing(c *call, op s3Op, b *backend, kind listKind, base url.Values, parse func([]byte) (*fullListing, error)) (l *fullListing, status int, body []byte, ok bool) {
-	q := op.query
+// query is the query that asks kumo for the whole of the listing key
+// names: base (the listing's own parameters), everything at once, under
+// the key's prefix and rolled up at its delimiter.
+func (k listKey) query(base url.Values) url.Values {
+	q := url.Values{"max-keys": {listAll}}
+	for name, v := range base {
+		q[name] = v
+	}
+	if k.prefix != "" {
+		q.Set("prefix", k.prefix)
+	}
+	if k.delimiter != "" {
+		q.Set("delimiter", k.delimiter)
+	}
+	return q
+}
+
+// objectsListKey names the full listing a ListObjectsV2 request is cut
+// from.
+func objectsListKey(bucket string, q url.Values) listKey {
+	return listKey{kind: listObjectsKind, bucket: bucket, prefix: q.Get("prefix"), delimiter: q.Get("delimiter")}
+}
+
+// cachedListing is the full listing key names, from the cache or fetched
+// from kumo with base (the listing's own query) and parsed. When kumo did
+// not answer with a listing, the answer is relayed as it is (or a failure
+// answered) and l is nil: status, body and ok are then the request's
+// outcome.
+func (g *gateway) cachedListing(c *call, b *backend, key listKey, base url.Values, parse func([]byte) (*fullListing, error)) (l *fullListing, status int, body []byte, ok bool) {
 	var h http.Header
-	key := listKey{kind: kind, bucket: op.bucket, prefix: q.Get("prefix"), delimiter: q.Get("delimiter")}
 	l, err := g.lists.get(key, func() (*fullListing, error) {
-		fwd := url.Values{"max-keys": {listAll}}
-		for k, v := range base {
-			fwd[k] = v
-		}
-		for _, k := range []string{"prefix", "delimiter"} {
-			if v, ok := q[k]; ok {
-				fwd[k] = v
-			}
-		}
-		c.out.query = encodeQuery(fwd)
+		c.out.query = encodeQuery(key.query(base))
 		var err error
 		status, body, h, err = g.proxy(c, b, rewriteNone)
 		if err != nil || status != http.StatusOK {
@@ -390,7 +402,7 @@ func (g *gateway) cachedListing(c *call, op s3Op, b *backend, kind listKind, bas
 // fixListing would have answered it.
 func (g *gateway) listObjectsV2(c *call, op s3Op, owner string, b *backend) (int, []byte, bool) {
 	q := op.query
-	l, status, body, ok := g.cachedListing(c, op, b, listObjectsKind, url.Values{"list-type": {"2"}}, parseObjectsV2)
+	l, status, body, ok := g.cachedListing(c, b, objectsListKey(op.bucket, q), url.Values{"list-type": {"2"}}, parseObjectsV2)
 	if l == nil {
 		return status, body, ok
 	}
