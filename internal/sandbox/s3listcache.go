@@ -1,12 +1,14 @@
 package sandbox
 
 // Listings served from a cache. kumo answers every ListObjectVersions and
-// ListObjectsV2 page by collecting, sorting and slicing the whole bucket,
-// and the gateway pages versions itself from kumo's complete list: paging a
+// ListObjects page by collecting, sorting and slicing the whole bucket, and
+// the gateway pages versions itself from kumo's complete list: paging a
 // bucket of N keys costs O(N) a page. The gateway keeps instead, per
 // (bucket, prefix, delimiter), the full sorted listing it got from kumo, and
 // cuts each page from it, until a request that may change the bucket comes
-// through.
+// through. Objects are listed from kumo without a delimiter, and rolled up
+// by the gateway (cutObjects): kumo rolls up keys whose current version is
+// a delete marker, which S3 does not list.
 //
 // The rule that keeps it exact: every request that may change a bucket's
 // objects (any S3 request to the bucket but GET and HEAD) bumps the bucket's
@@ -25,8 +27,10 @@ import (
 	"encoding/xml"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -46,7 +50,7 @@ type listKind uint8
 
 const (
 	listVersionsKind listKind = iota + 1 // ListObjectVersions
-	listObjectsKind                      // ListObjectsV2
+	listObjectsKind                      // ListObjects and ListObjectsV2, no delimiter
 )
 
 // listKey names a full listing: a bucket's entries under a prefix, rolled
@@ -60,9 +64,8 @@ type listKey struct {
 // once it is made: pages are cut from it by any number of requests at once.
 type fullListing struct {
 	versions []versionEntry // ListObjectVersions: in S3's order (sortVersions)
-	objects  []kumoObject   // ListObjectsV2: kumo's objects, in key order
-	prefixes []kumoPrefix   // ListObjectsV2: kumo's common prefixes, all of them
-	header   []byte         // ListObjectsV2: what kumo writes before its result
+	objects  []kumoObject   // ListObjects: kumo's objects but delete markers, in key order
+	header   []byte         // ListObjects: what kumo writes before its result
 	bytes    int            // the estimated memory it holds
 }
 
@@ -75,13 +78,10 @@ func (l *fullListing) size() int {
 	for _, o := range l.objects {
 		n += 96 + len(o.Key) + len(o.LastModified) + len(o.ETag) + len(o.StorageClass)
 	}
-	for _, p := range l.prefixes {
-		n += 16 + len(p.Prefix)
-	}
 	return n
 }
 
-func (l *fullListing) entries() int { return len(l.versions) + len(l.objects) + len(l.prefixes) }
+func (l *fullListing) entries() int { return len(l.versions) + len(l.objects) }
 
 // listCache keeps full listings per bucket generation.
 type listCache struct {
@@ -262,7 +262,8 @@ type kumoPrefix struct {
 }
 
 // kumoListV2 is kumo's ListBucketResult, field for field, so that a page
-// cut from a full listing is written byte for byte as kumo writes it.
+// cut from a full listing is written as kumo writes it; and the Delimiter,
+// which S3 writes and kumo does not.
 type kumoListV2 struct {
 	XMLName               xml.Name     `xml:"ListBucketResult"`
 	Xmlns                 string       `xml:"xmlns,attr"`
@@ -270,6 +271,7 @@ type kumoListV2 struct {
 	Prefix                string       `xml:"Prefix"`
 	KeyCount              int          `xml:"KeyCount"`
 	MaxKeys               int          `xml:"MaxKeys"`
+	Delimiter             string       `xml:"Delimiter,omitempty"`
 	IsTruncated           bool         `xml:"IsTruncated"`
 	Contents              []kumoObject `xml:"Contents"`
 	ContinuationToken     string       `xml:"ContinuationToken,omitempty"`
@@ -284,7 +286,26 @@ const s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
 // listAll is the max-keys with which kumo lists everything.
 const listAll = "1000000000"
 
-// parseObjectsV2 reads kumo's complete ListObjectsV2 result.
+// kumoListV1 is kumo's ListBucketResult of ListObjects (V1), field for
+// field.
+type kumoListV1 struct {
+	XMLName        xml.Name     `xml:"ListBucketResult"`
+	Xmlns          string       `xml:"xmlns,attr"`
+	Name           string       `xml:"Name"`
+	Prefix         string       `xml:"Prefix"`
+	Marker         string       `xml:"Marker"`
+	NextMarker     string       `xml:"NextMarker,omitempty"`
+	MaxKeys        int          `xml:"MaxKeys"`
+	Delimiter      string       `xml:"Delimiter,omitempty"`
+	IsTruncated    bool         `xml:"IsTruncated"`
+	Contents       []kumoObject `xml:"Contents"`
+	CommonPrefixes []kumoPrefix `xml:"CommonPrefixes,omitempty"`
+}
+
+// parseObjectsV2 reads kumo's complete ListObjectsV2 result, asked for
+// without a delimiter, and leaves out its delete markers (kumo lists a key
+// whose current version is one as an object with no ETag): what is left is
+// what S3 lists.
 func parseObjectsV2(body []byte) (*fullListing, error) {
 	var res kumoListV2
 	if err := xml.Unmarshal(body, &res); err != nil {
@@ -294,79 +315,173 @@ func parseObjectsV2(body []byte) (*fullListing, error) {
 	if i := bytes.Index(body, []byte("<ListBucketResult")); i >= 0 {
 		header = body[:i:i]
 	}
-	l := &fullListing{objects: res.Contents, prefixes: res.CommonPrefixes, header: bytes.Clone(header)}
+	objects := res.Contents
+	if slices.ContainsFunc(objects, isDeleteMarker) {
+		// A copy without them, no larger than the cache's size counts.
+		objects = slices.Clone(slices.DeleteFunc(objects, isDeleteMarker))
+	}
+	l := &fullListing{objects: objects, header: bytes.Clone(header)}
 	l.bytes = l.size()
 	return l, nil
 }
 
-// pageObjectsV2 writes one ListObjectsV2 page as kumo writes it for the
-// same query, reworked as fixListing reworks kumo's: the objects after the
-// continuation token (else start-after), at most max-keys of them (kumo
-// takes any positive number, else 1000), every common prefix on every page,
-// the page's last key as the next token; then the page's delete markers
-// (kumo's objects with no ETag) left out of it and of KeyCount, and each
-// object's owner named when ownerID is not empty.
-func pageObjectsV2(bucket string, q url.Values, l *fullListing, ownerID string) []byte {
-	maxKeys := 1000
-	if mk, err := strconv.Atoi(q.Get("max-keys")); err == nil && mk > 0 {
-		maxKeys = mk
+// isDeleteMarker says whether kumo's object is a delete marker.
+func isDeleteMarker(o kumoObject) bool { return o.ETag == "" }
+
+// objectsPage is one page of a listing of objects.
+type objectsPage struct {
+	objects   []kumoObject
+	prefixes  []kumoPrefix
+	truncated bool
+	next      string // when truncated, the page's last key or common prefix
+}
+
+// cutObjects cuts one page from objs (the keys under prefix, in order) as
+// S3 does: the keys after start, rolled up at delim into common prefixes,
+// at most maxKeys entries, a common prefix counting as one. A start that is
+// itself a common prefix (as next is when a page ends on one) is after
+// every key it rolls up.
+func cutObjects(objs []kumoObject, prefix, delim, start string, maxKeys int) objectsPage {
+	var p objectsPage
+	i := 0
+	if start != "" {
+		i = after(objs, start, commonPrefix(start, prefix, delim) == start)
 	}
+	for i < len(objs) {
+		if len(p.objects)+len(p.prefixes) == maxKeys {
+			p.truncated = true
+			return p
+		}
+		if cp := commonPrefix(objs[i].Key, prefix, delim); cp != "" {
+			p.prefixes = append(p.prefixes, kumoPrefix{Prefix: cp})
+			p.next = cp
+			i = after(objs, cp, true)
+			continue
+		}
+		p.objects = append(p.objects, objs[i])
+		p.next = objs[i].Key
+		i++
+	}
+	p.next = ""
+	return p
+}
+
+// after is the index of the first of objs (in key order) after key, and
+// after every key it prefixes when whole.
+func after(objs []kumoObject, key string, whole bool) int {
+	return sort.Search(len(objs), func(i int) bool {
+		k := objs[i].Key
+		return k > key && !(whole && strings.HasPrefix(k, key))
+	})
+}
+
+// commonPrefix is the common prefix key rolls up into under prefix at
+// delim; "" when it rolls up into none.
+func commonPrefix(key, prefix, delim string) string {
+	if delim == "" || !strings.HasPrefix(key, prefix) {
+		return ""
+	}
+	if i := strings.Index(key[len(prefix):], delim); i >= 0 {
+		return key[:len(prefix)+i+len(delim)]
+	}
+	return ""
+}
+
+// listMaxKeys is a listing's max-keys as kumo takes it: any positive
+// number, else 1000.
+func listMaxKeys(q url.Values) int {
+	if mk, err := strconv.Atoi(q.Get("max-keys")); err == nil && mk > 0 {
+		return mk
+	}
+	return 1000
+}
+
+// withOwners names ownerID as the owner of each object, when it is not
+// empty; objs is the page's own.
+func withOwners(objs []kumoObject, ownerID string) []kumoObject {
+	if ownerID != "" {
+		owner := &kumoOwner{ID: ownerID}
+		for i := range objs {
+			objs[i].Owner = owner
+		}
+	}
+	if objs == nil {
+		return []kumoObject{}
+	}
+	return objs
+}
+
+// pageObjectsV2 writes one ListObjectsV2 page, cut from the full listing
+// by cutObjects after the continuation token (else start-after), with the
+// page's last entry as the next token, and each object's owner named when
+// ownerID is not empty.
+func pageObjectsV2(bucket string, q url.Values, l *fullListing, ownerID string) []byte {
+	maxKeys := listMaxKeys(q)
 	start := q.Get("start-after")
 	if t := q.Get("continuation-token"); t != "" {
 		start = t
 	}
-	objs := l.objects
-	if start != "" {
-		// kumo's objects are in key order: the first one after start.
-		objs = objs[sort.Search(len(objs), func(i int) bool { return objs[i].Key > start }):]
-	}
-	truncated := len(objs) > maxKeys
-	if truncated {
-		objs = objs[:maxKeys]
-	}
-	res := kumoListV2{Xmlns: s3Namespace, Name: bucket, Prefix: q.Get("prefix"), MaxKeys: maxKeys, IsTruncated: truncated,
-		Contents: make([]kumoObject, 0, len(objs)), ContinuationToken: q.Get("continuation-token"), StartAfter: q.Get("start-after"), CommonPrefixes: l.prefixes}
-	if truncated && len(objs) > 0 {
-		res.NextContinuationToken = objs[len(objs)-1].Key
-	}
-	var owner *kumoOwner
-	if ownerID != "" {
-		owner = &kumoOwner{ID: ownerID}
-	}
-	for _, o := range objs {
-		if o.ETag == "" {
-			continue // a delete marker
-		}
-		o.Owner = owner
-		res.Contents = append(res.Contents, o)
-	}
-	res.KeyCount = len(res.Contents)
+	p := cutObjects(l.objects, q.Get("prefix"), q.Get("delimiter"), start, maxKeys)
+	res := kumoListV2{Xmlns: s3Namespace, Name: bucket, Prefix: q.Get("prefix"), KeyCount: len(p.objects) + len(p.prefixes), MaxKeys: maxKeys,
+		Delimiter: q.Get("delimiter"), IsTruncated: p.truncated, Contents: withOwners(p.objects, ownerID), ContinuationToken: q.Get("continuation-token"),
+		NextContinuationToken: p.next, StartAfter: q.Get("start-after"), CommonPrefixes: p.prefixes}
 	var b bytes.Buffer
 	b.Write(l.header)
 	_ = xml.NewEncoder(&b).Encode(res)
 	return b.Bytes()
 }
 
-// cachedListing is the full listing of op's bucket under its prefix and
-// delimiter, from the cache or fetched from kumo with base (the listing's
-// own query) and parsed. When kumo did not answer with a listing, the
-// answer is relayed as it is (or a failure answered) and l is nil: status,
-// body and ok are then the request's outcome.
-func (g *gateway) cachedListing(c *call, op s3Op, b *backend, kind listKind, base url.Values, parse func([]byte) (*fullListing, error)) (l *fullListing, status int, body []byte, ok bool) {
-	q := op.query
+// pageObjectsV1 writes one ListObjects (V1) page, cut from the full listing
+// by cutObjects after the marker, each object's owner named; NextMarker,
+// the page's last entry, is written when the page is truncated and a
+// delimiter was given, as S3 does.
+func pageObjectsV1(bucket string, q url.Values, l *fullListing, ownerID string) []byte {
+	maxKeys := listMaxKeys(q)
+	p := cutObjects(l.objects, q.Get("prefix"), q.Get("delimiter"), q.Get("marker"), maxKeys)
+	res := kumoListV1{Xmlns: s3Namespace, Name: bucket, Prefix: q.Get("prefix"), Marker: q.Get("marker"), MaxKeys: maxKeys,
+		Delimiter: q.Get("delimiter"), IsTruncated: p.truncated, Contents: withOwners(p.objects, ownerID), CommonPrefixes: p.prefixes}
+	if q.Get("delimiter") != "" {
+		res.NextMarker = p.next
+	}
+	var b bytes.Buffer
+	b.Write(l.header)
+	_ = xml.NewEncoder(&b).Encode(res)
+	return b.Bytes()
+}
+
+// query is the query that asks kumo for the whole of the listing key
+// names: base (the listing's own parameters), everything at once, under
+// the key's prefix and rolled up at its delimiter.
+func (k listKey) query(base url.Values) url.Values {
+	q := url.Values{"max-keys": {listAll}}
+	for name, v := range base {
+		q[name] = v
+	}
+	if k.prefix != "" {
+		q.Set("prefix", k.prefix)
+	}
+	if k.delimiter != "" {
+		q.Set("delimiter", k.delimiter)
+	}
+	return q
+}
+
+// objectsListKey names the full listing a ListObjects or ListObjectsV2
+// request is cut from: the bucket's keys under its prefix, not rolled up
+// (see cutObjects), whatever its delimiter.
+func objectsListKey(bucket string, q url.Values) listKey {
+	return listKey{kind: listObjectsKind, bucket: bucket, prefix: q.Get("prefix")}
+}
+
+// cachedListing is the full listing key names, from the cache or fetched
+// from kumo with base (the listing's own query) and parsed. When kumo did
+// not answer with a listing, the answer is relayed as it is (or a failure
+// answered) and l is nil: status, body and ok are then the request's
+// outcome.
+func (g *gateway) cachedListing(c *call, b *backend, key listKey, base url.Values, parse func([]byte) (*fullListing, error)) (l *fullListing, status int, body []byte, ok bool) {
 	var h http.Header
-	key := listKey{kind: kind, bucket: op.bucket, prefix: q.Get("prefix"), delimiter: q.Get("delimiter")}
 	l, err := g.lists.get(key, func() (*fullListing, error) {
-		fwd := url.Values{"max-keys": {listAll}}
-		for k, v := range base {
-			fwd[k] = v
-		}
-		for _, k := range []string{"prefix", "delimiter"} {
-			if v, ok := q[k]; ok {
-				fwd[k] = v
-			}
-		}
-		c.out.query = encodeQuery(fwd)
+		c.out.query = encodeQuery(key.query(base))
 		var err error
 		status, body, h, err = g.proxy(c, b, rewriteNone)
 		if err != nil || status != http.StatusOK {
@@ -385,20 +500,24 @@ func (g *gateway) cachedListing(c *call, op s3Op, b *backend, kind listKind, bas
 	return l, 0, nil, true
 }
 
-// listObjectsV2 serves ListObjectsV2 (list-type=2) from the full listing
-// of the bucket under the prefix and delimiter asked for, as kumo and then
-// fixListing would have answered it.
-func (g *gateway) listObjectsV2(c *call, op s3Op, owner string, b *backend) (int, []byte, bool) {
+// listObjects serves ListObjectsV2 (list-type=2), else ListObjects (V1),
+// from the full listing of the bucket's keys under the prefix asked for.
+func (g *gateway) listObjects(c *call, op s3Op, owner string, b *backend) (int, []byte, bool) {
 	q := op.query
-	l, status, body, ok := g.cachedListing(c, op, b, listObjectsKind, url.Values{"list-type": {"2"}}, parseObjectsV2)
+	l, status, body, ok := g.cachedListing(c, b, objectsListKey(op.bucket, q), url.Values{"list-type": {"2"}}, parseObjectsV2)
 	if l == nil {
 		return status, body, ok
 	}
-	ownerID := ""
-	if q.Get("fetch-owner") == "true" {
-		ownerID = canonicalUserID(owner)
+	var out []byte
+	if q.Get("list-type") == "2" {
+		ownerID := ""
+		if q.Get("fetch-owner") == "true" {
+			ownerID = canonicalUserID(owner)
+		}
+		out = pageObjectsV2(op.bucket, q, l, ownerID)
+	} else {
+		out = pageObjectsV1(op.bucket, q, l, canonicalUserID(owner))
 	}
-	out := pageObjectsV2(op.bucket, q, l, ownerID)
 	// The headers kumo writes on a listing, its request ID the gateway's.
 	h := http.Header{"Content-Type": {"application/xml"}, "X-Amz-Request-Id": {c.reqID}, "X-Amzn-Requestid": {c.reqID}}
 	g.relay(c, http.StatusOK, out, h)

@@ -316,8 +316,8 @@ func (g *gateway) exchangeS3(c *call, op s3Op, owner string, b *backend) (int, [
 	case versioning && c.r.Method == http.MethodPut:
 		return g.putVersioning(c, op, b)
 	}
-	if op.action == "s3:ListBucket" && c.r.Method == http.MethodGet && op.query.Get("list-type") == "2" {
-		return g.listObjectsV2(c, op, owner, b)
+	if op.action == "s3:ListBucket" && c.r.Method == http.MethodGet && (op.query.Get("list-type") == "2" || !op.query.Has("list-type")) {
+		return g.listObjects(c, op, owner, b)
 	}
 	status, body, h, err := g.proxy(c, b, rewriteNone)
 	if err != nil {

@@ -270,7 +270,8 @@ func (g *gateway) listVersions(c *call, op s3Op, owner string, b *backend) (int,
 		}
 		versionMarker = kv
 	}
-	l, status, body, ok := g.cachedListing(c, op, b, listVersionsKind, url.Values{"versions": {""}}, parseVersions)
+	key := listKey{kind: listVersionsKind, bucket: op.bucket, prefix: q.Get("prefix"), delimiter: q.Get("delimiter")}
+	l, status, body, ok := g.cachedListing(c, b, key, url.Values{"versions": {""}}, parseVersions)
 	if l == nil {
 		return status, body, ok
 	}
