@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -103,35 +102,19 @@ func listKeys(b *testing.B, c *client, bucket, prefix string) []string {
 func seedLogs(b *testing.B, e *env, bucket string, fx audittest.Synthetic) {
 	b.Helper()
 	rep := seedS3(b, e, repID)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var next, gz, raw atomic.Int64
-	var once sync.Once
-	var first error
+	var gz, raw atomic.Int64
 	start := time.Now()
-	var wg sync.WaitGroup
-	for range seedWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= fx.Files || ctx.Err() != nil {
-					return
-				}
-				key, body, n := fx.File(i)
-				if _, err := rep.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)}); err != nil {
-					once.Do(func() { first = fmt.Errorf("put %s: %w", key, err); cancel() })
-					return
-				}
-				gz.Add(int64(len(body)))
-				raw.Add(n)
-			}
-		}()
-	}
-	wg.Wait()
-	if first != nil {
-		b.Fatalf("seed the log bucket: %v", first)
+	err := seedEach(fx.Files, func(ctx context.Context, i int) error {
+		key, body, n := fx.File(i)
+		if _, err := rep.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)}); err != nil {
+			return fmt.Errorf("put %s: %w", key, err)
+		}
+		gz.Add(int64(len(body)))
+		raw.Add(n)
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("seed the log bucket: %v", err)
 	}
 	b.Logf("seeded %d log files of %d records (%d MB of JSON, %d MB gzip) in %v, %s to %s; load %s", fx.Files, fx.Records,
 		raw.Load()>>20, gz.Load()>>20, time.Since(start).Round(time.Millisecond), fx.Start.Format(time.RFC3339), fx.End().Format(time.RFC3339), loadavg())

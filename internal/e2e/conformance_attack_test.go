@@ -23,7 +23,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -137,17 +136,8 @@ func TestConformanceAttacks(t *testing.T) {
 		t.Parallel()
 		prod := orgAdmin(t, prodID)
 		logsAdmin := cloudwatchlogs.NewFromConfig(prod.cfg)
-		secret, public := "/secret/"+uniq(t, "cli"), "/public/"+uniq(t, "cli")
-		groupARN := func(account, name string) string {
-			return "arn:aws:logs:" + shared.Region + ":" + account + ":log-group:" + name
-		}
-		for _, g := range []string{secret, public} {
-			must(logsAdmin.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(g)}))(t)
-			must(logsAdmin.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String(g), LogStreamName: aws.String("s")}))(t)
-			must(logsAdmin.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String(g), LogStreamName: aws.String("s"),
-				LogEvents: []logstypes.InputLogEvent{{Message: aws.String("line of " + g), Timestamp: aws.Int64(1700000000000)}}}))(t)
-		}
-		must(logsAdmin.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(groupARN(prodID, secret)), Tags: map[string]string{"keep": "1"}}))(t)
+		secret, public := secretAndPublicLogGroups(t, logsAdmin, "cli")
+		must(logsAdmin.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(logGroupARN(prodID, secret)), Tags: map[string]string{"keep": "1"}}))(t)
 		user := uniq(t, "logreader-cli")
 		must(prod.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}))(t)
 		must(prod.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(user), PolicyName: aws.String("logs"), PolicyDocument: aws.String(
@@ -161,14 +151,14 @@ func TestConformanceAttacks(t *testing.T) {
 			action, group string
 			args          []string
 		}{
-			{"FilterLogEvents", groupARN(prodID, secret), []string{"filter-log-events", "--log-group-identifier", secret}},
-			{"DescribeLogStreams", groupARN(prodID, secret), []string{"describe-log-streams", "--log-group-identifier", groupARN(prodID, secret)}},
-			{"GetLogEvents", groupARN(prodID, secret), []string{"get-log-events", "--log-group-identifier", groupARN(prodID, secret), "--log-stream-name", "s"}},
-			{"TagResource", groupARN(prodID, secret), []string{"tag-resource", "--resource-arn", groupARN(prodID, secret), "--tags", "owned=cli"}},
-			{"ListTagsForResource", groupARN(prodID, secret), []string{"list-tags-for-resource", "--resource-arn", groupARN(prodID, secret)}},
+			{"FilterLogEvents", logGroupARN(prodID, secret), []string{"filter-log-events", "--log-group-identifier", secret}},
+			{"DescribeLogStreams", logGroupARN(prodID, secret), []string{"describe-log-streams", "--log-group-identifier", logGroupARN(prodID, secret)}},
+			{"GetLogEvents", logGroupARN(prodID, secret), []string{"get-log-events", "--log-group-identifier", logGroupARN(prodID, secret), "--log-stream-name", "s"}},
+			{"TagResource", logGroupARN(prodID, secret), []string{"tag-resource", "--resource-arn", logGroupARN(prodID, secret), "--tags", "owned=cli"}},
+			{"ListTagsForResource", logGroupARN(prodID, secret), []string{"list-tags-for-resource", "--resource-arn", logGroupARN(prodID, secret)}},
 			// Another account's ARN naming a group that exists, under that
 			// name, in the caller's own account.
-			{"FilterLogEvents", groupARN(repID, public), []string{"filter-log-events", "--log-group-identifier", groupARN(repID, public)}},
+			{"FilterLogEvents", logGroupARN(repID, public), []string{"filter-log-events", "--log-group-identifier", logGroupARN(repID, public)}},
 		} {
 			awsRefused(t, id, "AccessDeniedException", []string{refusal + c.action + " on resource: " + c.group}, append([]string{"logs"}, c.args...)...)
 		}
@@ -176,11 +166,11 @@ func TestConformanceAttacks(t *testing.T) {
 		// identifier and by the tagging operations' ARN (boto3 below sends
 		// every one of them).
 		var events struct{ Events []struct{ Message string } }
-		awsJSON(t, id, &events, "logs", "filter-log-events", "--log-group-identifier", groupARN(prodID, public))
+		awsJSON(t, id, &events, "logs", "filter-log-events", "--log-group-identifier", logGroupARN(prodID, public))
 		if len(events.Events) != 1 || events.Events[0].Message != "line of "+public {
 			t.Errorf("filter-log-events by the ARN of %s: %+v", public, events.Events)
 		}
-		awsOK(t, id, "logs", "tag-resource", "--resource-arn", groupARN(prodID, public), "--tags", "cli=yes")
+		awsOK(t, id, "logs", "tag-resource", "--resource-arn", logGroupARN(prodID, public), "--tags", "cli=yes")
 
 		want := map[string]string{}
 		for _, name := range []string{"filter by name", "filter by ARN", "describe streams", "get events", "tag", "list tags"} {
@@ -197,7 +187,7 @@ func TestConformanceAttacks(t *testing.T) {
 			}
 		}
 		tagsOf := func(name string) map[string]string {
-			return must(logsAdmin.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(groupARN(prodID, name))}))(t).Tags
+			return must(logsAdmin.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(logGroupARN(prodID, name))}))(t).Tags
 		}
 		if got := tagsOf(secret); !maps.Equal(got, map[string]string{"keep": "1"}) {
 			t.Errorf("the secret group's tags are now %v", got)

@@ -41,6 +41,35 @@ import (
 // seedWorkers is how many PutObject requests seeding keeps in flight.
 const seedWorkers = 32
 
+// seedEach calls put for 0..n-1, seedWorkers at once; the first error
+// stops the others and is returned.
+func seedEach(n int, put func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var next atomic.Int64
+	var once sync.Once
+	var first error
+	var wg sync.WaitGroup
+	for range seedWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := put(ctx, i); err != nil {
+					once.Do(func() { first = err; cancel() })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
 // topFolders are the seeded keys' first folders: first bytes in every
 // partition of internal/reconcile (splits at 0x30, 0x41, 0x61, 0x67, 0x6e,
 // 0x74, 0x80), one non-ASCII, and no single folder for the comparison to
@@ -106,50 +135,31 @@ func seedS3(b *testing.B, e *env, account string) *s3.Client {
 func seed(b *testing.B, e *env, c *config.Config, n int, records bool) float64 {
 	b.Helper()
 	prod, rep := seedS3(b, e, prodID), seedS3(b, e, repID)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var next atomic.Int64
-	var once sync.Once
-	var first error
-	fail := func(err error) { once.Do(func() { first = err; cancel() }) }
 	now := time.Now().UTC()
 	start := time.Now()
-	var wg sync.WaitGroup
-	for range seedWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				key := seedKey(i, n)
-				put, err := prod.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String(key),
-					Body: strings.NewReader("id,amount\n" + strconv.Itoa(i) + ",1\n")})
-				if err != nil {
-					fail(fmt.Errorf("put %s: %w", key, err))
-					return
-				}
-				if !records {
-					continue
-				}
-				ver := aws.ToString(put.VersionId)
-				rec, _ := json.Marshal(processor.Record{SchemaVersion: processor.SchemaVersion, Status: processor.StatusPresent,
-					Source: processor.SourceRef{Bucket: c.Production.Bucket, Key: key, VersionID: ver},
-					Event:  processor.EventInfo{Name: "ObjectCreated:Put", Time: now}, ProcessedAt: now})
-				rk := processor.RecordKey(c.Reporting.Prefix, c.Production.Bucket, key, ver)
-				if _, err := rep.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Reporting.Bucket), Key: aws.String(rk),
-					Body: bytes.NewReader(rec), ContentType: aws.String("application/json")}); err != nil {
-					fail(fmt.Errorf("put record %s: %w", rk, err))
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if first != nil {
-		b.Fatalf("seed %d versions: %v", n, first)
+	err := seedEach(n, func(ctx context.Context, i int) error {
+		key := seedKey(i, n)
+		put, err := prod.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Production.Bucket), Key: aws.String(key),
+			Body: strings.NewReader("id,amount\n" + strconv.Itoa(i) + ",1\n")})
+		if err != nil {
+			return fmt.Errorf("put %s: %w", key, err)
+		}
+		if !records {
+			return nil
+		}
+		ver := aws.ToString(put.VersionId)
+		rec, _ := json.Marshal(processor.Record{SchemaVersion: processor.SchemaVersion, Status: processor.StatusPresent,
+			Source: processor.SourceRef{Bucket: c.Production.Bucket, Key: key, VersionID: ver},
+			Event:  processor.EventInfo{Name: "ObjectCreated:Put", Time: now}, ProcessedAt: now})
+		rk := processor.RecordKey(c.Reporting.Prefix, c.Production.Bucket, key, ver)
+		if _, err := rep.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(c.Reporting.Bucket), Key: aws.String(rk),
+			Body: bytes.NewReader(rec), ContentType: aws.String("application/json")}); err != nil {
+			return fmt.Errorf("put record %s: %w", rk, err)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("seed %d versions: %v", n, err)
 	}
 	elapsed := time.Since(start)
 	b.Logf("seeded %d versions (records: %v) in %v: %.0f versions/s", n, records, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())

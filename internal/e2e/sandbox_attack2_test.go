@@ -107,6 +107,26 @@ func TestAttackUpdateFunctionConfigurationNeedsPassRole(t *testing.T) {
 	})
 }
 
+// logGroupARN is the ARN of a log group of the shared sandbox's region.
+func logGroupARN(account, name string) string {
+	return "arn:aws:logs:" + shared.Region + ":" + account + ":log-group:" + name
+}
+
+// secretAndPublicLogGroups makes /secret/… and /public/… log groups, each
+// with a stream "s" holding one line, for the log-group attacks.
+func secretAndPublicLogGroups(t *testing.T, admin *cloudwatchlogs.Client, tag string) (secret, public string) {
+	t.Helper()
+	ctx := context.Background()
+	secret, public = "/secret/"+uniq(t, tag), "/public/"+uniq(t, tag)
+	for _, g := range []string{secret, public} {
+		must(admin.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(g)}))(t)
+		must(admin.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String(g), LogStreamName: aws.String("s")}))(t)
+		must(admin.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String(g), LogStreamName: aws.String("s"),
+			LogEvents: []logstypes.InputLogEvent{{Message: aws.String("line of " + g), Timestamp: aws.Int64(1700000000000)}}}))(t)
+	}
+	return secret, public
+}
+
 // TestAttackLogGroupIdentifier (class 2): a Deny on log-group:/secret/*
 // holds whether the group is named by logGroupName, by logGroupIdentifier
 // (name or ARN) or by the resourceArn of the tagging operations; an ARN of
@@ -117,16 +137,7 @@ func TestAttackLogGroupIdentifier(t *testing.T) {
 	ctx := context.Background()
 	prod := orgAdmin(t, prodID)
 	admin := cloudwatchlogs.NewFromConfig(prod.cfg)
-	secret, public := "/secret/"+uniq(t, "g"), "/public/"+uniq(t, "g")
-	groupARN := func(account, name string) string {
-		return "arn:aws:logs:" + shared.Region + ":" + account + ":log-group:" + name
-	}
-	for _, g := range []string{secret, public} {
-		must(admin.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(g)}))(t)
-		must(admin.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String(g), LogStreamName: aws.String("s")}))(t)
-		must(admin.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String(g), LogStreamName: aws.String("s"),
-			LogEvents: []logstypes.InputLogEvent{{Message: aws.String("line of " + g), Timestamp: aws.Int64(1700000000000)}}}))(t)
-	}
+	secret, public := secretAndPublicLogGroups(t, admin, "g")
 	user := uniq(t, "logreader")
 	must(prod.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}))(t)
 	must(prod.iam.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(user), PolicyName: aws.String("logs"), PolicyDocument: aws.String(
@@ -135,7 +146,7 @@ func TestAttackLogGroupIdentifier(t *testing.T) {
 	attacker := cloudwatchlogs.NewFromConfig(userKey(t, prod, user).cfg)
 	tags := func(name string) map[string]string {
 		t.Helper()
-		return must(admin.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(groupARN(prodID, name))}))(t).Tags
+		return must(admin.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(logGroupARN(prodID, name))}))(t).Tags
 	}
 
 	denied := []struct {
@@ -149,33 +160,33 @@ func TestAttackLogGroupIdentifier(t *testing.T) {
 			return attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(secret)})
 		}},
 		{"FilterLogEvents by identifier ARN", func() (any, error) {
-			return attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(groupARN(prodID, secret))})
+			return attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(logGroupARN(prodID, secret))})
 		}},
 		{"GetLogEvents by identifier ARN", func() (any, error) {
-			return attacker.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupIdentifier: aws.String(groupARN(prodID, secret)), LogStreamName: aws.String("s")})
+			return attacker.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupIdentifier: aws.String(logGroupARN(prodID, secret)), LogStreamName: aws.String("s")})
 		}},
 		{"DescribeLogStreams by identifier", func() (any, error) {
 			return attacker.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupIdentifier: aws.String(secret)})
 		}},
 		{"ListTagsForResource", func() (any, error) {
-			return attacker.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(groupARN(prodID, secret))})
+			return attacker.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(logGroupARN(prodID, secret))})
 		}},
 		{"TagResource", func() (any, error) {
-			return attacker.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(groupARN(prodID, secret)), Tags: map[string]string{"owned": "yes"}})
+			return attacker.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(logGroupARN(prodID, secret)), Tags: map[string]string{"owned": "yes"}})
 		}},
 		{"UntagResource", func() (any, error) {
-			return attacker.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(groupARN(prodID, secret)), TagKeys: []string{"keep"}})
+			return attacker.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(logGroupARN(prodID, secret)), TagKeys: []string{"keep"}})
 		}},
 		// Another account's ARN naming a group that exists, under that
 		// name, in the caller's own account.
 		{"FilterLogEvents by another account's ARN", func() (any, error) {
-			return attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(groupARN(repID, public))})
+			return attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(logGroupARN(repID, public))})
 		}},
 		{"TagResource on another account's ARN", func() (any, error) {
-			return attacker.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(groupARN(repID, public)), Tags: map[string]string{"owned": "yes"}})
+			return attacker.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(logGroupARN(repID, public)), Tags: map[string]string{"owned": "yes"}})
 		}},
 	}
-	must(admin.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(groupARN(prodID, secret)), Tags: map[string]string{"keep": "1"}}))(t)
+	must(admin.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(logGroupARN(prodID, secret)), Tags: map[string]string{"keep": "1"}}))(t)
 	for _, tc := range denied {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := tc.call()
@@ -196,7 +207,7 @@ func TestAttackLogGroupIdentifier(t *testing.T) {
 	}
 
 	t.Run("an identifier ending in :* is not valid", func(t *testing.T) {
-		_, err := attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(groupARN(prodID, public) + ":*")})
+		_, err := attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(logGroupARN(prodID, public) + ":*")})
 		wantCode(t, err, "InvalidParameterException")
 	})
 	t.Run("name and identifier together are not valid", func(t *testing.T) {
@@ -205,7 +216,7 @@ func TestAttackLogGroupIdentifier(t *testing.T) {
 	})
 
 	// Without the Deny the same requests read and tag the group.
-	for _, id := range []string{public, groupARN(prodID, public)} {
+	for _, id := range []string{public, logGroupARN(prodID, public)} {
 		t.Run("FilterLogEvents allowed by "+id, func(t *testing.T) {
 			out := must(attacker.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(id)}))(t)
 			if len(out.Events) != 1 || aws.ToString(out.Events[0].Message) != "line of "+public {
@@ -222,8 +233,8 @@ func TestAttackLogGroupIdentifier(t *testing.T) {
 		})
 	}
 	t.Run("tagging allowed", func(t *testing.T) {
-		must(attacker.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(groupARN(prodID, public)), Tags: map[string]string{"team": "a"}}))(t)
-		got := must(attacker.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(groupARN(prodID, public))}))(t).Tags
+		must(attacker.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(logGroupARN(prodID, public)), Tags: map[string]string{"team": "a"}}))(t)
+		got := must(attacker.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(logGroupARN(prodID, public))}))(t).Tags
 		if got["team"] != "a" {
 			t.Fatalf("tags %v", got)
 		}
