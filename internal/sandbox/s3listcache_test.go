@@ -325,12 +325,17 @@ func TestWritingBumpsBeforeResponse(t *testing.T) {
 	}
 }
 
-// kumoDo serves requests with an in-process kumo; a request that fails
-// fails the test. kumo's state is process-wide: each test names its own
-// buckets.
+// inProcessKumo is the one in-process kumo of the package's tests: kumo's
+// state is process-wide, and a second kumo.NewServer rewires it while the
+// first one's goroutines read it (the race detector saw it when two tests
+// started theirs at once).
+var inProcessKumo = sync.OnceValues(func() (http.Handler, error) { return kumoHandler(kumo.NewServer()) })
+
+// kumoDo serves requests with the in-process kumo; a request that fails
+// fails the test. Each test names its own buckets.
 func kumoDo(tb testing.TB) func(method, target, body string) []byte {
 	tb.Helper()
-	h, err := kumoHandler(kumo.NewServer())
+	h, err := inProcessKumo()
 	if err != nil {
 		tb.Fatal(err)
 	}
