@@ -14,6 +14,7 @@ import (
 )
 
 func TestAdoptExistingBucketAndRole(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "")
 	c := e.loadConfig()

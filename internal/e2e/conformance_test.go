@@ -988,6 +988,7 @@ const emptySHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8
 // data dir: version IDs, delete markers, null versions and stored checksums
 // are the same after a restart.
 func TestConformanceS3VersionsSurviveRestart(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	opts := sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", DataDir: t.TempDir()}

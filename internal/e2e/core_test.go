@@ -20,6 +20,7 @@ import (
 )
 
 func TestApplyFromEmptyThenNoChanges(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	desired, err := stack.Build(e.loadConfig(), artifact.CodeSha256(pkg))
 	if err != nil {
@@ -84,6 +85,7 @@ func TestApplyFromEmptyThenNoChanges(t *testing.T) {
 }
 
 func TestDriftIsShownAndReverted(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
@@ -131,6 +133,7 @@ func TestDriftIsShownAndReverted(t *testing.T) {
 }
 
 func TestRenamingARoleReplacesIt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
@@ -158,6 +161,7 @@ func TestRenamingARoleReplacesIt(t *testing.T) {
 }
 
 func TestDestroyLeavesNothingAndProtectsData(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
@@ -256,6 +260,7 @@ func TestBadConfigMakesNoAWSCall(t *testing.T) {
 }
 
 func TestApplyAsksForYesOnATerminalAndRefusesWithoutOne(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	code, out, errOut := e.run("apply")
 	if code != cli.ExitError || !strings.Contains(errOut, "no terminal to confirm on") || !strings.Contains(errOut, "--auto-approve") || strings.Contains(out, "Creating") {

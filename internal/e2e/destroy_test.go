@@ -15,6 +15,7 @@ import (
 // someone granted and an event source mapping. destroy shows them, removes them first and finishes; the
 // user and the policy are kept.
 func TestDestroyWithMembersAndPoliciesAddedByHand(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "")
 	e.mustRun("apply", "--auto-approve")

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,9 +56,33 @@ func newEnv(t testing.TB, extra string) *env {
 // principal of the accounts, and the other tests leave principals behind on
 // the shared sandbox (a role with AmazonS3ReadOnlyAccess reaches every
 // bucket there) that would be findings here.
+//
+// The tests on it run beside the others but one at a time among
+// themselves (lockVerifySandbox): each one's stack would be the next one's
+// findings.
 func newVerifyEnv(t testing.TB, extra string) *env {
 	t.Helper()
+	if h, _ := verifyHolder.Load().(string); h != t.Name() {
+		t.Fatal("newVerifyEnv: call lockVerifySandbox(t) first")
+	}
 	return newEnvOn(t, verifySandbox(t), extra)
+}
+
+var (
+	verifyMu     sync.Mutex
+	verifyHolder atomic.Value // the name of the test holding verifyMu
+)
+
+// lockVerifySandbox gives t the verify sandbox to itself until t and its
+// clean-up (its stack destroyed) are done.
+func lockVerifySandbox(t testing.TB) {
+	t.Helper()
+	verifyMu.Lock()
+	verifyHolder.Store(t.Name())
+	t.Cleanup(func() {
+		verifyHolder.Store("")
+		verifyMu.Unlock()
+	})
 }
 
 func newEnvOn(t testing.TB, sb *sandbox.Sandbox, extra string) *env {

@@ -21,6 +21,7 @@ import (
 // ListObjectVersions and ListObjectsV2 give exactly what a fresh listing
 // straight from kumo gives.
 func TestListCacheSeesWrites(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	prod := orgAdmin(t, prodID)

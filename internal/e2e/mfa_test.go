@@ -20,6 +20,8 @@ import (
 // a correct deployment verifies, offline and deployed, and live probes
 // (keys, no MFA) are refused the roles as intended.
 func TestVerifyWithMFARequired(t *testing.T) {
+	t.Parallel()
+	lockVerifySandbox(t)
 	name := newVerifyEnv(t, "").stack
 	e := newVerifyEnv(t, fmt.Sprintf("groups:\n  developers: { group_name: %[1]s-Developers, require_mfa: true }\n  testers: { group_name: %[1]s-Testers, require_mfa: true }\n", name))
 	e.mustRun("apply", "--auto-approve")
@@ -109,6 +111,8 @@ func TestSandboxVirtualMFADevice(t *testing.T) {
 // intent checks of the matrix and live probes; repeated runs leave
 // nothing behind (users, devices, keys, objects, records).
 func TestVerifyLiveProvesEveryPath(t *testing.T) {
+	t.Parallel()
+	lockVerifySandbox(t)
 	name := newVerifyEnv(t, "").stack
 	e := newVerifyEnv(t, fmt.Sprintf("groups:\n  developers: { group_name: %[1]s-Developers, require_mfa: true, actions: [s3:GetObject, s3:PutObject] }\n"+
 		"  auditors: { group_name: %[1]s-Auditors, actions: [s3:GetObjectVersion, s3:ListBucketVersions] }\n", name))

@@ -17,6 +17,7 @@ import (
 )
 
 func TestS3StateBackend(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "")
 	yaml, _ := os.ReadFile(e.cfg)

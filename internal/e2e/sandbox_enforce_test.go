@@ -243,6 +243,7 @@ func TestDeleteObjectsAuthorizesEachKey(t *testing.T) {
 }
 
 func TestPresignedURLs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	prod := orgAdmin(t, prodID)
 	bucket := uniq(t, "presign")

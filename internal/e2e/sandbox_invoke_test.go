@@ -94,6 +94,7 @@ func TestInvokeAtAnyTimeAndLogsToTheLogGroup(t *testing.T) {
 // the caller may not read is refused (InvalidParameterValueException naming
 // S3's AccessDenied) and no function is created from it.
 func TestFunctionCodeFromS3IsReadWithTheCallersPermissions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	prod, rep := orgAdmin(t, prodID), orgAdmin(t, repID)
 	bucket := uniq(t, "code")

@@ -154,6 +154,7 @@ func (p pattern) notify(ctx context.Context, prod *client) error {
 }
 
 func TestS3NotificationRunsFunctionThatWritesToAnotherAccount(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	prod, rep := orgAdmin(t, prodID), orgAdmin(t, repID)
 	p := setupPattern(t, runtime.GOARCH, true)
@@ -192,6 +193,7 @@ func TestS3NotificationRunsFunctionThatWritesToAnotherAccount(t *testing.T) {
 }
 
 func TestNotificationWithoutPermissionIsRejected(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	prod := orgAdmin(t, prodID)
 	p := setupPattern(t, runtime.GOARCH, false)

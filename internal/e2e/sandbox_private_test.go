@@ -64,6 +64,7 @@ func httpAddr() string { return strings.TrimPrefix(shared.HTTPURL, "http://") }
 // secret and the secret of a stopped process are all refused, and nothing
 // they asked for happened.
 func TestRuntimeAPIIsNotAWayAroundTheGateway(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	prod := orgAdmin(t, prodID)
 	bucket := uniq(t, "victim")
@@ -322,6 +323,7 @@ func procNetInodes(t *testing.T, pid int, table string, col int) []string {
 // ValidationException, and no file appears anywhere under the temporary
 // directory (where the sandbox keeps its data).
 func TestFunctionNamesNeverBecomePaths(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	prod := orgAdmin(t, prodID)
 	lc := lambda.NewFromConfig(prod.cfg)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSavedPlans(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "")
 	planFile := filepath.Join(e.dir, "plan.xacct")

@@ -19,6 +19,7 @@ import (
 // attached policies), reads the same from one GetAccountAuthorizationDetails
 // (and ListRoles) as from its own Get calls, byte for byte.
 func TestSnapshotReadsMatchEachRead(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, "")
 	e.mustRun("apply", "--auto-approve")

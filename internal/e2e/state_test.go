@@ -9,6 +9,7 @@ import (
 )
 
 func TestStateCommands(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
 	out := e.mustRun("state", "list")
@@ -44,6 +45,7 @@ func TestStateCommands(t *testing.T) {
 }
 
 func TestJSONOutputs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "")
 	var p struct {
 		FormatVersion int `json:"format_version"`

@@ -18,6 +18,8 @@ import (
 )
 
 func TestVerifyDeployedAndRendered(t *testing.T) {
+	t.Parallel()
+	lockVerifySandbox(t)
 	ctx := context.Background()
 	e := newVerifyEnv(t, "")
 	// Offline, before anything exists: the templates match the intent.
@@ -57,6 +59,8 @@ func TestVerifyDeployedAndRendered(t *testing.T) {
 }
 
 func TestVerifyLive(t *testing.T) {
+	t.Parallel()
+	lockVerifySandbox(t)
 	ctx := context.Background()
 	e := newVerifyEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
@@ -152,6 +156,8 @@ func assertNoProbes(t *testing.T, e *env) {
 }
 
 func TestVerifyLiveCleansUpWhenInterrupted(t *testing.T) {
+	t.Parallel()
+	lockVerifySandbox(t)
 	e := newVerifyEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
 	cmd, sc := startXacct(t, e.sb, true, "verify", "--live", "--live-wait", "10s", "-c", e.cfg)
@@ -174,6 +180,8 @@ func TestVerifyLiveCleansUpWhenInterrupted(t *testing.T) {
 }
 
 func TestVerifyNeedsNoPackage(t *testing.T) {
+	t.Parallel()
+	lockVerifySandbox(t)
 	e := newVerifyEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
 	if err := os.Remove(e.dir + "/processor.zip"); err != nil {
@@ -192,6 +200,8 @@ func TestVerifyNeedsNoPackage(t *testing.T) {
 // virtual MFA device made for a probe user, never enabled), removes it,
 // says what it removed, and touches nothing else.
 func TestVerifyCleanupAfterAKill(t *testing.T) {
+	t.Parallel()
+	lockVerifySandbox(t)
 	ctx := context.Background()
 	e := newVerifyEnv(t, "")
 	e.mustRun("apply", "--auto-approve")
