@@ -391,13 +391,9 @@ func (r v2Result) names() (keys, prefixes []string) {
 	return keys, prefixes
 }
 
-// TestListObjectsV2DeletedFolder: a "folder" whose keys all have a delete
-// marker as their current version is no common prefix, as in S3, which
-// rolls up the keys a listing without a delimiter shows; one with a live
-// key left is.
-func TestListObjectsV2DeletedFolder(t *testing.T) {
-	do := kumoDo(t)
-	const bucket = "listv2-deleted-folder"
+// deletedFolders makes a versioned bucket holding a/1, c/2 and top, with
+// b/1, b/2 and c/1 behind delete markers: folder b is all deleted, c half.
+func deletedFolders(do func(method, target, body string) []byte, bucket string) {
 	do(http.MethodPut, "/"+bucket, "")
 	do(http.MethodPut, "/"+bucket+"?versioning", `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
 	for _, k := range []string{"a/1", "b/1", "b/2", "c/1", "c/2", "top"} {
@@ -406,6 +402,16 @@ func TestListObjectsV2DeletedFolder(t *testing.T) {
 	for _, k := range []string{"b/1", "b/2", "c/1"} {
 		do(http.MethodDelete, "/"+bucket+"/"+k, "")
 	}
+}
+
+// TestListObjectsV2DeletedFolder: a "folder" whose keys all have a delete
+// marker as their current version is no common prefix, as in S3, which
+// rolls up the keys a listing without a delimiter shows; one with a live
+// key left is.
+func TestListObjectsV2DeletedFolder(t *testing.T) {
+	do := kumoDo(t)
+	const bucket = "listv2-deleted-folder"
+	deletedFolders(do, bucket)
 	for _, tc := range []struct {
 		name, prefix, startAfter string
 		keys, prefixes           []string
@@ -635,14 +641,7 @@ func TestPageObjectsV2LikeS3(t *testing.T) {
 func TestListObjectsV1DeletedFolder(t *testing.T) {
 	do := kumoDo(t)
 	const bucket = "listv1-deleted-folder"
-	do(http.MethodPut, "/"+bucket, "")
-	do(http.MethodPut, "/"+bucket+"?versioning", `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
-	for _, k := range []string{"a/1", "b/1", "b/2", "c/1", "c/2", "top"} {
-		do(http.MethodPut, "/"+bucket+"/"+k, "x")
-	}
-	for _, k := range []string{"b/1", "b/2", "c/1"} {
-		do(http.MethodDelete, "/"+bucket+"/"+k, "")
-	}
+	deletedFolders(do, bucket)
 	l, err := parseObjectsV2(do(http.MethodGet, "/"+bucket+"?"+objectsListKey(bucket, nil).query(url.Values{"list-type": {"2"}}).Encode(), ""))
 	if err != nil {
 		t.Fatal(err)
