@@ -85,6 +85,8 @@ type fakeSTS struct {
 	calls []call
 	// throttle answers this many calls with Throttling before serving.
 	throttle int
+	// noAssumedUser leaves AssumedRoleUser out of AssumeRole's answer.
+	noAssumedUser bool
 }
 
 var credentialRE = regexp.MustCompile(`Credential=([^/]+)/\d{8}/([^/]+)/sts/aws4_request`)
@@ -145,8 +147,12 @@ func (f *fakeSTS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p := principals[key]
+		user := `<AssumedRoleUser><Arn>%s</Arn><AssumedRoleId>AROAEXAMPLE:%s</AssumedRoleId></AssumedRoleUser>`
+		if f.noAssumedUser {
+			user = `<!-- %s %s -->`
+		}
 		writeXML(w, fmt.Sprintf(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>`+
-			`<AssumedRoleUser><Arn>%s</Arn><AssumedRoleId>AROAEXAMPLE:%s</AssumedRoleId></AssumedRoleUser>`+
+			user+
 			`<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken>`+
 			`<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult>`+
 			`<ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></AssumeRoleResponse>`,
@@ -295,7 +301,6 @@ func TestConnect(t *testing.T) {
 			wantKeys: map[string]string{"production": "ASIAPROD"},
 			wantCalls: []call{
 				assume("AKIAMGMT", prodRole, "ext-123"),
-				gci("ASIAPROD"),
 			},
 			wantProfiles: []string{"mgmt"},
 		},
@@ -305,7 +310,6 @@ func TestConnect(t *testing.T) {
 			wantKeys: map[string]string{"reporting": "ASIAREP"},
 			wantCalls: []call{
 				assume("AKIAMGMT", repRole),
-				gci("ASIAREP"),
 			},
 			wantProfiles: []string{"mgmt"},
 		},
@@ -317,8 +321,6 @@ func TestConnect(t *testing.T) {
 				gci("AKIADEV"),
 				assume("AKIAMGMT", prodRole, "ext-123"),
 				assume("AKIAMGMT", repRole),
-				gci("ASIAPROD"),
-				gci("ASIAREP"),
 			},
 			wantProfiles: []string{"dev", "mgmt", "mgmt"},
 		},
@@ -335,11 +337,10 @@ func TestConnect(t *testing.T) {
 			accounts: []Account{{Name: "production", ID: "222222222222", RoleARN: wrongRole, Profile: "mgmt"}},
 			wantCalls: []call{
 				assume("AKIAMGMT", wrongRole),
-				gci("ASIAWRONG"),
 			},
 			wantProfiles: []string{"mgmt"},
 			wantErr:      []string{"production account is 222222222222", "account 444444444444", "nothing was changed"},
-			wantMismatch: &MismatchError{Account: "production", Want: "222222222222", Got: "444444444444", Identity: principals["ASIAWRONG"].arn},
+			wantMismatch: &MismatchError{Account: "production", Want: "222222222222", Got: "444444444444", Identity: "a session of role " + wrongRole},
 		},
 		{
 			name:         "role refused",
@@ -363,12 +364,10 @@ func TestConnect(t *testing.T) {
 				gci("AKIADEV"),
 				assume("AKIAMGMT", wrongRole),
 				assume("AKIAMGMT", repRole),
-				gci("ASIAREP"),
-				gci("ASIAWRONG"),
 			},
 			wantProfiles: []string{"dev", "mgmt", "mgmt"},
 			wantErr:      []string{"production account is 222222222222"},
-			wantMismatch: &MismatchError{Account: "production", Want: "222222222222", Got: "444444444444", Identity: principals["ASIAWRONG"].arn},
+			wantMismatch: &MismatchError{Account: "production", Want: "222222222222", Got: "444444444444", Identity: "a session of role " + wrongRole},
 		},
 		{
 			name: "every failure is reported",
@@ -380,7 +379,6 @@ func TestConnect(t *testing.T) {
 			wantCalls: []call{
 				assume("AKIAMGMT", wrongRole),
 				assume("AKIAMGMT", deniedRole),
-				gci("ASIAWRONG"),
 			},
 			wantProfiles: []string{"mgmt", "mgmt", "nope"},
 			wantErr: []string{
@@ -388,7 +386,7 @@ func TestConnect(t *testing.T) {
 				"production account is 222222222222",
 				"reporting account 333333333333: sign in with role " + deniedRole,
 			},
-			wantMismatch: &MismatchError{Account: "production", Want: "222222222222", Got: "444444444444", Identity: principals["ASIAWRONG"].arn},
+			wantMismatch: &MismatchError{Account: "production", Want: "222222222222", Got: "444444444444", Identity: "a session of role " + wrongRole},
 			wantErrIs:    errNoProfile,
 			wantAPICode:  "AccessDenied",
 		},
@@ -586,5 +584,30 @@ func TestUserConfig(t *testing.T) {
 				t.Errorf("profiles passed to BaseConfig (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestConnectWithoutAssumedRoleUser: an STS whose AssumeRole answer names
+// no AssumedRoleUser (so no account) is asked GetCallerIdentity, as base
+// credentials are, and a session in another account is still refused.
+func TestConnectWithoutAssumedRoleUser(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t)
+	e.sts.noAssumedUser = true
+	if _, err := Connect(ctx, testRegion, e.at(prod), e.base, testSession); err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	want := []call{assume("AKIAMGMT", prodRole, "ext-123"), gci("ASIAPROD")}
+	if d := cmp.Diff(want, e.sts.received(), sortCalls); d != "" {
+		t.Errorf("calls to STS (-want +got):\n%s", d)
+	}
+
+	e = newEnv(t)
+	e.sts.noAssumedUser = true
+	_, err := Connect(ctx, testRegion, e.at(Account{Name: "production", ID: "222222222222", RoleARN: wrongRole, Profile: "mgmt"}), e.base, testSession)
+	var mm *MismatchError
+	if !errors.As(err, &mm) || mm.Got != "444444444444" || mm.Identity != principals["ASIAWRONG"].arn {
+		t.Errorf("a session in another account: %v, want a mismatch naming its identity", err)
 	}
 }
