@@ -422,7 +422,7 @@ func sdkS3AuthzRequests(g *gateway, c *call) ([]authzRequest, error) {
 		if err != nil {
 			return nil, err
 		}
-		ar, e := g.s3ControlAuthz(c, rq, q)
+		ar, e := g.s3ControlAuthz(c, &rq, q)
 		if e != nil {
 			return nil, refusedError{e}
 		}

@@ -288,7 +288,7 @@ func (g *gateway) serveS3Control(c *call) {
 		g.failWith(c, e)
 		return
 	}
-	ar, e := g.s3ControlAuthz(c, rq, q)
+	ar, e := g.s3ControlAuthz(c, &rq, q)
 	if e != nil {
 		g.failWith(c, e)
 		return
@@ -300,7 +300,7 @@ func (g *gateway) serveS3Control(c *call) {
 	case "s3:GetAccountPublicAccessBlock", "s3:PutAccountPublicAccessBlock":
 		g.serveAccountPublicAccessBlock(c) // s3bpa.go
 	case "s3:CreateJob":
-		g.createJob(c)
+		g.createJob(c, rq.job)
 	case "s3:ListJobs":
 		g.listJobs(c, q)
 	case "s3:DescribeJob":
@@ -313,9 +313,11 @@ func (g *gateway) serveS3Control(c *call) {
 }
 
 // s3ControlRequest is an S3 Control operation the sandbox serves: the
-// action that authorizes it, and the job it names.
+// action that authorizes it, the job it names, and a CreateJob's body
+// (decoded by s3ControlAuthz, once).
 type s3ControlRequest struct {
 	action, jobID string
+	job           *createJobXML
 }
 
 // parseS3Control is the operation a request's method and path name; any
@@ -352,7 +354,7 @@ func parseS3Control(method, path string) (s3ControlRequest, *apiError) {
 // for ListAllMyBuckets, s3.go); a job's ARN for the requests on a job,
 // with the job's priority and operation and those the request asks for;
 // "*" for the others, which have no resource type.
-func (g *gateway) s3ControlAuthz(c *call, rq s3ControlRequest, q url.Values) (authzRequest, *apiError) {
+func (g *gateway) s3ControlAuthz(c *call, rq *s3ControlRequest, q url.Values) (authzRequest, *apiError) {
 	account := c.principal().Account
 	ar := authzRequest{action: rq.action, resource: "*", resourceAccount: account, context: resourceAccountKeys(account)}
 	switch rq.action {
@@ -367,6 +369,7 @@ func (g *gateway) s3ControlAuthz(c *call, rq s3ControlRequest, q url.Values) (au
 		}
 		ar.context["s3:RequestJobPriority"] = []string{strconv.FormatInt(priority, 10)}
 		ar.context["s3:RequestJobOperation"] = []string{jobOperation(in.Operation)}
+		rq.job = &in
 	case "s3:DescribeJob", "s3:UpdateJobStatus", "s3:UpdateJobPriority":
 		ar.resource = g.jobARN(account, rq.jobID)
 		maps.Copy(ar.context, existingJobContext(g.job(account, rq.jobID)))
@@ -417,17 +420,13 @@ func badJobRequest(g *gateway, c *call, msg string) {
 	g.fail(c, http.StatusBadRequest, "InvalidRequest", msg)
 }
 
-// createJob validates a CreateJob (authorized by serveS3Control:
+// createJob validates a CreateJob (decoded and authorized by serveS3Control:
 // s3:CreateJob, then iam:PassRole on the job's role for
 // batchoperations.s3.amazonaws.com) and starts the job; a
 // ClientRequestToken seen before returns that job.
-func (g *gateway) createJob(c *call) {
+func (g *gateway) createJob(c *call, job *createJobXML) {
 	p := c.principal()
-	var in createJobXML
-	if err := xml.Unmarshal(c.body, &in); err != nil {
-		g.fail(c, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
-		return
-	}
+	in := *job
 	priority := int64(0)
 	if in.Priority != nil {
 		priority = *in.Priority
