@@ -3,7 +3,9 @@ package resource_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -148,5 +150,79 @@ func TestTrailOfAnotherRegion(t *testing.T) {
 	c.Region = region
 	if _, err := kindOf(t, "cloudtrail_trail").Read(ctx, c, trailName); err == nil || !strings.Contains(err.Error(), "lives in region us-west-2") {
 		t.Errorf("Read = %v, want an error naming the trail's home region", err)
+	}
+}
+
+// overlapping is the CloudTrail of a test that counts how many of its
+// reads are in flight at once: each waits (up to a second) for the others
+// of a trail's read to arrive.
+type overlapping struct {
+	resource.CloudTrailAPI
+	mu      sync.Mutex
+	flight  int
+	most    int
+	arrived chan struct{}
+}
+
+func (o *overlapping) enter() func() {
+	o.mu.Lock()
+	o.flight++
+	o.most = max(o.most, o.flight)
+	all := o.flight == 4
+	o.mu.Unlock()
+	if all {
+		close(o.arrived)
+	}
+	select {
+	case <-o.arrived:
+	case <-time.After(time.Second):
+	}
+	return func() {
+		o.mu.Lock()
+		o.flight--
+		o.mu.Unlock()
+	}
+}
+
+func (o *overlapping) GetTrail(ctx context.Context, in *cloudtrail.GetTrailInput, opts ...func(*cloudtrail.Options)) (*cloudtrail.GetTrailOutput, error) {
+	defer o.enter()()
+	return o.CloudTrailAPI.GetTrail(ctx, in, opts...)
+}
+
+func (o *overlapping) GetTrailStatus(ctx context.Context, in *cloudtrail.GetTrailStatusInput, opts ...func(*cloudtrail.Options)) (*cloudtrail.GetTrailStatusOutput, error) {
+	defer o.enter()()
+	return o.CloudTrailAPI.GetTrailStatus(ctx, in, opts...)
+}
+
+func (o *overlapping) GetEventSelectors(ctx context.Context, in *cloudtrail.GetEventSelectorsInput, opts ...func(*cloudtrail.Options)) (*cloudtrail.GetEventSelectorsOutput, error) {
+	defer o.enter()()
+	return o.CloudTrailAPI.GetEventSelectors(ctx, in, opts...)
+}
+
+func (o *overlapping) ListTags(ctx context.Context, in *cloudtrail.ListTagsInput, opts ...func(*cloudtrail.Options)) (*cloudtrail.ListTagsOutput, error) {
+	defer o.enter()()
+	return o.CloudTrailAPI.ListTags(ctx, in, opts...)
+}
+
+// TestTrailReadIsOneRoundTrip: a plan reads a trail's four parts at once
+// (on AWS each sequential round trip adds its latency to every plan), and
+// the value read that way is the trail's.
+func TestTrailReadIsOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, _ := resourcetest.New(prodAccount, region)
+	k := kindOf(t, "cloudtrail_trail")
+	want := value(t, trailValue())
+	if err := k.Create(ctx, c, trailName, want); err != nil {
+		t.Fatal(err)
+	}
+	o := &overlapping{CloudTrailAPI: c.CloudTrail, arrived: make(chan struct{})}
+	c.CloudTrail = o
+	got, err := k.Read(ctx, c, trailName)
+	if err != nil || string(got) != string(want) {
+		t.Fatalf("Read = %s, %v; want %s", got, err, want)
+	}
+	if o.most != 4 {
+		t.Errorf("at most %d of the trail's 4 reads were in flight at once, want all 4", o.most)
 	}
 }

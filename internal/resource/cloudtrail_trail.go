@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -101,7 +102,33 @@ func trailARN(c *Clients, name string) string {
 }
 
 func (trailKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
-	out, err := c.CloudTrail.GetTrail(ctx, &cloudtrail.GetTrailInput{Name: aws.String(name)})
+	// The four reads go at once: the status, selectors and tags of a trail
+	// that GetTrail says is absent (or another region's) are not looked
+	// at, and a trail that exists costs one round trip instead of four.
+	// The tags are read by the ARN a trail of this account and region has.
+	var (
+		wg                         sync.WaitGroup
+		out                        *cloudtrail.GetTrailOutput
+		st                         *cloudtrail.GetTrailStatusOutput
+		sel                        *cloudtrail.GetEventSelectorsOutput
+		tags                       *cloudtrail.ListTagsOutput
+		err, stErr, selErr, tagErr error
+	)
+	for _, read := range []func(){
+		func() { out, err = c.CloudTrail.GetTrail(ctx, &cloudtrail.GetTrailInput{Name: aws.String(name)}) },
+		func() {
+			st, stErr = c.CloudTrail.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(name)})
+		},
+		func() {
+			sel, selErr = c.CloudTrail.GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(name)})
+		},
+		func() {
+			tags, tagErr = c.CloudTrail.ListTags(ctx, &cloudtrail.ListTagsInput{ResourceIdList: []string{trailARN(c, name)}})
+		},
+	} {
+		wg.Go(read)
+	}
+	wg.Wait()
 	if isNotFound(err, "TrailNotFoundException") {
 		return nil, nil
 	}
@@ -122,14 +149,12 @@ func (trailKind) Read(ctx context.Context, c *Clients, name string) (Value, erro
 		MultiRegion: aws.ToBool(t.IsMultiRegionTrail), GlobalServiceEvents: aws.ToBool(t.IncludeGlobalServiceEvents),
 		LogFileValidation: aws.ToBool(t.LogFileValidationEnabled), Tags: map[string]string{},
 	}
-	st, err := c.CloudTrail.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(name)})
-	if err != nil {
-		return nil, fmt.Errorf("read status of trail %s: %w", name, err)
+	if stErr != nil {
+		return nil, fmt.Errorf("read status of trail %s: %w", name, stErr)
 	}
 	v.Logging = aws.ToBool(st.IsLogging)
-	sel, err := c.CloudTrail.GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: aws.String(name)})
-	if err != nil {
-		return nil, fmt.Errorf("read event selectors of trail %s: %w", name, err)
+	if selErr != nil {
+		return nil, fmt.Errorf("read event selectors of trail %s: %w", name, selErr)
 	}
 	for _, s := range sel.AdvancedEventSelectors {
 		ts := TrailSelector{Name: aws.ToString(s.Name)}
@@ -142,13 +167,8 @@ func (trailKind) Read(ctx context.Context, c *Clients, name string) (Value, erro
 	for _, s := range sel.EventSelectors {
 		v.BasicSelectors = append(v.BasicSelectors, basicSelector(s))
 	}
-	arn := aws.ToString(t.TrailARN)
-	if arn == "" {
-		arn = trailARN(c, name)
-	}
-	tags, err := c.CloudTrail.ListTags(ctx, &cloudtrail.ListTagsInput{ResourceIdList: []string{arn}})
-	if err != nil {
-		return nil, fmt.Errorf("read tags of trail %s: %w", name, err)
+	if tagErr != nil {
+		return nil, fmt.Errorf("read tags of trail %s: %w", name, tagErr)
 	}
 	for _, r := range tags.ResourceTagList {
 		for _, tg := range r.TagsList {
