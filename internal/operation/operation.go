@@ -113,13 +113,29 @@ func (s *Session) Throttled() int {
 
 // Open loads and checks everything that needs no AWS call, then signs in
 // to the accounts, opens the state and, when lock is set, takes its lock.
-// operation names the run in the lock.
+// operation names the run in the lock. Reading and hashing the processor's
+// package and building the desired resources from the config overlap the
+// sign-in: what the user could have got wrong is checked before it.
 func Open(ctx context.Context, env Env, opts Options, operation string, lock bool, need Need) (*Session, error) {
-	s, pkgs, err := load(env, opts, need)
+	s, err := check(env, opts, need)
 	if err != nil {
 		return nil, err
 	}
-	if s.clients, s.awsCfgs, s.rates, err = connect(ctx, env, s.Config, opts.Parallelism); err != nil {
+	signCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	signedIn := make(chan error, 1)
+	go func() {
+		var err error
+		s.clients, s.awsCfgs, s.rates, err = connect(signCtx, env, s.Config, opts.Parallelism)
+		signedIn <- err
+	}()
+	pkgs, err := s.build(need)
+	if err != nil {
+		cancel()
+		<-signedIn
+		return nil, err
+	}
+	if err := <-signedIn; err != nil {
 		return nil, err
 	}
 	if s.st, err = openState(ctx, s.Config, s.awsCfgs); err != nil {
@@ -139,36 +155,63 @@ func Open(ctx context.Context, env Env, opts Options, operation string, lock boo
 // processor's package (returned by its CodeSha256, nil when not needed)
 // and the desired resources.
 func load(env Env, opts Options, need Need) (*Session, map[string][]byte, error) {
+	s, err := check(env, opts, need)
+	if err != nil {
+		return nil, nil, err
+	}
+	pkgs, err := s.build(need)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, pkgs, nil
+}
+
+// check loads the config and, when need is NeedPackage, checks the
+// processor's package without reading all of it: the mistakes a user can
+// make, found before any AWS call.
+func check(env Env, opts Options, need Need) (*Session, error) {
 	if opts.Parallelism < 1 {
-		return nil, nil, fmt.Errorf("--parallelism must be at least 1")
+		return nil, fmt.Errorf("--parallelism must be at least 1")
 	}
 	cfg, err := loadConfig(opts.Config)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	s := &Session{Config: cfg, env: env, opts: opts, kinds: resource.AllKinds()}
+	if need == NeedPackage {
+		if err := checkPackage(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return &Session{Config: cfg, env: env, opts: opts, kinds: resource.AllKinds()}, nil
+}
+
+// build reads and hashes the processor's package when need is
+// NeedPackage (returned by its CodeSha256, nil otherwise) and builds the
+// desired resources and the digest of the plan's inputs.
+func (s *Session) build(need Need) (map[string][]byte, error) {
 	var pkg []byte
 	var codeSha string
+	var err error
 	switch need {
 	case NeedPackage:
-		if pkg, err = loadPackage(cfg); err != nil {
-			return nil, nil, err
+		if pkg, err = readPackage(s.Config); err != nil {
+			return nil, err
 		}
 		codeSha = artifact.CodeSha256(pkg)
-		s.desired, err = stack.Build(cfg, codeSha)
+		s.desired, err = stack.Build(s.Config, codeSha)
 	case NeedNames:
 		// Who may do what does not depend on the package's contents.
-		s.desired, err = stack.Build(cfg, "not-loaded")
+		s.desired, err = stack.Build(s.Config, "not-loaded")
 	case NeedState:
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	s.digest = inputsDigest(cfg, codeSha)
+	s.digest = inputsDigest(s.Config, codeSha)
 	if pkg == nil {
-		return s, nil, nil
+		return nil, nil
 	}
-	return s, map[string][]byte{codeSha: pkg}, nil
+	return map[string][]byte{codeSha: pkg}, nil
 }
 
 // deploys hands the processor's package to the production account's

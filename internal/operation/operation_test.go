@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,7 +139,9 @@ func (w *world) converge(destroy bool) (*plan.Plan, Result) {
 	return p, res
 }
 
-func TestLoadRefusesBadInputsBeforeAnyCall(t *testing.T) {
+// TestOpenRefusesBadInputsBeforeAnyCall: what a user can get wrong in the
+// config, the package or the flags is refused before a sign-in starts.
+func TestOpenRefusesBadInputsBeforeAnyCall(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
@@ -173,7 +176,17 @@ func TestLoadRefusesBadInputsBeforeAnyCall(t *testing.T) {
 			if tt.opts != nil {
 				tt.opts(&o)
 			}
-			_, _, err := load(Env{}, o, tt.need)
+			// Open's own checks: the sign-in (base credentials first) is
+			// never started.
+			var signIns atomic.Int32
+			env := Env{AWS: func(context.Context, string) (aws.Config, error) {
+				signIns.Add(1)
+				return aws.Config{}, errors.New("no credentials in this test")
+			}}
+			_, err := Open(context.Background(), env, o, "plan", false, tt.need)
+			if n := signIns.Load(); n != 0 {
+				t.Errorf("Open started %d sign-ins before refusing its inputs", n)
+			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error = %v, want %q", err, tt.wantErr)
 			}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -325,12 +326,11 @@ func addresses(as []resource.Address) []string {
 	return out
 }
 
-// loadPackage reads the processor's package and checks it is a Lambda
-// package for the configured architecture.
-func loadPackage(cfg *config.Config) ([]byte, error) {
+// checkPackage checks, without reading all of it, that the processor's
+// package exists and is a Lambda package for the configured architecture.
+func checkPackage(cfg *config.Config) error {
 	p := cfg.Production.Processor
-	arch := p.Architecture
-	pkg, err := os.ReadFile(p.Package)
+	f, err := os.Open(p.Package)
 	if errors.Is(err, os.ErrNotExist) {
 		where := ""
 		if !filepath.IsAbs(p.Package) {
@@ -338,21 +338,45 @@ func loadPackage(cfg *config.Config) ([]byte, error) {
 				where = " (relative to the current directory: " + abs + ")"
 			}
 		}
-		return nil, withHint(fmt.Errorf("the metadata processor's package %s does not exist%s", p.Package, where),
-			"build it in the repository: make lambda ARCH="+arch+"; run xacct from there, or set production.processor.package to the package's path")
+		return withHint(fmt.Errorf("the metadata processor's package %s does not exist%s", p.Package, where),
+			"build it in the repository: make lambda ARCH="+p.Architecture+"; run xacct from there, or set production.processor.package to the package's path")
 	}
+	if err != nil {
+		return fmt.Errorf("read the metadata processor's package: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("read the metadata processor's package: %w", err)
+	}
+	return packageArchitecture(cfg, f, st.Size())
+}
+
+// readPackage reads the processor's package, and checks again that it is
+// one for the configured architecture (it may have been rebuilt since
+// checkPackage looked).
+func readPackage(cfg *config.Config) ([]byte, error) {
+	pkg, err := os.ReadFile(cfg.Production.Processor.Package)
 	if err != nil {
 		return nil, fmt.Errorf("read the metadata processor's package: %w", err)
 	}
-	got, err := artifact.Architecture(pkg)
-	if err != nil {
-		return nil, withHint(fmt.Errorf("%s: %w", p.Package, err), "rebuild it: make lambda ARCH="+arch)
-	}
-	if got != arch {
-		return nil, withHint(fmt.Errorf("%s holds a bootstrap for %s, but production.processor.architecture is %s", p.Package, got, arch),
-			"rebuild it: make lambda ARCH="+arch)
+	if err := packageArchitecture(cfg, bytes.NewReader(pkg), int64(len(pkg))); err != nil {
+		return nil, err
 	}
 	return pkg, nil
+}
+
+func packageArchitecture(cfg *config.Config, pkg io.ReaderAt, size int64) error {
+	p := cfg.Production.Processor
+	got, err := artifact.Architecture(pkg, size)
+	if err != nil {
+		return withHint(fmt.Errorf("%s: %w", p.Package, err), "rebuild it: make lambda ARCH="+p.Architecture)
+	}
+	if got != p.Architecture {
+		return withHint(fmt.Errorf("%s holds a bootstrap for %s, but production.processor.architecture is %s", p.Package, got, p.Architecture),
+			"rebuild it: make lambda ARCH="+p.Architecture)
+	}
+	return nil
 }
 
 // inputsDigest hashes what a plan is computed from: the config file as

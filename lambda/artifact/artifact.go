@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,9 +93,10 @@ func CodeSha256(pkg []byte) string {
 }
 
 // Architecture says which Lambda architecture a package's bootstrap is
-// built for, and rejects a zip that is no Lambda package.
-func Architecture(pkg []byte) (string, error) {
-	zr, err := zip.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
+// built for, and rejects a zip that is no Lambda package. It reads the
+// zip's directory and the bootstrap's ELF header, not the whole package.
+func Architecture(pkg io.ReaderAt, size int64) (string, error) {
+	zr, err := zip.NewReader(pkg, size)
 	if err != nil {
 		return "", fmt.Errorf("not a zip: %w", err)
 	}
