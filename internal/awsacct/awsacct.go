@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 
@@ -121,6 +122,7 @@ func classify(err error) Problem {
 // concurrently, and returns each account's SDK config by name. sessionName
 // names xacct in CloudTrail.
 func Connect(ctx context.Context, region string, accounts []Account, base BaseConfig, sessionName string) (map[string]aws.Config, error) {
+	base = onePerProfile(base)
 	out := map[string]aws.Config{}
 	errs := make([]error, len(accounts))
 	var mu sync.Mutex
@@ -185,6 +187,44 @@ func connect(ctx context.Context, region string, a Account, base BaseConfig, ses
 		return aws.Config{}, &MismatchError{Account: a.Name, Want: a.ID, Got: got, Identity: aws.ToString(id.Arn)}
 	}
 	return awsCfg, nil
+}
+
+// onePerProfile loads each profile's base config once, however many
+// accounts (or goroutines) ask for it: the accounts that share a profile
+// share its credentials, resolved once, and its HTTP client, whose
+// connections then carry every account's requests to an endpoint (one TLS
+// handshake per endpoint instead of one per account, and the shared
+// config files and CA bundle read once). Each caller gets a copy whose
+// APIOptions it may append to without touching the others'.
+func onePerProfile(load BaseConfig) BaseConfig {
+	type loaded struct {
+		cfg  aws.Config
+		err  error
+		done chan struct{}
+	}
+	var mu sync.Mutex
+	byProfile := map[string]*loaded{}
+	return func(ctx context.Context, profile string) (aws.Config, error) {
+		mu.Lock()
+		l, ok := byProfile[profile]
+		if !ok {
+			l = &loaded{done: make(chan struct{})}
+			byProfile[profile] = l
+		}
+		mu.Unlock()
+		if !ok {
+			l.cfg, l.err = load(ctx, profile)
+			close(l.done)
+		}
+		select {
+		case <-l.done:
+		case <-ctx.Done():
+			return aws.Config{}, ctx.Err()
+		}
+		c := l.cfg.Copy()
+		c.APIOptions = slices.Clip(c.APIOptions)
+		return c, l.err
+	}
 }
 
 // baseFor is the account's base config in the region, at its endpoint.

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -279,8 +280,10 @@ func TestConnect(t *testing.T) {
 		name     string
 		accounts []Account
 		// wantKeys is the access key ID each returned config signs with.
-		wantKeys     map[string]string
-		wantCalls    []call
+		wantKeys  map[string]string
+		wantCalls []call
+		// wantProfiles are the profiles BaseConfig was asked for: each once,
+		// however many accounts share it.
 		wantProfiles []string
 		// wantErr are substrings of the error; none means success.
 		wantErr      []string
@@ -322,7 +325,7 @@ func TestConnect(t *testing.T) {
 				assume("AKIAMGMT", prodRole, "ext-123"),
 				assume("AKIAMGMT", repRole),
 			},
-			wantProfiles: []string{"dev", "mgmt", "mgmt"},
+			wantProfiles: []string{"dev", "mgmt"},
 		},
 		{
 			name:         "base credentials of another account",
@@ -365,7 +368,7 @@ func TestConnect(t *testing.T) {
 				assume("AKIAMGMT", wrongRole),
 				assume("AKIAMGMT", repRole),
 			},
-			wantProfiles: []string{"dev", "mgmt", "mgmt"},
+			wantProfiles: []string{"dev", "mgmt"},
 			wantErr:      []string{"production account is 222222222222"},
 			wantMismatch: &MismatchError{Account: "production", Want: "222222222222", Got: "444444444444", Identity: "a session of role " + wrongRole},
 		},
@@ -380,7 +383,7 @@ func TestConnect(t *testing.T) {
 				assume("AKIAMGMT", wrongRole),
 				assume("AKIAMGMT", deniedRole),
 			},
-			wantProfiles: []string{"mgmt", "mgmt", "nope"},
+			wantProfiles: []string{"mgmt", "nope"},
 			wantErr: []string{
 				"development account: load AWS credentials",
 				"production account is 222222222222",
@@ -500,6 +503,41 @@ func TestConnectLeavesBaseConfigAlone(t *testing.T) {
 	}
 	if creds.AccessKeyID != "AKIAMGMT" {
 		t.Errorf("base credentials are %s, want AKIAMGMT", creds.AccessKeyID)
+	}
+}
+
+// TestAccountsOfOneProfileShareItsBase: the accounts signed in from one
+// profile share its HTTP client (so their requests to an endpoint share
+// connections), and what one account appends to its APIOptions is not in
+// another's.
+func TestAccountsOfOneProfileShareItsBase(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t)
+	mgmt := func(ctx context.Context, profile string) (aws.Config, error) {
+		c, err := e.base(ctx, profile)
+		// Room to append in place: an append to a shallow copy would
+		// write into the other accounts' APIOptions.
+		c.APIOptions = make([]func(*middleware.Stack) error, 0, 8)
+		return c, err
+	}
+	cfgs, err := Connect(ctx, testRegion, e.at(prod, rep), mgmt, testSession)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	if d := cmp.Diff([]string{"mgmt"}, e.seenProfiles()); d != "" {
+		t.Errorf("profiles passed to BaseConfig (-want +got):\n%s", d)
+	}
+	p, r := cfgs["production"], cfgs["reporting"]
+	if p.HTTPClient != r.HTTPClient {
+		t.Errorf("production and reporting have HTTP clients %p and %p, want the profile's one", p.HTTPClient, r.HTTPClient)
+	}
+	mark := func(*middleware.Stack) error { return nil }
+	n := len(r.APIOptions)
+	p.APIOptions = append(p.APIOptions, mark)
+	r.APIOptions = append(r.APIOptions, nil)
+	if p.APIOptions[len(p.APIOptions)-1] == nil || len(r.APIOptions) != n+1 {
+		t.Errorf("an append to reporting's APIOptions overwrote production's")
 	}
 }
 
