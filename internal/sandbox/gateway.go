@@ -915,9 +915,15 @@ type policyCache struct {
 	mu      sync.Mutex
 	gen     map[string]int64 // account -> IAM generation
 	ident   map[string]cachedIdentity
+	roles   map[string]cachedRole // account|role -> the role's policies
 	buckets map[string]*iampolicy.NamedPolicy
 	hasBP   map[string]bool
 	bpa     map[string]publicAccessBlock // bucket-level Block Public Access, as kumo keeps it
+}
+
+type cachedRole struct {
+	gen  int64
+	docs []namedDoc
 }
 
 type cachedIdentity struct {
@@ -926,7 +932,7 @@ type cachedIdentity struct {
 }
 
 func newPolicyCache() *policyCache {
-	return &policyCache{gen: map[string]int64{}, ident: map[string]cachedIdentity{}, buckets: map[string]*iampolicy.NamedPolicy{}, hasBP: map[string]bool{}, bpa: map[string]publicAccessBlock{}}
+	return &policyCache{gen: map[string]int64{}, ident: map[string]cachedIdentity{}, roles: map[string]cachedRole{}, buckets: map[string]*iampolicy.NamedPolicy{}, hasBP: map[string]bool{}, bpa: map[string]publicAccessBlock{}}
 }
 
 func (pc *policyCache) bumpIAM(account string) {

@@ -81,7 +81,29 @@ func (g *gateway) identityPolicies(ctx context.Context, p *principal) ([]iampoli
 
 type namedDoc struct{ name, doc string }
 
+// rolePolicies returns a role's inline and attached policies, read from
+// kumo once per IAM generation of its account: every session's
+// authorization and every GetAccountAuthorizationDetails page needs them.
 func (g *gateway) rolePolicies(ctx context.Context, b *backend, role string) ([]namedDoc, error) {
+	key := b.id + "|" + role
+	g.cache.mu.Lock()
+	gen := g.cache.gen[b.id]
+	if cr, ok := g.cache.roles[key]; ok && cr.gen == gen {
+		g.cache.mu.Unlock()
+		return cr.docs, nil
+	}
+	g.cache.mu.Unlock()
+	docs, err := g.readRolePolicies(ctx, b, role)
+	if err != nil {
+		return nil, err
+	}
+	g.cache.mu.Lock()
+	g.cache.roles[key] = cachedRole{gen: gen, docs: docs}
+	g.cache.mu.Unlock()
+	return docs, nil
+}
+
+func (g *gateway) readRolePolicies(ctx context.Context, b *backend, role string) ([]namedDoc, error) {
 	var docs []namedDoc
 	names, err := b.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
 	if err != nil {

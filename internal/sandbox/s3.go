@@ -323,7 +323,10 @@ func (g *gateway) serveS3(c *call) {
 		return
 	}
 	switch {
-	case policy, bpa:
+	case (policy || bpa) && c.r.Method != http.MethodGet && c.r.Method != http.MethodHead:
+		// A bucket's policy or Block Public Access was written: what the
+		// cache holds of them is forgotten (a read of them changes
+		// nothing, and used to empty the cache on every plan).
 		g.cache.forgetBucket(op.bucket)
 	case op.action == "s3:DeleteBucket":
 		_ = g.st.update(func() error { delete(g.st.Buckets, op.bucket); return nil })
