@@ -77,7 +77,7 @@ func (e *ForeignBucketError) Error() string {
 
 // BucketExists reports whether the account of c owns the bucket.
 func BucketExists(ctx context.Context, c *Clients, name string) (bool, error) {
-	_, err := c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name)})
+	_, err := c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name), ExpectedBucketOwner: bucketOwner(c)})
 	switch {
 	case err == nil:
 		return true, nil
@@ -94,14 +94,27 @@ var (
 
 func (bucketKind) Tagged() bool { return true }
 
+// bucketOwner is the ExpectedBucketOwner of every call on a bucket of c's
+// account but its creation: S3 refuses (403) a call on a bucket another
+// account owns, even one whose policy would let this account in, so xacct
+// never reads or changes another account's bucket as if it were its own.
+func bucketOwner(c *Clients) *string {
+	if c.AccountID == "" {
+		return nil
+	}
+	return aws.String(c.AccountID)
+}
+
 func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
 	b := aws.String(name)
-	// Every part is read at once, beside HeadBucket: a bucket that does not
-	// exist (or is another account's) costs a few answered errors, one that
-	// does costs one round trip instead of six.
+	owner := bucketOwner(c)
+	// Every part is read at once: a bucket that does not exist (or is
+	// another account's) costs a few answered errors, one that does costs
+	// one round trip instead of six. Whether it exists, and is this
+	// account's, is what the versioning read answers: NoSuchBucket, or
+	// 403 for a bucket of another account (ExpectedBucketOwner).
 	var (
 		wg                     sync.WaitGroup
-		headErr                error
 		ver                    *s3.GetBucketVersioningOutput
 		enc                    *s3.GetBucketEncryptionOutput
 		pab                    *s3.GetPublicAccessBlockOutput
@@ -113,26 +126,29 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 		lifeErr                error
 	)
 	for _, read := range []func(){
-		func() { _, headErr = c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: b}) },
-		func() { ver, verErr = c.S3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b}) },
-		func() { enc, encErr = c.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b}) },
-		func() { pab, pabErr = c.S3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b}) },
 		func() {
-			own, ownErr = c.S3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
+			ver, verErr = c.S3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b, ExpectedBucketOwner: owner})
 		},
-		func() { tags, tagsErr = c.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b}) },
 		func() {
-			life, lifeErr = c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b})
+			enc, encErr = c.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b, ExpectedBucketOwner: owner})
+		},
+		func() {
+			pab, pabErr = c.S3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b, ExpectedBucketOwner: owner})
+		},
+		func() {
+			own, ownErr = c.S3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b, ExpectedBucketOwner: owner})
+		},
+		func() {
+			tags, tagsErr = c.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b, ExpectedBucketOwner: owner})
+		},
+		func() {
+			life, lifeErr = c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: b, ExpectedBucketOwner: owner})
 		},
 	} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			read()
-		}()
+		wg.Go(read)
 	}
 	wg.Wait()
-	if err := headErr; err != nil {
+	if err := verErr; err != nil {
 		if isNotFound(err, "NotFound", "NoSuchBucket") {
 			return nil, nil
 		}
@@ -142,9 +158,6 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
 	}
 	v := BucketValue{Name: name, Tags: map[string]string{}}
-	if verErr != nil {
-		return nil, fmt.Errorf("read versioning of bucket %s: %w", name, verErr)
-	}
 	v.Versioning = string(ver.Status)
 	switch err := encErr; {
 	case isNotFound(err, "ServerSideEncryptionConfigurationNotFoundError"):
@@ -203,7 +216,7 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 func putExpiration(ctx context.Context, c *Clients, name string, days, noncurrent int32) error {
 	bk := aws.String(name)
 	var rules []s3types.LifecycleRule
-	out, err := c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: bk})
+	out, err := c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: bk, ExpectedBucketOwner: bucketOwner(c)})
 	switch {
 	case isNotFound(err, "NoSuchLifecycleConfiguration"):
 	case err != nil:
@@ -221,12 +234,12 @@ func putExpiration(ctx context.Context, c *Clients, name string, days, noncurren
 		})
 	}
 	if len(rules) == 0 {
-		if _, err := c.S3.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: bk}); err != nil {
+		if _, err := c.S3.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: bk, ExpectedBucketOwner: bucketOwner(c)}); err != nil {
 			return fmt.Errorf("remove the lifecycle of bucket %s: %w", name, err)
 		}
 		return nil
 	}
-	if _, err := c.S3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: bk,
+	if _, err := c.S3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: bk, ExpectedBucketOwner: bucketOwner(c),
 		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: rules}}); err != nil {
 		return fmt.Errorf("set the lifecycle of bucket %s: %w", name, err)
 	}
@@ -257,26 +270,26 @@ func (bucketKind) Update(ctx context.Context, c *Clients, name string, before, a
 	bk := aws.String(name)
 	if a.PublicAccessBlock != b.PublicAccessBlock {
 		p := a.PublicAccessBlock
-		if _, err := c.S3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: bk, PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+		if _, err := c.S3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: bk, ExpectedBucketOwner: bucketOwner(c), PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
 			BlockPublicAcls: aws.Bool(p.BlockPublicAcls), BlockPublicPolicy: aws.Bool(p.BlockPublicPolicy),
 			IgnorePublicAcls: aws.Bool(p.IgnorePublicAcls), RestrictPublicBuckets: aws.Bool(p.RestrictPublicBuckets)}}); err != nil {
 			return fmt.Errorf("block public access on bucket %s: %w", name, err)
 		}
 	}
 	if a.Ownership != b.Ownership && a.Ownership != "" {
-		if _, err := c.S3.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: bk, OwnershipControls: &s3types.OwnershipControls{
+		if _, err := c.S3.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: bk, ExpectedBucketOwner: bucketOwner(c), OwnershipControls: &s3types.OwnershipControls{
 			Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnership(a.Ownership)}}}}); err != nil {
 			return fmt.Errorf("set object ownership of bucket %s: %w", name, err)
 		}
 	}
 	if a.Encryption != b.Encryption && a.Encryption != "" {
-		if _, err := c.S3.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: bk, ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+		if _, err := c.S3.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: bk, ExpectedBucketOwner: bucketOwner(c), ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
 			Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryption(a.Encryption)}}}}}); err != nil {
 			return fmt.Errorf("set default encryption of bucket %s: %w", name, err)
 		}
 	}
 	if a.Versioning != b.Versioning && a.Versioning != "" {
-		if _, err := c.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bk, VersioningConfiguration: &s3types.VersioningConfiguration{
+		if _, err := c.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bk, ExpectedBucketOwner: bucketOwner(c), VersioningConfiguration: &s3types.VersioningConfiguration{
 			Status: s3types.BucketVersioningStatus(a.Versioning)}}); err != nil {
 			return fmt.Errorf("set versioning of bucket %s: %w", name, err)
 		}
@@ -291,7 +304,7 @@ func (bucketKind) Update(ctx context.Context, c *Clients, name string, before, a
 		for _, k := range slices.Sorted(maps.Keys(a.Tags)) {
 			set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(a.Tags[k])})
 		}
-		if _, err := c.S3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: bk, Tagging: &s3types.Tagging{TagSet: set}}); err != nil {
+		if _, err := c.S3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: bk, ExpectedBucketOwner: bucketOwner(c), Tagging: &s3types.Tagging{TagSet: set}}); err != nil {
 			return fmt.Errorf("tag bucket %s: %w", name, err)
 		}
 	}
@@ -311,7 +324,7 @@ func sameTags(a, b map[string]string) bool {
 }
 
 func (bucketKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
-	_, err := c.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
+	_, err := c.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name), ExpectedBucketOwner: bucketOwner(c)})
 	if err != nil && !isNotFound(err, "NoSuchBucket", "NotFound") {
 		return fmt.Errorf("delete bucket %s: %w", name, err)
 	}
@@ -320,7 +333,7 @@ func (bucketKind) Delete(ctx context.Context, c *Clients, name string, _ Value) 
 
 // Count counts object versions and delete markers, up to limit.
 func (bucketKind) Count(ctx context.Context, c *Clients, name string, limit int) (int, error) {
-	out, err := c.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(name), MaxKeys: aws.Int32(int32(limit))})
+	out, err := c.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(name), ExpectedBucketOwner: bucketOwner(c), MaxKeys: aws.Int32(int32(limit))})
 	if isNotFound(err, "NoSuchBucket") {
 		return 0, nil
 	}
@@ -352,7 +365,7 @@ const UsageLimit = 100_000
 // that does not exist holds nothing.
 func Usage(ctx context.Context, c *Clients, name string, limit int) (BucketUsage, error) {
 	var u BucketUsage
-	in := &s3.ListObjectVersionsInput{Bucket: aws.String(name)}
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(name), ExpectedBucketOwner: bucketOwner(c)}
 	for {
 		out, err := c.S3.ListObjectVersions(ctx, in)
 		if isNotFound(err, "NoSuchBucket") {
@@ -384,7 +397,7 @@ func Usage(ctx context.Context, c *Clients, name string, limit int) (BucketUsage
 func (bucketKind) Empty(ctx context.Context, c *Clients, name string) error {
 	var previous []string
 	for {
-		out, err := c.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(name)})
+		out, err := c.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(name), ExpectedBucketOwner: bucketOwner(c)})
 		if isNotFound(err, "NoSuchBucket") {
 			return nil
 		}
@@ -415,7 +428,7 @@ func (bucketKind) Empty(ctx context.Context, c *Clients, name string) error {
 		for _, o := range all {
 			// Always by version ID, "null" included: without one, a
 			// versioned bucket only gets another delete marker.
-			in := &s3.DeleteObjectInput{Bucket: aws.String(name), Key: o.key}
+			in := &s3.DeleteObjectInput{Bucket: aws.String(name), ExpectedBucketOwner: bucketOwner(c), Key: o.key}
 			if aws.ToString(o.version) != "" {
 				in.VersionId = o.version
 			}

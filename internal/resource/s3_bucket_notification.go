@@ -39,7 +39,7 @@ var _ Kind = notificationKind{}
 func (notificationKind) Tagged() bool { return false }
 
 func (notificationKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
-	out, err := c.S3.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(name)})
+	out, err := c.S3.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(name), ExpectedBucketOwner: bucketOwner(c)})
 	if isNotFound(err, "NoSuchBucket") {
 		return nil, nil
 	}
@@ -99,7 +99,7 @@ func (notificationKind) Update(ctx context.Context, c *Clients, name string, _, 
 		}
 		cfg.LambdaFunctionConfigurations = append(cfg.LambdaFunctionConfigurations, fc)
 	}
-	if _, err := c.S3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(name), NotificationConfiguration: cfg}); err != nil {
+	if _, err := c.S3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(name), ExpectedBucketOwner: bucketOwner(c), NotificationConfiguration: cfg}); err != nil {
 		return fmt.Errorf("put notifications of bucket %s: %w", name, err)
 	}
 	return nil
@@ -107,7 +107,7 @@ func (notificationKind) Update(ctx context.Context, c *Clients, name string, _, 
 
 // Delete empties the bucket's notification configuration.
 func (notificationKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
-	_, err := c.S3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(name),
+	_, err := c.S3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String(name), ExpectedBucketOwner: bucketOwner(c),
 		NotificationConfiguration: &s3types.NotificationConfiguration{}})
 	if err != nil && !isNotFound(err, "NoSuchBucket") {
 		return fmt.Errorf("remove notifications of bucket %s: %w", name, err)

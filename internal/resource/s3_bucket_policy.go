@@ -30,7 +30,7 @@ var _ Kind = bucketPolicyKind{}
 func (bucketPolicyKind) Tagged() bool { return false }
 
 func (bucketPolicyKind) Read(ctx context.Context, c *Clients, name string) (Value, error) {
-	out, err := c.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(name)})
+	out, err := c.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(name), ExpectedBucketOwner: bucketOwner(c)})
 	if isNotFound(err, "NoSuchBucketPolicy", "NoSuchBucket") {
 		return nil, nil
 	}
@@ -53,14 +53,14 @@ func (bucketPolicyKind) Update(ctx context.Context, c *Clients, name string, _, 
 	if err := unmarshal(after, &p); err != nil {
 		return err
 	}
-	if _, err := c.S3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(name), Policy: aws.String(string(p.Policy))}); err != nil {
+	if _, err := c.S3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(name), ExpectedBucketOwner: bucketOwner(c), Policy: aws.String(string(p.Policy))}); err != nil {
 		return fmt.Errorf("put policy of bucket %s: %w", name, err)
 	}
 	return nil
 }
 
 func (bucketPolicyKind) Delete(ctx context.Context, c *Clients, name string, _ Value) error {
-	_, err := c.S3.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(name)})
+	_, err := c.S3.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(name), ExpectedBucketOwner: bucketOwner(c)})
 	if err != nil && !isNotFound(err, "NoSuchBucket", "NoSuchBucketPolicy") {
 		return fmt.Errorf("delete policy of bucket %s: %w", name, err)
 	}

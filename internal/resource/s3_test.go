@@ -2,7 +2,9 @@ package resource_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -55,13 +57,81 @@ func TestBucketCreateOwned(t *testing.T) {
 	wantValue(t, c, "s3_bucket", bucketName, want)
 }
 
+// TestBucketOfAnotherAccount: a bucket of the config's name that another
+// account owns is never read as this account's, even when its policy lets
+// this account read it: every read names the expected owner.
 func TestBucketOfAnotherAccount(t *testing.T) {
 	t.Parallel()
 	c, f := resourcetest.New(prodAccount, region)
-	f.FailNext("HeadBucket", resourcetest.APIError("Forbidden", "Forbidden"))
+	f.AddForeignBucket(bucketName, "999999999999")
 	v, err := kindOf(t, "s3_bucket").Read(context.Background(), c, bucketName)
 	if err == nil || !strings.Contains(err.Error(), bucketName) || !strings.Contains(err.Error(), "another account") {
 		t.Fatalf("Read = %s, %v; want an error saying the bucket is another account's", v, err)
+	}
+}
+
+// TestBucketCallsNameTheirOwner: every S3 call the bucket kinds make but
+// CreateBucket carries ExpectedBucketOwner, the account's own ID, so that
+// no read, change or deletion lands on a bucket another account owns.
+func TestBucketCallsNameTheirOwner(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, f := resourcetest.New(prodAccount, region)
+	bucket, policy, notification := kindOf(t, "s3_bucket"), kindOf(t, "s3_bucket_policy"), kindOf(t, "s3_bucket_notification")
+	want := value(t, bucketValue())
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(bucket.Create(ctx, c, bucketName, want))
+	changed := bucketValue()
+	changed.Tags = withTags(changed.Tags, map[string]string{"cost-center": "42"})
+	changed.ExpirationDays = 30
+	must(bucket.Update(ctx, c, bucketName, want, value(t, changed)))
+	pol := value(t, resource.BucketPolicyValue{Bucket: bucketName, Policy: json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::` + bucketName + `/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)})
+	must(policy.Create(ctx, c, bucketName, pol))
+	note := value(t, resource.NotificationValue{Bucket: bucketName, Lambda: []resource.LambdaNotification{{ID: "n", FunctionArn: "arn:aws:lambda:" + region + ":" + prodAccount + ":function:f", Events: []string{"s3:ObjectCreated:*"}}}})
+	must(notification.Create(ctx, c, bucketName, note))
+	for _, k := range []resource.Kind{bucket, policy, notification} {
+		if _, err := k.Read(ctx, c, bucketName); err != nil {
+			t.Fatal(err)
+		}
+	}
+	holder := bucket.(resource.DataHolder)
+	if _, err := resource.Usage(ctx, c, bucketName, 10); err != nil {
+		t.Fatal(err)
+	}
+	must(holder.Empty(ctx, c, bucketName))
+	must(notification.Delete(ctx, c, bucketName, note))
+	must(policy.Delete(ctx, c, bucketName, pol))
+	must(bucket.Delete(ctx, c, bucketName, want))
+
+	seen := map[string]bool{}
+	for _, call := range f.Calls() {
+		in := reflect.ValueOf(call.Input)
+		if in.Kind() != reflect.Pointer || in.Elem().Type().PkgPath() != reflect.TypeFor[s3.GetBucketPolicyInput]().PkgPath() {
+			continue
+		}
+		seen[call.Op] = true
+		field := in.Elem().FieldByName("ExpectedBucketOwner")
+		if call.Op == "CreateBucket" {
+			continue // S3 takes none: the bucket is new, and this account's
+		}
+		if !field.IsValid() {
+			t.Errorf("%s takes no ExpectedBucketOwner", call.Op)
+			continue
+		}
+		got, _ := field.Interface().(*string)
+		if aws.ToString(got) != prodAccount {
+			t.Errorf("%s: ExpectedBucketOwner %q, want %s", call.Op, aws.ToString(got), prodAccount)
+		}
+	}
+	for _, op := range []string{"GetBucketVersioning", "PutBucketTagging", "PutBucketLifecycleConfiguration", "PutBucketPolicy", "GetBucketNotificationConfiguration", "ListObjectVersions", "DeleteBucketPolicy", "DeleteBucket"} {
+		if !seen[op] {
+			t.Errorf("the kinds never called %s: the test no longer covers it", op)
+		}
 	}
 }
 

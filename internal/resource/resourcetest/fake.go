@@ -15,9 +15,11 @@ package resourcetest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
 
 	"github.com/xacct/xacct/internal/resource"
@@ -126,10 +128,39 @@ func (f *Fake) call(ctx context.Context, service, op string, in any, fn func() e
 		err, f.fail[op] = q[0], q[1:]
 	}
 	if err == nil {
+		err = f.checkBucketOwner(in)
+	}
+	if err == nil {
 		err = fn()
 	}
 	if err != nil {
 		return &smithy.OperationError{ServiceID: service, OperationName: op, Err: err}
+	}
+	return nil
+}
+
+// checkBucketOwner refuses an S3 call whose ExpectedBucketOwner is not the
+// account that owns its bucket, as S3 does (403 AccessDenied).
+func (f *Fake) checkBucketOwner(in any) error {
+	v := reflect.ValueOf(in)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	field, bucket := v.Elem().FieldByName("ExpectedBucketOwner"), v.Elem().FieldByName("Bucket")
+	if !field.IsValid() || !bucket.IsValid() {
+		return nil
+	}
+	want, _ := field.Interface().(*string)
+	if want == nil {
+		return nil
+	}
+	name, _ := bucket.Interface().(*string)
+	owner := f.accountID
+	if b := f.buckets[aws.ToString(name)]; b != nil && b.owner != "" {
+		owner = b.owner
+	}
+	if *want != owner {
+		return apiErr("AccessDenied", "Access Denied")
 	}
 	return nil
 }

@@ -23,6 +23,9 @@ type S3 struct {
 var _ resource.S3API = (*S3)(nil)
 
 type bucket struct {
+	// owner is the account that owns the bucket when it is not the
+	// fake's (AddForeignBucket).
+	owner        string
 	versioning   s3types.BucketVersioningStatus
 	encryption   *s3types.ServerSideEncryptionConfiguration
 	publicAccess *s3types.PublicAccessBlockConfiguration
@@ -99,6 +102,16 @@ func (x *S3) HeadBucket(ctx context.Context, in *s3.HeadBucketInput, _ ...func(*
 		return nil
 	})
 	return ok(&s3.HeadBucketOutput{BucketRegion: aws.String(x.f.region)}, err)
+}
+
+// AddForeignBucket gives another account, owner, a bucket of that name
+// whose policy lets this account in: a call that names an
+// ExpectedBucketOwner other than owner is refused (403), as S3 refuses it,
+// and any other is served as if the bucket were this account's.
+func (f *Fake) AddForeignBucket(name, owner string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.buckets[name] = &bucket{owner: owner, versioning: s3types.BucketVersioningStatusEnabled}
 }
 
 // CreateBucket creates a bucket. As in S3, the location constraint must
