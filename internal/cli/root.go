@@ -88,6 +88,7 @@ func defaultAWSConfig(ctx context.Context, profile string) (aws.Config, error) {
 // Main runs xacct with the process's arguments and streams and returns the
 // exit code.
 func Main() int {
+	startHeap(os.Getenv)
 	f := &Factory{IO: System(), AWS: defaultAWSConfig, Now: time.Now, NoColor: os.Getenv("NO_COLOR") != "", Getenv: os.Getenv}
 	return Run(f, nil)
 }
@@ -99,6 +100,7 @@ func MainWithSandbox(h SandboxHost) int {
 	if h.IsChild(os.Args) {
 		return h.RunChild(os.Args, os.Stdin, os.Stdout)
 	}
+	startHeap(os.Getenv)
 	f := &Factory{IO: System(), AWS: defaultAWSConfig, Now: time.Now, NoColor: os.Getenv("NO_COLOR") != "", Getenv: os.Getenv, Sandbox: h}
 	return Run(f, nil)
 }
