@@ -21,7 +21,6 @@ import (
 	"github.com/xacct/xacct/internal/resource"
 	"github.com/xacct/xacct/internal/stack"
 	"github.com/xacct/xacct/internal/state"
-	"github.com/xacct/xacct/lambda/artifact"
 )
 
 // BaseConfig returns the base AWS config for an account's profile (the
@@ -154,7 +153,7 @@ func Open(ctx context.Context, env Env, opts Options, operation string, lock boo
 // load reads and checks what needs no AWS call: the config, the
 // processor's package (returned by its CodeSha256, nil when not needed)
 // and the desired resources.
-func load(env Env, opts Options, need Need) (*Session, map[string][]byte, error) {
+func load(env Env, opts Options, need Need) (*Session, map[string]resource.Package, error) {
 	s, err := check(env, opts, need)
 	if err != nil {
 		return nil, nil, err
@@ -185,19 +184,20 @@ func check(env Env, opts Options, need Need) (*Session, error) {
 	return &Session{Config: cfg, env: env, opts: opts, kinds: resource.AllKinds()}, nil
 }
 
-// build reads and hashes the processor's package when need is
-// NeedPackage (returned by its CodeSha256, nil otherwise) and builds the
-// desired resources and the digest of the plan's inputs.
-func (s *Session) build(need Need) (map[string][]byte, error) {
-	var pkg []byte
+// build hashes the processor's package when need is NeedPackage (returned
+// by its CodeSha256, nil otherwise) and builds the desired resources and
+// the digest of the plan's inputs.
+func (s *Session) build(need Need) (map[string]resource.Package, error) {
+	var pkgs map[string]resource.Package
 	var codeSha string
 	var err error
 	switch need {
 	case NeedPackage:
-		if pkg, err = readPackage(s.Config); err != nil {
+		var pkg resource.Package
+		if codeSha, pkg, err = hashPackage(s.Config); err != nil {
 			return nil, err
 		}
-		codeSha = artifact.CodeSha256(pkg)
+		pkgs = map[string]resource.Package{codeSha: pkg}
 		s.desired, err = stack.Build(s.Config, codeSha)
 	case NeedNames:
 		// Who may do what does not depend on the package's contents.
@@ -208,15 +208,12 @@ func (s *Session) build(need Need) (map[string][]byte, error) {
 		return nil, err
 	}
 	s.digest = inputsDigest(s.Config, codeSha)
-	if pkg == nil {
-		return nil, nil
-	}
-	return map[string][]byte{codeSha: pkg}, nil
+	return pkgs, nil
 }
 
 // deploys hands the processor's package to the production account's
 // clients, which create or update the function with it.
-func (s *Session) deploys(pkgs map[string][]byte) {
+func (s *Session) deploys(pkgs map[string]resource.Package) {
 	if pkgs != nil {
 		s.clients["production"].Packages = pkgs
 	}

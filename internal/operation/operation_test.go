@@ -215,6 +215,39 @@ func TestOnlyPlanAndApplyNeedThePackage(t *testing.T) {
 	}
 }
 
+// TestPackageRebuiltAfterThePlan: a package rebuilt between the plan and
+// its apply is not deployed (the plan showed the hash of other bytes), the
+// error says so and what to run, and the function is not created.
+func TestPackageRebuiltAfterThePlan(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	s := w.open(NeedPackage, false)
+	ctx := context.Background()
+	p, err := s.Plan(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another arm64 package: same architecture, other bytes.
+	rebuilt := lambdaPackage(t, elf.EM_AARCH64)
+	rebuilt = append(rebuilt[:len(rebuilt):len(rebuilt)], 0)
+	if err := os.WriteFile(filepath.Join(w.dir, "processor.zip"), rebuilt, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Apply(ctx, p, false, nil)
+	if err == nil || !strings.Contains(err.Error(), "changed after the plan hashed it") {
+		t.Fatalf("apply = %v, want the package refused as changed since the plan", err)
+	}
+	var h *HintError
+	if !errors.As(err, &h) || !strings.Contains(h.Hint, "run xacct plan") {
+		t.Errorf("hint = %+v, want one saying to plan again", h)
+	}
+	for _, c := range w.fakes["production"].Calls() {
+		if c.Op == "CreateFunction" {
+			t.Errorf("the function was created from a package the plan did not hash")
+		}
+	}
+}
+
 // TestApplyThenNothingToDo: every kind of the stack round-trips through the
 // fakes (as AWS returns it: URL-encoded policies, reordered fields), so the
 // plan right after an apply is empty; a diff there is a canonicalization bug.

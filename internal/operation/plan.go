@@ -352,18 +352,36 @@ func checkPackage(cfg *config.Config) error {
 	return packageArchitecture(cfg, f, st.Size())
 }
 
-// readPackage reads the processor's package, and checks again that it is
-// one for the configured architecture (it may have been rebuilt since
-// checkPackage looked).
-func readPackage(cfg *config.Config) ([]byte, error) {
-	pkg, err := os.ReadFile(cfg.Production.Processor.Package)
+// hashPackage hashes the processor's package as it reads it: a plan needs
+// its CodeSha256, not its bytes (reading 4 MB into memory took longer than
+// hashing them). The package it returns reads the bytes again when a
+// deployment needs them, and refuses them if they no longer have that hash
+// or are no longer for the configured architecture.
+func hashPackage(cfg *config.Config) (string, resource.Package, error) {
+	path := cfg.Production.Processor.Package
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read the metadata processor's package: %w", err)
+		return "", nil, fmt.Errorf("read the metadata processor's package: %w", err)
 	}
-	if err := packageArchitecture(cfg, bytes.NewReader(pkg), int64(len(pkg))); err != nil {
-		return nil, err
+	defer f.Close()
+	codeSha, err := artifact.ReadCodeSha256(f)
+	if err != nil {
+		return "", nil, fmt.Errorf("read the metadata processor's package: %w", err)
 	}
-	return pkg, nil
+	return codeSha, func() ([]byte, error) {
+		pkg, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read the metadata processor's package: %w", err)
+		}
+		if now := artifact.CodeSha256(pkg); now != codeSha {
+			return nil, withHint(fmt.Errorf("the metadata processor's package %s changed after the plan hashed it (CodeSha256 %s, now %s): nothing was deployed from it", path, codeSha, now),
+				"run xacct plan (or apply) again to see and deploy the package as it is now")
+		}
+		if err := packageArchitecture(cfg, bytes.NewReader(pkg), int64(len(pkg))); err != nil {
+			return nil, err
+		}
+		return pkg, nil
+	}, nil
 }
 
 func packageArchitecture(cfg *config.Config, pkg io.ReaderAt, size int64) error {

@@ -167,7 +167,7 @@ func kindCases(t *testing.T) []kindCase {
 func setup(t *testing.T, tc kindCase) (*resource.Clients, *resourcetest.Fake) {
 	t.Helper()
 	c, f := resourcetest.New(prodAccount, region)
-	c.Packages = map[string][]byte{shaA: zipA, shaB: zipB}
+	c.Packages = map[string]resource.Package{shaA: packageOf(zipA), shaB: packageOf(zipB)}
 	for _, u := range tc.users {
 		f.AddUser(u)
 	}

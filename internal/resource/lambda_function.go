@@ -81,16 +81,29 @@ func (functionKind) Read(ctx context.Context, c *Clients, name string) (Value, e
 	return marshal(v), nil
 }
 
+// pkg reads the package of the function's CodeSha256.
+func (c *Clients) pkg(function, codeSha string) ([]byte, error) {
+	load, ok := c.Packages[codeSha]
+	if !ok {
+		return nil, fmt.Errorf("function %s: no package with SHA-256 %s was loaded", function, codeSha)
+	}
+	b, err := load()
+	if err != nil {
+		return nil, fmt.Errorf("function %s: %w", function, err)
+	}
+	return b, nil
+}
+
 func (functionKind) Create(ctx context.Context, c *Clients, name string, v Value) error {
 	var f FunctionValue
 	if err := unmarshal(v, &f); err != nil {
 		return err
 	}
-	pkg, ok := c.Packages[f.CodeSha256]
-	if !ok {
-		return fmt.Errorf("function %s: no package with SHA-256 %s was loaded", name, f.CodeSha256)
+	pkg, err := c.pkg(name, f.CodeSha256)
+	if err != nil {
+		return err
 	}
-	_, err := c.Lambda.CreateFunction(ctx, &lambda.CreateFunctionInput{
+	_, err = c.Lambda.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String(name), Runtime: lambdatypes.Runtime(f.Runtime), Handler: aws.String(f.Handler), Role: aws.String(f.Role),
 		Code: &lambdatypes.FunctionCode{ZipFile: pkg}, Architectures: []lambdatypes.Architecture{lambdatypes.Architecture(f.Architecture)},
 		MemorySize: aws.Int32(f.MemoryMB), Timeout: aws.Int32(f.TimeoutS), Environment: &lambdatypes.Environment{Variables: f.Environment},
@@ -113,9 +126,9 @@ func (functionKind) Update(ctx context.Context, c *Clients, name string, before,
 		return err
 	}
 	if a.CodeSha256 != b.CodeSha256 || a.Architecture != b.Architecture {
-		pkg, ok := c.Packages[a.CodeSha256]
-		if !ok {
-			return fmt.Errorf("function %s: no package with SHA-256 %s was loaded", name, a.CodeSha256)
+		pkg, err := c.pkg(name, a.CodeSha256)
+		if err != nil {
+			return err
 		}
 		if _, err := c.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(name), ZipFile: pkg,
 			Architectures: []lambdatypes.Architecture{lambdatypes.Architecture(a.Architecture)}}); err != nil {

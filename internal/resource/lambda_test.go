@@ -14,10 +14,29 @@ import (
 	"github.com/xacct/xacct/internal/resource/resourcetest"
 )
 
+// packageOf is a package already in memory.
+func packageOf(b []byte) resource.Package {
+	return func() ([]byte, error) { return b, nil }
+}
+
+// TestFunctionPackageThatChanged: a package whose bytes no longer match
+// the plan's hash is not deployed, and the function says why.
+func TestFunctionPackageThatChanged(t *testing.T) {
+	t.Parallel()
+	c, f := resourcetest.New(prodAccount, region)
+	changed := errors.New("the package changed since the plan read it")
+	c.Packages = map[string]resource.Package{shaA: func() ([]byte, error) { return nil, changed }}
+	err := kindOf(t, "lambda_function").Create(context.Background(), c, functionName, value(t, functionValue()))
+	if !errors.Is(err, changed) || !strings.Contains(err.Error(), functionName) {
+		t.Errorf("Create = %v, want the package's error, naming the function", err)
+	}
+	wantOps(t, "Create", f.Ops(), nil)
+}
+
 func TestFunctionCreateNeedsPackage(t *testing.T) {
 	t.Parallel()
 	c, f := resourcetest.New(prodAccount, region)
-	c.Packages = map[string][]byte{shaB: zipB}
+	c.Packages = map[string]resource.Package{shaB: packageOf(zipB)}
 	err := kindOf(t, "lambda_function").Create(context.Background(), c, functionName, value(t, functionValue()))
 	if err == nil || !strings.Contains(err.Error(), functionName) || !strings.Contains(err.Error(), shaA) {
 		t.Fatalf("Create = %v, want an error naming the function and the missing package", err)
@@ -31,7 +50,7 @@ func TestFunctionCreateNeedsPackage(t *testing.T) {
 func TestFunctionCreateWaitsForActive(t *testing.T) {
 	t.Parallel()
 	c, f := resourcetest.New(prodAccount, region)
-	c.Packages = map[string][]byte{shaA: zipA}
+	c.Packages = map[string]resource.Package{shaA: packageOf(zipA)}
 	f.PendingReads = 1
 	want := value(t, functionValue())
 	if err := kindOf(t, "lambda_function").Create(context.Background(), c, functionName, want); err != nil {
@@ -46,7 +65,7 @@ func TestFunctionWaitCancelled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	c, f := resourcetest.New(prodAccount, region)
-	c.Packages = map[string][]byte{shaA: zipA}
+	c.Packages = map[string]resource.Package{shaA: packageOf(zipA)}
 	f.PendingReads = 100
 	err := kindOf(t, "lambda_function").Create(ctx, c, functionName, value(t, functionValue()))
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -85,7 +104,7 @@ func TestFunctionUpdate(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			c, f := resourcetest.New(prodAccount, region)
-			c.Packages = map[string][]byte{shaA: zipA, shaB: zipB}
+			c.Packages = map[string]resource.Package{shaA: packageOf(zipA), shaB: packageOf(zipB)}
 			k := kindOf(t, "lambda_function")
 			fv := functionValue()
 			fv.Tags, fv.Environment = maps.Clone(fv.Tags), maps.Clone(fv.Environment)

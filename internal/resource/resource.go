@@ -52,6 +52,11 @@ type Resource struct {
 	DependsOn []Address
 }
 
+// Package returns a Lambda package's bytes. It is called when a function
+// is created or updated with the package, and fails when the bytes no
+// longer have the CodeSha256 the plan was computed with.
+type Package func() ([]byte, error)
+
 // Clients are one account's SDK clients.
 type Clients struct {
 	AccountID string
@@ -59,7 +64,7 @@ type Clients struct {
 	// Tags are set on what can only be tagged when it is created.
 	Tags map[string]string
 	// Packages are the Lambda packages this run may deploy, by CodeSha256.
-	Packages map[string][]byte
+	Packages map[string]Package
 	IAM      IAMAPI
 	S3       S3API
 	Logs     LogsAPI

@@ -92,6 +92,16 @@ func CodeSha256(pkg []byte) string {
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
+// ReadCodeSha256 is the CodeSha256 of the package r reads, hashed as it
+// is read.
+func ReadCodeSha256(r io.Reader) (string, error) {
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, r, make([]byte, 256<<10)); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
+}
+
 // Architecture says which Lambda architecture a package's bootstrap is
 // built for, and rejects a zip that is no Lambda package. It reads the
 // zip's directory and the bootstrap's ELF header, not the whole package.
