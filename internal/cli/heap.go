@@ -11,12 +11,12 @@ const startingHeap = 32 << 20
 
 // startHeap lets a run's heap grow to startingHeap before the collector's
 // first cycle, then hands the pace back to the default (GOGC=100). Most
-// commands finish well below it: a no-op plan's heap peaks near 8 MB, and
-// the default pace, a cycle each time the heap doubles from 4 MB, spent a
-// fifth of its CPU on two cycles that freed little (its ~50 requests' SDK
-// stacks and the processor's package are live until the end). A long run
-// (audit, reconcile) pays at most startingHeap more at its peak. A GOGC or
-// GOMEMLIMIT the user set is left alone.
+// commands finish well below it: a no-op plan's heap peaks near 7 MB, and
+// the default pace, a cycle each time the heap doubles from 4 MB, ran a
+// cycle in the middle of its ~50 concurrent requests that freed little (a
+// second one runs during package initialisation, before this can act). A
+// long run (audit, reconcile) pays at most startingHeap more at its peak.
+// A GOGC or GOMEMLIMIT the user set is left alone.
 func startHeap(getenv func(string) string) {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
 		return
