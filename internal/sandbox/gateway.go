@@ -911,9 +911,15 @@ func (g *gateway) forward(c *call, b *backend, rw rewriter) (int, []byte, bool) 
 
 // policyCache keeps identity policies per principal and bucket policies per
 // bucket. Every write goes through the gateway, so it invalidates exactly.
+// A read from kumo is stored only if no write began since the read did:
+// each account's IAM and each bucket have a generation that a write bumps,
+// read before kumo is asked and compared before the answer is stored, so a
+// slow read cannot put back what a write replaced.
 type policyCache struct {
 	mu      sync.Mutex
 	gen     map[string]int64 // account -> IAM generation
+	bgen    map[string]int64 // bucket -> generation of its policy and Block Public Access
+	writing map[string]int   // bucket -> writes of them in flight, while nothing of the bucket is stored
 	ident   map[string]cachedIdentity
 	roles   map[string]cachedRole // account|role -> the role's policies
 	buckets map[string]*iampolicy.NamedPolicy
@@ -932,7 +938,7 @@ type cachedIdentity struct {
 }
 
 func newPolicyCache() *policyCache {
-	return &policyCache{gen: map[string]int64{}, ident: map[string]cachedIdentity{}, roles: map[string]cachedRole{}, buckets: map[string]*iampolicy.NamedPolicy{}, hasBP: map[string]bool{}, bpa: map[string]publicAccessBlock{}}
+	return &policyCache{gen: map[string]int64{}, bgen: map[string]int64{}, writing: map[string]int{}, ident: map[string]cachedIdentity{}, roles: map[string]cachedRole{}, buckets: map[string]*iampolicy.NamedPolicy{}, hasBP: map[string]bool{}, bpa: map[string]publicAccessBlock{}}
 }
 
 func (pc *policyCache) bumpIAM(account string) {
@@ -943,10 +949,41 @@ func (pc *policyCache) bumpIAM(account string) {
 
 func (pc *policyCache) forgetBucket(bucket string) {
 	pc.mu.Lock()
+	pc.bgen[bucket]++
 	delete(pc.buckets, bucket)
 	delete(pc.hasBP, bucket)
 	delete(pc.bpa, bucket)
 	pc.mu.Unlock()
+}
+
+// writeBucket marks a write of the bucket's policy or Block Public Access
+// as in flight: what the cache holds of them is forgotten, and nothing is
+// stored until the returned func says the write ended (however it ended:
+// kumo may have applied a write whose client went away). So when the write's
+// answer reaches its client, the next request reads the bucket from kumo.
+func (pc *policyCache) writeBucket(bucket string) (done func()) {
+	pc.forgetBucket(bucket)
+	pc.mu.Lock()
+	pc.writing[bucket]++
+	pc.mu.Unlock()
+	return func() {
+		pc.mu.Lock()
+		if pc.writing[bucket]--; pc.writing[bucket] == 0 {
+			delete(pc.writing, bucket)
+		}
+		pc.mu.Unlock()
+		pc.forgetBucket(bucket)
+	}
+}
+
+// storeBucket runs store under the lock if the bucket's generation is
+// still gen (no write began since the read did) and no write is in flight.
+func (pc *policyCache) storeBucket(bucket string, gen int64, store func()) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.bgen[bucket] == gen && pc.writing[bucket] == 0 {
+		store()
+	}
 }
 
 // servePresigned authenticates an S3 request signed in its query string.

@@ -159,6 +159,7 @@ func (g *gateway) bucketPolicy(ctx context.Context, bucket string, b *backend) (
 		g.cache.mu.Unlock()
 		return np, nil
 	}
+	gen := g.cache.bgen[bucket]
 	g.cache.mu.Unlock()
 	out, err := b.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
 	var np *iampolicy.NamedPolicy
@@ -173,9 +174,9 @@ func (g *gateway) bucketPolicy(ctx context.Context, bucket string, b *backend) (
 	default:
 		return nil, fmt.Errorf("read bucket policy of %s: %w", bucket, err)
 	}
-	g.cache.mu.Lock()
-	g.cache.buckets[bucket] = np
-	g.cache.hasBP[bucket] = true
-	g.cache.mu.Unlock()
+	g.cache.storeBucket(bucket, gen, func() {
+		g.cache.buckets[bucket] = np
+		g.cache.hasBP[bucket] = true
+	})
 	return np, nil
 }

@@ -318,19 +318,19 @@ func (g *gateway) serveS3(c *call) {
 		g.fail(c, http.StatusBadRequest, "InvalidArgument", "Invalid attribute name specified.")
 		return
 	}
+	if (policy || bpa) && c.r.Method != http.MethodGet && c.r.Method != http.MethodHead || op.action == "s3:DeleteBucket" {
+		// A write of the bucket's policy or Block Public Access, or its
+		// deletion: nothing of them is cached while it is in flight. A
+		// read of them changes nothing and forgets nothing.
+		defer g.cache.writeBucket(op.bucket)()
+	}
 	status, _, ok := g.exchangeS3(c, op, owner, b)
 	if !ok || status/100 != 2 {
 		return
 	}
 	switch {
-	case (policy || bpa) && c.r.Method != http.MethodGet && c.r.Method != http.MethodHead:
-		// A bucket's policy or Block Public Access was written: what the
-		// cache holds of them is forgotten (a read of them changes
-		// nothing, and used to empty the cache on every plan).
-		g.cache.forgetBucket(op.bucket)
 	case op.action == "s3:DeleteBucket":
 		_ = g.st.update(func() error { delete(g.st.Buckets, op.bucket); return nil })
-		g.cache.forgetBucket(op.bucket)
 	case op.action == "s3:PutObject" && op.key != "":
 		if _, isPart := op.query["partNumber"]; !isPart {
 			if _, isCreate := op.query["uploads"]; !isCreate {

@@ -57,6 +57,7 @@ func (g *gateway) effectivePublicAccessBlock(ctx context.Context, bucket, owner 
 	acct := g.accountPublicAccessBlock(owner)
 	g.cache.mu.Lock()
 	bk, ok := g.cache.bpa[bucket]
+	gen := g.cache.bgen[bucket]
 	g.cache.mu.Unlock()
 	if !ok {
 		b := g.sb.accounts[owner]
@@ -72,9 +73,7 @@ func (g *gateway) effectivePublicAccessBlock(ctx context.Context, bucket, owner 
 		default:
 			return publicAccessBlock{}, fmt.Errorf("read public access block of %s: %w", bucket, err)
 		}
-		g.cache.mu.Lock()
-		g.cache.bpa[bucket] = bk
-		g.cache.mu.Unlock()
+		g.cache.storeBucket(bucket, gen, func() { g.cache.bpa[bucket] = bk })
 	}
 	return bk.or(acct), nil
 }
