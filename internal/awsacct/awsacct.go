@@ -10,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -214,6 +216,7 @@ func onePerProfile(load BaseConfig) BaseConfig {
 		mu.Unlock()
 		if !ok {
 			l.cfg, l.err = load(ctx, profile)
+			l.cfg.HTTPClient = roomForAccounts(l.cfg.HTTPClient)
 			close(l.done)
 		}
 		select {
@@ -225,6 +228,27 @@ func onePerProfile(load BaseConfig) BaseConfig {
 		c.APIOptions = slices.Clip(c.APIOptions)
 		return c, l.err
 	}
+}
+
+// sharedIdlePerHost is how many idle connections to one host the HTTP
+// client that accounts share keeps: every account's requests to a service
+// at once (--parallelism each), so that a burst's connections are kept for
+// the next instead of closed and dialled again (the SDK's default keeps 10,
+// enough for one account).
+const sharedIdlePerHost = 256
+
+// roomForAccounts gives the SDK's own HTTP client room for the idle
+// connections of several accounts; a client the user's config set is
+// theirs, and left alone.
+func roomForAccounts(c aws.HTTPClient) aws.HTTPClient {
+	bc, ok := c.(*awshttp.BuildableClient)
+	if !ok {
+		return c
+	}
+	return bc.WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = max(t.MaxIdleConns, sharedIdlePerHost)
+		t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, sharedIdlePerHost)
+	})
 }
 
 // baseFor is the account's base config in the region, at its endpoint.

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -538,6 +539,30 @@ func TestAccountsOfOneProfileShareItsBase(t *testing.T) {
 	r.APIOptions = append(r.APIOptions, nil)
 	if p.APIOptions[len(p.APIOptions)-1] == nil || len(r.APIOptions) != n+1 {
 		t.Errorf("an append to reporting's APIOptions overwrote production's")
+	}
+}
+
+// TestSharedClientKeepsEveryAccountsConnections: the SDK's HTTP client that
+// the accounts of one profile share keeps idle connections for all of them
+// (the SDK's default, 10 per host, is one account's --parallelism).
+func TestSharedClientKeepsEveryAccountsConnections(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sdk := func(ctx context.Context, profile string) (aws.Config, error) {
+		c, err := e.base(ctx, profile)
+		c.HTTPClient = awshttp.NewBuildableClient()
+		return c, err
+	}
+	cfgs, err := Connect(t.Context(), testRegion, e.at(prod, rep), sdk, testSession)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	bc, ok := cfgs["production"].HTTPClient.(*awshttp.BuildableClient)
+	if !ok || cfgs["reporting"].HTTPClient != cfgs["production"].HTTPClient {
+		t.Fatalf("production's client %T is not the SDK's, shared with reporting", cfgs["production"].HTTPClient)
+	}
+	if tr := bc.GetTransport(); tr.MaxIdleConnsPerHost < 2*10 || tr.MaxIdleConns < tr.MaxIdleConnsPerHost {
+		t.Errorf("the shared client keeps %d idle connections per host (%d in all), want room for every account's", tr.MaxIdleConnsPerHost, tr.MaxIdleConns)
 	}
 }
 
