@@ -14,6 +14,7 @@ import (
 
 type bucketAPI interface {
 	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
 	CreateBucket(context.Context, *s3.CreateBucketInput, ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
 	DeleteBucket(context.Context, *s3.DeleteBucketInput, ...func(*s3.Options)) (*s3.DeleteBucketOutput, error)
 	GetBucketVersioning(context.Context, *s3.GetBucketVersioningInput, ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
@@ -73,6 +74,30 @@ type ForeignBucketError struct {
 
 func (e *ForeignBucketError) Error() string {
 	return fmt.Sprintf("bucket %s exists but belongs to another account than %s (bucket names are global): choose another name", e.Bucket, e.AccountID)
+}
+
+// refusedBucket says why S3 refused (403) to read a bucket of the account's
+// name: the account's own list of buckets tells a bucket another account
+// owns from one of this account that its credentials may not read (an SCP,
+// a boundary, a Deny in the bucket's policy); without that list, it says
+// both.
+func refusedBucket(ctx context.Context, c *Clients, name string, refused error) error {
+	in := &s3.ListBucketsInput{}
+	for {
+		out, err := c.S3.ListBuckets(ctx, in)
+		if err != nil {
+			return fmt.Errorf("read bucket %s: access denied: another account owns it (bucket names are global), or this account's credentials may not read it (listing the account's buckets to tell which was refused too: %v): %w", name, err, refused)
+		}
+		for _, b := range out.Buckets {
+			if aws.ToString(b.Name) == name {
+				return fmt.Errorf("read bucket %s: the bucket is this account's, but its credentials may not read it: %w", name, refused)
+			}
+		}
+		if aws.ToString(out.ContinuationToken) == "" {
+			return &ForeignBucketError{Bucket: name, AccountID: c.AccountID}
+		}
+		in.ContinuationToken = out.ContinuationToken
+	}
 }
 
 // BucketExists reports whether the account of c owns the bucket.
@@ -153,7 +178,7 @@ func (bucketKind) Read(ctx context.Context, c *Clients, name string) (Value, err
 			return nil, nil
 		}
 		if isNotFound(err, "Forbidden", "AccessDenied", "403") {
-			return nil, &ForeignBucketError{Bucket: name, AccountID: c.AccountID}
+			return nil, refusedBucket(ctx, c, name, err)
 		}
 		return nil, fmt.Errorf("read bucket %s: %w", name, err)
 	}

@@ -3,6 +3,7 @@ package resource_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -59,14 +60,49 @@ func TestBucketCreateOwned(t *testing.T) {
 
 // TestBucketOfAnotherAccount: a bucket of the config's name that another
 // account owns is never read as this account's, even when its policy lets
-// this account read it: every read names the expected owner.
+// this account read it (every read names the expected owner), and a
+// refused read of the account's own bucket is not mistaken for one.
 func TestBucketOfAnotherAccount(t *testing.T) {
 	t.Parallel()
-	c, f := resourcetest.New(prodAccount, region)
-	f.AddForeignBucket(bucketName, "999999999999")
-	v, err := kindOf(t, "s3_bucket").Read(context.Background(), c, bucketName)
-	if err == nil || !strings.Contains(err.Error(), bucketName) || !strings.Contains(err.Error(), "another account") {
-		t.Fatalf("Read = %s, %v; want an error saying the bucket is another account's", v, err)
+	denied := resourcetest.APIError("AccessDenied", "Access Denied")
+	tests := []struct {
+		name    string
+		setup   func(*resourcetest.Fake, *resource.Clients)
+		wantErr []string
+		foreign bool
+	}{
+		{name: "another account's", setup: func(f *resourcetest.Fake, _ *resource.Clients) { f.AddForeignBucket(bucketName, "999999999999") },
+			wantErr: []string{bucketName, "belongs to another account"}, foreign: true},
+		{name: "this account's, its read refused", setup: func(f *resourcetest.Fake, c *resource.Clients) {
+			if _, err := c.S3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucketName), CreateBucketConfiguration: locationIn(region)}); err != nil {
+				t.Fatal(err)
+			}
+			f.FailNext("GetBucketVersioning", denied)
+		}, wantErr: []string{bucketName, "is this account's, but its credentials may not read it", "AccessDenied"}},
+		{name: "unknown: the account's list refused too", setup: func(f *resourcetest.Fake, _ *resource.Clients) {
+			f.AddForeignBucket(bucketName, "999999999999")
+			f.FailNext("ListBuckets", denied)
+		}, wantErr: []string{bucketName, "another account owns it", "or this account's credentials may not read it"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, f := resourcetest.New(prodAccount, region)
+			tt.setup(f, c)
+			v, err := kindOf(t, "s3_bucket").Read(context.Background(), c, bucketName)
+			if err == nil {
+				t.Fatalf("Read = %s, want an error", v)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Read error %q does not say %q", err, w)
+				}
+			}
+			var fe *resource.ForeignBucketError
+			if errors.As(err, &fe) != tt.foreign {
+				t.Errorf("Read error %v: ForeignBucketError %v, want %v", err, !tt.foreign, tt.foreign)
+			}
+		})
 	}
 }
 

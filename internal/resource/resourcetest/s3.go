@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -102,6 +103,20 @@ func (x *S3) HeadBucket(ctx context.Context, in *s3.HeadBucketInput, _ ...func(*
 		return nil
 	})
 	return ok(&s3.HeadBucketOutput{BucketRegion: aws.String(x.f.region)}, err)
+}
+
+// ListBuckets lists the account's own buckets, in one page.
+func (x *S3) ListBuckets(ctx context.Context, in *s3.ListBucketsInput, _ ...func(*s3.Options)) (*s3.ListBucketsOutput, error) {
+	out := &s3.ListBucketsOutput{}
+	err := x.f.call(ctx, "S3", "ListBuckets", in, func() error {
+		for _, name := range slices.Sorted(maps.Keys(x.f.buckets)) {
+			if x.f.buckets[name].owner == "" {
+				out.Buckets = append(out.Buckets, s3types.Bucket{Name: aws.String(name)})
+			}
+		}
+		return nil
+	})
+	return ok(out, err)
 }
 
 // AddForeignBucket gives another account, owner, a bucket of that name
