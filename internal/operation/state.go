@@ -37,11 +37,24 @@ type StateView struct {
 // the state commands, which take no --parallelism.
 const stateParallelism = 10
 
+// stateClient is the S3 client of the state backend: every request names
+// the state account as the bucket's owner, so a bucket of that name that
+// another account owns is never read as the state or written to.
+func stateClient(cfg *config.Config, awsCfg aws.Config) state.S3API {
+	owner := ""
+	for _, a := range cfg.Accounts.All() {
+		if a.Name == cfg.State.S3.Account {
+			owner = a.ID
+		}
+	}
+	return resource.NewS3Client(awsCfg, resource.ExpectOwner(owner))
+}
+
 // openState opens the configured state backend.
 func openState(ctx context.Context, cfg *config.Config, awsCfgs map[string]aws.Config) (state.Store, error) {
 	if cfg.State.Backend == "s3" {
 		b := cfg.State.S3
-		return state.OpenS3(ctx, resource.NewS3Client(awsCfgs[b.Account]), b.Bucket, b.Key, cfg.Stack)
+		return state.OpenS3(ctx, stateClient(cfg, awsCfgs[b.Account]), b.Bucket, b.Key, cfg.Stack)
 	}
 	return state.Open(cfg.State.Path, cfg.Stack)
 }
@@ -195,7 +208,7 @@ func MigrateState(ctx context.Context, env Env, configFile, to string) (*Migrate
 	if err != nil {
 		return nil, err
 	}
-	remote, err := state.OpenS3(ctx, resource.NewS3Client(awsCfgs[b.Account]), b.Bucket, b.Key, cfg.Stack)
+	remote, err := state.OpenS3(ctx, stateClient(cfg, awsCfgs[b.Account]), b.Bucket, b.Key, cfg.Stack)
 	if err != nil {
 		return nil, err
 	}
@@ -237,5 +250,5 @@ func ForceUnlock(ctx context.Context, env Env, configFile, id string) (string, e
 	if err != nil {
 		return "", err
 	}
-	return "s3://" + b.Bucket + "/" + b.Key, state.ForceUnlockS3(ctx, resource.NewS3Client(awsCfg[b.Account]), b.Bucket, b.Key, id)
+	return "s3://" + b.Bucket + "/" + b.Key, state.ForceUnlockS3(ctx, stateClient(cfg, awsCfg[b.Account]), b.Bucket, b.Key, id)
 }

@@ -11,11 +11,14 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/xacct/xacct/internal/awserr"
 	"github.com/xacct/xacct/internal/iampolicy"
@@ -125,7 +128,7 @@ func NewClients(accountID string, cfg aws.Config) *Clients {
 		AccountID:  accountID,
 		Region:     cfg.Region,
 		IAM:        iam.NewFromConfig(cfg),
-		S3:         NewS3Client(cfg),
+		S3:         NewS3Client(cfg, ExpectOwner(accountID)),
 		Logs:       cloudwatchlogs.NewFromConfig(cfg),
 		Lambda:     lambda.NewFromConfig(cfg),
 		CloudTrail: cloudtrail.NewFromConfig(cfg),
@@ -134,12 +137,42 @@ func NewClients(accountID string, cfg aws.Config) *Clients {
 
 // NewS3Client is an S3 client for an account's config, addressed
 // path-style at a custom endpoint (the local sandbox).
-func NewS3Client(cfg aws.Config) *s3.Client {
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+func NewS3Client(cfg aws.Config, optFns ...func(*s3.Options)) *s3.Client {
+	return s3.NewFromConfig(cfg, append([]func(*s3.Options){func(o *s3.Options) {
 		o.UsePathStyle = cfg.BaseEndpoint != nil
 		// Objects written without a checksum are normal here; no log line.
 		o.DisableLogOutputChecksumValidationSkipped = true
-	})
+	}}, optFns...)...)
+}
+
+// expectedOwnerHeader names the account a request expects to own its
+// bucket.
+const expectedOwnerHeader = "X-Amz-Expected-Bucket-Owner"
+
+// ExpectOwner makes every request of an S3 client that acts on one of
+// account's buckets say so (x-amz-expected-bucket-owner, unless the request
+// names an owner itself): S3 refuses (403) a request on a bucket of that
+// name that another account owns, even one whose policy would let the
+// account in. CreateBucket and ListBuckets act on no existing bucket and
+// name none. An empty account names none.
+func ExpectOwner(account string) func(*s3.Options) {
+	return func(o *s3.Options) {
+		if account == "" {
+			return
+		}
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Build.Add(middleware.BuildMiddlewareFunc("xacct.ExpectOwner", func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+				switch awsmw.GetOperationName(ctx) {
+				case "CreateBucket", "ListBuckets":
+				default:
+					if req, ok := in.Request.(*smithyhttp.Request); ok && req.Header.Get(expectedOwnerHeader) == "" {
+						req.Header.Set(expectedOwnerHeader, account)
+					}
+				}
+				return next.HandleBuild(ctx, in)
+			}), middleware.After)
+		})
+	}
 }
 
 // Kind is one kind of resource.

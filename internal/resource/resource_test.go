@@ -5,8 +5,16 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"sync"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/xacct/xacct/internal/resource"
 	"github.com/xacct/xacct/internal/resource/resourcetest"
@@ -214,5 +222,44 @@ func TestKindsTagged(t *testing.T) {
 		if _, got := k.(resource.DataHolder); got != slices.Contains(holders, name) {
 			t.Errorf("%s: DataHolder = %v", name, got)
 		}
+	}
+}
+
+// TestExpectOwner: an account's S3 client names the account as the owner of
+// the bucket each request acts on, but for CreateBucket and ListBuckets,
+// which act on none of its buckets, and leaves an owner a request names
+// itself.
+func TestExpectOwner(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	got := map[string]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got[r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery] = r.Header.Get("X-Amz-Expected-Bucket-Owner")
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/xml")
+		_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Result/>`))
+	}))
+	t.Cleanup(srv.Close)
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")}
+	c := resource.NewClients(prodAccount, cfg).S3
+	ctx := context.Background()
+	b := aws.String("b")
+	_, _ = c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: b})
+	_, _ = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: b, Key: aws.String("k")})
+	_, _ = c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: b, ExpectedBucketOwner: aws.String("999999999999")})
+	_, _ = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b})
+	_, _ = c.ListBuckets(ctx, &s3.ListBucketsInput{})
+	want := map[string]string{
+		"GET /b?versioning=":            prodAccount,
+		"DELETE /b/k?x-id=DeleteObject": prodAccount,
+		"GET /b?tagging=":               "999999999999",
+		"PUT /b?":                       "",
+		"GET /?x-id=ListBuckets":        "",
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("x-amz-expected-bucket-owner by request (-want +got):\n%s", d)
 	}
 }
