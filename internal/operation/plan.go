@@ -161,9 +161,34 @@ func (s *Session) AdoptedData(ctx context.Context, p *plan.Plan) (string, error)
 
 // Apply runs p, calling on as each change starts and finishes (serialized).
 func (s *Session) Apply(ctx context.Context, p *plan.Plan, force bool, on func(Event)) (Result, error) {
+	if err := s.packageUnchanged(p); err != nil {
+		return Result{}, err
+	}
 	return apply.Run(ctx, p, s.clients, s.st, apply.Options{
 		Kinds: s.kinds, Parallelism: s.opts.Parallelism, ForceDeleteData: force, Now: s.env.Now, OnEvent: on,
 	})
+}
+
+// packageUnchanged reads the processor's package before the first change
+// of a plan that deploys it, so that a package rebuilt since the plan
+// hashed it stops the apply before anything is changed, not when the
+// function's turn comes. The function's create or update reads it again.
+func (s *Session) packageUnchanged(p *plan.Plan) error {
+	for _, c := range p.Changes {
+		if c.Addr.Kind != "lambda_function" || c.After == nil {
+			continue
+		}
+		var f resource.FunctionValue
+		if err := json.Unmarshal(c.After, &f); err != nil {
+			return fmt.Errorf("%s: %w", c.Addr, err)
+		}
+		if load, ok := s.clients["production"].Packages[f.CodeSha256]; ok {
+			if _, err := load(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // SavedPlan is a saved plan as read from its file.
