@@ -357,7 +357,7 @@ func (g *gateway) invoke(c *call, b *backend, account, fn string) {
 	if typ == "Event" {
 		payload := c.body
 		go func() {
-			ctx, cancel := g.runtimes.background(15 * time.Minute)
+			ctx, cancel := g.runtimes.background(g.sb.eventBudget)
 			defer cancel()
 			if err := g.runtimes.invokeAsync(ctx, account, fn, payload); err != nil {
 				g.sb.logf("sandbox: asynchronous invocation of %s: %v", fn, err)

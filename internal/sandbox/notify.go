@@ -251,7 +251,7 @@ func (g *gateway) objectCreated(c *call, op s3Op, owner string) {
 	// event all the same.
 	respETag, bodySize := strings.Trim(c.w.Header().Get("ETag"), `"`), int64(len(c.body))
 	go func() {
-		ctx, cancel := g.runtimes.background(eventBudget)
+		ctx, cancel := g.runtimes.background(g.sb.eventBudget)
 		defer cancel()
 		in := &s3.HeadObjectInput{Bucket: aws.String(op.bucket), Key: aws.String(op.key)}
 		if v := ev.versionID; v != "" && v != nullVersion {
@@ -292,20 +292,26 @@ func (g *gateway) objectRemoved(c *call, bucket, owner string, rs []removal) {
 	for _, r := range rs {
 		events = append(events, g.newS3Event(c, removedEventName(r.marker), bucket, owner, r.key, r.versionID))
 	}
+	// Its events are delivered one after another under one context: a
+	// request that removed many keys has 30 s for each (or the budget, if
+	// shorter) where that adds up to more than the budget.
+	budget := g.sb.eventBudget
+	budget = max(budget, time.Duration(len(events))*min(budget, 30*time.Second))
 	go func() {
-		ctx, cancel := g.runtimes.background(max(eventBudget, time.Duration(len(events))*30*time.Second))
+		ctx, cancel := g.runtimes.background(budget)
 		defer cancel()
 		g.deliver(ctx, cfg, events)
 	}()
 }
 
-// eventBudget is how long the sandbox tries to deliver one notification
-// (Lambda keeps an asynchronous event for its maximum age, six hours by
-// default). Events queue behind each other at a function, and a loaded
-// machine is slow: 30 s dropped ten of twenty retried events under load
-// 11. An event whose budget ends goes to the function's on-failure
-// destination (EventAgeExceeded), as Lambda sends one it gave up on.
-const eventBudget = 15 * time.Minute
+// DefaultEventBudget is how long the sandbox tries to deliver one
+// asynchronous event unless Options.EventBudget says otherwise (Lambda
+// keeps an asynchronous event for its maximum age, six hours by default).
+// Events queue behind each other at a function, and a loaded machine is
+// slow: 30 s dropped ten of twenty retried events under load 11. An event
+// whose budget ends goes to the function's on-failure destination
+// (EventAgeExceeded), as Lambda sends one it gave up on.
+const DefaultEventBudget = 15 * time.Minute
 
 func removedEventName(marker bool) string {
 	if marker {

@@ -79,6 +79,12 @@ type Options struct {
 	// log files, TrailDigest its digest files; zero: DefaultTrailDelivery,
 	// DefaultTrailDigest (cloudtrail.go says why those).
 	TrailDelivery, TrailDigest time.Duration
+	// EventBudget is how long the sandbox tries to deliver an asynchronous
+	// event (an S3 notification, an Invoke of type Event) before it sends
+	// the event to the function's on-failure destination as
+	// EventAgeExceeded; zero: DefaultEventBudget (notify.go says why that).
+	// A test of that path sets a second or two.
+	EventBudget time.Duration
 	// HostBuildDirs are where make lambda writes the processor's host
 	// build (artifact.HostDir of the package), which the sandbox runs where
 	// it cannot run a package's Linux bootstrap (hostbuild.go).
@@ -113,6 +119,7 @@ type Sandbox struct {
 	logf                  func(string, ...any)
 	hostBuildDirs         []string
 	forceHostBuild        bool
+	eventBudget           time.Duration
 }
 
 // backend is one account's kumo process and the SDK clients the gateway
@@ -185,6 +192,10 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 		logf:              opts.Logf,
 		hostBuildDirs:     opts.HostBuildDirs,
 		forceHostBuild:    opts.ForceHostBuild,
+		eventBudget:       opts.EventBudget,
+	}
+	if sb.eventBudget <= 0 {
+		sb.eventBudget = DefaultEventBudget
 	}
 	if sb.logf == nil {
 		sb.logf = func(string, ...any) {}
