@@ -200,20 +200,48 @@ func (rt *runtimes) close() {
 // Lambda's asynchronous invocation does: the caller does not wait (it runs in
 // the notification's goroutine), and a function error is retried twice with
 // backoff (or as the function's event invoke configuration says). An event
-// that fails every attempt, or grows older than the configuration's maximum
-// age before one, goes to the function's on-failure destination
-// (asyncdest.go), else it is dropped and logged.
+// that fails every attempt, or whose time runs out (attemptAsync), goes to
+// the function's on-failure destination (asyncdest.go), else it is dropped
+// and logged.
 func (rt *runtimes) invokeAsync(ctx context.Context, account, fn string, payload []byte) error {
 	ev := asyncEvent{requestID: newUUID(), received: time.Now(), payload: payload, condition: conditionRetriesExhausted}
-	if _, err := rt.ensure(ctx, account, fn); err != nil {
+	// A function that cannot start drops the event (the caller logs why);
+	// a budget that ran out while it started (a cold start on a loaded
+	// machine) is the event's time running out, which attemptAsync sees
+	// before its first attempt.
+	if _, err := rt.ensure(ctx, account, fn); err != nil && ctx.Err() == nil {
 		return err
 	}
 	b := rt.g.sb.accounts[account]
-	var lastErr error
 	retries, maxAge := rt.g.asyncLimits(account, fn)
-	attempts := 1 + retries
-attempts:
-	for attempt := 0; attempt < attempts; attempt++ {
+	lastErr := attemptAsync(ctx, &ev, retries, maxAge, func(ctx context.Context) (*lambda.InvokeOutput, error) {
+		return b.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(fn), InvocationType: lambdatypes.InvocationTypeRequestResponse, Payload: payload})
+	})
+	if lastErr == nil {
+		return nil
+	}
+	// A context of its own: the event's may be what ran out.
+	fctx, cancel := rt.background(30 * time.Second)
+	defer cancel()
+	if where, ok := rt.g.sendToOnFailure(fctx, account, fn, ev); ok {
+		return fmt.Errorf("event failed (%s, %d attempts); its record is at %s: %w", ev.condition, ev.invokeCount, where, lastErr)
+	}
+	return fmt.Errorf("event dropped after %d attempts: %w", ev.invokeCount, lastErr)
+}
+
+// attemptAsync makes an asynchronous event's attempts with invoke: one,
+// and after a function error up to retries more with backoff. It returns
+// nil once an attempt succeeds; else the last attempt's error, and ev says
+// how many attempts were made, the function's last answer and why the event
+// failed: RetriesExhausted after the last attempt's function error, or
+// EventAgeExceeded when its time ran out, either its maximum age (checked
+// before each attempt, as Lambda does not cut an attempt short for it) or
+// the sandbox's budget for it, ctx (which may end during an attempt: the
+// event is given up then, retries left or not, and the function's late
+// answer goes nowhere).
+func attemptAsync(ctx context.Context, ev *asyncEvent, retries int, maxAge time.Duration, invoke func(context.Context) (*lambda.InvokeOutput, error)) error {
+	var lastErr error
+	for attempt := 0; attempt < 1+max(retries, 0); attempt++ {
 		if attempt > 0 {
 			select {
 			case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
@@ -226,12 +254,15 @@ attempts:
 			// to the on-failure destination, as Lambda sends an event it
 			// gave up on, never silently away.
 			ev.condition = conditionEventAgeExceeded
-			if ctx.Err() != nil && lastErr == nil {
-				lastErr = ctx.Err()
+			switch {
+			case ctx.Err() != nil && lastErr == nil:
+				return ctx.Err()
+			case lastErr == nil:
+				return fmt.Errorf("older than its maximum age (%v)", maxAge)
 			}
-			break attempts
+			return lastErr
 		}
-		out, err := b.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(fn), InvocationType: lambdatypes.InvocationTypeRequestResponse, Payload: payload})
+		out, err := invoke(ctx)
 		switch {
 		case err != nil && strings.Contains(err.Error(), "has no runtime handler"):
 			// The first poll has reached the gateway but not yet kumo.
@@ -241,6 +272,12 @@ attempts:
 			case <-time.After(10 * time.Millisecond):
 			case <-ctx.Done():
 			}
+		case err != nil && ctx.Err() != nil:
+			// The budget ran out while the function ran: the event's time
+			// is up, even if this was its last attempt.
+			ev.invokeCount++
+			ev.condition = conditionEventAgeExceeded
+			return err
 		case err != nil:
 			ev.invokeCount++
 			lastErr = err
@@ -252,16 +289,7 @@ attempts:
 			return nil
 		}
 	}
-	if lastErr == nil {
-		lastErr = fmt.Errorf("older than its maximum age (%v)", maxAge)
-	}
-	// A context of its own: the event's may be what ran out.
-	fctx, cancel := rt.background(30 * time.Second)
-	defer cancel()
-	if where, ok := rt.g.sendToOnFailure(fctx, account, fn, ev); ok {
-		return fmt.Errorf("event failed (%s, %d attempts); its record is at %s: %w", ev.condition, ev.invokeCount, where, lastErr)
-	}
-	return fmt.Errorf("event dropped after %d attempts: %w", ev.invokeCount, lastErr)
+	return lastErr
 }
 
 // ensure starts the function's bootstrap if it is not running with its

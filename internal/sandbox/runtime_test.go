@@ -1,10 +1,16 @@
 package sandbox
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
 func TestParseRuntimeCall(t *testing.T) {
@@ -71,5 +77,72 @@ func TestRuntimeProxyRefusesWithoutForwarding(t *testing.T) {
 		if w.Code != tc.want {
 			t.Errorf("GET %s: %d %s, want %d", tc.path, w.Code, w.Body, tc.want)
 		}
+	}
+}
+
+// TestAttemptAsync: an event whose time runs out is given up as
+// EventAgeExceeded however it runs out (the budget before the first
+// attempt, during an attempt with retries left or during the last one,
+// during the backoff; the maximum age between attempts), never as a
+// success or as RetriesExhausted.
+func TestAttemptAsync(t *testing.T) {
+	t.Parallel()
+	functionError := func(context.Context) (*lambda.InvokeOutput, error) {
+		return &lambda.InvokeOutput{StatusCode: 200, FunctionError: aws.String("Unhandled"), Payload: []byte(`{"errorMessage":"boom"}`)}, nil
+	}
+	// outlives is a function slower than any budget here: its attempt
+	// ends only when the event's context does.
+	outlives := func(ctx context.Context) (*lambda.InvokeOutput, error) {
+		<-ctx.Done()
+		return nil, fmt.Errorf("operation error Lambda: Invoke: %w", ctx.Err())
+	}
+	tests := []struct {
+		name      string
+		budget    time.Duration // 0: spent before the first attempt
+		retries   int
+		maxAge    time.Duration
+		invoke    func(context.Context) (*lambda.InvokeOutput, error)
+		wantErr   bool
+		condition string
+		attempts  int // invocations made; each reached the function
+		response  bool
+	}{
+		{"success", time.Minute, 2, time.Hour, func(context.Context) (*lambda.InvokeOutput, error) { return &lambda.InvokeOutput{StatusCode: 200}, nil },
+			false, conditionRetriesExhausted, 0, false},
+		{"function error every attempt", time.Minute, 1, time.Hour, functionError, true, conditionRetriesExhausted, 2, true},
+		{"budget spent before the first attempt", 0, 2, time.Hour, outlives, true, conditionEventAgeExceeded, 0, false},
+		{"budget ends during an attempt, retries left", 300 * time.Millisecond, 2, time.Hour, outlives, true, conditionEventAgeExceeded, 1, false},
+		{"budget ends during the last attempt", 300 * time.Millisecond, 0, time.Hour, outlives, true, conditionEventAgeExceeded, 1, false},
+		{"budget ends during the backoff", 200 * time.Millisecond, 2, time.Hour, functionError, true, conditionEventAgeExceeded, 1, true},
+		{"maximum age passes between attempts", time.Minute, 2, 100 * time.Millisecond, func(ctx context.Context) (*lambda.InvokeOutput, error) {
+			time.Sleep(150 * time.Millisecond)
+			return functionError(ctx)
+		}, true, conditionEventAgeExceeded, 1, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), tc.budget)
+			defer cancel()
+			if tc.budget == 0 {
+				<-ctx.Done()
+			}
+			ev := asyncEvent{received: time.Now(), condition: conditionRetriesExhausted}
+			calls := 0
+			err := attemptAsync(ctx, &ev, tc.retries, tc.maxAge, func(ctx context.Context) (*lambda.InvokeOutput, error) {
+				calls++
+				return tc.invoke(ctx)
+			})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want an error: %v", err, tc.wantErr)
+			}
+			if !tc.wantErr {
+				return
+			}
+			if ev.condition != tc.condition || ev.invokeCount != tc.attempts || calls != tc.attempts || (ev.response != nil) != tc.response {
+				t.Errorf("condition %s, %d attempts counted, %d made, response %v; want %s, %d, response %v (err %v)",
+					ev.condition, ev.invokeCount, calls, ev.response != nil, tc.condition, tc.attempts, tc.response, err)
+			}
+		})
 	}
 }
