@@ -209,6 +209,17 @@ func (g *gateway) notifications(bucket string) []functionConfig {
 	return cfg
 }
 
+// allowsDelivery is canDeliver for an event on its way, with a context of
+// its own: whether S3 may invoke the function is not for the event's budget
+// to decide. An event whose budget has run out is still handed to
+// invokeAsync, which sends it to the on-failure destination as
+// EventAgeExceeded; it is not dropped as if the function refused S3.
+func (g *gateway) allowsDelivery(bucket, owner, fnARN string) bool {
+	ctx, cancel := g.runtimes.background(30 * time.Second)
+	defer cancel()
+	return g.canDeliver(ctx, bucket, owner, fnARN)
+}
+
 // deliver sends each event, in order, to every function whose configuration
 // matches it, one record per invocation, as S3 does.
 func (g *gateway) deliver(ctx context.Context, cfg []functionConfig, events []s3Event) {
@@ -217,7 +228,7 @@ func (g *gateway) deliver(ctx context.Context, cfg []functionConfig, events []s3
 			if !eventMatches(fc, ev.name, ev.key) {
 				continue
 			}
-			if !g.canDeliver(ctx, ev.bucket, ev.owner, fc.Function) {
+			if !g.allowsDelivery(ev.bucket, ev.owner, fc.Function) {
 				g.sb.logf("sandbox: s3://%s: %s does not allow s3.amazonaws.com to invoke it for this bucket; event dropped", ev.bucket, fc.Function)
 				continue
 			}
