@@ -3,7 +3,9 @@
 //
 // TESTFN_MODE changes what it does: "record" writes each record as it was
 // received (under metadata/events/<bucket>/<sequencer>.json), "fail" fails
-// every invocation.
+// every invocation; in "fail" mode, an event with a record whose key starts
+// with sleep/<duration>/ (sleep/2s/obj.txt) fails only after that long, for
+// the tests of an event that outlives its time.
 //
 // It also answers S3 Batch Operations events (schema 1.0 and 2.0): each task
 // succeeds with the result string "key=<the decoded key> version=<its
@@ -20,6 +22,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -45,6 +48,12 @@ func main() {
 	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
 		switch mode {
 		case "fail":
+			if d := sleepFor(raw); d > 0 {
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+				}
+			}
 			return nil, errors.New("testfn: failing on purpose")
 		case "record":
 			var ev struct{ Records []json.RawMessage }
@@ -122,4 +131,23 @@ func main() {
 		}
 		return nil, nil
 	})
+}
+
+// sleepFor is how long the first record of the event whose key starts with
+// sleep/<duration>/ asks the function to take; 0 when none does.
+func sleepFor(raw json.RawMessage) time.Duration {
+	var ev events.S3Event
+	_ = json.Unmarshal(raw, &ev)
+	for _, r := range ev.Records {
+		key, _ := url.QueryUnescape(r.S3.Object.Key)
+		rest, ok := strings.CutPrefix(key, "sleep/")
+		if !ok {
+			continue
+		}
+		d, _, _ := strings.Cut(rest, "/")
+		if v, err := time.ParseDuration(d); err == nil {
+			return v
+		}
+	}
+	return 0
 }
