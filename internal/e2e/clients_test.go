@@ -111,7 +111,12 @@ func (c *client) assume(t testing.TB, roleARN, session string) *client {
 // orgAdmin is an account's administrator in the shared sandbox: a session of
 // its OrganizationAccountAccessRole.
 func orgAdmin(t testing.TB, account string) *client {
-	return admin(t).assume(t, "arn:aws:iam::"+account+":role/"+sandbox.DefaultAdminRoleName, "test-admin")
+	return orgAdminOn(t, shared, account)
+}
+
+// orgAdminOn is an account's administrator in sb.
+func orgAdminOn(t testing.TB, sb *sandbox.Sandbox, account string) *client {
+	return adminOf(t, sb).assume(t, "arn:aws:iam::"+account+":role/"+sandbox.DefaultAdminRoleName, "test-admin")
 }
 
 // lambdaClients are Lambda and CloudWatch Logs clients of the Production

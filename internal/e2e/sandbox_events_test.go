@@ -17,6 +17,8 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/xacct/xacct/internal/sandbox"
 )
 
 // testfnMode sets the test function's TESTFN_MODE (see
@@ -166,9 +168,16 @@ func TestS3RemovalEventsReachTheFunction(t *testing.T) {
 // the role's own policy to do so, as the Developer Guide shows it.
 func asyncDestination(t *testing.T) (p pattern, lc *lambda.Client, dest string) {
 	t.Helper()
+	return asyncDestinationOn(t, shared, false)
+}
+
+// asyncDestinationOn is asyncDestination in sb; permit lets S3 invoke the
+// function for the pattern's source bucket.
+func asyncDestinationOn(t *testing.T, sb *sandbox.Sandbox, permit bool) (p pattern, lc *lambda.Client, dest string) {
+	t.Helper()
 	ctx := context.Background()
-	prod, rep := orgAdmin(t, prodID), orgAdmin(t, repID)
-	p = setupPattern(t, runtime.GOARCH, false)
+	prod, rep := orgAdminOn(t, sb, prodID), orgAdminOn(t, sb, repID)
+	p = setupPatternOn(t, sb, runtime.GOARCH, permit)
 	lc = lambda.NewFromConfig(prod.cfg)
 	p.testfnMode(t, lc, "fail")
 	dest = uniq(t, "dlq")
@@ -266,6 +275,107 @@ func TestAsyncFailureGoesToS3Destination(t *testing.T) {
 	}
 	if rec.ResponseContext.FunctionError != "Unhandled" || rec.ResponseContext.ExecutedVersion != "$LATEST" || !strings.Contains(rec.ResponsePayload.ErrorMessage, "failing on purpose") {
 		t.Errorf("response: %s", body)
+	}
+}
+
+// TestAsyncEventAgeExceededGoesToS3Destination: an S3 event whose time runs
+// out while the function still runs (the sandbox's budget for an event, a
+// second here; the function takes two for this key) leaves one invocation
+// record in the on-failure bucket: EventAgeExceeded, with the event as its
+// payload and no response. The function's one attempt (no retries) is the
+// last: the budget, not the attempts, says why the event failed. Its late
+// failure writes nothing more.
+func TestAsyncEventAgeExceededGoesToS3Destination(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// A sandbox of its own: the budget is a sandbox's, and the shared
+	// sandbox's stays long, for the tests that wait out a loaded machine.
+	sb, err := startSandbox(ctx, sandbox.Options{Accounts: threeAccounts(), Listen: "127.0.0.1:0", Logf: sandboxLog.logf, EventBudget: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	prod, rep := orgAdminOn(t, sb, prodID), orgAdminOn(t, sb, repID)
+	p, lc, dest := asyncDestinationOn(t, sb, true)
+	must(lc.UpdateFunctionEventInvokeConfig(ctx, &lambda.UpdateFunctionEventInvokeConfigInput{FunctionName: aws.String(p.fn), MaximumRetryAttempts: aws.Int32(0)}))(t)
+	if err := p.notify(ctx, prod); err != nil {
+		t.Fatal(err)
+	}
+	// The function runs before the event comes, so that the event's budget
+	// is spent in its attempt, not in a cold start.
+	warm := must(lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(p.fn), Payload: []byte(`{}`)}))(t)
+	if warm.FunctionError == nil {
+		t.Fatalf("the function in fail mode answered %s", warm.Payload)
+	}
+
+	const key, body = "sleep/2s/late.txt", "late"
+	put := must(prod.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(p.src), Key: aws.String(key), Body: strings.NewReader(body)}))(t)
+	prefix := "aws/lambda/async/" + p.fn + "/"
+	var recKey string
+	waitFor(t, 20*time.Second, "a record under s3://"+dest+"/"+prefix, func() bool {
+		out := must(rep.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(dest), Prefix: aws.String(prefix)}))(t)
+		if len(out.Contents) > 0 {
+			recKey = aws.ToString(out.Contents[0].Key)
+		}
+		return recKey != ""
+	})
+	// The attempt the budget cut short ends when the function fails, after
+	// its two seconds (the warm-up failed before it): nothing follows.
+	failed := "lambda " + p.fn + ": invocation failed: "
+	waitFor(t, 20*time.Second, "the function's failure of the late event", func() bool {
+		return strings.Count(sandboxLog.String(), failed) >= 2
+	})
+	time.Sleep(500 * time.Millisecond)
+	for bucket, want := range map[string]int{dest: 1, p.report: 0} {
+		out := must(rep.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}))(t)
+		if len(out.Contents) != want {
+			t.Errorf("%d objects in s3://%s, want %d", len(out.Contents), bucket, want)
+		}
+	}
+
+	obj := must(rep.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(dest), Key: aws.String(recKey)}))(t)
+	raw, _ := io.ReadAll(obj.Body)
+	obj.Body.Close()
+	var rec struct {
+		RequestContext struct {
+			Condition              string
+			FunctionArn            string
+			ApproximateInvokeCount int
+		}
+		RequestPayload struct {
+			Records []struct {
+				EventName string
+				S3        struct {
+					Bucket struct{ Name string }
+					Object map[string]any
+				}
+			}
+		}
+		ResponseContext json.RawMessage
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatalf("record %s: %v", raw, err)
+	}
+	rc := rec.RequestContext
+	if rc.Condition != "EventAgeExceeded" || rc.ApproximateInvokeCount != 1 || rc.FunctionArn != p.fnARN+":$LATEST" {
+		t.Errorf("requestContext, want EventAgeExceeded after 1 attempt: %s", raw)
+	}
+	if rec.ResponseContext != nil {
+		t.Errorf("a response for an attempt that had not ended: %s", raw)
+	}
+	recs := rec.RequestPayload.Records
+	if len(recs) != 1 {
+		t.Fatalf("requestPayload has %d records, want the event's one: %s", len(recs), raw)
+	}
+	r := recs[0]
+	wantObject := map[string]any{"key": key, "size": float64(len(body)), "eTag": strings.Trim(aws.ToString(put.ETag), `"`)}
+	for k, v := range wantObject {
+		if r.S3.Object[k] != v {
+			t.Errorf("requestPayload's object %s = %v, want %v: %s", k, r.S3.Object[k], v, raw)
+		}
+	}
+	if r.EventName != "ObjectCreated:Put" || r.S3.Bucket.Name != p.src {
+		t.Errorf("requestPayload is not the event of the upload: %s", raw)
 	}
 }
 

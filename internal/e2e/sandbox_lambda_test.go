@@ -23,6 +23,8 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/xacct/xacct/internal/sandbox"
 )
 
 var (
@@ -106,8 +108,14 @@ type pattern struct {
 
 func setupPattern(t *testing.T, goarch string, permit bool) pattern {
 	t.Helper()
+	return setupPatternOn(t, shared, goarch, permit)
+}
+
+// setupPatternOn is setupPattern in sb.
+func setupPatternOn(t *testing.T, sb *sandbox.Sandbox, goarch string, permit bool) pattern {
+	t.Helper()
 	ctx := context.Background()
-	prod, rep := orgAdmin(t, prodID), orgAdmin(t, repID)
+	prod, rep := orgAdminOn(t, sb, prodID), orgAdminOn(t, sb, repID)
 	p := pattern{src: uniq(t, "src"), report: uniq(t, "report"), fn: uniq(t, "proc"), execRole: uniq(t, "exec"), writerRole: uniq(t, "writer")}
 	p.fnARN = "arn:aws:lambda:us-east-1:" + prodID + ":function:" + p.fn
 	execARN := "arn:aws:iam::" + prodID + ":role/" + p.execRole
