@@ -917,28 +917,46 @@ func (g *gateway) forward(c *call, b *backend, rw rewriter) (int, []byte, bool) 
 // slow read cannot put back what a write replaced.
 type policyCache struct {
 	mu      sync.Mutex
-	gen     map[string]int64 // account -> IAM generation
-	bgen    map[string]int64 // bucket -> generation of its policy and Block Public Access
-	writing map[string]int   // bucket -> writes of them in flight, while nothing of the bucket is stored
-	ident   map[string]cachedIdentity
-	roles   map[string]cachedRole // account|role -> the role's policies
+	gen     map[string]int64                              // account -> IAM generation
+	bgen    map[string]int64                              // bucket -> generation of its policy and Block Public Access
+	writing map[string]int                                // bucket -> writes of them in flight, while nothing of the bucket is stored
+	ident   map[string]genCached[[]iampolicy.NamedPolicy] // account|principal ARN -> its identity policies
+	roles   map[string]genCached[[]namedDoc]              // account|role -> the role's policies
 	buckets map[string]*iampolicy.NamedPolicy
 	hasBP   map[string]bool
 	bpa     map[string]publicAccessBlock // bucket-level Block Public Access, as kumo keeps it
 }
 
-type cachedRole struct {
-	gen  int64
-	docs []namedDoc
+// genCached is what was read from kumo in an account's IAM generation gen.
+type genCached[T any] struct {
+	gen int64
+	v   T
 }
 
-type cachedIdentity struct {
-	gen      int64
-	policies []iampolicy.NamedPolicy
+// iamCached returns m's value for key when it was read in the account's
+// current IAM generation, else what read answers, stored with the
+// generation read before it: a write that bumps the generation while read
+// runs keeps the answer from ever being used.
+func iamCached[T any](pc *policyCache, m map[string]genCached[T], account, key string, read func() (T, error)) (T, error) {
+	pc.mu.Lock()
+	gen := pc.gen[account]
+	if c, ok := m[key]; ok && c.gen == gen {
+		pc.mu.Unlock()
+		return c.v, nil
+	}
+	pc.mu.Unlock()
+	v, err := read()
+	if err != nil {
+		return v, err
+	}
+	pc.mu.Lock()
+	m[key] = genCached[T]{gen: gen, v: v}
+	pc.mu.Unlock()
+	return v, nil
 }
 
 func newPolicyCache() *policyCache {
-	return &policyCache{gen: map[string]int64{}, bgen: map[string]int64{}, writing: map[string]int{}, ident: map[string]cachedIdentity{}, roles: map[string]cachedRole{}, buckets: map[string]*iampolicy.NamedPolicy{}, hasBP: map[string]bool{}, bpa: map[string]publicAccessBlock{}}
+	return &policyCache{gen: map[string]int64{}, bgen: map[string]int64{}, writing: map[string]int{}, ident: map[string]genCached[[]iampolicy.NamedPolicy]{}, roles: map[string]genCached[[]namedDoc]{}, buckets: map[string]*iampolicy.NamedPolicy{}, hasBP: map[string]bool{}, bpa: map[string]publicAccessBlock{}}
 }
 
 func (pc *policyCache) bumpIAM(account string) {

@@ -19,15 +19,12 @@ import (
 // inline and attached managed policies and its groups'; a role session's
 // role inline and attached managed policies (customer and AWS-managed).
 func (g *gateway) identityPolicies(ctx context.Context, p *principal) ([]iampolicy.NamedPolicy, error) {
-	key := p.Account + "|" + p.ARN
-	g.cache.mu.Lock()
-	gen := g.cache.gen[p.Account]
-	if ci, ok := g.cache.ident[key]; ok && ci.gen == gen {
-		g.cache.mu.Unlock()
-		return ci.policies, nil
-	}
-	g.cache.mu.Unlock()
+	return iamCached(g.cache, g.cache.ident, p.Account, p.Account+"|"+p.ARN, func() ([]iampolicy.NamedPolicy, error) {
+		return g.readIdentityPolicies(ctx, p)
+	})
+}
 
+func (g *gateway) readIdentityPolicies(ctx context.Context, p *principal) ([]iampolicy.NamedPolicy, error) {
 	var docs []namedDoc
 	switch p.Kind {
 	case "user":
@@ -73,9 +70,6 @@ func (g *gateway) identityPolicies(ctx context.Context, p *principal) ([]iampoli
 		}
 		out = append(out, iampolicy.NamedPolicy{Name: d.name, Policy: pol})
 	}
-	g.cache.mu.Lock()
-	g.cache.ident[key] = cachedIdentity{gen: gen, policies: out}
-	g.cache.mu.Unlock()
 	return out, nil
 }
 
@@ -85,22 +79,9 @@ type namedDoc struct{ name, doc string }
 // kumo once per IAM generation of its account: every session's
 // authorization and every GetAccountAuthorizationDetails page needs them.
 func (g *gateway) rolePolicies(ctx context.Context, b *backend, role string) ([]namedDoc, error) {
-	key := b.id + "|" + role
-	g.cache.mu.Lock()
-	gen := g.cache.gen[b.id]
-	if cr, ok := g.cache.roles[key]; ok && cr.gen == gen {
-		g.cache.mu.Unlock()
-		return cr.docs, nil
-	}
-	g.cache.mu.Unlock()
-	docs, err := g.readRolePolicies(ctx, b, role)
-	if err != nil {
-		return nil, err
-	}
-	g.cache.mu.Lock()
-	g.cache.roles[key] = cachedRole{gen: gen, docs: docs}
-	g.cache.mu.Unlock()
-	return docs, nil
+	return iamCached(g.cache, g.cache.roles, b.id, b.id+"|"+role, func() ([]namedDoc, error) {
+		return g.readRolePolicies(ctx, b, role)
+	})
 }
 
 func (g *gateway) readRolePolicies(ctx context.Context, b *backend, role string) ([]namedDoc, error) {
